@@ -1,0 +1,104 @@
+/**
+ * The progress part of the AInTandem SDK's client: a lazily created ProgressClient on
+ * `{baseURL}/progress/subscribe/{projectId}` (ws/wss), and convenience methods that connect by themselves.
+ */
+import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from './events.js';
+import { ProgressClient, type ProgressClientConfig, type ProgressSubscription } from './progress-client.js';
+import type { TokenSource, WebSocketConstructor } from './websocket-manager.js';
+
+export interface AInTandemClientConfig {
+  /** The REST base URL, `/api` included, e.g. `https://host/api`. */
+  baseURL: string;
+  token?: string;
+  getToken?: TokenSource;
+  /** The project used by subscribeToWorkflow when none is given. */
+  projectId?: string;
+  /** In Node 20, `ws`'s WebSocket. */
+  WebSocket?: WebSocketConstructor;
+  /** Any other ProgressClient setting (reconnect, heartbeat, limits...). */
+  progress?: Partial<Omit<ProgressClientConfig, 'url'>>;
+}
+
+/** `http(s)://host/api` -> `ws(s)://host/api/progress/subscribe/{projectId}` */
+export function progressUrlFromBase(baseURL: string): string {
+  const url = new URL(baseURL);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new TypeError(`baseURL must be http(s) or ws(s), not ${url.protocol}`);
+  }
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '') + '/progress/subscribe/{projectId}';
+}
+
+export class AInTandemClient {
+  private progress: ProgressClient | undefined;
+
+  constructor(private readonly config: AInTandemClientConfig) {
+    progressUrlFromBase(config.baseURL);
+  }
+
+  /** The ProgressClient, created on first use. */
+  getProgress(): ProgressClient {
+    this.progress ??= new ProgressClient({
+      ...this.config.progress,
+      url: progressUrlFromBase(this.config.baseURL),
+      token: this.config.token,
+      getToken: this.config.getToken,
+      WebSocket: this.config.WebSocket ?? this.config.progress?.WebSocket,
+    });
+    return this.progress;
+  }
+
+  /** Follows one task; resolves once the project's socket is connected. */
+  async subscribeToTask(
+    projectId: string,
+    taskId: string,
+    onEvent: (event: TaskEvent) => void,
+    onComplete?: (event: TaskCompletedEvent) => void,
+    onFailed?: (event: TaskFailedEvent) => void,
+  ): Promise<ProgressSubscription> {
+    return this.ready(this.getProgress().subscribeToTask({ projectId, taskId, onEvent, onComplete, onFailed }));
+  }
+
+  /**
+   * Follows a workflow (every execution) or one execution of it. The socket is per project:
+   * the project is `projectId`, else the client's `projectId` setting.
+   */
+  async subscribeToWorkflow(
+    workflowId: string,
+    onEvent: (event: WorkflowEvent) => void,
+    executionId?: string,
+    onComplete?: (event: WorkflowExecutionCompletedEvent) => void,
+    onFailed?: (event: WorkflowExecutionFailedEvent) => void,
+    projectId: string | undefined = this.config.projectId,
+  ): Promise<ProgressSubscription> {
+    return this.ready(this.getProgress().subscribeToWorkflow({ projectId, workflowId, executionId, onEvent, onComplete, onFailed }));
+  }
+
+  /** Follows the containers of a project, or one of them. */
+  async subscribeToContainer(
+    projectId: string,
+    onEvent: (event: ContainerEvent) => void,
+    containerId?: string,
+  ): Promise<ProgressSubscription> {
+    return this.ready(this.getProgress().subscribeToContainer({ projectId, containerId, onEvent }));
+  }
+
+  /** Closes the progress sockets and forgets every subscription. */
+  close(): void {
+    this.progress?.close();
+    this.progress = undefined;
+  }
+
+  private async ready(subscription: ProgressSubscription): Promise<ProgressSubscription> {
+    try {
+      await subscription.ready;
+    } catch (error) {
+      subscription.unsubscribe();
+      throw error;
+    }
+    return subscription;
+  }
+}

@@ -1,0 +1,28 @@
+/** `@aintandem/progress-elements/client`: the DOM-free progress client (browsers and Node). */
+export * from './events.js';
+export { parseFrame, parseMessage, DEFAULT_MAX_FRAME_SIZE } from './parse-frame.js';
+export type { FrameRejection, ParseResult, ParsedMessage, RejectionReason } from './parse-frame.js';
+export { backoffCeiling, backoffDelay } from './backoff.js';
+export { WebSocketManager, AUTH_CLOSE_CODES, redactUrl } from './websocket-manager.js';
+export type { WebSocketManagerConfig, WebSocketManagerStats, WebSocketConstructor, WebSocketLike, TokenSource } from './websocket-manager.js';
+export { ProgressClient, ProgressClientError } from './progress-client.js';
+export type {
+  ProgressClientConfig,
+  ProgressSubscription,
+  TaskProgressOptions,
+  WorkflowProgressOptions,
+  ContainerProgressOptions,
+  ProgressOptions,
+} from './progress-client.js';
+export { AInTandemClient, progressUrlFromBase } from './aintandem-client.js';
+export type { AInTandemClientConfig } from './aintandem-client.js';
+export { ProgressStore } from './state/progress-store.js';
+export type { EntityState, ProgressStoreOptions } from './state/progress-store.js';
+export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './state/task-state.js';
+export type { TaskState, TaskStatus, StepState } from './state/task-state.js';
+export { reduceWorkflow, initialWorkflowState, workflowPercent, TERMINAL_WORKFLOW_STATUSES } from './state/workflow-state.js';
+export type { WorkflowState, WorkflowStatus, PhaseState, PhaseStatus } from './state/workflow-state.js';
+export { reduceContainer, initialContainerState, containerFailed } from './state/container-state.js';
+export type { ContainerState, ContainerStatus } from './state/container-state.js';
+export { DEFAULT_LIMITS } from './state/limits.js';
+export type { StateLimits } from './state/limits.js';

@@ -1,0 +1,38 @@
+/**
+ * A set of listeners called in order, where one listener that throws does not stop the others.
+ */
+export type ListenerErrorHandler = (error: unknown) => void;
+
+export class ListenerSet<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+
+  constructor(private readonly onError: ListenerErrorHandler) {}
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  add(listener: (value: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  delete(listener: (value: T) => void): boolean {
+    return this.listeners.delete(listener);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+
+  emit(value: T): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The one parser for frames arriving from a server: text in, a typed message or a typed
+ * rejection out. It never throws.
+ */
+import {
+  CONTAINER_EVENT_TYPES,
+  STEP_STATUSES,
+  TASK_EVENT_TYPES,
+  WORKFLOW_EVENT_TYPES,
+  type PingMessage,
+  type PongMessage,
+  type ProgressEvent,
+} from './events.js';
+
+export type RejectionReason =
+  | 'binary'
+  | 'too_large'
+  | 'not_json'
+  | 'not_object'
+  | 'unknown_type'
+  | 'missing_field'
+  | 'invalid_field';
+
+/** Why a frame was dropped. It carries no frame content beyond the type and the field name. */
+export interface FrameRejection {
+  reason: RejectionReason;
+  /** A sentence for logs and developers. */
+  message: string;
+  /** The frame's `type`, when it had a string one. */
+  type?: string;
+  /** The offending field, for missing_field and invalid_field. */
+  field?: string;
+  /** The frame's length in characters (or bytes, for binary frames). */
+  size: number;
+}
+
+export type ParsedMessage = ProgressEvent | PingMessage | PongMessage;
+
+export type ParseResult =
+  | { ok: true; message: ParsedMessage }
+  | { ok: false; rejection: FrameRejection };
+
+/** Default cap on an incoming frame: 1 MiB of text. */
+export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
+
+type Check = 'string' | 'number' | 'object' | 'status';
+/** Required (`!`) and optional fields per event type, beyond type/timestamp/projectId. */
+type Shape = Record<string, `${Check}!` | Check>;
+
+const task: Shape = { taskId: 'string!' };
+const workflow: Shape = { executionId: 'string!', workflowId: 'string!', totalPhases: 'number' };
+const phase: Shape = { ...workflow, phaseId: 'string!', phase: 'string' };
+const container: Shape = { containerId: 'string!' };
+
+const SHAPES: Record<string, Shape> = {
+  task_queued: task,
+  task_started: task,
+  step_progress: {
+    ...task,
+    stepId: 'string',
+    step: 'string',
+    status: 'status!',
+    message: 'string',
+    progress: 'number',
+    output: 'string',
+  },
+  output: { ...task, stepId: 'string', output: 'string!' },
+  artifact: { ...task, artifact: 'object!' },
+  task_completed: { ...task, duration: 'number' },
+  task_failed: { ...task, error: 'string' },
+  task_cancelled: task,
+  workflow_execution_created: workflow,
+  workflow_execution_started: workflow,
+  workflow_phase_started: phase,
+  workflow_phase_completed: phase,
+  workflow_execution_completed: { ...workflow, duration: 'number' },
+  workflow_execution_failed: { ...workflow, error: 'string' },
+  workflow_execution_paused: workflow,
+  workflow_execution_resumed: workflow,
+  container_created: { ...container, image: 'string' },
+  container_started: container,
+  container_stopped: { ...container, exitCode: 'number' },
+  container_error: { ...container, error: 'string' },
+};
+// Every known type has a shape (a compile-time list and this table must agree).
+for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVENT_TYPES]) {
+  if (!SHAPES[t]) throw new Error(`no shape for ${t}`);
+}
+
+const statuses: ReadonlySet<string> = new Set(STEP_STATUSES);
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+function reject(
+  reason: RejectionReason,
+  message: string,
+  size: number,
+  type?: string,
+  field?: string,
+): ParseResult {
+  const rejection: FrameRejection = { reason, message, size };
+  if (type !== undefined) rejection.type = type;
+  if (field !== undefined) rejection.field = field;
+  return { ok: false, rejection };
+}
+
+function fits(value: unknown, check: Check): boolean {
+  switch (check) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'status':
+      return typeof value === 'string' && statuses.has(value);
+  }
+}
+
+/** `error` may come as a string or as `{ message }`; both become a string. */
+function normaliseError(o: Record<string, unknown>): void {
+  const e = o.error;
+  if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') {
+    o.error = (e as { message: string }).message;
+  }
+}
+
+/** `sandbox_*` events become `container_*` with a `containerId`. */
+function normaliseSandbox(o: Record<string, unknown>): void {
+  o.type = 'container_' + (o.type as string).slice('sandbox_'.length);
+  if (!hasOwn(o, 'containerId') && hasOwn(o, 'sandboxId')) o.containerId = o.sandboxId;
+}
+
+/**
+ * Validate an already-decoded JSON value as a server message.
+ * Exposed apart from {@link parseFrame} so that a frame holding several events can reuse it.
+ */
+export function parseMessage(value: unknown, size = 0): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('not_object', 'frame is not a JSON object', size);
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o.type !== 'string') {
+    return reject('missing_field', 'frame has no string "type"', size, undefined, 'type');
+  }
+  if (o.type === 'ping' || o.type === 'pong') {
+    return { ok: true, message: o as unknown as PingMessage | PongMessage };
+  }
+  if (o.type.startsWith('sandbox_')) normaliseSandbox(o);
+  const type = o.type;
+  const shape = hasOwn(SHAPES, type) ? SHAPES[type] : undefined;
+  if (!shape) return reject('unknown_type', `unknown event type "${type.slice(0, 64)}"`, size, type.slice(0, 64));
+
+  for (const field of ['projectId', 'timestamp'] as const) {
+    if (!hasOwn(o, field)) return reject('missing_field', `${type}: missing "${field}"`, size, type, field);
+    if (typeof o[field] !== 'string') return reject('invalid_field', `${type}: "${field}" is not a string`, size, type, field);
+  }
+  if (hasOwn(o, 'error')) normaliseError(o);
+  for (const field in shape) {
+    const spec = shape[field]!;
+    const required = spec.endsWith('!');
+    const check = (required ? spec.slice(0, -1) : spec) as Check;
+    const present = hasOwn(o, field) && o[field] !== undefined && o[field] !== null;
+    if (!present) {
+      if (required) return reject('missing_field', `${type}: missing "${field}"`, size, type, field);
+      if (hasOwn(o, field)) delete o[field];
+      continue;
+    }
+    if (!fits(o[field], check)) {
+      return reject('invalid_field', `${type}: "${field}" has the wrong type or value`, size, type, field);
+    }
+  }
+  if (type === 'artifact') {
+    const a = o.artifact as Record<string, unknown>;
+    if (typeof a.path !== 'string') return reject('invalid_field', 'artifact: "artifact.path" is not a string', size, type, 'artifact.path');
+    if (typeof a.type !== 'string') return reject('invalid_field', 'artifact: "artifact.type" is not a string', size, type, 'artifact.type');
+    if (a.size !== undefined && !fits(a.size, 'number')) {
+      return reject('invalid_field', 'artifact: "artifact.size" is not a number', size, type, 'artifact.size');
+    }
+  }
+  return { ok: true, message: o as unknown as ProgressEvent };
+}
+
+/** Parse one WebSocket frame. Binary frames are rejected: the wire format is text. */
+export function parseFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): ParseResult {
+  if (typeof data !== 'string') {
+    const size =
+      typeof (data as { byteLength?: unknown })?.byteLength === 'number'
+        ? (data as { byteLength: number }).byteLength
+        : typeof (data as { size?: unknown })?.size === 'number'
+          ? (data as { size: number }).size
+          : 0;
+    return reject('binary', 'binary frame: the wire format is JSON text', size);
+  }
+  const size = data.length;
+  if (size > maxSize) return reject('too_large', `frame of ${size} characters exceeds the limit of ${maxSize}`, size);
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return reject('not_json', 'frame is not valid JSON', size);
+  }
+  return parseMessage(value, size);
+}

@@ -1,0 +1,432 @@
+/**
+ * Subscriptions to tasks, workflows and containers, routed by id, over one socket per server URL,
+ * with a store of each entity's current state.
+ */
+import type {
+  ConnectionEvent,
+  ConnectionEventListener,
+  ConnectionState,
+  ContainerEvent,
+  ProgressEvent,
+  ProgressEventType,
+  TaskCancelledEvent,
+  TaskCompletedEvent,
+  TaskEvent,
+  TaskFailedEvent,
+  WorkflowEvent,
+  WorkflowExecutionCompletedEvent,
+  WorkflowExecutionFailedEvent,
+} from './events.js';
+import { ListenerSet } from './listener-set.js';
+import type { FrameRejection } from './parse-frame.js';
+import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
+import type { ContainerState } from './state/container-state.js';
+import type { TaskState } from './state/task-state.js';
+import type { WorkflowState } from './state/workflow-state.js';
+import { WebSocketManager, type WebSocketManagerConfig } from './websocket-manager.js';
+
+export interface ProgressClientConfig extends WebSocketManagerConfig, ProgressStoreOptions {
+  /**
+   * `ws://host/ws`: one socket for every project. A URL containing `{projectId}`
+   * (e.g. `ws://host/api/progress/subscribe/{projectId}`): one socket per project.
+   */
+  url: string;
+  /** ms a socket stays open after its last subscription went away. Default 1000. */
+  lingerTime?: number;
+}
+
+/** Thrown for calls that cannot be served, e.g. no projectId with a per-project URL. */
+export class ProgressClientError extends Error {
+  constructor(
+    readonly code: 'project_required' | 'invalid_options' | 'closed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProgressClientError';
+  }
+}
+
+interface CommonOptions<E extends ProgressEvent, S> {
+  /** Every matching event. */
+  onEvent?: (event: E) => void;
+  /** The entity's state after every matching event, and at once when it is already known. */
+  onState?: (state: S) => void;
+  /** The state of the socket serving this subscription, at once and on every change. */
+  onConnectionChange?: (state: ConnectionState) => void;
+  /** Deliver only these event types. */
+  types?: readonly E['type'][];
+}
+
+export interface TaskProgressOptions extends CommonOptions<TaskEvent, TaskState> {
+  projectId?: string;
+  /** Omit to follow every task (of the project). */
+  taskId?: string;
+  onComplete?: (event: TaskCompletedEvent) => void;
+  onFailed?: (event: TaskFailedEvent) => void;
+  onCancelled?: (event: TaskCancelledEvent) => void;
+}
+
+export interface WorkflowProgressOptions extends CommonOptions<WorkflowEvent, WorkflowState> {
+  projectId?: string;
+  workflowId?: string;
+  executionId?: string;
+  onComplete?: (event: WorkflowExecutionCompletedEvent) => void;
+  onFailed?: (event: WorkflowExecutionFailedEvent) => void;
+}
+
+export interface ContainerProgressOptions extends CommonOptions<ContainerEvent, ContainerState> {
+  projectId?: string;
+  containerId?: string;
+}
+
+export interface ProgressOptions {
+  projectId?: string;
+  types?: readonly ProgressEventType[];
+  onEvent: (event: ProgressEvent) => void;
+  onConnectionChange?: (state: ConnectionState) => void;
+}
+
+export interface ProgressSubscription {
+  unsubscribe(): void;
+  /** Resolves when the subscription's socket is connected; rejects when it gives up. */
+  readonly ready: Promise<void>;
+  /** The state of the subscription's socket. */
+  getConnectionState(): ConnectionState;
+}
+
+type Kind = 'task' | 'workflow' | 'container' | 'progress';
+type AnyOptions = TaskProgressOptions | WorkflowProgressOptions | ContainerProgressOptions | ProgressOptions;
+
+interface Subscription {
+  kind: Kind;
+  key: string;
+  socket: SocketEntry;
+  options: AnyOptions;
+  types: ReadonlySet<string> | undefined;
+  active: boolean;
+  offConnection?: () => void;
+}
+
+interface SocketEntry {
+  url: string;
+  manager: WebSocketManager;
+  subscriptions: number;
+  linger?: ReturnType<typeof setTimeout>;
+  offs: (() => void)[];
+}
+
+const SEP = '\u0000';
+const ANY = '\u0001*';
+const k = (...parts: (string | undefined)[]) => parts.map((p) => p ?? ANY).join(SEP);
+
+export class ProgressClient {
+  private readonly config: ProgressClientConfig;
+  private readonly perProject: boolean;
+  private readonly sockets = new Map<string, SocketEntry>();
+  /** Routing index: a key made of the subscription's filters -> the subscriptions with exactly those filters. */
+  private readonly index = new Map<string, Set<Subscription>>();
+  private subscriptionCount = 0;
+  private readonly connectionListeners: ListenerSet<ConnectionEvent>;
+  private readonly rejectionListeners: ListenerSet<FrameRejection>;
+  private readonly onListenerError: (error: unknown) => void;
+  readonly store: ProgressStore;
+
+  constructor(config: ProgressClientConfig) {
+    if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
+    this.config = { ...config };
+    this.perProject = config.url.includes('{projectId}');
+    this.onListenerError = config.onListenerError ?? ((error) => console.error('[progress] listener threw:', error));
+    this.connectionListeners = new ListenerSet(this.onListenerError);
+    this.rejectionListeners = new ListenerSet(this.onListenerError);
+    this.store = new ProgressStore(config);
+    // Validate the URL now rather than at the first subscription.
+    new WebSocketManager({ ...config, url: this.socketUrl('p') });
+  }
+
+  // ---- subscriptions ----------------------------------------------------------------------
+
+  subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
+    const { projectId, taskId } = options;
+    const sub = this.add('task', k('t', projectId, taskId), projectId, options);
+    if (projectId !== undefined && taskId !== undefined) this.replay(sub, this.store.getTask(projectId, taskId));
+    return this.handle(sub);
+  }
+
+  subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
+    const { projectId, workflowId, executionId } = options;
+    const sub = this.add('workflow', k('w', projectId, workflowId, executionId), projectId, options);
+    if (executionId !== undefined) this.replay(sub, this.store.getWorkflow(executionId));
+    else if (workflowId !== undefined) this.replay(sub, this.store.getLatestWorkflow(workflowId));
+    return this.handle(sub);
+  }
+
+  subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
+    const { projectId, containerId } = options;
+    const sub = this.add('container', k('c', projectId, containerId), projectId, options);
+    if (projectId !== undefined && containerId !== undefined) this.replay(sub, this.store.getContainer(projectId, containerId));
+    return this.handle(sub);
+  }
+
+  /** Every progress event (of a project, or of all the client sees). */
+  subscribeToProgress(options: ProgressOptions): ProgressSubscription {
+    return this.handle(this.add('progress', k('p', options.projectId), options.projectId, options));
+  }
+
+  getSubscriptionCount(): number {
+    return this.subscriptionCount;
+  }
+
+  // ---- state ------------------------------------------------------------------------------
+
+  getTaskState(projectId: string, taskId: string): TaskState | undefined {
+    return this.store.getTask(projectId, taskId);
+  }
+  getWorkflowState(executionId: string): WorkflowState | undefined {
+    return this.store.getWorkflow(executionId);
+  }
+  getLatestWorkflowState(workflowId: string): WorkflowState | undefined {
+    return this.store.getLatestWorkflow(workflowId);
+  }
+  getContainerState(projectId: string, containerId: string): ContainerState | undefined {
+    return this.store.getContainer(projectId, containerId);
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  /**
+   * Connects. With one URL for all projects, opens that socket (it then stays open until
+   * `disconnect()`); with a per-project URL, (re)connects the sockets that have subscriptions.
+   */
+  async connect(): Promise<void> {
+    if (!this.perProject) {
+      await this.socket(undefined).manager.connect();
+      return;
+    }
+    await Promise.all([...this.sockets.values()].map((s) => s.manager.connect()));
+  }
+
+  /** Closes every socket. Subscriptions stay; a new subscription or `connect()` reopens. */
+  disconnect(): void {
+    for (const entry of this.sockets.values()) {
+      clearTimeout(entry.linger);
+      entry.linger = undefined;
+      entry.manager.disconnect();
+    }
+  }
+
+  /** Removes every subscription and socket and every listener: the client is done. */
+  close(): void {
+    for (const set of this.index.values()) for (const sub of set) this.remove(sub);
+    for (const entry of [...this.sockets.values()]) this.dropSocket(entry);
+    this.connectionListeners.clear();
+    this.rejectionListeners.clear();
+    this.store.clear();
+  }
+
+  isConnected(projectId?: string): boolean {
+    return this.getConnectionState(projectId) === 'connected';
+  }
+
+  /**
+   * With a projectId and per-project URL: that project's socket. Otherwise the worst state of all
+   * sockets (failed, reconnecting, connecting, disconnecting, connected), or `disconnected` when none.
+   */
+  getConnectionState(projectId?: string): ConnectionState {
+    if (this.perProject && projectId !== undefined) {
+      return this.sockets.get(this.socketUrl(projectId))?.manager.getState() ?? 'disconnected';
+    }
+    if (!this.perProject) return this.sockets.values().next().value?.manager.getState() ?? 'disconnected';
+    const order: ConnectionState[] = ['failed', 'reconnecting', 'connecting', 'disconnecting', 'connected'];
+    const states = new Set([...this.sockets.values()].map((s) => s.manager.getState()));
+    return order.find((s) => states.has(s)) ?? 'disconnected';
+  }
+
+  /** Connection events of every socket; `event.url` tells which. */
+  onConnectionState(listener: ConnectionEventListener): () => void {
+    return this.connectionListeners.add(listener);
+  }
+
+  offConnectionState(listener: ConnectionEventListener): void {
+    this.connectionListeners.delete(listener);
+  }
+
+  /** Frames any socket dropped, and why. */
+  onRejectedFrame(listener: (rejection: FrameRejection) => void): () => void {
+    return this.rejectionListeners.add(listener);
+  }
+
+  /** Sockets open or opening, and their counters. */
+  getStats(): { sockets: number; subscriptions: number; framesReceived: number; framesRejected: number } {
+    let framesReceived = 0;
+    let framesRejected = 0;
+    for (const s of this.sockets.values()) {
+      const stats = s.manager.getStats();
+      framesReceived += stats.framesReceived;
+      framesRejected += stats.framesRejected;
+    }
+    return { sockets: this.sockets.size, subscriptions: this.subscriptionCount, framesReceived, framesRejected };
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private socketUrl(projectId: string | undefined): string {
+    if (!this.perProject) return this.config.url;
+    if (projectId === undefined) {
+      throw new ProgressClientError('project_required', 'this client opens one socket per project: give a projectId');
+    }
+    return this.config.url.replace('{projectId}', encodeURIComponent(projectId));
+  }
+
+  private socket(projectId: string | undefined): SocketEntry {
+    const url = this.socketUrl(projectId);
+    let entry = this.sockets.get(url);
+    if (entry) return entry;
+    const manager = new WebSocketManager({ ...this.config, url, onListenerError: this.onListenerError });
+    entry = { url, manager, subscriptions: 0, offs: [] };
+    entry.offs.push(
+      manager.onConnectionState((e) => this.connectionListeners.emit(e)),
+      manager.onRejectedFrame((r) => this.rejectionListeners.emit(r)),
+    );
+    manager.on('*', (event) => this.dispatch(event));
+    this.sockets.set(url, entry);
+    return entry;
+  }
+
+  private add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions): Subscription {
+    if (typeof options !== 'object' || options === null) {
+      throw new ProgressClientError('invalid_options', 'subscription options must be an object');
+    }
+    const socket = this.socket(projectId);
+    const sub: Subscription = {
+      kind,
+      key,
+      socket,
+      options,
+      types: options.types ? new Set(options.types) : undefined,
+      active: true,
+    };
+    let set = this.index.get(key);
+    if (!set) this.index.set(key, (set = new Set()));
+    set.add(sub);
+    this.subscriptionCount++;
+    socket.subscriptions++;
+    clearTimeout(socket.linger);
+    socket.linger = undefined;
+    const onConnectionChange = options.onConnectionChange;
+    if (onConnectionChange) {
+      sub.offConnection = socket.manager.onStateChange((state) => onConnectionChange(state));
+      queueMicrotask(() => {
+        if (sub.active) this.safely(() => onConnectionChange(socket.manager.getState()));
+      });
+    }
+    return sub;
+  }
+
+  private handle(sub: Subscription): ProgressSubscription {
+    const ready = sub.socket.manager.connect();
+    return {
+      unsubscribe: () => this.remove(sub),
+      ready,
+      getConnectionState: () => sub.socket.manager.getState(),
+    };
+  }
+
+  private remove(sub: Subscription): void {
+    if (!sub.active) return;
+    sub.active = false;
+    sub.offConnection?.();
+    const set = this.index.get(sub.key);
+    set?.delete(sub);
+    if (set?.size === 0) this.index.delete(sub.key);
+    this.subscriptionCount--;
+    const socket = sub.socket;
+    socket.subscriptions--;
+    if (socket.subscriptions === 0 && this.sockets.get(socket.url) === socket) {
+      clearTimeout(socket.linger);
+      socket.linger = setTimeout(() => this.dropSocket(socket), this.config.lingerTime ?? 1000);
+    }
+  }
+
+  private dropSocket(entry: SocketEntry): void {
+    clearTimeout(entry.linger);
+    entry.linger = undefined;
+    if (entry.subscriptions > 0) return;
+    entry.manager.disconnect();
+    for (const off of entry.offs) off();
+    this.sockets.delete(entry.url);
+  }
+
+  /** A new subscriber to an entity already seen gets its state at once (in a microtask). */
+  private replay(sub: Subscription, state: EntityState | undefined): void {
+    const onState = (sub.options as CommonOptions<ProgressEvent, EntityState>).onState;
+    if (!state || !onState) return;
+    queueMicrotask(() => {
+      if (sub.active) this.safely(() => onState(state));
+    });
+  }
+
+  private dispatch(event: ProgressEvent): void {
+    const state = this.store.apply(event);
+    const p = event.projectId;
+    this.deliverTo(k('p', p), event, state);
+    this.deliverTo(k('p', undefined), event, state);
+    switch (state.kind) {
+      case 'task': {
+        const t = (event as TaskEvent).taskId;
+        this.deliverTo(k('t', p, t), event, state);
+        this.deliverTo(k('t', p, undefined), event, state);
+        this.deliverTo(k('t', undefined, t), event, state);
+        this.deliverTo(k('t', undefined, undefined), event, state);
+        break;
+      }
+      case 'workflow': {
+        const { workflowId: w, executionId: x } = event as WorkflowEvent;
+        for (const pp of [p, undefined]) for (const ww of [w, undefined]) for (const xx of [x, undefined]) {
+          this.deliverTo(k('w', pp, ww, xx), event, state);
+        }
+        break;
+      }
+      case 'container': {
+        const c = (event as ContainerEvent).containerId;
+        this.deliverTo(k('c', p, c), event, state);
+        this.deliverTo(k('c', p, undefined), event, state);
+        this.deliverTo(k('c', undefined, c), event, state);
+        this.deliverTo(k('c', undefined, undefined), event, state);
+        break;
+      }
+    }
+  }
+
+  private deliverTo(key: string, event: ProgressEvent, state: EntityState): void {
+    const set = this.index.get(key);
+    if (!set) return;
+    for (const sub of set) {
+      if (!sub.active || (sub.types && !sub.types.has(event.type))) continue;
+      const o = sub.options as TaskProgressOptions & WorkflowProgressOptions & ProgressOptions;
+      if (o.onEvent) this.safely(() => o.onEvent!(event as never));
+      if (sub.kind === 'progress') continue;
+      if (o.onState) this.safely(() => o.onState!(state as never));
+      switch (event.type) {
+        case 'task_completed':
+        case 'workflow_execution_completed':
+          if (o.onComplete) this.safely(() => o.onComplete!(event as never));
+          break;
+        case 'task_failed':
+        case 'workflow_execution_failed':
+          if (o.onFailed) this.safely(() => o.onFailed!(event as never));
+          break;
+        case 'task_cancelled':
+          if (o.onCancelled) this.safely(() => o.onCancelled!(event));
+          break;
+      }
+    }
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.onListenerError(error);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** Caps that keep the state of one entity bounded however long it runs. */
+export interface StateLimits {
+  /** Lines of output kept per task (the tail). Default 500. */
+  maxOutputLines: number;
+  /** Characters kept per output line. Default 2000. */
+  maxLineLength: number;
+  /** Artifacts kept per task. Default 200. */
+  maxArtifacts: number;
+  /** Steps or phases kept per task or workflow. Default 500. */
+  maxSteps: number;
+}
+
+export const DEFAULT_LIMITS: StateLimits = {
+  maxOutputLines: 500,
+  maxLineLength: 2000,
+  maxArtifacts: 200,
+  maxSteps: 500,
+};
+
+/** Appends to a capped list, dropping from the front; returns the list and how many were dropped. */
+export function appendCapped<T>(list: readonly T[], items: readonly T[], cap: number): { list: T[]; dropped: number } {
+  const all = list.length + items.length;
+  if (all <= cap) return { list: [...list, ...items], dropped: 0 };
+  const dropped = all - cap;
+  return { list: [...list, ...items].slice(dropped), dropped };
+}
+
+/** Percent clamped to 0..100. */
+export function clampPercent(value: number): number {
+  return value < 0 ? 0 : value > 100 ? 100 : value;
+}

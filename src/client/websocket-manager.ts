@@ -1,0 +1,525 @@
+/**
+ * One WebSocket connection to a progress server: connect, reconnect with backoff and jitter,
+ * JSON heartbeat with a timeout, typed events. Runs in browsers and in Node (pass `ws`).
+ */
+import { backoffDelay } from './backoff.js';
+import type {
+  ConnectionEvent,
+  ConnectionEventListener,
+  ConnectionState,
+  DisconnectedEvent,
+  ProgressEvent,
+  ProgressEventListener,
+  ProgressEventMap,
+  ProgressEventType,
+} from './events.js';
+import { ListenerSet } from './listener-set.js';
+import { DEFAULT_MAX_FRAME_SIZE, parseFrame, type FrameRejection } from './parse-frame.js';
+
+/** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType?: string;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  /** `ws` only: drop the TCP connection without a closing handshake. */
+  terminate?: () => void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;
+
+export interface WebSocketManagerConfig {
+  url: string;
+  /** A static token, sent as the `token` query parameter. */
+  token?: string;
+  /** Called before every (re)connect; wins over `token`. */
+  getToken?: TokenSource;
+  /** Reconnect after an unexpected close. Default true. */
+  reconnect?: boolean;
+  /** Consecutive failed attempts before giving up. Default 10. */
+  maxReconnectAttempts?: number;
+  /** Base of the exponential backoff, ms. Default 1000. */
+  reconnectDelay?: number;
+  /** Cap of the backoff, ms. Default 30000. */
+  maxReconnectDelay?: number;
+  /** ms between JSON pings; 0 disables the heartbeat. Default 30000. */
+  heartbeatInterval?: number;
+  /** ms to wait for any frame after a ping before the connection is declared dead. Default 10000. */
+  heartbeatTimeout?: number;
+  /** ms for a connection to open. Default 10000. */
+  connectionTimeout?: number;
+  /** A connection must stay open this long (ms) for the attempt counter to reset. Default 5000. */
+  stableConnectionTime?: number;
+  /** Frames longer than this many characters are rejected. Default 1 MiB. */
+  maxFrameSize?: number;
+  /** The WebSocket implementation; default `globalThis.WebSocket`. In Node 20 pass `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** Extra query parameters added on every (re)connect. */
+  queryParams?: () => Record<string, string | undefined>;
+  /** Source of randomness for the jitter (tests). Default Math.random. */
+  random?: () => number;
+  /** Where errors thrown by listeners go. Default console.error. */
+  onListenerError?: (error: unknown) => void;
+}
+
+/** Close codes with which a server says the token was refused. */
+export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 1008]);
+
+const OPEN = 1;
+
+type Required_ = Required<Omit<WebSocketManagerConfig, 'token' | 'getToken' | 'WebSocket' | 'queryParams'>>;
+
+const DEFAULTS: Omit<Required_, 'url' | 'random' | 'onListenerError'> = {
+  reconnect: true,
+  maxReconnectAttempts: 10,
+  reconnectDelay: 1000,
+  maxReconnectDelay: 30000,
+  heartbeatInterval: 30000,
+  heartbeatTimeout: 10000,
+  connectionTimeout: 10000,
+  stableConnectionTime: 5000,
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+};
+
+export interface WebSocketManagerStats {
+  framesReceived: number;
+  framesRejected: number;
+  /** Consecutive failed attempts so far (0 after a stable connection). */
+  reconnectAttempts: number;
+  /** Date.now() of the last frame received, or 0. */
+  lastFrameAt: number;
+}
+
+/** Removes the token (and every other query parameter) from a URL before it is shown anywhere. */
+export function redactUrl(url: string): string {
+  const q = url.search(/[?#]/);
+  return q === -1 ? url : url.slice(0, q);
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  promise: Promise<void>;
+}
+
+export class WebSocketManager {
+  private readonly config: Required_ & Pick<WebSocketManagerConfig, 'token' | 'getToken' | 'queryParams'>;
+  private readonly Ctor: WebSocketConstructor | undefined;
+  private readonly publicUrl: string;
+  private state: ConnectionState = 'disconnected';
+  private ws: WebSocketLike | null = null;
+  /** Bumped on every open and on disconnect: callbacks of an older generation do nothing. */
+  private generation = 0;
+  private attempts = 0;
+  private openedAt = 0;
+  private stats = { framesReceived: 0, framesRejected: 0, lastFrameAt: 0 };
+  private pending: Pending | null = null;
+
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private environmentWatched = false;
+
+  private readonly eventListeners = new Map<string, ListenerSet<ProgressEvent>>();
+  private readonly connectionListeners: ListenerSet<ConnectionEvent>;
+  private readonly stateListeners: ListenerSet<ConnectionState>;
+  private readonly rejectionListeners: ListenerSet<FrameRejection>;
+
+  constructor(config: WebSocketManagerConfig) {
+    if (typeof config?.url !== 'string' || !/^wss?:\/\//i.test(config.url)) {
+      throw new TypeError('WebSocketManager: `url` must be a ws:// or wss:// URL');
+    }
+    const onListenerError = config.onListenerError ?? ((error: unknown) => console.error('[progress] listener threw:', error));
+    this.config = { ...DEFAULTS, random: Math.random, onListenerError, ...stripUndefined(config), url: config.url };
+    this.Ctor = config.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.publicUrl = redactUrl(config.url);
+    this.connectionListeners = new ListenerSet(onListenerError);
+    this.stateListeners = new ListenerSet(onListenerError);
+    this.rejectionListeners = new ListenerSet(onListenerError);
+  }
+
+  /** The URL without query string: safe to show. */
+  get url(): string {
+    return this.publicUrl;
+  }
+
+  // ---- the seed's nine methods ------------------------------------------------------------
+
+  /**
+   * Opens the connection. Resolves once connected (after retries, if needed); rejects when the
+   * manager gives up or `disconnect()` is called first.
+   */
+  connect(): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    if (this.pending) return this.pending.promise;
+    const pending = this.newPending();
+    if (this.state !== 'connecting' && this.state !== 'reconnecting') {
+      this.attempts = 0;
+      this.watchEnvironment();
+      this.setState('connecting');
+      void this.open();
+    }
+    return pending.promise;
+  }
+
+  /** Closes the connection for good: no reconnect, no timer or listener left behind. */
+  disconnect(): void {
+    this.generation++;
+    this.clearTimers();
+    this.unwatchEnvironment();
+    const ws = this.ws;
+    const wasActive = this.state !== 'disconnected' && this.state !== 'failed';
+    if (ws) {
+      this.setState('disconnecting');
+      this.ws = null;
+      detach(ws);
+      try {
+        ws.close(1000, 'client disconnect');
+      } catch {
+        // already closing
+      }
+    }
+    this.failPending(new Error('disconnected'));
+    if (wasActive) {
+      this.setState('disconnected');
+      this.emitConnection(this.disconnectedEvent(1000, 'client disconnect', false));
+    }
+  }
+
+  /** Drops the current connection (if any) and connects again now, with a fresh attempt counter. */
+  reconnect(): Promise<void> {
+    this.generation++;
+    this.clearTimers();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      detach(ws);
+      closeQuietly(ws);
+    }
+    this.attempts = 0;
+    const promise = this.pending?.promise ?? this.newPending().promise;
+    this.watchEnvironment();
+    this.setState('connecting');
+    void this.open();
+    return promise;
+  }
+
+  getState(): ConnectionState {
+    return this.state;
+  }
+
+  isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** Listens to one event type, or to every progress event with `'*'`. */
+  on<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
+  on(type: '*', listener: ProgressEventListener): void;
+  on(type: string, listener: (event: never) => void): void {
+    let set = this.eventListeners.get(type);
+    if (!set) this.eventListeners.set(type, (set = new ListenerSet(this.config.onListenerError)));
+    set.add(listener as ProgressEventListener);
+  }
+
+  off<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
+  off(type: '*', listener: ProgressEventListener): void;
+  off(type: string, listener: (event: never) => void): void {
+    const set = this.eventListeners.get(type);
+    if (!set) return;
+    set.delete(listener as ProgressEventListener);
+    if (set.size === 0) this.eventListeners.delete(type);
+  }
+
+  /** Connection events: connected, disconnected (with willReconnect), error, heartbeat. */
+  onConnectionState(listener: ConnectionEventListener): () => void {
+    return this.connectionListeners.add(listener);
+  }
+
+  offConnectionState(listener: ConnectionEventListener): void {
+    this.connectionListeners.delete(listener);
+  }
+
+  // ---- beyond the seed --------------------------------------------------------------------
+
+  /** Called with every change of getState(). */
+  onStateChange(listener: (state: ConnectionState) => void): () => void {
+    return this.stateListeners.add(listener);
+  }
+
+  /** Called with every frame that was dropped, and why. */
+  onRejectedFrame(listener: (rejection: FrameRejection) => void): () => void {
+    return this.rejectionListeners.add(listener);
+  }
+
+  getStats(): WebSocketManagerStats {
+    return { ...this.stats, reconnectAttempts: this.attempts };
+  }
+
+  /** Sends a JSON message; returns false when not connected. */
+  send(message: object): boolean {
+    if (!this.ws || this.state !== 'connected' || this.ws.readyState !== OPEN) return false;
+    try {
+      this.ws.send(JSON.stringify(message));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends a ping now and declares the connection dead when nothing answers in heartbeatTimeout. */
+  checkConnection(): void {
+    if (this.state !== 'connected') return;
+    this.ping();
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private newPending(): Pending {
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A caller that does not await connect() must not get an unhandled rejection.
+    promise.catch(() => {});
+    this.pending = { resolve, reject, promise };
+    return this.pending;
+  }
+
+  private failPending(error: Error): void {
+    const pending = this.pending;
+    this.pending = null;
+    pending?.reject(error);
+  }
+
+  private async open(): Promise<void> {
+    const generation = ++this.generation;
+    let token: string | null | undefined;
+    try {
+      token = this.config.getToken ? await this.config.getToken() : this.config.token;
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.emitConnection({ ...this.base(), type: 'error', error: new Error('getToken failed', { cause: error }) });
+      this.handleClose(generation, 4401, 'token unavailable');
+      return;
+    }
+    if (generation !== this.generation) return;
+    if (!this.Ctor) {
+      this.giveUp(new Error('no WebSocket implementation: pass the `WebSocket` option (e.g. from "ws")'));
+      return;
+    }
+    let ws: WebSocketLike;
+    try {
+      ws = new this.Ctor(this.buildUrl(token));
+    } catch (error) {
+      this.emitConnection({ ...this.base(), type: 'error', error: new Error('WebSocket constructor failed', { cause: error }) });
+      this.handleClose(generation, 1006, 'constructor failed');
+      return;
+    }
+    this.ws = ws;
+    this.openedAt = 0;
+    try {
+      ws.binaryType = 'arraybuffer';
+    } catch {
+      // not settable: fine
+    }
+    this.connectTimer = setTimeout(() => this.abandon(generation, 'connection timeout'), this.config.connectionTimeout);
+    ws.onopen = () => {
+      if (generation !== this.generation) return;
+      clearTimeout(this.connectTimer);
+      this.openedAt = Date.now();
+      this.setState('connected');
+      if (this.config.heartbeatInterval > 0) {
+        this.heartbeatTimer = setInterval(() => this.ping(), this.config.heartbeatInterval);
+      }
+      const pending = this.pending;
+      this.pending = null;
+      this.emitConnection({ ...this.base(), type: 'connected' });
+      pending?.resolve();
+    };
+    ws.onmessage = (event) => {
+      if (generation === this.generation) this.handleFrame(event.data);
+    };
+    ws.onerror = () => {
+      if (generation !== this.generation) return;
+      // Browsers give no detail; the close event that follows says the rest.
+      this.emitConnection({ ...this.base(), type: 'error', error: new Error(`WebSocket error on ${this.publicUrl}`) });
+    };
+    ws.onclose = (event) => {
+      if (generation !== this.generation) return;
+      this.ws = null;
+      detach(ws);
+      this.handleClose(generation, event.code, event.reason);
+    };
+  }
+
+  private buildUrl(token: string | null | undefined): string {
+    const url = new URL(this.config.url);
+    if (token) url.searchParams.set('token', token);
+    const extra = this.config.queryParams?.() ?? {};
+    for (const [key, value] of Object.entries(extra)) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    return url.toString();
+  }
+
+  /** The connection is unusable (timeout): drop it without waiting for a closing handshake. */
+  private abandon(generation: number, reason: string): void {
+    if (generation !== this.generation || !this.ws) return;
+    const ws = this.ws;
+    this.ws = null;
+    detach(ws);
+    closeQuietly(ws);
+    this.handleClose(generation, 1006, reason);
+  }
+
+  private handleClose(generation: number, code: number, reason: string): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.clearTimers();
+    if (this.openedAt && Date.now() - this.openedAt >= this.config.stableConnectionTime) this.attempts = 0;
+    this.openedAt = 0;
+
+    const refused = AUTH_CLOSE_CODES.has(code) && !this.config.getToken;
+    if (!this.config.reconnect || refused || this.attempts >= this.config.maxReconnectAttempts) {
+      const gaveUp = this.config.reconnect;
+      this.setState(gaveUp ? 'failed' : 'disconnected');
+      this.emitConnection(this.disconnectedEvent(code, reason, false));
+      this.failPending(new Error(refused ? `connection refused: ${reason || code}` : gaveUp ? 'gave up reconnecting' : `connection closed: ${code}`));
+      return;
+    }
+    const delay = backoffDelay(this.attempts, this.config.reconnectDelay, this.config.maxReconnectDelay, this.config.random);
+    this.attempts++;
+    this.setState('reconnecting');
+    this.emitConnection({ ...this.disconnectedEvent(code, reason, true), attempt: this.attempts, delay });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delay);
+  }
+
+  private giveUp(error: Error): void {
+    this.generation++;
+    this.clearTimers();
+    this.setState('failed');
+    this.emitConnection({ ...this.base(), type: 'error', error });
+    this.failPending(error);
+  }
+
+  private handleFrame(data: unknown): void {
+    clearTimeout(this.pongTimer);
+    this.pongTimer = undefined;
+    this.stats.framesReceived++;
+    this.stats.lastFrameAt = Date.now();
+    const result = parseFrame(data, this.config.maxFrameSize);
+    if (!result.ok) {
+      this.stats.framesRejected++;
+      this.rejectionListeners.emit(result.rejection);
+      return;
+    }
+    const message = result.message;
+    if (message.type === 'ping') {
+      this.send({ type: 'pong', timestamp: new Date().toISOString() });
+      this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'ping' });
+      return;
+    }
+    if (message.type === 'pong') {
+      this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'pong' });
+      return;
+    }
+    this.eventListeners.get(message.type)?.emit(message);
+    this.eventListeners.get('*')?.emit(message);
+  }
+
+  private ping(): void {
+    if (this.pongTimer !== undefined || !this.ws) return;
+    if (!this.send({ type: 'ping', timestamp: new Date().toISOString() })) return;
+    const generation = this.generation;
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = undefined;
+      this.abandon(generation, 'heartbeat timeout');
+    }, this.config.heartbeatTimeout);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.connectTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.pongTimer);
+    this.reconnectTimer = this.connectTimer = this.heartbeatTimer = this.pongTimer = undefined;
+  }
+
+  // Browsers: reconnect as soon as the network is back; check the link when a page is shown again.
+  private readonly handleOnline = (): void => {
+    if (this.state === 'reconnecting' || this.state === 'failed') void this.reconnect();
+  };
+  private readonly handleVisibility = (): void => {
+    const doc = (globalThis as { document?: { visibilityState?: string } }).document;
+    if (doc?.visibilityState === 'visible') this.checkConnection();
+  };
+
+  private watchEnvironment(): void {
+    if (this.environmentWatched) return;
+    const g = globalThis as unknown as Partial<EventTarget> & { document?: Partial<EventTarget> };
+    if (typeof g.addEventListener !== 'function') return;
+    g.addEventListener('online', this.handleOnline);
+    g.document?.addEventListener?.('visibilitychange', this.handleVisibility);
+    this.environmentWatched = true;
+  }
+
+  private unwatchEnvironment(): void {
+    if (!this.environmentWatched) return;
+    const g = globalThis as unknown as Partial<EventTarget> & { document?: Partial<EventTarget> };
+    g.removeEventListener?.('online', this.handleOnline);
+    g.document?.removeEventListener?.('visibilitychange', this.handleVisibility);
+    this.environmentWatched = false;
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.stateListeners.emit(state);
+  }
+
+  private base(): { timestamp: string; url: string; state: ConnectionState } {
+    return { timestamp: new Date().toISOString(), url: this.publicUrl, state: this.state };
+  }
+
+  private disconnectedEvent(code: number, reason: string, willReconnect: boolean): DisconnectedEvent {
+    return { ...this.base(), type: 'disconnected', code, reason, willReconnect };
+  }
+
+  private emitConnection(event: ConnectionEvent): void {
+    this.connectionListeners.emit(event);
+  }
+}
+
+const ignore = (): void => {};
+
+/** Stops a socket from calling back. `ws` throws on an 'error' nobody listens to, so one stays. */
+function detach(ws: WebSocketLike): void {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  ws.onerror = ignore;
+}
+
+function closeQuietly(ws: WebSocketLike): void {
+  try {
+    if (ws.terminate) ws.terminate();
+    else ws.close(4000, 'abandoned');
+  } catch {
+    // nothing left to close
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] !== undefined) out[key] = o[key];
+  return out;
+}

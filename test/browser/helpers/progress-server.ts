@@ -1,0 +1,79 @@
+/** Browser-side handle on the reference progress servers run by the test runner's plugin. */
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { ProgressCommand, ServerInfo } from '../progress-server-plugin.js';
+import type { ProgressEvent } from '../../../src/client/events.js';
+
+type Without<T, K extends keyof T> = Omit<T, K>;
+
+async function command<T>(payload: ProgressCommand): Promise<T> {
+  return executeServerCommand<T, ProgressCommand>('progress', payload);
+}
+
+export class TestServer {
+  private constructor(readonly info: ServerInfo) {}
+
+  /** The runner's shared server (never restarted). */
+  static async shared(): Promise<TestServer> {
+    return new TestServer(await command<ServerInfo>({ action: 'info' }));
+  }
+
+  /** A server of this test's own, for faults that must not touch other tests. */
+  static async create(options: Without<Extract<ProgressCommand, { action: 'create' }>, 'action'> = {}): Promise<TestServer> {
+    return new TestServer(await command<ServerInfo>({ action: 'create', ...options }));
+  }
+
+  get url(): string {
+    return this.info.url;
+  }
+  /** `ws://…/ws`: every project on one socket. */
+  get allUrl(): string {
+    return `${this.info.url}/ws`;
+  }
+  /** The per-project URL template. */
+  get projectUrl(): string {
+    return `${this.info.url}/api/progress/subscribe/{projectId}`;
+  }
+
+  publish(...events: ProgressEvent[]): Promise<number> {
+    return command({ action: 'publish', server: this.info.id, events });
+  }
+  sendRaw(...frames: string[]): Promise<number> {
+    return command({ action: 'sendRaw', server: this.info.id, frames });
+  }
+  ping(): Promise<number> {
+    return command({ action: 'ping', server: this.info.id });
+  }
+  drop(options: { abrupt?: boolean; code?: number; reason?: string } = {}): Promise<number> {
+    return command({ action: 'drop', server: this.info.id, ...options });
+  }
+  stall(stalled: boolean): Promise<boolean> {
+    return command({ action: 'stall', server: this.info.id, stalled });
+  }
+  stop(): Promise<boolean> {
+    return command({ action: 'stop', server: this.info.id });
+  }
+  restart(): Promise<boolean> {
+    return command({ action: 'restart', server: this.info.id });
+  }
+  async clientCount(): Promise<number> {
+    return (await command<ServerInfo>({ action: 'info', server: this.info.id })).clientCount;
+  }
+  dispose(): Promise<boolean> {
+    return command({ action: 'dispose', server: this.info.id });
+  }
+}
+
+/** Waits until `check` is true, polling; fails with `what` after `timeout` ms. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let counter = 0;
+/** A project id no other test uses. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${counter++}`;
+}
