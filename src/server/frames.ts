@@ -1,0 +1,64 @@
+/**
+ * The frames the progress server reads from clients and writes to them.
+ */
+import type { RawData } from 'ws';
+import type { ProgressEvent } from '../client/events.js';
+import { parseMessage } from '../client/parse-frame.js';
+
+/** A client frame that was accepted: a JSON object with a string `type`. */
+export interface ClientMessage {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Why a client frame was dropped. */
+export type ClientFrameRejection = 'binary' | 'not_json' | 'not_object' | 'missing_type';
+
+export type ClientFrame = { ok: true; message: ClientMessage } | { ok: false; reason: ClientFrameRejection };
+
+function toText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+/** Decode one client frame. Never throws: a bad frame comes back as a rejection. */
+export function readClientFrame(data: RawData, isBinary: boolean): ClientFrame {
+  if (isBinary) return { ok: false, reason: 'binary' };
+  let value: unknown;
+  try {
+    value = JSON.parse(toText(data));
+  } catch {
+    return { ok: false, reason: 'not_json' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not_object' };
+  if (typeof (value as { type?: unknown }).type !== 'string') return { ok: false, reason: 'missing_type' };
+  return { ok: true, message: value as ClientMessage };
+}
+
+/**
+ * Serialise an event for publishing after checking it with the client's own parser, so the
+ * server never sends what a client would drop. The frame holds the parser's normalised form
+ * (`sandbox_*` becomes `container_*` with a `containerId`, an `{ message }` error becomes a
+ * string); the caller's object is left untouched.
+ * @throws TypeError with the parser's rejection message when the event is invalid.
+ */
+export function serialiseEvent(event: ProgressEvent): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(event) as string | undefined;
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) throw new TypeError('event is not serialisable as JSON');
+  const result = parseMessage(JSON.parse(text));
+  if (!result.ok) throw new TypeError(result.rejection.message);
+  if (result.message.type === 'ping' || result.message.type === 'pong') {
+    throw new TypeError(`"${result.message.type}" is a heartbeat, not a progress event`);
+  }
+  return JSON.stringify(result.message);
+}
+
+/** The JSON heartbeat frames of the wire format. */
+export function heartbeatFrame(type: 'ping' | 'pong'): string {
+  return JSON.stringify({ type, timestamp: new Date().toISOString() });
+}

@@ -1,0 +1,3 @@
+/** The reference progress server (Node only) and the protocol types it speaks. */
+export * from './progress-server.js';
+export type * from '../client/events.js';

@@ -1,0 +1,408 @@
+/**
+ * A reference progress server speaking AInTandem's wire format, for demos, tests and fault
+ * injection. It serves both socket shapes: one socket per project
+ * (`{any prefix}/progress/subscribe/{projectId}`) and one socket for every project (`path`).
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { ProgressEvent } from '../client/events.js';
+import { heartbeatFrame, readClientFrame, serialiseEvent, type ClientMessage } from './frames.js';
+import { matchRoute, projectPath, type Route } from './routes.js';
+
+export type { ClientMessage, ClientFrameRejection } from './frames.js';
+
+/** Close code sent when `authenticate` rejects a connection (reason `unauthorized`). */
+export const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_SERVICE_RESTART = 1012;
+/** How long close() waits for clients to answer its close frame before cutting their connections. */
+const CLOSE_GRACE_MS = 1000;
+
+export interface ProgressServerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. Ignored when `server` is given. */
+  port?: number;
+  /** Host to listen on (and to put in `url`); default `127.0.0.1`. */
+  host?: string;
+  /** An existing HTTP(S) server to attach to: its `upgrade` events are handled; close() leaves it open. */
+  server?: HttpServer;
+  /** The single-socket path that receives every project's events; default `/ws`. */
+  path?: string;
+  /** Decides whether a connection is allowed, from the `token` query parameter. Throwing means no. */
+  authenticate?: (token: string | undefined, request: IncomingMessage) => boolean | Promise<boolean>;
+  /**
+   * ms between WebSocket protocol pings to each client. A client that sent nothing and answered
+   * no ping within one interval is terminated. Default 30000; 0 disables.
+   */
+  heartbeatInterval?: number;
+  /** Largest client frame in bytes; a larger one closes that socket with 1009. Default 65536. */
+  maxPayload?: number;
+  /** Validate each published event with the client's parser and throw a TypeError when invalid. Default true. */
+  validate?: boolean;
+}
+
+export interface ProgressClientInfo {
+  id: string;
+  /** The project of a per-project socket; undefined on the all-projects path. */
+  projectId?: string;
+  /** The request path, without its query string. */
+  path: string;
+  /** Date.now() when the connection was accepted. */
+  connectedAt: number;
+}
+
+export interface DropOptions {
+  /** Cut the TCP connection without a close frame. */
+  abrupt?: boolean;
+  /** Close code for a clean drop; default 1012. */
+  code?: number;
+  /** Close reason for a clean drop; default `server restarting`. */
+  reason?: string;
+}
+
+export interface ProgressServer {
+  /** `ws://host:port`, without a path. */
+  readonly url: string;
+  readonly port: number;
+  /** A project's socket URL, or the all-projects socket URL when no project is given. */
+  urlFor(projectId?: string): string;
+  /** Send an event to its project's sockets and every all-projects socket; returns how many sockets got it. */
+  publish(event: ProgressEvent): number;
+  clients(): ProgressClientInfo[];
+  readonly clientCount: number;
+  /** Send any frame as is (binary for a Uint8Array), to every client or those `filter` accepts. */
+  sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number;
+  /** Send the JSON heartbeat `{"type":"ping","timestamp":ISO}` to every client. */
+  ping(): number;
+  /** Drop every client: cleanly with a close frame, or abruptly. Returns how many were dropped. */
+  dropConnections(options?: DropOptions): number;
+  /**
+   * While stalled the server reads nothing (no pong answers), sends nothing and terminates no one:
+   * to a client it looks like a half-open connection.
+   */
+  stall(stalled: boolean): void;
+  on(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
+  on(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
+  on(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
+  off(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
+  off(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
+  off(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
+  /** Close every client socket (1001) and, when this server created it, the HTTP server. */
+  close(): Promise<void>;
+}
+
+type ServerEventName = 'connection' | 'disconnection' | 'message' | 'rejected';
+type AnyListener = (...args: any[]) => void;
+
+interface Client {
+  info: ProgressClientInfo;
+  ws: WebSocket;
+  /** Whether the client showed any sign of life since the last heartbeat tick. */
+  alive: boolean;
+}
+
+/** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
+function answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
+  const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
+  response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
+  response.end(healthy ? 'ok' : 'not found');
+}
+
+/** Refuse an upgrade request with a minimal HTTP response, then drop the socket. */
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+class ProgressServerImpl implements ProgressServer {
+  readonly #http: HttpServer;
+  readonly #owned: boolean;
+  readonly #host: string;
+  readonly #path: string;
+  readonly #authenticate: ProgressServerOptions['authenticate'];
+  readonly #validate: boolean;
+  readonly #wss: WebSocketServer;
+  readonly #events = new EventEmitter();
+  readonly #clients = new Map<WebSocket, Client>();
+  /** Every upgraded socket, including those being closed as unauthorised. */
+  readonly #sockets = new Set<WebSocket>();
+  /** Upgrade requests waiting for `authenticate`. */
+  readonly #pending = new Set<Duplex>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #port = 0;
+  #stalled = false;
+  #closing: Promise<void> | undefined;
+  #nextId = 1;
+
+  constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
+    this.#http = http;
+    this.#owned = owned;
+    this.#host = options.host ?? '127.0.0.1';
+    this.#path = options.path ?? '/ws';
+    this.#authenticate = options.authenticate;
+    this.#validate = options.validate ?? true;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxPayload ?? 65536,
+      // Pongs are sent by hand so that a stalled server can withhold them.
+      autoPong: false,
+    });
+    http.on('upgrade', this.#onUpgrade);
+    const interval = options.heartbeatInterval ?? 30000;
+    if (interval > 0) {
+      // Not unref'd: close() clears it, and a server left open should keep showing as open.
+      this.#heartbeat = setInterval(this.#checkLiveness, interval);
+    }
+  }
+
+  /** Resolve once the HTTP server listens, listening first when this module created it. */
+  async listen(port: number): Promise<void> {
+    const http = this.#http;
+    if (!http.listening) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => {
+          http.off('listening', onListening);
+          reject(error);
+        };
+        const onListening = () => {
+          http.off('error', onError);
+          resolve();
+        };
+        http.once('error', onError);
+        http.once('listening', onListening);
+        if (this.#owned) http.listen(port, this.#host);
+      });
+    }
+    const address = http.address();
+    if (address === null || typeof address === 'string') throw new TypeError('the HTTP server does not listen on a TCP port');
+    this.#port = address.port;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    const scheme = this.#http instanceof TlsServer ? 'wss' : 'ws';
+    const host = this.#host.includes(':') ? `[${this.#host}]` : this.#host;
+    return `${scheme}://${host}:${this.#port}`;
+  }
+
+  urlFor(projectId?: string): string {
+    return this.url + (projectId === undefined ? this.#path : projectPath(projectId));
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  clients(): ProgressClientInfo[] {
+    return [...this.#clients.values()].map((client) => client.info);
+  }
+
+  publish(event: ProgressEvent): number {
+    const frame = this.#validate ? serialiseEvent(event) : JSON.stringify(event);
+    const projectId = (event as { projectId?: unknown }).projectId;
+    return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
+  }
+
+  sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
+    return this.#broadcast(frame, filter);
+  }
+
+  ping(): number {
+    return this.#broadcast(heartbeatFrame('ping'));
+  }
+
+  dropConnections(options: DropOptions = {}): number {
+    const clients = [...this.#clients.values()];
+    for (const { ws } of clients) {
+      if (options.abrupt) ws.terminate();
+      else ws.close(options.code ?? CLOSE_SERVICE_RESTART, options.reason ?? 'server restarting');
+    }
+    return clients.length;
+  }
+
+  stall(stalled: boolean): void {
+    if (this.#stalled && !stalled) {
+      // Frames ignored while stalled must not count against the clients afterwards.
+      for (const client of this.#clients.values()) client.alive = true;
+    }
+    this.#stalled = stalled;
+  }
+
+  on(event: ServerEventName, listener: AnyListener): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  off(event: ServerEventName, listener: AnyListener): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#http.off('upgrade', this.#onUpgrade);
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending.clear();
+    await this.#closeSockets();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    if (this.#owned && this.#http.listening) {
+      await new Promise<void>((resolve, reject) => {
+        this.#http.close((error) => (error ? reject(error) : resolve()));
+        this.#http.closeAllConnections();
+      });
+    }
+  }
+
+  /** Close every socket with 1001; cut those that do not answer within the grace period. */
+  #closeSockets(): Promise<void> {
+    const sockets = [...this.#sockets];
+    if (sockets.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let open = sockets.length;
+      const grace = setTimeout(() => {
+        for (const ws of sockets) ws.terminate();
+      }, CLOSE_GRACE_MS);
+      const onClose = () => {
+        if (--open > 0) return;
+        clearTimeout(grace);
+        resolve();
+      };
+      for (const ws of sockets) {
+        ws.once('close', onClose);
+        ws.close(CLOSE_GOING_AWAY, 'server closing');
+      }
+    });
+  }
+
+  #broadcast(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
+    if (this.#stalled) return 0;
+    let sent = 0;
+    for (const { ws, info } of this.#clients.values()) {
+      if (ws.readyState !== WebSocket.OPEN || (filter && !filter(info))) continue;
+      ws.send(frame);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** One heartbeat tick: terminate clients silent since the last tick, ping the others. */
+  #checkLiveness = (): void => {
+    if (this.#stalled) return;
+    for (const client of this.#clients.values()) {
+      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      if (!client.alive) {
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  };
+
+  #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const route = matchRoute(request.url, this.#path);
+    if (!route) {
+      // On a shared server another 'upgrade' listener may own this path.
+      if (!this.#owned && this.#http.listenerCount('upgrade') > 1) return;
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    socket.on('error', destroyOnError);
+    this.#pending.add(socket);
+    void this.#isAuthorised(route, request).then((authorised) => {
+      if (!this.#pending.delete(socket)) return; // destroyed by close()
+      socket.off('error', destroyOnError);
+      if (socket.destroyed) return;
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, route, authorised));
+    });
+  };
+
+  async #isAuthorised(route: Route, request: IncomingMessage): Promise<boolean> {
+    if (!this.#authenticate) return true;
+    try {
+      return (await this.#authenticate(route.token, request)) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  #accept(ws: WebSocket, route: Route, authorised: boolean): void {
+    // Protocol errors (an oversized or invalid frame) are followed by 'close'; nothing to add.
+    ws.on('error', () => {});
+    this.#sockets.add(ws);
+    ws.once('close', () => this.#sockets.delete(ws));
+    if (!authorised) {
+      ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+      return;
+    }
+
+    const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
+    if (route.projectId !== undefined) info.projectId = route.projectId;
+    Object.freeze(info);
+    const client: Client = { info, ws, alive: true };
+    this.#clients.set(ws, client);
+
+    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
+    ws.on('ping', (data) => {
+      if (this.#stalled) return;
+      client.alive = true;
+      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
+    });
+    ws.on('pong', () => {
+      if (!this.#stalled) client.alive = true;
+    });
+    ws.once('close', () => {
+      this.#clients.delete(ws);
+      this.#events.emit('disconnection', info);
+    });
+    this.#events.emit('connection', info);
+  }
+
+  #onFrame(client: Client, data: RawData, isBinary: boolean): void {
+    if (this.#stalled) return;
+    client.alive = true;
+    const frame = readClientFrame(data, isBinary);
+    if (!frame.ok) {
+      this.#events.emit('rejected', client.info, frame.reason);
+      return;
+    }
+    if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
+      client.ws.send(heartbeatFrame('pong'));
+    }
+    this.#events.emit('message', client.info, frame.message);
+  }
+}
+
+/** Start a progress server; resolves once it listens. */
+export async function createProgressServer(options: ProgressServerOptions = {}): Promise<ProgressServer> {
+  const owned = options.server === undefined;
+  const http = options.server ?? createServer(answerPlainRequest);
+  const server = new ProgressServerImpl(http, owned, options);
+  try {
+    await server.listen(options.port ?? 0);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return server;
+}

@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backoffCeiling, backoffDelay, WebSocketManager, type ConnectionEvent, type ProgressEvent } from '../../../src/client/index.js';
+import { activeResources, deadUrl, NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
+
+const quiet = { onListenerError: () => {} };
+
+describe('backoff', () => {
+  it('grows exponentially up to the cap', () => {
+    const ceilings = [0, 1, 2, 3, 4, 5, 6].map((a) => backoffCeiling(a, 1000, 30000));
+    assert.deepEqual(ceilings, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    assert.equal(backoffCeiling(1000, 1000, 30000), 30000);
+  });
+
+  it('jitters uniformly below the ceiling', () => {
+    const delays = Array.from({ length: 2000 }, () => backoffDelay(3, 1000, 30000));
+    assert.ok(delays.every((d) => d >= 0 && d < 8000));
+    const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
+    assert.ok(mean > 3500 && mean < 4500, `mean ${mean}`);
+    assert.ok(new Set(delays).size > 1000, 'delays are spread');
+  });
+});
+
+describe('WebSocketManager over a real socket', () => {
+  it('connects, receives typed events, and disconnects without reconnecting', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor('p1'), WebSocket: NodeWebSocket });
+    const got: ProgressEvent[] = [];
+    const all: ProgressEvent[] = [];
+    const onStep = (e: ProgressEvent) => got.push(e);
+    m.on('step_progress', onStep);
+    m.on('*', (e) => all.push(e));
+    const states: string[] = [];
+    m.onStateChange((s) => states.push(s));
+    await m.connect();
+    assert.equal(m.isConnected(), true);
+    assert.equal(m.getState(), 'connected');
+    server.publish(task.started('p1', 't'));
+    server.publish(task.step('p1', 't', 'build', 'running', 10));
+    await waitFor(() => all.length === 2, 'two events');
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.type, 'step_progress');
+    m.off('step_progress', onStep);
+    server.publish(task.step('p1', 't', 'build', 'completed', 100));
+    await waitFor(() => all.length === 3, 'third event');
+    assert.equal(got.length, 1, 'off() removed the listener');
+
+    m.disconnect();
+    assert.equal(m.getState(), 'disconnected');
+    assert.deepEqual(states, ['connecting', 'connected', 'disconnecting', 'disconnected']);
+    await waitFor(() => server.clientCount === 0, 'server sees the close');
+    await sleep(100);
+    assert.equal(server.clientCount, 0, 'no reconnect after a manual disconnect');
+  });
+
+  it('leaves no timer behind after disconnect()', async (t) => {
+    const server = await startServer(t);
+    const before = activeResources().Timeout ?? 0;
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, heartbeatInterval: 50 });
+    await m.connect();
+    await sleep(120);
+    m.disconnect();
+    await sleep(20);
+    assert.ok((activeResources().Timeout ?? 0) <= before, `timers: ${JSON.stringify(activeResources())}`);
+  });
+
+  it('leaves no timer behind when disconnect() comes during a reconnect wait', async () => {
+    const url = await deadUrl();
+    const before = activeResources().Timeout ?? 0;
+    const m = new WebSocketManager({ url, WebSocket: NodeWebSocket, reconnectDelay: 10000, random: () => 1, ...quiet });
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => events.push(e));
+    const connecting = m.connect();
+    await waitFor(() => m.getState() === 'reconnecting', 'reconnecting');
+    m.disconnect();
+    await assert.rejects(connecting, /disconnected/);
+    assert.equal(m.getState(), 'disconnected');
+    assert.ok((activeResources().Timeout ?? 0) <= before, 'the reconnect timer is gone');
+    const last = events.at(-1);
+    assert.equal(last?.type, 'disconnected');
+    assert.equal(last?.type === 'disconnected' && last.willReconnect, false);
+  });
+
+  it('backs off exponentially with a capped, growing delay across consecutive failures', async () => {
+    const url = await deadUrl();
+    const m = new WebSocketManager({
+      url, WebSocket: NodeWebSocket, reconnectDelay: 20, maxReconnectDelay: 100, maxReconnectAttempts: 6, random: () => 0.999, ...quiet,
+    });
+    const scheduled: { attempt: number; delay: number; at: number }[] = [];
+    m.onConnectionState((e) => {
+      if (e.type === 'disconnected' && e.willReconnect) scheduled.push({ attempt: e.attempt!, delay: e.delay!, at: Date.now() });
+    });
+    await assert.rejects(m.connect(), /gave up/);
+    assert.deepEqual(scheduled.map((s) => s.attempt), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(scheduled.map((s) => s.delay), [19, 39, 79, 99, 99, 99]);
+    // The real time between failures follows the scheduled delays.
+    for (let i = 1; i < scheduled.length; i++) {
+      const gap = scheduled[i]!.at - scheduled[i - 1]!.at;
+      assert.ok(gap >= scheduled[i - 1]!.delay - 2, `gap ${gap} >= delay ${scheduled[i - 1]!.delay}`);
+    }
+  });
+
+  it('stops after maxReconnectAttempts and says so through state and a willReconnect:false event', async () => {
+    const url = await deadUrl();
+    const m = new WebSocketManager({ url, WebSocket: NodeWebSocket, reconnectDelay: 5, maxReconnectAttempts: 3, ...quiet });
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => events.push(e));
+    await assert.rejects(m.connect(), /gave up/);
+    assert.equal(m.getState(), 'failed');
+    const disconnects = events.filter((e) => e.type === 'disconnected');
+    assert.equal(disconnects.length, 4, 'three retries, then the final report');
+    const final = disconnects.at(-1)!;
+    assert.equal(final.type === 'disconnected' && final.willReconnect, false);
+    assert.equal(final.state, 'failed');
+    assert.equal(m.getStats().reconnectAttempts, 3);
+    m.disconnect();
+  });
+
+  it('keeps counting attempts across connections that do not stay up, and resets after a stable one', async (t) => {
+    const server = await startServer(t);
+    // The server accepts and closes at once: each connection succeeds but does not stay up.
+    let closeAtOnce = true;
+    server.on('connection', (c) => {
+      if (closeAtOnce) setImmediate(() => server.dropConnections({ code: 1011, reason: 'flaky' }));
+      void c;
+    });
+    const m = new WebSocketManager({
+      url: server.urlFor('p'), WebSocket: NodeWebSocket, reconnectDelay: 5, maxReconnectAttempts: 50, stableConnectionTime: 200, ...quiet,
+    });
+    t.after(() => m.disconnect());
+    const attempts: number[] = [];
+    m.onConnectionState((e) => e.type === 'disconnected' && e.willReconnect && attempts.push(e.attempt!));
+    await m.connect();
+    await waitFor(() => attempts.length >= 3, 'attempts to grow');
+    assert.deepEqual(attempts.slice(0, 3), [1, 2, 3], 'open-then-closed connections do not reset the counter');
+    closeAtOnce = false;
+    await waitFor(() => m.isConnected(), 'a connection that stays');
+    await sleep(250);
+    attempts.length = 0;
+    server.dropConnections({ code: 1011, reason: 'once' });
+    await waitFor(() => attempts.length === 1, 'a reconnect');
+    assert.equal(attempts[0], 1, 'the stable connection reset the counter');
+  });
+
+  it('detects a half-open connection within heartbeatInterval + heartbeatTimeout and reconnects', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({
+      url: server.urlFor('p'), WebSocket: NodeWebSocket, heartbeatInterval: 100, heartbeatTimeout: 100, reconnectDelay: 10, ...quiet,
+    });
+    await m.connect();
+    await sleep(250); // pings are answered: still connected
+    assert.equal(m.getState(), 'connected');
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => events.push(e));
+    server.stall(true);
+    const stalledAt = Date.now();
+    await waitFor(() => events.some((e) => e.type === 'disconnected'), 'the dead connection to be noticed', 3000);
+    const detectedIn = Date.now() - stalledAt;
+    assert.ok(detectedIn <= 200 + 150, `detected in ${detectedIn} ms`);
+    const d = events.find((e) => e.type === 'disconnected')!;
+    assert.equal(d.type === 'disconnected' && d.reason, 'heartbeat timeout');
+    assert.equal(d.type === 'disconnected' && d.willReconnect, true);
+    server.stall(false);
+    await waitFor(() => m.isConnected(), 'reconnected');
+    m.disconnect();
+  });
+
+  it('answers the server’s JSON ping with a JSON pong', async (t) => {
+    const server = await startServer(t);
+    const pongs: unknown[] = [];
+    server.on('message', (_c, msg) => {
+      if (msg.type === 'pong') pongs.push(msg);
+    });
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket });
+    await m.connect();
+    server.ping();
+    await waitFor(() => pongs.length === 1, 'a pong');
+    assert.equal(typeof (pongs[0] as { timestamp: unknown }).timestamp, 'string');
+    m.disconnect();
+  });
+
+  it('sends its own JSON pings and hears the pongs', async (t) => {
+    const server = await startServer(t);
+    const pings: unknown[] = [];
+    server.on('message', (_c, msg) => {
+      if (msg.type === 'ping') pings.push(msg);
+    });
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, heartbeatInterval: 30 });
+    const pongs: ConnectionEvent[] = [];
+    m.onConnectionState((e) => e.type === 'heartbeat' && e.direction === 'pong' && pongs.push(e));
+    await m.connect();
+    await waitFor(() => pongs.length >= 2, 'two pongs');
+    assert.ok(pings.length >= 2);
+    m.disconnect();
+  });
+
+  it('rejects malformed frames with a reason, counts them, and still delivers later valid events', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, maxFrameSize: 10_000 });
+    const reasons: string[] = [];
+    m.onRejectedFrame((r) => reasons.push(r.reason));
+    const events: ProgressEvent[] = [];
+    m.on('*', (e) => events.push(e));
+    await m.connect();
+    server.sendRaw('not json');
+    server.sendRaw('[1,2,3]');
+    server.sendRaw('"a string"');
+    server.sendRaw(JSON.stringify({ type: 'task_exploded', projectId: 'p', timestamp: 't' }));
+    server.sendRaw(JSON.stringify({ type: 'task_started', projectId: 'p', timestamp: 't' }));
+    server.sendRaw(JSON.stringify({ type: 'task_started', projectId: 'p', timestamp: 't', taskId: 42 }));
+    server.sendRaw(new Uint8Array([1, 2, 3]));
+    server.sendRaw(JSON.stringify({ type: 'output', projectId: 'p', timestamp: 't', taskId: 't', output: 'x'.repeat(20_000) }));
+    server.publish(task.started('p', 'after'));
+    await waitFor(() => events.length === 1, 'the valid event');
+    assert.equal(events[0]!.type, 'task_started');
+    assert.deepEqual(reasons, ['not_json', 'not_object', 'not_object', 'unknown_type', 'missing_field', 'invalid_field', 'binary', 'too_large']);
+    assert.equal(m.getStats().framesRejected, 8);
+    assert.equal(m.isConnected(), true);
+    m.disconnect();
+  });
+
+  it('keeps calling the other listeners when one throws', async (t) => {
+    const server = await startServer(t);
+    const errors: unknown[] = [];
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, onListenerError: (e) => errors.push(e) });
+    const seen: string[] = [];
+    m.on('task_started', () => seen.push('a'));
+    m.on('task_started', () => {
+      throw new Error('listener bug');
+    });
+    m.on('task_started', () => seen.push('c'));
+    m.onConnectionState(() => {
+      throw new Error('state listener bug');
+    });
+    await m.connect();
+    server.publish(task.started('p', 't'));
+    await waitFor(() => seen.length === 2, 'both healthy listeners');
+    assert.deepEqual(seen, ['a', 'c']);
+    assert.ok(errors.some((e) => (e as Error).message === 'listener bug'));
+    assert.ok(m.isConnected());
+    m.disconnect();
+  });
+
+  it('calls getToken on every (re)connect and sends it as the token query parameter', async (t) => {
+    const seen: (string | undefined)[] = [];
+    const server = await startServer(t, {
+      authenticate: (token) => {
+        seen.push(token);
+        return token !== undefined && token.startsWith('tok-');
+      },
+    });
+    let n = 0;
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, getToken: async () => `tok-${++n}`, reconnectDelay: 5 });
+    await m.connect();
+    server.dropConnections({ abrupt: true });
+    await waitFor(() => seen.length === 2 && m.isConnected(), 'a reconnect with a fresh token');
+    assert.deepEqual(seen, ['tok-1', 'tok-2']);
+    m.disconnect();
+  });
+
+  it('gives up at once when a static token is refused, and reports it', async (t) => {
+    const server = await startServer(t, { authenticate: (token) => token === 'good' });
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, token: 'bad', reconnectDelay: 5, ...quiet });
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => events.push(e));
+    // The server accepts the upgrade, then closes with 4401: the client must not retry a refused token.
+    await m.connect().catch(() => {});
+    await waitFor(() => m.getState() === 'failed', 'the client to give up');
+    await sleep(50);
+    assert.equal(m.getState(), 'failed');
+    const d = events.find((e) => e.type === 'disconnected');
+    assert.equal(d?.type === 'disconnected' && d.code, 4401);
+    assert.equal(d?.type === 'disconnected' && d.willReconnect, false);
+    m.disconnect();
+  });
+
+  it('never puts the token in events, errors or console output', async (t) => {
+    const server = await startServer(t, { authenticate: () => false });
+    const secret = 'sEcReT-token-value';
+    const logged: string[] = [];
+    const original = { error: console.error, warn: console.warn, log: console.log };
+    for (const k of ['error', 'warn', 'log'] as const) console[k] = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    try {
+      const m = new WebSocketManager({ url: server.urlFor('p') + `?token=${secret}`, WebSocket: NodeWebSocket, token: secret, reconnectDelay: 5 });
+      const events: ConnectionEvent[] = [];
+      m.onConnectionState((e) => events.push(e));
+      await m.connect().catch(() => {});
+      await waitFor(() => m.getState() === 'failed', 'the refusal');
+      const error = events.find((e) => e.type === 'disconnected');
+      m.on('*', () => {
+        throw new Error('x');
+      });
+      assert.ok(!JSON.stringify(events).includes(secret));
+      assert.equal(error?.type === 'disconnected' && error.code, 4401);
+      assert.ok(!m.url.includes(secret));
+      assert.ok(events.every((e) => !e.url.includes('token')));
+    } finally {
+      Object.assign(console, original);
+    }
+    assert.ok(!logged.join('\n').includes(secret), 'nothing logged the token');
+  });
+
+  it('reconnect() replaces the connection with a fresh attempt counter', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket });
+    await m.connect();
+    await m.reconnect();
+    assert.ok(m.isConnected());
+    await waitFor(() => server.clientCount === 1, 'one socket on the server');
+    m.disconnect();
+  });
+
+  it('runs with Node’s own WebSocket when the runtime has one', { skip: typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function' && 'this Node has no global WebSocket' }, async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor('p') });
+    await m.connect();
+    const got: ProgressEvent[] = [];
+    m.on('*', (e) => got.push(e));
+    server.publish(task.started('p', 't'));
+    await waitFor(() => got.length === 1, 'an event');
+    m.disconnect();
+  });
+
+  it('rejects a URL that is not ws:// or wss://', () => {
+    assert.throws(() => new WebSocketManager({ url: 'http://x' }), TypeError);
+  });
+});

@@ -1,0 +1,60 @@
+/** Shared fixtures for the client's Node tests: a reference server per test, event builders, waiting. */
+import type { TestContext } from 'node:test';
+import WebSocket from 'ws';
+import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../../src/server/index.js';
+import type { ProgressEvent } from '../../../src/client/events.js';
+import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
+
+/** `ws`'s WebSocket as the client's constructor option. */
+export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
+
+/** A reference server on loopback, closed when the test ends. */
+export async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
+  const server = await createProgressServer(options);
+  t.after(() => server.close());
+  return server;
+}
+
+/** A ws:// URL on which nothing listens (connections are refused at once). */
+export async function deadUrl(): Promise<string> {
+  const server = await createProgressServer();
+  const url = server.urlFor();
+  await server.close();
+  return url;
+}
+
+export async function waitFor(check: () => boolean, what: string, timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const now = () => new Date().toISOString();
+
+export const task = {
+  queued: (projectId: string, taskId: string): ProgressEvent => ({ type: 'task_queued', projectId, taskId, timestamp: now() }),
+  started: (projectId: string, taskId: string): ProgressEvent => ({ type: 'task_started', projectId, taskId, timestamp: now() }),
+  step: (projectId: string, taskId: string, step: string, status: 'running' | 'completed' | 'failed' | 'skipped' | 'pending', progress?: number): ProgressEvent => ({
+    type: 'step_progress', projectId, taskId, timestamp: now(), step, stepId: step, status, ...(progress === undefined ? {} : { progress }),
+  }),
+  output: (projectId: string, taskId: string, output: string): ProgressEvent => ({ type: 'output', projectId, taskId, timestamp: now(), output }),
+  completed: (projectId: string, taskId: string): ProgressEvent => ({ type: 'task_completed', projectId, taskId, timestamp: now() }),
+  failed: (projectId: string, taskId: string, error: string): ProgressEvent => ({ type: 'task_failed', projectId, taskId, timestamp: now(), error }),
+};
+
+export const workflow = (type: string, projectId: string, workflowId: string, executionId: string, extra: object = {}): ProgressEvent =>
+  ({ type, projectId, workflowId, executionId, timestamp: now(), ...extra }) as ProgressEvent;
+
+export const container = (type: string, projectId: string, containerId: string, extra: object = {}): ProgressEvent =>
+  ({ type, projectId, containerId, timestamp: now(), ...extra }) as ProgressEvent;
+
+/** Timers, sockets and other handles Node holds open, by kind (for leak checks). */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,386 @@
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import {
+  CLOSE_UNAUTHORIZED,
+  createProgressServer,
+  type ProgressClientInfo,
+  type ProgressEvent,
+  type ProgressServer,
+  type ProgressServerOptions,
+} from '../../src/server/index.js';
+import { connect, connectError, delay, once, type RawClient } from './helpers/raw-client.js';
+
+const now = () => new Date().toISOString();
+
+function taskStarted(projectId: string, taskId = 't1'): ProgressEvent {
+  return { type: 'task_started', timestamp: now(), projectId, taskId };
+}
+
+/** A server whose heartbeat is off unless a test asks for it; closed when the test ends. */
+async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
+  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
+  t.after(() => server.close());
+  return server;
+}
+
+async function open(t: TestContext, url: string): Promise<RawClient> {
+  const client = await connect(url);
+  t.after(() => client.terminate());
+  return client;
+}
+
+/** Resolves true when nothing matching arrives within `ms`. */
+async function silentFor(client: RawClient, ms: number, match?: (frame: any) => boolean): Promise<boolean> {
+  return client.next(match, ms).then(
+    () => false,
+    () => true,
+  );
+}
+
+test('per-project sockets see only their project; the single path sees all', async (t) => {
+  const server = await startServer(t);
+  const p1 = await open(t, `${server.url}/api/progress/subscribe/p1`);
+  const p2 = await open(t, server.urlFor('p2'));
+  const odd = await open(t, server.urlFor('team/a b'));
+  const all = await open(t, server.urlFor());
+  assert.equal(server.clientCount, 4);
+  assert.deepEqual(
+    server.clients().map((c) => [c.projectId, c.path]),
+    [
+      ['p1', '/api/progress/subscribe/p1'],
+      ['p2', '/progress/subscribe/p2'],
+      ['team/a b', '/progress/subscribe/team%2Fa%20b'],
+      [undefined, '/ws'],
+    ],
+  );
+
+  assert.equal(server.publish(taskStarted('p2', 'a')), 2);
+  assert.equal(server.publish(taskStarted('p1', 'b')), 2);
+  assert.equal(server.publish(taskStarted('p2', 'c')), 2);
+  assert.equal(server.publish(taskStarted('team/a b', 'd')), 2);
+  assert.equal(server.publish(taskStarted('nobody', 'e')), 1);
+
+  assert.equal((await p1.next()).taskId, 'b');
+  assert.equal((await p2.next()).taskId, 'a');
+  assert.equal((await p2.next()).taskId, 'c', 'p2 never sees p1');
+  assert.equal((await odd.next()).taskId, 'd');
+  for (const taskId of ['a', 'b', 'c', 'd', 'e']) assert.equal((await all.next()).taskId, taskId);
+  assert.ok(await silentFor(p1, 150), 'p1 saw another project');
+  assert.deepEqual(p1.frames.length, 1);
+});
+
+test('url and urlFor', async (t) => {
+  const server = await startServer(t, { path: '/events' });
+  assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(server.url, `ws://127.0.0.1:${server.port}`);
+  assert.equal(server.urlFor(), `${server.url}/events`);
+  assert.equal(server.urlFor('a/b'), `${server.url}/progress/subscribe/a%2Fb`);
+  const all = await open(t, server.urlFor());
+  assert.equal(server.publish(taskStarted('x')), 1);
+  assert.equal((await all.next()).projectId, 'x');
+});
+
+test('publish returns 0 without clients and rejects invalid events with a TypeError', async (t) => {
+  const server = await startServer(t);
+  assert.equal(server.publish(taskStarted('p1')), 0);
+  const client = await open(t, server.urlFor('p1'));
+
+  const invalid: unknown[] = [
+    { type: 'step_progress', timestamp: now(), projectId: 'p1', taskId: 't1' }, // no status
+    { type: 'task_started', timestamp: now(), taskId: 't1' }, // no projectId
+    { type: 'nonsense', timestamp: now(), projectId: 'p1' },
+    { type: 'ping', timestamp: now(), projectId: 'p1' },
+    { type: 'artifact', timestamp: now(), projectId: 'p1', taskId: 't1', artifact: { path: 1, type: 'file' } },
+  ];
+  for (const event of invalid) {
+    assert.throws(() => server.publish(event as ProgressEvent), TypeError, JSON.stringify(event));
+  }
+  assert.throws(() => server.publish(invalid[0] as ProgressEvent), /step_progress: missing "status"/);
+  assert.ok(await silentFor(client, 150), 'an invalid event reached the client');
+});
+
+test('publish sends the normalised form: sandbox_* becomes container_*', async (t) => {
+  const server = await startServer(t);
+  const client = await open(t, server.urlFor('p1'));
+  const event = { type: 'sandbox_started', timestamp: now(), projectId: 'p1', sandboxId: 's1' };
+  assert.equal(server.publish(event as unknown as ProgressEvent), 1);
+  const frame = await client.next();
+  assert.equal(frame.type, 'container_started');
+  assert.equal(frame.containerId, 's1');
+  assert.equal(event.type, 'sandbox_started', "the caller's object is left as it was");
+  assert.ok(!('containerId' in event));
+});
+
+test('validate: false sends the event as is', async (t) => {
+  const server = await startServer(t, { validate: false });
+  const client = await open(t, server.urlFor('p1'));
+  const event = { type: 'sandbox_started', timestamp: now(), projectId: 'p1', sandboxId: 's1', extra: [1] };
+  assert.equal(server.publish(event as unknown as ProgressEvent), 1);
+  assert.deepEqual(await client.next(), event);
+});
+
+test('authenticate: an accepted token connects, a rejected or throwing one is closed with 4401', async (t) => {
+  const seen: (string | undefined)[] = [];
+  const server = await startServer(t, {
+    authenticate: async (token) => {
+      seen.push(token);
+      if (token === 'boom') throw new Error('auth backend down');
+      return token === 'good';
+    },
+  });
+  const connections: ProgressClientInfo[] = [];
+  server.on('connection', (c) => connections.push(c));
+
+  const good = await open(t, server.urlFor('p1') + '?token=good');
+  assert.equal(server.clientCount, 1);
+  assert.equal(server.clients()[0]!.path, '/progress/subscribe/p1', 'the path holds no token');
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await good.next()).type, 'task_started');
+
+  for (const url of [server.urlFor('p1') + '?token=bad', server.urlFor('p1') + '?token=boom', server.urlFor()]) {
+    const refused = await open(t, url);
+    assert.deepEqual(await refused.closed, { code: CLOSE_UNAUTHORIZED, reason: 'unauthorized' });
+  }
+  assert.deepEqual(seen, ['good', 'bad', 'boom', undefined]);
+  assert.equal(connections.length, 1, 'refused sockets are not clients');
+  assert.equal(server.clientCount, 1);
+  assert.equal(CLOSE_UNAUTHORIZED, 4401);
+});
+
+test('a synchronous authenticate works too', async (t) => {
+  const server = await startServer(t, { authenticate: (token) => token === 'x' });
+  await open(t, server.urlFor() + '?token=x');
+  const refused = await open(t, server.urlFor());
+  assert.equal((await refused.closed).code, 4401);
+});
+
+test('a JSON ping is answered with a JSON pong; server ping() reaches every client', async (t) => {
+  const server = await startServer(t);
+  const messages: unknown[] = [];
+  server.on('message', (_client, message) => messages.push(message));
+  const a = await open(t, server.urlFor('p1'));
+  const b = await open(t, server.urlFor());
+
+  a.send(JSON.stringify({ type: 'ping', timestamp: now() }));
+  const pong = await a.next();
+  assert.equal(pong.type, 'pong');
+  assert.ok(!Number.isNaN(Date.parse(pong.timestamp)));
+  assert.equal((messages[0] as { type: string }).type, 'ping');
+
+  assert.equal(server.ping(), 2);
+  for (const client of [a, b]) {
+    const ping = await client.next();
+    assert.equal(ping.type, 'ping');
+    assert.ok(!Number.isNaN(Date.parse(ping.timestamp)));
+  }
+});
+
+test('malformed client frames are dropped with a reason and the connection keeps working', async (t) => {
+  const server = await startServer(t);
+  const rejected: string[] = [];
+  const messages: unknown[] = [];
+  server.on('rejected', (_client, reason) => rejected.push(reason));
+  server.on('message', (_client, message) => messages.push(message));
+  const client = await open(t, server.urlFor('p1'));
+
+  client.send('not json {');
+  client.send('[1,2]');
+  client.send('"text"');
+  client.send('{"x":1}');
+  client.send('{"type":5}');
+  client.send(new Uint8Array([123, 125]));
+  client.send(JSON.stringify({ type: 'subscribe', taskId: 't1' }));
+  client.send(JSON.stringify({ type: 'ping' }));
+  assert.equal((await client.next()).type, 'pong');
+
+  assert.deepEqual(rejected, ['not_json', 'not_object', 'not_object', 'missing_type', 'missing_type', 'binary']);
+  assert.deepEqual(messages, [{ type: 'subscribe', taskId: 't1' }, { type: 'ping' }]);
+  assert.equal(server.clientCount, 1);
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await client.next()).type, 'task_started');
+});
+
+test('an oversized client frame closes that socket with 1009 and nothing else', async (t) => {
+  const server = await startServer(t, { maxPayload: 1024 });
+  const bystander = await open(t, server.urlFor('p1'));
+  const big = await open(t, server.urlFor('p1'));
+  big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(4096) }));
+  assert.equal((await big.closed).code, 1009);
+
+  const later = await open(t, server.urlFor('p1'));
+  assert.equal(server.clientCount, 2);
+  assert.equal(server.publish(taskStarted('p1')), 2);
+  assert.equal((await later.next()).type, 'task_started');
+  assert.equal((await bystander.next()).type, 'task_started');
+});
+
+test('unknown paths get 404; plain HTTP gets 404 except GET /health', async (t) => {
+  const server = await startServer(t);
+  for (const path of ['/nope', '/progress/subscribe/', '/progress/subscribe/a/b', '/ws/extra']) {
+    const error = await connectError(server.url + path);
+    assert.match(error.message, /404/, path);
+  }
+  const base = server.url.replace('ws:', 'http:');
+  const health = await fetch(`${base}/health`);
+  assert.equal(health.status, 200);
+  assert.equal(await health.text(), 'ok');
+  const other = await fetch(`${base}/ws`);
+  assert.equal(other.status, 404);
+  await other.text();
+  assert.equal(server.clientCount, 0);
+});
+
+test('the heartbeat terminates a client that stops answering and keeps a healthy one', async (t) => {
+  const server = await startServer(t, { heartbeatInterval: 100 });
+  const healthy = await open(t, server.urlFor('p1'));
+  const silent = await open(t, server.urlFor('p1'));
+  const silentId = server.clients()[1]!.id;
+  const gone = once<[ProgressClientInfo]>(server, 'disconnection', 5000);
+  const pausedAt = Date.now();
+  (silent.ws as any)._socket.pause();
+
+  const [info] = await gone;
+  const elapsed = Date.now() - pausedAt;
+  assert.equal(info.id, silentId);
+  assert.ok(elapsed >= 90, `terminated after ${elapsed} ms, before one interval`);
+  assert.ok(elapsed < 4000, `terminated only after ${elapsed} ms`);
+
+  await delay(400);
+  assert.equal(server.clientCount, 1, 'the healthy client was kept');
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await healthy.next((f) => f.type === 'task_started')).type, 'task_started');
+});
+
+test('dropConnections: clean with 1012 by default, with a given code, or abrupt', async (t) => {
+  const server = await startServer(t);
+  const a = await open(t, server.urlFor('p1'));
+  const b = await open(t, server.urlFor());
+  assert.equal(server.dropConnections(), 2);
+  assert.deepEqual(await a.closed, { code: 1012, reason: 'server restarting' });
+  assert.deepEqual(await b.closed, { code: 1012, reason: 'server restarting' });
+
+  const c = await open(t, server.urlFor('p1'));
+  assert.equal(server.dropConnections({ code: 4000, reason: 'bye' }), 1);
+  assert.deepEqual(await c.closed, { code: 4000, reason: 'bye' });
+
+  const d = await open(t, server.urlFor('p1'));
+  assert.equal(server.dropConnections({ abrupt: true }), 1);
+  assert.equal((await d.closed).code, 1006, 'no close frame was sent');
+
+  await delay(50);
+  assert.equal(server.clientCount, 0);
+  assert.equal(server.dropConnections(), 0);
+});
+
+test('stall(true) makes the server silent and deaf; stall(false) restores it', async (t) => {
+  const server = await startServer(t, { heartbeatInterval: 100 });
+  const messages: unknown[] = [];
+  server.on('message', (_client, message) => messages.push(message));
+  const client = await open(t, server.urlFor('p1'));
+  let protocolPongs = 0;
+  client.ws.on('pong', () => protocolPongs++);
+
+  server.stall(true);
+  assert.equal(server.publish(taskStarted('p1')), 0);
+  assert.equal(server.ping(), 0);
+  assert.equal(server.sendRaw('{"type":"x"}'), 0);
+  client.send(JSON.stringify({ type: 'ping' }));
+  client.ws.ping();
+  assert.ok(await silentFor(client, 500), 'a stalled server sent something');
+  assert.equal(protocolPongs, 0, 'a stalled server answered a protocol ping');
+  assert.deepEqual(messages, []);
+  assert.equal(server.clientCount, 1, 'a stalled server terminated a client');
+
+  server.stall(false);
+  client.send(JSON.stringify({ type: 'ping' }));
+  assert.equal((await client.next((f) => f.type === 'pong')).type, 'pong');
+  client.ws.ping();
+  await delay(200);
+  assert.ok(protocolPongs >= 1);
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await client.next((f) => f.type === 'task_started')).type, 'task_started');
+  assert.equal(server.clientCount, 1);
+});
+
+test('sendRaw sends any frame as is, to the clients a filter picks', async (t) => {
+  const server = await startServer(t);
+  const p1 = await open(t, server.urlFor('p1'));
+  const p2 = await open(t, server.urlFor('p2'));
+  assert.equal(server.sendRaw('not json', (c) => c.projectId === 'p1'), 1);
+  assert.equal(await p1.next(), 'not json');
+  const binary = new Promise<Buffer>((resolve) => p2.ws.once('message', (data) => resolve(data as Buffer)));
+  assert.equal(server.sendRaw(new Uint8Array([1, 2, 3]), (c) => c.projectId === 'p2'), 1);
+  assert.deepEqual([...(await binary)], [1, 2, 3]);
+  assert.equal(server.sendRaw('{}'), 2);
+});
+
+test('attaches to an existing HTTP server and leaves it open on close()', async (t) => {
+  const http = createHttpServer((_request, response) => response.end('hello'));
+  // Another upgrade handler on the same server keeps the paths that are not ours.
+  http.on('upgrade', (request, socket) => {
+    if (request.url === '/other') socket.end('HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n');
+  });
+  t.after(() => new Promise<void>((resolve) => http.close(() => resolve())));
+
+  const starting = createProgressServer({ server: http, heartbeatInterval: 0 });
+  http.listen(0, '127.0.0.1');
+  const server = await starting;
+  t.after(() => server.close());
+  assert.equal(server.port, (http.address() as { port: number }).port);
+
+  const client = await open(t, `${server.url}/api/progress/subscribe/p1`);
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await client.next()).projectId, 'p1');
+  assert.match((await connectError(`${server.url}/other`)).message, /418/);
+
+  const base = server.url.replace('ws:', 'http:');
+  assert.equal(await (await fetch(`${base}/`)).text(), 'hello');
+
+  await server.close();
+  assert.equal((await client.closed).code, 1001);
+  assert.ok(http.listening, 'the HTTP server was left open');
+  assert.equal(await (await fetch(`${base}/`)).text(), 'hello');
+  assert.equal(http.listenerCount('upgrade'), 1, 'the upgrade listener was removed');
+});
+
+test('close() closes clients with 1001, frees the port and leaves no timer behind', async (t) => {
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const server = await createProgressServer({ heartbeatInterval: 50 });
+  const port = server.port;
+  const disconnections: string[] = [];
+  server.on('disconnection', (c) => disconnections.push(c.id));
+  const a = await connect(server.urlFor('p1'));
+  const b = await connect(server.urlFor());
+  // This one will not answer the close frame: close() must cut it after its grace period.
+  const stuck = await connect(server.urlFor('p2'));
+  t.after(() => {
+    for (const c of [a, b, stuck]) c.terminate();
+  });
+  (stuck.ws as any)._socket.pause();
+  assert.equal(server.clientCount, 3);
+
+  const closing = server.close();
+  assert.equal(server.close(), closing, 'close() is idempotent');
+  await closing;
+  assert.equal(server.clientCount, 0);
+  assert.equal(disconnections.length, 3);
+  assert.deepEqual(await a.closed, { code: 1001, reason: 'server closing' });
+  assert.deepEqual(await b.closed, { code: 1001, reason: 'server closing' });
+  stuck.terminate();
+  await stuck.closed;
+
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+  await delay(20);
+  const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  assert.ok(after <= before, `timers left behind: ${after} after, ${before} before`);
+  assert.equal(server.publish(taskStarted('p1')), 0);
+  assert.match((await connectError(server.urlFor('p1'))).message, /ECONNREFUSED/);
+});
