@@ -314,9 +314,13 @@ export class ProgressClient {
     socket.linger = undefined;
     const onConnectionChange = options.onConnectionChange;
     if (onConnectionChange) {
-      sub.offConnection = socket.manager.onStateChange((state) => onConnectionChange(state));
+      let told = false;
+      sub.offConnection = socket.manager.onStateChange((state) => {
+        told = true;
+        onConnectionChange(state);
+      });
       queueMicrotask(() => {
-        if (sub.active) this.safely(() => onConnectionChange(socket.manager.getState()));
+        if (sub.active && !told) this.safely(() => onConnectionChange(socket.manager.getState()));
       });
     }
     return sub;
