@@ -9,6 +9,11 @@ export interface WebSocketEvent {
   /** ISO 8601 time the server emitted the event. */
   timestamp: string;
   projectId: string;
+  /**
+   * Extension (docs/protocol.md): the server's sequence number, increasing with every event it
+   * publishes within one epoch. Servers without it still work.
+   */
+  seq?: number;
 }
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -220,8 +225,23 @@ export interface PongMessage {
   type: 'pong';
   timestamp?: string;
 }
-/** Every message a server may send. */
-export type WSMessage = ProgressEvent | PingMessage | PongMessage;
+/**
+ * Extension (docs/protocol.md): the first frame of a server that supports resume, to a client
+ * that asked for it. `resumed: false` means the events since the client's position cannot be
+ * replayed: the client resyncs from snapshots.
+ */
+export interface SessionMessage {
+  type: 'session';
+  /** Identifies the server's sequence; a new epoch restarts the numbering. */
+  epoch: string;
+  /** The sequence number of the last event the server published. */
+  seq: number;
+  /** True when every event after the client's position follows (replayed), then live events. */
+  resumed: boolean;
+  timestamp?: string;
+}
+/** Every message a server may send (a frame may also hold an array of them). */
+export type WSMessage = ProgressEvent | PingMessage | PongMessage | SessionMessage;
 
 export type TaskEventType = TaskEvent['type'];
 export type WorkflowEventType = WorkflowEvent['type'];

@@ -10,6 +10,7 @@ import {
   type PingMessage,
   type PongMessage,
   type ProgressEvent,
+  type SessionMessage,
 } from './events.js';
 
 export type RejectionReason =
@@ -19,7 +20,8 @@ export type RejectionReason =
   | 'not_object'
   | 'unknown_type'
   | 'missing_field'
-  | 'invalid_field';
+  | 'invalid_field'
+  | 'empty_batch';
 
 /** Why a frame was dropped. It carries no frame content beyond the type and the field name. */
 export interface FrameRejection {
@@ -32,9 +34,11 @@ export interface FrameRejection {
   field?: string;
   /** The frame's length in characters (or bytes, for binary frames). */
   size: number;
+  /** For a member of a batch (a frame holding an array of events): its position. */
+  index?: number;
 }
 
-export type ParsedMessage = ProgressEvent | PingMessage | PongMessage;
+export type ParsedMessage = ProgressEvent | PingMessage | PongMessage | SessionMessage;
 
 export type ParseResult =
   | { ok: true; message: ParsedMessage }
@@ -43,7 +47,7 @@ export type ParseResult =
 /** Default cap on an incoming frame: 1 MiB of text. */
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
 
-type Check = 'string' | 'number' | 'object' | 'status';
+type Check = 'string' | 'number' | 'object' | 'status' | 'seq';
 /** Required (`!`) and optional fields per event type, beyond type/timestamp/projectId. */
 type Shape = Record<string, `${Check}!` | Check>;
 
@@ -85,6 +89,8 @@ const SHAPES: Record<string, Shape> = {
 // Every known type has a shape (a compile-time list and this table must agree).
 for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVENT_TYPES]) {
   if (!SHAPES[t]) throw new Error(`no shape for ${t}`);
+  // Extension: the server's sequence number (docs/protocol.md).
+  SHAPES[t] = { ...SHAPES[t], seq: 'seq' };
 }
 
 const statuses: ReadonlySet<string> = new Set(STEP_STATUSES);
@@ -113,6 +119,8 @@ function fits(value: unknown, check: Check): boolean {
       return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'status':
       return typeof value === 'string' && statuses.has(value);
+    case 'seq':
+      return Number.isSafeInteger(value) && (value as number) > 0;
   }
 }
 
@@ -144,6 +152,12 @@ export function parseMessage(value: unknown, size = 0): ParseResult {
   }
   if (o.type === 'ping' || o.type === 'pong') {
     return { ok: true, message: o as unknown as PingMessage | PongMessage };
+  }
+  if (o.type === 'session') {
+    if (typeof o.epoch !== 'string') return reject('invalid_field', 'session: "epoch" is not a string', size, 'session', 'epoch');
+    if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return reject('invalid_field', 'session: "seq" is not a sequence number', size, 'session', 'seq');
+    if (typeof o.resumed !== 'boolean') return reject('invalid_field', 'session: "resumed" is not a boolean', size, 'session', 'resumed');
+    return { ok: true, message: o as unknown as SessionMessage };
   }
   if (o.type.startsWith('sandbox_')) normaliseSandbox(o);
   const type = o.type;
@@ -180,7 +194,50 @@ export function parseMessage(value: unknown, size = 0): ParseResult {
   return { ok: true, message: o as unknown as ProgressEvent };
 }
 
-/** Parse one WebSocket frame. Binary frames are rejected: the wire format is text. */
+/** What one frame carried: the valid messages in order, and a rejection for each bad part. */
+export interface DecodedFrame {
+  messages: ParsedMessage[];
+  rejections: FrameRejection[];
+}
+
+/**
+ * Decode one WebSocket frame that holds either one message or, when the server batches, a JSON
+ * array of them. Each member of a batch is validated on its own: a bad member is rejected (with
+ * its index) and the others are kept. Never throws.
+ */
+export function decodeFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): DecodedFrame {
+  const size = typeof data === 'string' ? data.length : 0;
+  if (typeof data !== 'string' || size > maxSize || data.charCodeAt(firstNonSpace(data)) !== 0x5b /* [ */) {
+    const result = parseFrame(data, maxSize);
+    return result.ok ? { messages: [result.message], rejections: [] } : { messages: [], rejections: [result.rejection] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { messages: [], rejections: [{ reason: 'not_json', message: 'frame is not valid JSON', size }] };
+  }
+  const members = value as unknown[];
+  if (members.length === 0) {
+    return { messages: [], rejections: [{ reason: 'empty_batch', message: 'batch frame holds no event', size }] };
+  }
+  const messages: ParsedMessage[] = [];
+  const rejections: FrameRejection[] = [];
+  for (let index = 0; index < members.length; index++) {
+    const result = parseMessage(members[index], size);
+    if (result.ok) messages.push(result.message);
+    else rejections.push({ ...result.rejection, index, message: `batch member ${index}: ${result.rejection.message}` });
+  }
+  return { messages, rejections };
+}
+
+function firstNonSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x0d || text.charCodeAt(i) === 0x09)) i++;
+  return i;
+}
+
+/** Parse one WebSocket frame holding one message. Binary frames are rejected: the wire format is text. */
 export function parseFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): ParseResult {
   if (typeof data !== 'string') {
     const size =

@@ -119,6 +119,23 @@ const SEP = '\u0000';
 const ANY = '\u0001*';
 const k = (...parts: (string | undefined)[]) => parts.map((p) => p ?? ANY).join(SEP);
 
+/** The entity an event or a state is about. */
+type Target =
+  | { kind: 'task'; projectId: string; taskId: string }
+  | { kind: 'workflow'; projectId: string; workflowId: string; executionId: string }
+  | { kind: 'container'; projectId: string; containerId: string };
+
+function targetOf(e: EntityState | ProgressEvent): Target {
+  const o = e as { projectId: string; taskId?: string; executionId?: string; workflowId?: string; containerId?: string };
+  if (o.taskId !== undefined) return { kind: 'task', projectId: o.projectId, taskId: o.taskId };
+  if (o.executionId !== undefined) return { kind: 'workflow', projectId: o.projectId, workflowId: o.workflowId!, executionId: o.executionId };
+  return { kind: 'container', projectId: o.projectId, containerId: o.containerId! };
+}
+
+function entityKey(t: Target): string {
+  return t.kind === 'task' ? k('t', t.projectId, t.taskId) : t.kind === 'workflow' ? k('w', t.executionId) : k('c', t.projectId, t.containerId);
+}
+
 export class ProgressClient {
   private readonly config: ProgressClientConfig;
   private readonly perProject: boolean;
@@ -126,6 +143,8 @@ export class ProgressClient {
   /** Routing index: a key made of the subscription's filters -> the subscriptions with exactly those filters. */
   private readonly index = new Map<string, Set<Subscription>>();
   private subscriptionCount = 0;
+  /** Events not applied because the state already held something newer. */
+  private staleDropped = 0;
   private readonly connectionListeners: ListenerSet<ConnectionEvent>;
   private readonly rejectionListeners: ListenerSet<FrameRejection>;
   private readonly onListenerError: (error: unknown) => void;
@@ -287,7 +306,7 @@ export class ProgressClient {
       manager.onConnectionState((e) => this.connectionListeners.emit(e)),
       manager.onRejectedFrame((r) => this.rejectionListeners.emit(r)),
     );
-    manager.on('*', (event) => this.dispatch(event));
+    entry.offs.push(manager.onFrame((events) => this.dispatchFrame(events)));
     this.sockets.set(url, entry);
     return entry;
   }
@@ -369,61 +388,88 @@ export class ProgressClient {
     });
   }
 
-  private dispatch(event: ProgressEvent): void {
-    const state = this.store.apply(event);
-    const p = event.projectId;
-    this.deliverTo(k('p', p), event, state);
-    this.deliverTo(k('p', undefined), event, state);
-    switch (state.kind) {
-      case 'task': {
-        const t = (event as TaskEvent).taskId;
-        this.deliverTo(k('t', p, t), event, state);
-        this.deliverTo(k('t', p, undefined), event, state);
-        this.deliverTo(k('t', undefined, t), event, state);
-        this.deliverTo(k('t', undefined, undefined), event, state);
-        break;
+  /**
+   * The events of one frame. Each event reaches onEvent (and onComplete/onFailed/onCancelled) in
+   * order; onState is called once per entity per frame, with the state after the whole frame.
+   */
+  private dispatchFrame(events: ProgressEvent[]): void {
+    const changed = events.length > 1 ? new Map<EntityState, Target>() : undefined;
+    for (const event of events) {
+      const state = this.store.apply(event);
+      if (!state) {
+        this.staleDropped++;
+        continue;
       }
-      case 'workflow': {
-        const { workflowId: w, executionId: x } = event as WorkflowEvent;
-        for (const pp of [p, undefined]) for (const ww of [w, undefined]) for (const xx of [x, undefined]) {
-          this.deliverTo(k('w', pp, ww, xx), event, state);
+      const target = targetOf(event);
+      this.visit(target, true, (sub) => this.deliverEvent(sub, event));
+      if (changed) {
+        changed.set(state, target);
+      } else {
+        this.visit(target, false, (sub) => this.deliverState(sub, state));
+      }
+    }
+    if (!changed) return;
+    // Only the newest state of each entity: a state replaced later in the frame is not the latest.
+    const latest = new Map<string, [EntityState, Target]>();
+    for (const [state, target] of changed) latest.set(entityKey(target), [state, target]);
+    for (const [state, target] of latest.values()) this.visit(target, false, (sub) => this.deliverState(sub, state));
+  }
+
+  /** Calls `fn` for every subscription whose filters match the entity (and, for events, every progress subscription). */
+  private visit(target: Target, withProgress: boolean, fn: (sub: Subscription) => void): void {
+    const p = target.projectId;
+    const each = (key: string) => {
+      const set = this.index.get(key);
+      if (set) for (const sub of set) if (sub.active) fn(sub);
+    };
+    if (withProgress) {
+      each(k('p', p));
+      each(k('p', undefined));
+    }
+    switch (target.kind) {
+      case 'task':
+        each(k('t', p, target.taskId));
+        each(k('t', p, undefined));
+        each(k('t', undefined, target.taskId));
+        each(k('t', undefined, undefined));
+        break;
+      case 'workflow':
+        for (const pp of [p, undefined]) for (const ww of [target.workflowId, undefined]) for (const xx of [target.executionId, undefined]) {
+          each(k('w', pp, ww, xx));
         }
         break;
-      }
-      case 'container': {
-        const c = (event as ContainerEvent).containerId;
-        this.deliverTo(k('c', p, c), event, state);
-        this.deliverTo(k('c', p, undefined), event, state);
-        this.deliverTo(k('c', undefined, c), event, state);
-        this.deliverTo(k('c', undefined, undefined), event, state);
+      case 'container':
+        each(k('c', p, target.containerId));
+        each(k('c', p, undefined));
+        each(k('c', undefined, target.containerId));
+        each(k('c', undefined, undefined));
         break;
-      }
     }
   }
 
-  private deliverTo(key: string, event: ProgressEvent, state: EntityState): void {
-    const set = this.index.get(key);
-    if (!set) return;
-    for (const sub of set) {
-      if (!sub.active || (sub.types && !sub.types.has(event.type))) continue;
-      const o = sub.options as TaskProgressOptions & WorkflowProgressOptions & ProgressOptions;
-      if (o.onEvent) this.safely(() => o.onEvent!(event as never));
-      if (sub.kind === 'progress') continue;
-      if (o.onState) this.safely(() => o.onState!(state as never));
-      switch (event.type) {
-        case 'task_completed':
-        case 'workflow_execution_completed':
-          if (o.onComplete) this.safely(() => o.onComplete!(event as never));
-          break;
-        case 'task_failed':
-        case 'workflow_execution_failed':
-          if (o.onFailed) this.safely(() => o.onFailed!(event as never));
-          break;
-        case 'task_cancelled':
-          if (o.onCancelled) this.safely(() => o.onCancelled!(event));
-          break;
-      }
+  private deliverEvent(sub: Subscription, event: ProgressEvent): void {
+    if (sub.types && !sub.types.has(event.type)) return;
+    const o = sub.options as TaskProgressOptions & WorkflowProgressOptions & ProgressOptions;
+    if (o.onEvent) this.safely(() => o.onEvent!(event as never));
+    if (sub.kind === 'progress') return;
+    switch (event.type) {
+      case 'task_completed':
+      case 'workflow_execution_completed':
+        if (o.onComplete) this.safely(() => o.onComplete!(event as never));
+        break;
+      case 'task_failed':
+      case 'workflow_execution_failed':
+        if (o.onFailed) this.safely(() => o.onFailed!(event as never));
+        break;
+      case 'task_cancelled':
+        if (o.onCancelled) this.safely(() => o.onCancelled!(event));
+        break;
     }
+  }
+
+  private deliverState(sub: Subscription, state: EntityState): void {
+    const onState = (sub.options as CommonOptions<ProgressEvent, EntityState>).onState;
+    if (onState) this.safely(() => onState(state));
   }
 
   private safely(fn: () => void): void {

@@ -12,9 +12,10 @@ import type {
   ProgressEventListener,
   ProgressEventMap,
   ProgressEventType,
+  SessionMessage,
 } from './events.js';
 import { ListenerSet } from './listener-set.js';
-import { DEFAULT_MAX_FRAME_SIZE, parseFrame, type FrameRejection } from './parse-frame.js';
+import { decodeFrame, DEFAULT_MAX_FRAME_SIZE, type FrameRejection } from './parse-frame.js';
 
 /** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit. */
 export interface WebSocketLike {
@@ -59,6 +60,12 @@ export interface WebSocketManagerConfig {
   maxFrameSize?: number;
   /** The WebSocket implementation; default `globalThis.WebSocket`. In Node 20 pass `ws`. */
   WebSocket?: WebSocketConstructor;
+  /** Tell the server that frames holding an array of events are welcome (`batch=1`). Default true. */
+  batch?: boolean;
+  /** Ask the server for sequence numbers and replay after a reconnect (`resume=1`). Default true. */
+  resume?: boolean;
+  /** Start from this position, e.g. one kept across a page reload. */
+  resumeFrom?: ResumePosition;
   /** Extra query parameters added on every (re)connect. */
   queryParams?: () => Record<string, string | undefined>;
   /** Source of randomness for the jitter (tests). Default Math.random. */
@@ -72,7 +79,7 @@ export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 1008])
 
 const OPEN = 1;
 
-type Required_ = Required<Omit<WebSocketManagerConfig, 'token' | 'getToken' | 'WebSocket' | 'queryParams'>>;
+type Required_ = Required<Omit<WebSocketManagerConfig, 'token' | 'getToken' | 'WebSocket' | 'queryParams' | 'resumeFrom'>>;
 
 const DEFAULTS: Omit<Required_, 'url' | 'random' | 'onListenerError'> = {
   reconnect: true,
@@ -84,11 +91,24 @@ const DEFAULTS: Omit<Required_, 'url' | 'random' | 'onListenerError'> = {
   connectionTimeout: 10000,
   stableConnectionTime: 5000,
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  batch: true,
+  resume: true,
 };
+
+export type ResyncReason = 'reconnect' | 'gap' | 'epoch';
+
+/** A position in a server's event sequence (docs/protocol.md). */
+export interface ResumePosition {
+  epoch: string;
+  seq: number;
+}
 
 export interface WebSocketManagerStats {
   framesReceived: number;
+  /** Frames, or members of batch frames, that were dropped as malformed. */
   framesRejected: number;
+  /** Events dropped because their sequence number was already applied (replays, duplicates). */
+  duplicatesDropped: number;
   /** Consecutive failed attempts so far (0 after a stable connection). */
   reconnectAttempts: number;
   /** Date.now() of the last frame received, or 0. */
@@ -117,8 +137,14 @@ export class WebSocketManager {
   private generation = 0;
   private attempts = 0;
   private openedAt = 0;
-  private stats = { framesReceived: 0, framesRejected: 0, lastFrameAt: 0 };
+  private stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, lastFrameAt: 0 };
   private pending: Pending | null = null;
+  /** Resume bookkeeping (docs/protocol.md): the server's epoch and the last sequence number applied. */
+  private epoch: string | undefined;
+  private lastSeq = 0;
+  private askedFrom: ResumePosition | undefined;
+  private speaksSession = false;
+  private hasConnected = false;
 
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -130,6 +156,8 @@ export class WebSocketManager {
   private readonly connectionListeners: ListenerSet<ConnectionEvent>;
   private readonly stateListeners: ListenerSet<ConnectionState>;
   private readonly rejectionListeners: ListenerSet<FrameRejection>;
+  private readonly frameListeners: ListenerSet<ProgressEvent[]>;
+  private readonly resyncListeners: ListenerSet<ResyncReason>;
 
   constructor(config: WebSocketManagerConfig) {
     if (typeof config?.url !== 'string' || !/^wss?:\/\//i.test(config.url)) {
@@ -142,6 +170,12 @@ export class WebSocketManager {
     this.connectionListeners = new ListenerSet(onListenerError);
     this.stateListeners = new ListenerSet(onListenerError);
     this.rejectionListeners = new ListenerSet(onListenerError);
+    this.frameListeners = new ListenerSet(onListenerError);
+    this.resyncListeners = new ListenerSet(onListenerError);
+    if (config.resumeFrom) {
+      this.epoch = config.resumeFrom.epoch;
+      this.lastSeq = config.resumeFrom.seq;
+    }
   }
 
   /** The URL without query string: safe to show. */
@@ -257,6 +291,25 @@ export class WebSocketManager {
     return this.rejectionListeners.add(listener);
   }
 
+  /** The events of each frame, after the per-event listeners: a batch arrives as one call. */
+  onFrame(listener: (events: ProgressEvent[]) => void): () => void {
+    return this.frameListeners.add(listener);
+  }
+
+  /**
+   * Called when events may have been missed and state should be reloaded: after a reconnect to a
+   * server without sequence numbers (`reconnect`), or when the server cannot replay from our
+   * position (`gap`) or has started a new sequence (`epoch`).
+   */
+  onResync(listener: (reason: ResyncReason) => void): () => void {
+    return this.resyncListeners.add(listener);
+  }
+
+  /** Where this connection stands in the server's sequence, when the server numbers its events. */
+  getResumePosition(): ResumePosition | undefined {
+    return this.epoch === undefined ? undefined : { epoch: this.epoch, seq: this.lastSeq };
+  }
+
   getStats(): WebSocketManagerStats {
     return { ...this.stats, reconnectAttempts: this.attempts };
   }
@@ -335,6 +388,8 @@ export class WebSocketManager {
       if (generation !== this.generation) return;
       clearTimeout(this.connectTimer);
       this.openedAt = Date.now();
+      const reconnected = this.hasConnected;
+      this.hasConnected = true;
       this.setState('connected');
       if (this.config.heartbeatInterval > 0) {
         this.heartbeatTimer = setInterval(() => this.ping(), this.config.heartbeatInterval);
@@ -343,6 +398,8 @@ export class WebSocketManager {
       this.pending = null;
       this.emitConnection({ ...this.base(), type: 'connected' });
       pending?.resolve();
+      // A server without sequence numbers cannot replay: whatever happened meanwhile is unknown.
+      if (reconnected && !this.speaksSession) this.resyncListeners.emit('reconnect');
     };
     ws.onmessage = (event) => {
       if (generation === this.generation) this.handleFrame(event.data);
@@ -363,6 +420,16 @@ export class WebSocketManager {
   private buildUrl(token: string | null | undefined): string {
     const url = new URL(this.config.url);
     if (token) url.searchParams.set('token', token);
+    if (this.config.batch) url.searchParams.set('batch', '1');
+    if (this.config.resume) {
+      url.searchParams.set('resume', '1');
+      const position = this.getResumePosition();
+      this.askedFrom = position;
+      if (position) {
+        url.searchParams.set('epoch', position.epoch);
+        url.searchParams.set('since', String(position.seq));
+      }
+    }
     const extra = this.config.queryParams?.() ?? {};
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) url.searchParams.set(key, value);
@@ -418,24 +485,58 @@ export class WebSocketManager {
     this.pongTimer = undefined;
     this.stats.framesReceived++;
     this.stats.lastFrameAt = Date.now();
-    const result = parseFrame(data, this.config.maxFrameSize);
-    if (!result.ok) {
+    const { messages, rejections } = decodeFrame(data, this.config.maxFrameSize);
+    for (const rejection of rejections) {
       this.stats.framesRejected++;
-      this.rejectionListeners.emit(result.rejection);
-      return;
+      this.rejectionListeners.emit(rejection);
     }
-    const message = result.message;
-    if (message.type === 'ping') {
-      this.send({ type: 'pong', timestamp: new Date().toISOString() });
-      this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'ping' });
-      return;
+    let events: ProgressEvent[] | undefined;
+    for (const message of messages) {
+      switch (message.type) {
+        case 'ping':
+          this.send({ type: 'pong', timestamp: new Date().toISOString() });
+          this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'ping' });
+          break;
+        case 'pong':
+          this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'pong' });
+          break;
+        case 'session':
+          this.handleSession(message);
+          break;
+        default:
+          if (message.seq !== undefined && this.epoch !== undefined) {
+            if (message.seq <= this.lastSeq) {
+              this.stats.duplicatesDropped++;
+              continue;
+            }
+            this.lastSeq = message.seq;
+          }
+          (events ??= []).push(message);
+      }
     }
-    if (message.type === 'pong') {
-      this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'pong' });
-      return;
+    if (!events) return;
+    for (const event of events) {
+      this.eventListeners.get(event.type)?.emit(event);
+      this.eventListeners.get('*')?.emit(event);
     }
-    this.eventListeners.get(message.type)?.emit(message);
-    this.eventListeners.get('*')?.emit(message);
+    this.frameListeners.emit(events);
+  }
+
+  /** The server's first frame when it supports resume: where the sequence stands. */
+  private handleSession(session: SessionMessage): void {
+    const askedFrom = this.askedFrom;
+    this.askedFrom = undefined;
+    this.speaksSession = true;
+    if (session.epoch !== this.epoch) {
+      // A new sequence: numbers restart, so nothing received before is comparable.
+      this.epoch = session.epoch;
+      this.lastSeq = 0;
+    }
+    if (!session.resumed) {
+      // Events after our position are not coming: start counting from the server's head.
+      this.lastSeq = Math.max(this.lastSeq, session.seq);
+      if (askedFrom) this.resyncListeners.emit(askedFrom.epoch === session.epoch ? 'gap' : 'epoch');
+    }
   }
 
   private ping(): void {

@@ -1,10 +1,11 @@
 /** The current state of one container, reduced from its events. */
 import type { ContainerEvent } from '../events.js';
+import type { Versioned } from './limits.js';
 
 /** `waiting`: nothing known yet. */
 export type ContainerStatus = 'waiting' | 'created' | 'running' | 'stopped' | 'error';
 
-export interface ContainerState {
+export interface ContainerState extends Versioned {
   kind: 'container';
   projectId: string;
   containerId: string;
@@ -54,5 +55,6 @@ export function reduceContainer(state: ContainerState, event: ContainerEvent): C
       return state;
   }
   if (!state.updatedAt || event.timestamp > state.updatedAt) next.updatedAt = event.timestamp;
+  if (event.seq !== undefined) next.seq = event.seq;
   return next;
 }

@@ -29,3 +29,26 @@ export function appendCapped<T>(list: readonly T[], items: readonly T[], cap: nu
 export function clampPercent(value: number): number {
   return value < 0 ? 0 : value > 100 ? 100 : value;
 }
+
+/** What every entity state carries to order events against snapshots (docs/protocol.md). */
+export interface Versioned {
+  /** The sequence number of the newest event applied, when the server numbers its events. */
+  seq?: number;
+  /**
+   * Set when the state came from a snapshot without a sequence number: events stamped
+   * before this time are older than the snapshot and are not applied.
+   */
+  snapshotAt?: string;
+}
+
+/** True when an event is older than what the state already holds. */
+export function isStale(state: Versioned | undefined, event: { seq?: number; timestamp: string }): boolean {
+  if (!state) return false;
+  if (state.seq !== undefined && event.seq !== undefined) return event.seq <= state.seq;
+  if (state.snapshotAt !== undefined) {
+    const at = Date.parse(event.timestamp);
+    const snapshot = Date.parse(state.snapshotAt);
+    return Number.isFinite(at) && Number.isFinite(snapshot) && at < snapshot;
+  }
+  return false;
+}

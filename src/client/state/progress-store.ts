@@ -4,7 +4,7 @@
  */
 import { isContainerEvent, isTaskEvent, isWorkflowEvent, type ProgressEvent } from '../events.js';
 import { containerFailed, initialContainerState, reduceContainer, type ContainerState } from './container-state.js';
-import { DEFAULT_LIMITS, type StateLimits } from './limits.js';
+import { DEFAULT_LIMITS, isStale, type StateLimits } from './limits.js';
 import { initialTaskState, reduceTask, TERMINAL_TASK_STATUSES, type TaskState } from './task-state.js';
 import { initialWorkflowState, reduceWorkflow, TERMINAL_WORKFLOW_STATUSES, type WorkflowState } from './workflow-state.js';
 
@@ -67,16 +67,21 @@ export class ProgressStore {
     return this.containers.get(containerKey(projectId, containerId));
   }
 
-  /** Applies an event and returns the entity's new state. */
-  apply(event: ProgressEvent): EntityState {
+  /**
+   * Applies an event and returns the entity's new state, or undefined when the event is older
+   * than the state (its sequence number, or a snapshot's time, says so) and was not applied.
+   */
+  apply(event: ProgressEvent): EntityState | undefined {
     if (isTaskEvent(event)) {
       const key = taskKey(event.projectId, event.taskId);
       const prev = this.tasks.get(key);
+      if (isStale(prev, event)) return undefined;
       const next = reduceTask(prev ?? initialTaskState(event.projectId, event.taskId), event, this.limits);
       return this.put(this.tasks, key, next, prev === undefined);
     }
     if (isWorkflowEvent(event)) {
       const prev = this.workflows.get(event.executionId);
+      if (isStale(prev, event)) return undefined;
       const next = reduceWorkflow(prev ?? initialWorkflowState(event.projectId, event.workflowId, event.executionId), event, this.limits);
       if (prev === undefined) this.latestExecution.set(event.workflowId, event.executionId);
       return this.put(this.workflows, event.executionId, next, prev === undefined);
@@ -85,6 +90,7 @@ export class ProgressStore {
     if (!isContainerEvent(e)) throw new TypeError('not a progress event');
     const key = containerKey(e.projectId, e.containerId);
     const prev = this.containers.get(key);
+    if (isStale(prev, e)) return undefined;
     const next = reduceContainer(prev ?? initialContainerState(e.projectId, e.containerId), e);
     return this.put(this.containers, key, next, prev === undefined);
   }

@@ -1,6 +1,6 @@
 /** The current state of one task, reduced from its events. */
 import type { ArtifactInfo, StepStatus, TaskEvent } from '../events.js';
-import { appendCapped, clampPercent, DEFAULT_LIMITS, type StateLimits } from './limits.js';
+import { appendCapped, clampPercent, DEFAULT_LIMITS, type StateLimits, type Versioned } from './limits.js';
 
 /** `waiting`: nothing known yet (no event, no snapshot). */
 export type TaskStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -16,7 +16,7 @@ export interface StepState {
   endedAt?: string;
 }
 
-export interface TaskState {
+export interface TaskState extends Versioned {
   kind: 'task';
   projectId: string;
   taskId: string;
@@ -184,5 +184,6 @@ export function reduceTask(state: TaskState, event: TaskEvent, limits: StateLimi
       return state;
   }
   if (!state.updatedAt || event.timestamp > state.updatedAt) next.updatedAt = event.timestamp;
+  if (event.seq !== undefined) next.seq = event.seq;
   return next;
 }

@@ -1,6 +1,6 @@
 /** The current state of one workflow execution, reduced from its events. */
 import type { WorkflowEvent } from '../events.js';
-import { appendCapped, DEFAULT_LIMITS, type StateLimits } from './limits.js';
+import { appendCapped, DEFAULT_LIMITS, type StateLimits, type Versioned } from './limits.js';
 
 /** `waiting`: nothing known yet. A resumed execution is `running` again. */
 export type WorkflowStatus = 'waiting' | 'created' | 'running' | 'paused' | 'completed' | 'failed';
@@ -17,7 +17,7 @@ export interface PhaseState {
   output?: unknown;
 }
 
-export interface WorkflowState {
+export interface WorkflowState extends Versioned {
   kind: 'workflow';
   projectId: string;
   workflowId: string;
@@ -138,5 +138,6 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent, limit
   }
   if (event.totalPhases !== undefined && event.totalPhases >= 0) next = { ...next, totalPhases: Math.floor(event.totalPhases) };
   if (next !== state && (!state.updatedAt || event.timestamp > state.updatedAt)) next.updatedAt = event.timestamp;
+  if (next !== state && event.seq !== undefined) next.seq = event.seq;
   return next;
 }
