@@ -1,0 +1,12 @@
+/** The elements' classes, their event details, the shared client configuration and the strings hook. Defines nothing. */
+export { TaskProgressElement } from './task-progress/task-progress.js';
+export type { TaskProgressEventDetail, TaskFailEventDetail } from './task-progress/task-progress.js';
+export { WorkflowTrackerElement } from './workflow-tracker/workflow-tracker.js';
+export type { WorkflowTrackerEventDetail, WorkflowFailEventDetail } from './workflow-tracker/workflow-tracker.js';
+export { ContainerStatusElement } from './container-status/container-status.js';
+export type { ContainerStatusEventDetail, ContainerFailEventDetail } from './container-status/container-status.js';
+export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './shared/configure.js';
+export type { ProgressConfig } from './shared/configure.js';
+export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './shared/strings.js';
+export type { ProgressStrings } from './shared/strings.js';
+export type { ViewConnection } from './shared/progress-controller.js';

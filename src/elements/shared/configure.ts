@@ -1,0 +1,85 @@
+/**
+ * The one ProgressClient behind every element of the page. Configure it from script with
+ * `configureProgress()`, or without script with
+ * `<meta name="aintandem-progress-url" content="wss://host/api/progress/subscribe/{projectId}">`,
+ * read when an element connects while nothing is configured. The token is never read from markup:
+ * pass `token` or `getToken` to `configureProgress()`.
+ */
+import { ProgressClient, progressUrlFromBase, type ProgressClientConfig } from '../../client/index.js';
+
+/** `url` is a socket URL (`ws:`/`wss:`, `{projectId}` for one socket per project) or an AInTandem API base URL (`http(s)://host/api`). */
+export type ProgressConfig = ProgressClientConfig;
+
+/** The `<meta name>` that carries the URL for pages without script of their own. */
+export const PROGRESS_URL_META = 'aintandem-progress-url';
+
+type ClientListener = (client: ProgressClient | undefined) => void;
+
+let client: ProgressClient | undefined;
+/** Whether `client` was made here (and so is closed here when replaced). */
+let owned = false;
+/** A meta URL that failed once is not tried again until it changes. */
+let rejectedMetaUrl: string | undefined;
+const listeners = new Set<ClientListener>();
+
+/** `http(s)://host/api` (or a path on the page's origin) -> the AInTandem socket URL; socket URLs as they are. */
+function socketUrl(url: string): string {
+  if (/^wss?:/i.test(url)) return url;
+  const base = globalThis.location?.href;
+  const absolute = base ? new URL(url, base).toString() : url;
+  return /^https?:/i.test(absolute) ? progressUrlFromBase(absolute) : url;
+}
+
+/**
+ * Sets the client every element uses and moves the live elements to it. Given a config, makes a
+ * ProgressClient (closed again when replaced); given a ProgressClient, uses it as is (the caller
+ * keeps ownership).
+ */
+export function configureProgress(config: ProgressConfig | ProgressClient): ProgressClient {
+  if (config instanceof ProgressClient) {
+    replace(config, false);
+    return config;
+  }
+  const next = new ProgressClient({ ...config, url: socketUrl(config.url) });
+  replace(next, true);
+  return next;
+}
+
+/** The configured client; when there is none yet, the one the page's `<meta>` describes, if any. */
+export function getProgressClient(): ProgressClient | undefined {
+  if (!client) configureFromMeta();
+  return client;
+}
+
+/** Forgets the client (closing it when it was made by configureProgress); live elements wait for a new one. */
+export function resetProgress(): void {
+  replace(undefined, false);
+}
+
+/** Called whenever the client is replaced; returns the function that stops it. */
+export function onProgressClientChange(listener: ClientListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function replace(next: ProgressClient | undefined, nextOwned: boolean): void {
+  const previous = client;
+  const previousOwned = owned;
+  client = next;
+  owned = nextOwned;
+  if (previous === next) return;
+  for (const listener of [...listeners]) listener(next);
+  if (previous && previousOwned) previous.close();
+}
+
+function configureFromMeta(): void {
+  const meta = globalThis.document?.querySelector<HTMLMetaElement>(`meta[name="${PROGRESS_URL_META}"]`);
+  const url = meta?.content.trim();
+  if (!url || url === rejectedMetaUrl) return;
+  try {
+    configureProgress({ url });
+  } catch (error) {
+    rejectedMetaUrl = url;
+    console.error(`[progress] <meta name="${PROGRESS_URL_META}"> holds no usable URL:`, error);
+  }
+}

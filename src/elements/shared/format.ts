@@ -1,0 +1,80 @@
+/** Numbers, sizes, durations and relative times formatted by `Intl`, with formatters cached per locale. */
+
+const cache = new Map<string, unknown>();
+
+function cached<T>(key: string, make: () => T): T {
+  let value = cache.get(key) as T | undefined;
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/** The locale to use: the strings' own, else the page's `lang`, else the browser's. */
+export function resolveLocale(locale: string | undefined): string | undefined {
+  return locale || globalThis.document?.documentElement.lang || undefined;
+}
+
+export function formatInteger(value: number, locale: string | undefined): string {
+  return cached(`i|${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })).format(value);
+}
+
+/** 42 -> "42%". */
+export function formatPercent(percent: number, locale: string | undefined): string {
+  return cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(percent / 100);
+}
+
+const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+
+/** 1536000 -> "1.5 MB" (decimal units, as the unit names mean). */
+export function formatBytes(bytes: number, locale: string | undefined): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const name = BYTE_UNITS[unit]!;
+  return cached(`b|${name}|${locale}`, () =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 1 }),
+  ).format(value);
+}
+
+interface DurationFormatLike {
+  format(duration: { hours?: number; minutes?: number; seconds?: number }): string;
+}
+type DurationFormatCtor = new (locale: string | undefined, options: { style: string }) => DurationFormatLike;
+
+/** 65000 -> "1 min, 5 sec": `Intl.DurationFormat` where the browser has it, units and a list otherwise. */
+export function formatDuration(ms: number, locale: string | undefined): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const parts = { hours: Math.floor(total / 3600), minutes: Math.floor((total % 3600) / 60), seconds: total % 60 };
+  const DurationFormat = (Intl as unknown as { DurationFormat?: DurationFormatCtor }).DurationFormat;
+  // DurationFormat leaves out units that are zero, so "0 sec" is made the other way.
+  if (DurationFormat && total > 0) {
+    return cached(`d|${locale}`, () => new DurationFormat(locale, { style: 'short' })).format(parts);
+  }
+  const units = (['hours', 'minutes', 'seconds'] as const).filter((u, i) => parts[u] > 0 || (i === 2 && total === 0));
+  const words = units.map((u) =>
+    cached(`u|${u}|${locale}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit: u.slice(0, -1), unitDisplay: 'short' })).format(parts[u]),
+  );
+  return cached(`l|${locale}`, () => new Intl.ListFormat(locale, { style: 'narrow', type: 'unit' })).format(words);
+}
+
+/** 40000 -> "40 seconds ago". */
+export function formatAgo(ms: number, locale: string | undefined): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const rtf = cached(`r|${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'long' }));
+  if (seconds < 60) return rtf.format(-seconds, 'second');
+  if (seconds < 3600) return rtf.format(-Math.floor(seconds / 60), 'minute');
+  if (seconds < 86400) return rtf.format(-Math.floor(seconds / 3600), 'hour');
+  return rtf.format(-Math.floor(seconds / 86400), 'day');
+}
+
+/** ms between two ISO times, or undefined when either is missing or unparsable. */
+export function msBetween(from: string | undefined, to: number): number | undefined {
+  if (!from) return undefined;
+  const start = Date.parse(from);
+  return Number.isFinite(start) ? Math.max(0, to - start) : undefined;
+}

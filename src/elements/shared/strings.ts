@@ -1,0 +1,114 @@
+/**
+ * The words the elements show, in English by default. Replace some or all of them for every
+ * element with `setProgressStrings()`, or for one element with its `strings` property.
+ */
+import type { ConnectionState, ContainerStatus, PhaseStatus, StepStatus, TaskStatus, WorkflowStatus } from '../../client/index.js';
+
+export interface ProgressStrings {
+  /** BCP 47 locale for numbers, durations and relative times; default: the page's `lang`, else the browser's. */
+  locale: string | undefined;
+  taskStatus: Record<TaskStatus, string>;
+  workflowStatus: Record<WorkflowStatus, string>;
+  containerStatus: Record<ContainerStatus, string>;
+  stepStatus: Record<StepStatus, string>;
+  phaseStatus: Record<PhaseStatus, string>;
+  /** Shown instead of a status while no client is configured. */
+  unconfigured: string;
+  /** The state of the connection, when it is not live (`connected` is never shown). */
+  connection: Record<Exclude<ConnectionState, 'connected'>, string>;
+  /** Shown after a reconnect, until the next update: events sent during the outage are lost. */
+  missedUpdates: string;
+  /** `ago` is a relative time such as "40 seconds ago". */
+  lastUpdate: (ago: string) => string;
+  /** Default names of the elements (and of their progress bars). */
+  taskLabel: (taskId: string) => string;
+  workflowLabel: (id: string) => string;
+  containerLabel: (containerId: string) => string;
+  steps: string;
+  phases: string;
+  artifacts: string;
+  output: string;
+  error: (message: string) => string;
+  elapsed: (duration: string) => string;
+  took: (duration: string) => string;
+  uptime: (duration: string) => string;
+  image: (image: string) => string;
+  exitCode: (code: string) => string;
+  /** `total` is undefined while the number of phases is unknown. */
+  phaseOf: (current: string, total: string | undefined) => string;
+  /** Lines, steps, phases or artifacts dropped from the front of a bounded list. */
+  droppedLines: (count: string) => string;
+  droppedSteps: (count: string) => string;
+  droppedPhases: (count: string) => string;
+  droppedArtifacts: (count: string) => string;
+  /** Joins the parts of a progress bar's `aria-valuetext` and of an announcement. */
+  join: (parts: string[]) => string;
+}
+
+export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<ProgressStrings>({
+  locale: undefined,
+  taskStatus: { waiting: 'Waiting for events', queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
+  workflowStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', paused: 'Paused', completed: 'Completed', failed: 'Failed' },
+  containerStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', stopped: 'Stopped', error: 'Error' },
+  stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },
+  phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },
+  unconfigured: 'Waiting for configuration',
+  connection: {
+    disconnected: 'Not connected',
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting…',
+    disconnecting: 'Not connected',
+    failed: 'Connection lost',
+  },
+  missedUpdates: 'Reconnected: updates may have been missed',
+  lastUpdate: (ago) => `last update ${ago}`,
+  taskLabel: (id) => `Task ${id}`,
+  workflowLabel: (id) => `Workflow ${id}`,
+  containerLabel: (id) => `Container ${id}`,
+  steps: 'Steps',
+  phases: 'Phases',
+  artifacts: 'Artifacts',
+  output: 'Output',
+  error: (message) => `Error: ${message}`,
+  elapsed: (d) => `Elapsed ${d}`,
+  took: (d) => `Took ${d}`,
+  uptime: (d) => `Up ${d}`,
+  image: (image) => `Image ${image}`,
+  exitCode: (code) => `Exit code ${code}`,
+  phaseOf: (current, total) => (total === undefined ? `Phase ${current}` : `Phase ${current} of ${total}`),
+  droppedLines: (n) => `${n} earlier lines not shown`,
+  droppedSteps: (n) => `${n} earlier steps not shown`,
+  droppedPhases: (n) => `${n} earlier phases not shown`,
+  droppedArtifacts: (n) => `${n} earlier artifacts not shown`,
+  join: (parts) => parts.join(', '),
+});
+
+let current: ProgressStrings = DEFAULT_STRINGS;
+const listeners = new Set<() => void>();
+
+/** Replaces some strings for every element (merged over the current ones); live elements re-render. */
+export function setProgressStrings(strings: Partial<ProgressStrings>): void {
+  current = { ...current, ...strings };
+  for (const listener of [...listeners]) listener();
+}
+
+/** Back to the English defaults. */
+export function resetProgressStrings(): void {
+  current = DEFAULT_STRINGS;
+  for (const listener of [...listeners]) listener();
+}
+
+export function getProgressStrings(): ProgressStrings {
+  return current;
+}
+
+/** The strings one element uses: the global ones with its own overrides on top. */
+export function resolveStrings(own: Partial<ProgressStrings> | undefined): ProgressStrings {
+  return own ? { ...current, ...own } : current;
+}
+
+/** Called after every setProgressStrings(); returns the function that stops it. */
+export function onProgressStringsChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

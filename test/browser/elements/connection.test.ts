@@ -1,0 +1,182 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../../../src/index.js';
+import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
+import { configureProgress, getProgressClient, PROGRESS_URL_META, ProgressClient, resetProgress } from '../../../src/index.js';
+import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
+import { container, liveText, part, task, text, waitForStatus, waitForText, workflow } from './support.js';
+
+describe('elements and the connection', () => {
+  const own: TestServer[] = [];
+
+  afterEach(async () => {
+    fixtureCleanup();
+    resetProgress();
+    document.head.querySelectorAll(`meta[name="${PROGRESS_URL_META}"]`).forEach((m) => m.remove());
+    await Promise.all(own.splice(0).map((s) => s.dispose()));
+  });
+
+  async function ownServer(): Promise<TestServer> {
+    const server = await TestServer.create();
+    own.push(server);
+    return server;
+  }
+
+  const notice = (el: Element) => text(el, '[part~="connection"]');
+
+  it('waits for configuration, then connects when configured', async () => {
+    resetProgress();
+    const server = await TestServer.shared();
+    const projectId = uniqueId('p');
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    expect(text(el, '[part~="status"]')).to.equal('Waiting for configuration');
+    expect(part(el, 'connection')).to.equal(null);
+    expect(getProgressClient()).to.equal(undefined);
+    await expect(el).to.be.accessible();
+
+    const client = configureProgress({ url: server.projectUrl, lingerTime: 50 });
+    await waitFor(() => client.isConnected(projectId), 'the socket', 10000);
+    expect(client.getSubscriptionCount()).to.equal(1);
+    await waitForStatus(el, 'Waiting for events');
+    await server.publish(task(projectId, 't').started());
+    await waitForStatus(el, 'Running');
+  });
+
+  it('reads the URL from <meta name="aintandem-progress-url">: a socket URL or an API base URL', async () => {
+    const server = await TestServer.shared();
+    resetProgress();
+    const meta = document.createElement('meta');
+    meta.name = PROGRESS_URL_META;
+    meta.content = server.url.replace(/^ws:/, 'http:') + '/api';
+    document.head.append(meta);
+    const projectId = uniqueId('p');
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    const client = getProgressClient()!;
+    expect(client).to.be.instanceOf(ProgressClient);
+    await waitFor(() => client.isConnected(projectId), 'the socket from the meta base URL', 10000);
+    await server.publish(task(projectId, 't').queued());
+    await waitForStatus(el, 'Queued');
+
+    resetProgress();
+    fixtureCleanup();
+    meta.content = server.projectUrl;
+    const el2 = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id="x"></workflow-tracker>`);
+    await waitFor(() => getProgressClient()?.isConnected(projectId) === true, 'the socket from the meta socket URL', 10000);
+    await server.publish(workflow(projectId, 'w', 'x').created());
+    await waitForStatus(el2, 'Created');
+  });
+
+  it('moves live elements to a new client when reconfigured, and closes the old one', async () => {
+    const a = await TestServer.shared();
+    const b = await ownServer();
+    const projectId = uniqueId('p');
+    const old = configureProgress({ url: a.projectUrl, lingerTime: 50 });
+    const el = await fixture<ContainerStatusElement>(html`<container-status project-id=${projectId} container-id="c"></container-status>`);
+    await waitFor(() => old.isConnected(projectId), 'the first socket', 10000);
+    await a.publish(container(projectId, 'c').created('alpine'));
+    await waitForStatus(el, 'Created');
+
+    const next = configureProgress({ url: b.projectUrl, lingerTime: 50 });
+    expect(old.getSubscriptionCount()).to.equal(0);
+    expect(old.getStats().sockets).to.equal(0);
+    expect(next.getSubscriptionCount()).to.equal(1);
+    await waitFor(() => next.isConnected(projectId), 'the second socket', 10000);
+    await waitFor(async () => (await b.clientCount()) === 1, 'one client on the new server');
+    await b.publish(container(projectId, 'c').started());
+    await waitForStatus(el, 'Running');
+  });
+
+  it('says so while reconnecting, and that updates may have been missed after: all three elements, in the middle of a run', async () => {
+    const server = await ownServer();
+    configureProgress({ url: server.projectUrl, lingerTime: 50, reconnectDelay: 150, maxReconnectDelay: 300, maxReconnectAttempts: 1000 });
+    const projectId = uniqueId('p');
+    const t = task(projectId, 't');
+    const w = workflow(projectId, 'w', 'x', 2);
+    const c = container(projectId, 'c');
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <task-progress project-id=${projectId} task-id="t"></task-progress>
+      <workflow-tracker project-id=${projectId} execution-id="x"></workflow-tracker>
+      <container-status project-id=${projectId} container-id="c"></container-status>
+      <task-progress project-id=${projectId} task-id="done"></task-progress>
+    </div>`);
+    const [taskEl, flowEl, boxEl, doneEl] = [...box.children] as [TaskProgressElement, WorkflowTrackerElement, ContainerStatusElement, TaskProgressElement];
+    const all = [taskEl, flowEl, boxEl];
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    await server.publish(
+      t.started(),
+      t.step('compile', 'running', { progress: 25 }),
+      w.created(),
+      w.started(),
+      w.phaseStarted('one', 'One'),
+      c.created('alpine'),
+      c.started(),
+      task(projectId, 'done').completed(),
+    );
+    await waitForStatus(taskEl, 'Running');
+    await waitForStatus(flowEl, 'Running');
+    await waitForStatus(boxEl, 'Running');
+    await waitForStatus(doneEl, 'Completed');
+    for (const el of all) expect(part(el, 'connection'), el.localName).to.equal(null);
+
+    // The server goes away: every element says the data is no longer live, and for how long.
+    await server.stop();
+    for (const el of all) await waitForText(el, /Reconnecting…, last update \d+ seconds? ago/);
+    expect(part(doneEl, 'connection'), 'a finished task cannot be stale').to.equal(null);
+    expect(text(taskEl, '[part~="status"]')).to.equal('Running');
+    expect(liveText(taskEl)).to.equal('Reconnecting…');
+    expect(part(taskEl, 'connection')!.dataset.connection).to.equal('reconnecting');
+    for (const el of all) await expect(el).to.be.accessible();
+    const before = notice(taskEl);
+    await waitFor(() => notice(taskEl) !== before && /Reconnecting/.test(notice(taskEl)), 'the "ago" to move', 4000);
+
+    // Back: the events of the outage are lost, which the elements say until the next update.
+    await server.restart();
+    for (const el of all) await waitForText(el, /Reconnected: updates may have been missed, last update \d+ seconds? ago/);
+    expect(liveText(taskEl)).to.equal('Running, compile');
+    await expect(taskEl).to.be.accessible();
+    await server.publish(t.step('compile', 'completed', { progress: 100 }), t.completed(), w.phaseCompleted('one', 'One'), c.stopped(0));
+    await waitForStatus(taskEl, 'Completed');
+    await waitForText(flowEl, 'Phase 1 of 2');
+    await waitForStatus(boxEl, 'Stopped');
+    for (const el of all) expect(part(el, 'connection'), el.localName).to.equal(null);
+
+    // A cut without a close frame: the same, and the workflow finishes.
+    await server.drop({ abrupt: true });
+    await waitForText(flowEl, /Reconnected: updates may have been missed|Reconnecting…/);
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'reconnected after the cut', 10000);
+    await server.publish(w.phaseStarted('two', 'Two'), w.phaseCompleted('two', 'Two'), w.completed());
+    await waitForStatus(flowEl, 'Completed');
+    expect(part(flowEl, 'connection')).to.equal(null);
+  });
+
+  it('says when the connection is lost for good', async () => {
+    const server = await ownServer();
+    configureProgress({ url: server.projectUrl, lingerTime: 50, reconnectDelay: 50, maxReconnectDelay: 50, maxReconnectAttempts: 1 });
+    const projectId = uniqueId('p');
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <task-progress project-id=${projectId} task-id="t"></task-progress>
+      <workflow-tracker project-id=${projectId} execution-id="x"></workflow-tracker>
+      <container-status project-id=${projectId} container-id="c"></container-status>
+    </div>`);
+    const els = [...box.children] as HTMLElement[];
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    await server.publish(task(projectId, 't').started(), workflow(projectId, 'w', 'x').started(), container(projectId, 'c').started());
+    for (const el of els) await waitForStatus(el, 'Running');
+    await server.stop();
+    for (const el of els) await waitForText(el, /Connection lost, last update \d+ seconds? ago/);
+    expect(getProgressClient()!.getConnectionState(projectId)).to.equal('failed');
+    expect(liveText(els[0]!)).to.equal('Connection lost');
+    expect(part(els[0]!, 'connection')!.dataset.connection).to.equal('failed');
+    for (const el of els) await expect(el).to.be.accessible();
+  });
+
+  it('says when it never connected', async () => {
+    const server = await ownServer();
+    const url = server.projectUrl;
+    await server.stop();
+    configureProgress({ url, lingerTime: 50, reconnectDelay: 50, maxReconnectDelay: 50, maxReconnectAttempts: 1 });
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id="p" task-id="t"></task-progress>`);
+    await waitFor(() => notice(el) === 'Connection lost', 'the failed notice', 10000);
+    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    await expect(el).to.be.accessible();
+  });
+});
