@@ -43,6 +43,11 @@ export function readClientFrame(data: RawData, isBinary: boolean): ClientFrame {
  * @throws TypeError with the parser's rejection message when the event is invalid.
  */
 export function serialiseEvent(event: ProgressEvent): string {
+  return JSON.stringify(validatedEvent(event));
+}
+
+/** The event as the parser normalises it; the caller's object is left untouched. @throws TypeError */
+export function validatedEvent(event: ProgressEvent): ProgressEvent {
   let text: string | undefined;
   try {
     text = JSON.stringify(event) as string | undefined;
@@ -52,10 +57,10 @@ export function serialiseEvent(event: ProgressEvent): string {
   if (text === undefined) throw new TypeError('event is not serialisable as JSON');
   const result = parseMessage(JSON.parse(text));
   if (!result.ok) throw new TypeError(result.rejection.message);
-  if (result.message.type === 'ping' || result.message.type === 'pong') {
-    throw new TypeError(`"${result.message.type}" is a heartbeat, not a progress event`);
+  if (result.message.type === 'ping' || result.message.type === 'pong' || result.message.type === 'session') {
+    throw new TypeError(`"${result.message.type}" is not a progress event`);
   }
-  return JSON.stringify(result.message);
+  return result.message;
 }
 
 /** The JSON heartbeat frames of the wire format. */

@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
-import { heartbeatFrame, readClientFrame, serialiseEvent, type ClientMessage } from './frames.js';
+import { heartbeatFrame, readClientFrame, serialiseEvent, validatedEvent, type ClientMessage } from './frames.js';
+import { ProgressJournal, type SnapshotQuery } from './journal.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
@@ -41,6 +42,22 @@ export interface ProgressServerOptions {
   maxPayload?: number;
   /** Validate each published event with the client's parser and throw a TypeError when invalid. Default true. */
   validate?: boolean;
+  /**
+   * Sequence numbers, the replay buffer and snapshots. Pass the journal of a previous server to
+   * keep them across a restart. Default: a new journal of `replayBufferSize` events.
+   */
+  journal?: ProgressJournal;
+  /** Events kept for replay when the server creates its journal. Default 10000. */
+  replayBufferSize?: number;
+  /**
+   * ms during which events bound for a client that accepts batches are gathered into one array
+   * frame. The first event after a quiet period goes out at once. Default 16; 0 disables batching.
+   */
+  batchWindow?: number;
+  /** Largest batch, in events. Default 500. */
+  maxBatchEvents?: number;
+  /** Largest batch frame, in characters. Default 262144. */
+  maxBatchSize?: number;
 }
 
 export interface ProgressClientInfo {
@@ -89,6 +106,15 @@ export interface ProgressServer {
   off(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
   off(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
   off(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
+  /** Sequence numbers, replay buffer and entity states (docs/protocol.md). */
+  readonly journal: ProgressJournal;
+  /**
+   * Answers `GET …/progress/snapshot?kind=task&projectId=…&taskId=…` (also kind=workflow with
+   * executionId or workflowId, kind=container with projectId and containerId) with the entity's
+   * state as JSON, 404 when unknown. Returns false for other requests: use it as a middleware
+   * when the server is attached to an HTTP server of yours. A server it created answers by itself.
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
   /** Close every client socket (1001) and, when this server created it, the HTTP server. */
   close(): Promise<void>;
 }
@@ -101,6 +127,14 @@ interface Client {
   ws: WebSocket;
   /** Whether the client showed any sign of life since the last heartbeat tick. */
   alive: boolean;
+  /** Whether the client accepts array frames. */
+  batch: boolean;
+  /** Event frames waiting for the end of the batch window. */
+  queue: string[];
+  queueSize: number;
+  flushTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last event frame sent. */
+  lastSentAt: number;
 }
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
@@ -108,6 +142,35 @@ function answerPlainRequest(request: IncomingMessage, response: ServerResponse):
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
   response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
   response.end(healthy ? 'ok' : 'not found');
+}
+
+const SNAPSHOT_PATH = '/progress/snapshot';
+
+/** The entity a snapshot request names, or undefined when it names none. */
+function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
+  const get = (name: string) => params.get(name) ?? undefined;
+  const projectId = get('projectId');
+  switch (get('kind')) {
+    case 'task': {
+      const taskId = get('taskId');
+      return projectId !== undefined && taskId !== undefined ? { kind: 'task', projectId, taskId } : undefined;
+    }
+    case 'workflow': {
+      const executionId = get('executionId');
+      const workflowId = get('workflowId');
+      if (executionId === undefined && workflowId === undefined) return undefined;
+      const query: SnapshotQuery = { kind: 'workflow' };
+      if (executionId !== undefined) query.executionId = executionId;
+      if (workflowId !== undefined) query.workflowId = workflowId;
+      return query;
+    }
+    case 'container': {
+      const containerId = get('containerId');
+      return projectId !== undefined && containerId !== undefined ? { kind: 'container', projectId, containerId } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Refuse an upgrade request with a minimal HTTP response, then drop the socket. */
@@ -143,6 +206,10 @@ class ProgressServerImpl implements ProgressServer {
   #stalled = false;
   #closing: Promise<void> | undefined;
   #nextId = 1;
+  readonly journal: ProgressJournal;
+  readonly #batchWindow: number;
+  readonly #maxBatchEvents: number;
+  readonly #maxBatchSize: number;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
     this.#http = http;
@@ -151,6 +218,10 @@ class ProgressServerImpl implements ProgressServer {
     this.#path = options.path ?? '/ws';
     this.#authenticate = options.authenticate;
     this.#validate = options.validate ?? true;
+    this.journal = options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
+    this.#batchWindow = options.batchWindow ?? 16;
+    this.#maxBatchEvents = Math.max(1, options.maxBatchEvents ?? 500);
+    this.#maxBatchSize = options.maxBatchSize ?? 262144;
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -212,13 +283,78 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   publish(event: ProgressEvent): number {
-    const frame = this.#validate ? serialiseEvent(event) : JSON.stringify(event);
-    const projectId = (event as { projectId?: unknown }).projectId;
-    return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
+    if (!this.#validate) {
+      // Unvalidated events (fault injection) are sent as given, outside the sequence.
+      const frame = JSON.stringify(event);
+      const projectId = (event as { projectId?: unknown }).projectId;
+      return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
+    }
+    const normalised = validatedEvent(event);
+    // Events published while stalled are kept in the journal: a client that resumes gets them.
+    const { frame } = this.journal.append(normalised);
+    if (this.#stalled) return 0;
+    let sent = 0;
+    for (const client of this.#clients.values()) {
+      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      if (client.info.projectId !== undefined && client.info.projectId !== normalised.projectId) continue;
+      this.#sendEvent(client, frame);
+      sent++;
+    }
+    return sent;
   }
 
   sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
     return this.#broadcast(frame, filter);
+  }
+
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    if (request.method !== 'GET' || !request.url) return false;
+    const url = new URL(request.url, 'http://localhost');
+    if (!url.pathname.endsWith(SNAPSHOT_PATH)) return false;
+    const query = snapshotQuery(url.searchParams);
+    const state = query && this.journal.snapshot(query);
+    response.writeHead(query ? (state ? 200 : 404) : 400, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'access-control-allow-origin': '*',
+    });
+    response.end(JSON.stringify(query ? (state ?? null) : { error: 'kind and ids are required' }));
+    return true;
+  }
+
+  /** Sends an event frame now, or gathers it into the client's next batch (docs/protocol.md). */
+  #sendEvent(client: Client, frame: string): void {
+    if (!client.batch || this.#batchWindow <= 0) {
+      client.ws.send(frame);
+      return;
+    }
+    const now = performance.now();
+    if (client.flushTimer === undefined && now - client.lastSentAt >= this.#batchWindow) {
+      client.ws.send(frame);
+      client.lastSentAt = now;
+      return;
+    }
+    client.queue.push(frame);
+    client.queueSize += frame.length + 1;
+    if (client.queue.length >= this.#maxBatchEvents || client.queueSize >= this.#maxBatchSize) {
+      this.#flush(client);
+    } else if (client.flushTimer === undefined) {
+      const wait = Math.max(0, this.#batchWindow - (now - client.lastSentAt));
+      client.flushTimer = setTimeout(() => this.#flush(client), wait);
+    }
+  }
+
+  /** Sends the client's gathered events as one array frame (a lone event as itself). */
+  #flush(client: Client): void {
+    clearTimeout(client.flushTimer);
+    client.flushTimer = undefined;
+    if (client.queue.length === 0) return;
+    const frame = client.queue.length === 1 ? client.queue[0]! : '[' + client.queue.join(',') + ']';
+    client.queue = [];
+    client.queueSize = 0;
+    if (client.ws.readyState !== WebSocket.OPEN) return;
+    client.ws.send(frame);
+    client.lastSentAt = performance.now();
   }
 
   ping(): number {
@@ -297,8 +433,10 @@ class ProgressServerImpl implements ProgressServer {
   #broadcast(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
     if (this.#stalled) return 0;
     let sent = 0;
-    for (const { ws, info } of this.#clients.values()) {
+    for (const client of this.#clients.values()) {
+      const { ws, info } = client;
       if (ws.readyState !== WebSocket.OPEN || (filter && !filter(info))) continue;
+      this.#flush(client); // keep the order of frames
       ws.send(frame);
       sent++;
     }
@@ -359,8 +497,9 @@ class ProgressServerImpl implements ProgressServer {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const client: Client = { info, ws, alive: true };
+    const client: Client = { info, ws, alive: true, batch: route.batch, queue: [], queueSize: 0, flushTimer: undefined, lastSentAt: -Infinity };
     this.#clients.set(ws, client);
+    if (route.resume) this.#startSession(client, route);
 
     ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
     ws.on('ping', (data) => {
@@ -372,10 +511,28 @@ class ProgressServerImpl implements ProgressServer {
       if (!this.#stalled) client.alive = true;
     });
     ws.once('close', () => {
+      clearTimeout(client.flushTimer);
+      client.flushTimer = undefined;
       this.#clients.delete(ws);
       this.#events.emit('disconnection', info);
     });
     this.#events.emit('connection', info);
+  }
+
+  /** The session frame, then the events the client missed since its position (when still kept). */
+  #startSession(client: Client, route: Route): void {
+    const replay = this.journal.replay(route.epoch, route.since, route.projectId);
+    client.ws.send(
+      JSON.stringify({ type: 'session', epoch: this.journal.epoch, seq: this.journal.seq, resumed: replay.resumed, timestamp: new Date().toISOString() }),
+    );
+    if (client.batch) {
+      for (let i = 0; i < replay.frames.length; i += this.#maxBatchEvents) {
+        const chunk = replay.frames.slice(i, i + this.#maxBatchEvents);
+        client.ws.send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+      }
+    } else {
+      for (const frame of replay.frames) client.ws.send(frame);
+    }
   }
 
   #onFrame(client: Client, data: RawData, isBinary: boolean): void {
@@ -396,8 +553,11 @@ class ProgressServerImpl implements ProgressServer {
 /** Start a progress server; resolves once it listens. */
 export async function createProgressServer(options: ProgressServerOptions = {}): Promise<ProgressServer> {
   const owned = options.server === undefined;
-  const http = options.server ?? createServer(answerPlainRequest);
-  const server = new ProgressServerImpl(http, owned, options);
+  let server: ProgressServerImpl | undefined = undefined;
+  const http = options.server ?? createServer((request, response) => {
+    if (!server?.handleRequest(request, response)) answerPlainRequest(request, response);
+  });
+  server = new ProgressServerImpl(http, owned, options);
   try {
     await server.listen(options.port ?? 0);
   } catch (error) {

@@ -12,6 +12,13 @@ export interface Route {
   path: string;
   /** The `token` query parameter, when present. */
   token?: string;
+  /** `batch=1`: the client accepts frames holding an array of events (docs/protocol.md). */
+  batch: boolean;
+  /** `resume=1`: the client understands sequence numbers and the session frame. */
+  resume: boolean;
+  /** `epoch` and `since`: the client's position in the server's sequence. */
+  epoch?: string;
+  since?: number;
 }
 
 /**
@@ -27,9 +34,16 @@ export function matchRoute(requestUrl: string | undefined, allPath: string): Rou
     return undefined;
   }
   const path = url.pathname;
-  const token = url.searchParams.get('token') ?? undefined;
-  const route: Route = { path };
+  const params = url.searchParams;
+  const token = params.get('token') ?? undefined;
+  const route: Route = { path, batch: params.get('batch') === '1', resume: params.get('resume') === '1' };
   if (token !== undefined) route.token = token;
+  const epoch = params.get('epoch');
+  const since = Number(params.get('since') ?? NaN);
+  if (epoch !== null && Number.isSafeInteger(since)) {
+    route.epoch = epoch;
+    route.since = since;
+  }
 
   if (path === allPath) return route;
 

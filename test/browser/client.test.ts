@@ -39,7 +39,7 @@ describe('ProgressClient in Chromium (native WebSocket)', () => {
     await server.sendRaw('nope', '[]', JSON.stringify({ type: 'task_started', projectId: 'p', timestamp: ts() }));
     await server.publish(started('p', 'ok'));
     await waitFor(() => got.length === 1, 'the valid event');
-    expect(reasons).to.deep.equal(['not_json', 'not_object', 'missing_field']);
+    expect(reasons).to.deep.equal(['not_json', 'empty_batch', 'missing_field']);
     client.close();
     await server.dispose();
   });

@@ -3,11 +3,11 @@
  * tests, and lets a test drive them through `executeServerCommand('progress', { action, ... })`.
  */
 import type { TestRunnerPlugin } from '@web/test-runner';
-import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { createProgressServer, ProgressJournal, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
 import type { ProgressEvent } from '../../src/client/events.js';
 
 export type ProgressCommand =
-  | { action: 'create'; token?: string; heartbeatInterval?: number }
+  | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number }
   | { action: 'info'; server?: string }
   | { action: 'publish'; server?: string; events: ProgressEvent[] }
   | { action: 'sendRaw'; server?: string; frames: string[] }
@@ -15,7 +15,7 @@ export type ProgressCommand =
   | { action: 'drop'; server?: string; abrupt?: boolean; code?: number; reason?: string }
   | { action: 'stall'; server?: string; stalled: boolean }
   | { action: 'stop'; server?: string }
-  | { action: 'restart'; server?: string }
+  | { action: 'restart'; server?: string; fresh?: boolean }
   | { action: 'dispose'; server?: string };
 
 interface Entry {
@@ -36,6 +36,8 @@ export function progressServerPlugin(): TestRunnerPlugin {
   let next = 0;
 
   async function create(options: ProgressServerOptions, id = `s${next++}`): Promise<ServerInfo> {
+    // The journal outlives restarts (like a backend's database), unless a restart asks for a fresh one.
+    options = { ...options, journal: new ProgressJournal({ size: options.replayBufferSize ?? 10000 }) };
     const server = await createProgressServer(options);
     servers.set(id, { server, port: server.port, options });
     return info(id);
@@ -72,6 +74,8 @@ export function progressServerPlugin(): TestRunnerPlugin {
           const token = p.token;
           return create({
             heartbeatInterval: p.heartbeatInterval ?? 30000,
+            ...(p.batchWindow === undefined ? {} : { batchWindow: p.batchWindow }),
+            ...(p.replayBufferSize === undefined ? {} : { replayBufferSize: p.replayBufferSize }),
             ...(token ? { authenticate: (t: string | undefined) => t === token } : {}),
           });
         }
@@ -105,6 +109,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
         case 'restart': {
           const e = entry(p.server);
           await e.server?.close();
+          if (p.fresh) e.options = { ...e.options, journal: new ProgressJournal({ size: e.options.replayBufferSize ?? 10000 }) };
           e.server = await createProgressServer({ ...e.options, port: e.port });
           return true;
         }

@@ -52,8 +52,9 @@ export class TestServer {
   stop(): Promise<boolean> {
     return command({ action: 'stop', server: this.info.id });
   }
-  restart(): Promise<boolean> {
-    return command({ action: 'restart', server: this.info.id });
+  /** Stops and starts the server on the same port; `fresh` loses its journal (a new epoch). */
+  restart(fresh = false): Promise<boolean> {
+    return command({ action: 'restart', server: this.info.id, fresh });
   }
   async clientCount(): Promise<number> {
     return (await command<ServerInfo>({ action: 'info', server: this.info.id })).clientCount;

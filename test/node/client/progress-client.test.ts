@@ -146,7 +146,7 @@ describe('ProgressClient over the reference server', () => {
   });
 
   it('delivers onComplete, onFailed and onCancelled, and a state that follows the run', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { batchWindow: 0 }); // one event per frame: every state is seen
     const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0 });
     t.after(() => client.close());
     const outcomes: string[] = [];
