@@ -3,6 +3,7 @@
  * `{baseURL}/progress/subscribe/{projectId}` (ws/wss), and convenience methods that connect by themselves.
  */
 import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from './events.js';
+import { aintandemSnapshotLoader } from './aintandem-snapshots.js';
 import { ProgressClient, type ProgressClientConfig, type ProgressSubscription } from './progress-client.js';
 import type { TokenSource, WebSocketConstructor } from './websocket-manager.js';
 
@@ -15,6 +16,8 @@ export interface AInTandemClientConfig {
   projectId?: string;
   /** In Node 20, `ws`'s WebSocket. */
   WebSocket?: WebSocketConstructor;
+  /** Load snapshots from the REST API for late-joining views and after reconnects. Default true. */
+  snapshots?: boolean;
   /** Any other ProgressClient setting (reconnect, heartbeat, limits...). */
   progress?: Partial<Omit<ProgressClientConfig, 'url'>>;
 }
@@ -47,6 +50,11 @@ export class AInTandemClient {
       token: this.config.token,
       getToken: this.config.getToken,
       WebSocket: this.config.WebSocket ?? this.config.progress?.WebSocket,
+      snapshotLoader:
+        this.config.progress?.snapshotLoader ??
+        (this.config.snapshots === false
+          ? undefined
+          : aintandemSnapshotLoader(this.config.baseURL.replace(/[?#].*$/, ''), { token: this.config.token, getToken: this.config.getToken })),
     });
     return this.progress;
   }

@@ -1,10 +1,22 @@
 /** `@aintandem/progress-elements/client`: the DOM-free progress client (browsers and Node). */
 export * from './events.js';
-export { parseFrame, parseMessage, DEFAULT_MAX_FRAME_SIZE } from './parse-frame.js';
-export type { FrameRejection, ParseResult, ParsedMessage, RejectionReason } from './parse-frame.js';
+export { parseFrame, parseMessage, decodeFrame, DEFAULT_MAX_FRAME_SIZE } from './parse-frame.js';
+export type { DecodedFrame, FrameRejection, ParseResult, ParsedMessage, RejectionReason } from './parse-frame.js';
 export { backoffCeiling, backoffDelay } from './backoff.js';
 export { WebSocketManager, AUTH_CLOSE_CODES, redactUrl } from './websocket-manager.js';
-export type { WebSocketManagerConfig, WebSocketManagerStats, WebSocketConstructor, WebSocketLike, TokenSource } from './websocket-manager.js';
+export type {
+  WebSocketManagerConfig,
+  WebSocketManagerStats,
+  WebSocketConstructor,
+  WebSocketLike,
+  TokenSource,
+  ResumePosition,
+  ResyncReason,
+} from './websocket-manager.js';
+export { referenceSnapshotLoader, httpOriginOf, asEntityState } from './snapshots.js';
+export type { SnapshotLoader, SnapshotRequest, HttpLoaderOptions } from './snapshots.js';
+export { aintandemSnapshotLoader, taskFromRest, workflowFromRest } from './aintandem-snapshots.js';
+export type { StorageLike, PersistedProgress } from './persistence.js';
 export { ProgressClient, ProgressClientError } from './progress-client.js';
 export type {
   ProgressClientConfig,

@@ -23,7 +23,9 @@ import { ProgressStore, type EntityState, type ProgressStoreOptions } from './st
 import type { ContainerState } from './state/container-state.js';
 import type { TaskState } from './state/task-state.js';
 import type { WorkflowState } from './state/workflow-state.js';
-import { WebSocketManager, type WebSocketManagerConfig } from './websocket-manager.js';
+import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
+import type { SnapshotLoader, SnapshotRequest } from './snapshots.js';
+import { redactUrl, WebSocketManager, type ResumePosition, type ResyncReason, type WebSocketManagerConfig } from './websocket-manager.js';
 
 export interface ProgressClientConfig extends WebSocketManagerConfig, ProgressStoreOptions {
   /**
@@ -33,6 +35,16 @@ export interface ProgressClientConfig extends WebSocketManagerConfig, ProgressSt
   url: string;
   /** ms a socket stays open after its last subscription went away. Default 1000. */
   lingerTime?: number;
+  /**
+   * Loads an entity's current state when a view joins late, and after a reconnection that may
+   * have missed events (see `referenceSnapshotLoader`, `aintandemSnapshotLoader`).
+   */
+  snapshotLoader?: SnapshotLoader;
+  /**
+   * Keep the position in each server's sequence and the states on view across a page reload in
+   * the same tab (sessionStorage). `true`, or `{ key, storage }`. Default false.
+   */
+  persist?: boolean | { key?: string; storage?: StorageLike };
 }
 
 /** Thrown for calls that cannot be served, e.g. no projectId with a per-project URL. */
@@ -100,6 +112,8 @@ type AnyOptions = TaskProgressOptions | WorkflowProgressOptions | ContainerProgr
 interface Subscription {
   kind: Kind;
   key: string;
+  /** The one entity the subscription follows, when its filters name one. */
+  entity: SnapshotRequest | undefined;
   socket: SocketEntry;
   options: AnyOptions;
   types: ReadonlySet<string> | undefined;
@@ -109,6 +123,8 @@ interface Subscription {
 
 interface SocketEntry {
   url: string;
+  /** The project of a per-project socket. */
+  projectId: string | undefined;
   manager: WebSocketManager;
   subscriptions: number;
   linger?: ReturnType<typeof setTimeout>;
@@ -149,6 +165,12 @@ export class ProgressClient {
   private readonly rejectionListeners: ListenerSet<FrameRejection>;
   private readonly onListenerError: (error: unknown) => void;
   readonly store: ProgressStore;
+  /** Snapshot loads under way, by entity. */
+  private readonly loading = new Map<string, AbortController>();
+  /** Positions kept from a previous page, by socket URL; used once. */
+  private readonly keptPositions = new Map<string, ResumePosition>();
+  private readonly storage: StorageLike | undefined;
+  private readonly storageKey: string;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
@@ -160,35 +182,63 @@ export class ProgressClient {
     this.store = new ProgressStore(config);
     // Validate the URL now rather than at the first subscription.
     new WebSocketManager({ ...config, url: this.socketUrl('p') });
+    const persist = config.persist;
+    this.storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
+    this.storageKey = (typeof persist === 'object' && persist.key) || `aintandem-progress:${redactUrl(config.url)}`;
+    if (this.storage) {
+      const kept = readPersisted(this.storage, this.storageKey);
+      if (kept) {
+        for (const state of kept.states) this.store.set(state);
+        for (const [url, position] of Object.entries(kept.positions)) this.keptPositions.set(url, position);
+      }
+      (globalThis as Partial<EventTarget>).addEventListener?.('pagehide', this.save);
+    }
   }
+
+  /**
+   * Writes the positions and the states on view to storage now (done by itself on `pagehide`
+   * when `persist` is set).
+   */
+  readonly save = (): void => {
+    if (!this.storage) return;
+    const positions: Record<string, ResumePosition> = {};
+    for (const entry of this.sockets.values()) {
+      const position = entry.manager.getResumePosition();
+      if (position) positions[entry.url] = position;
+    }
+    const states = new Map<string, EntityState>();
+    for (const set of this.index.values()) {
+      for (const sub of set) {
+        const state = sub.entity && this.stateOf(sub.entity);
+        if (state && states.size < 200) states.set(entityKey(targetOf(state)), state);
+      }
+    }
+    writePersisted(this.storage, this.storageKey, { v: 1, positions, states: [...states.values()] });
+  };
 
   // ---- subscriptions ----------------------------------------------------------------------
 
   subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
     const { projectId, taskId } = options;
-    const sub = this.add('task', k('t', projectId, taskId), projectId, options);
-    if (projectId !== undefined && taskId !== undefined) this.replay(sub, this.store.getTask(projectId, taskId));
-    return this.handle(sub);
+    const entity = projectId !== undefined && taskId !== undefined ? { kind: 'task' as const, projectId, taskId } : undefined;
+    return this.handle(this.add('task', k('t', projectId, taskId), projectId, options, entity));
   }
 
   subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
     const { projectId, workflowId, executionId } = options;
-    const sub = this.add('workflow', k('w', projectId, workflowId, executionId), projectId, options);
-    if (executionId !== undefined) this.replay(sub, this.store.getWorkflow(executionId));
-    else if (workflowId !== undefined) this.replay(sub, this.store.getLatestWorkflow(workflowId));
-    return this.handle(sub);
+    const entity = executionId !== undefined || workflowId !== undefined ? { kind: 'workflow' as const, projectId, workflowId, executionId } : undefined;
+    return this.handle(this.add('workflow', k('w', projectId, workflowId, executionId), projectId, options, entity));
   }
 
   subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
     const { projectId, containerId } = options;
-    const sub = this.add('container', k('c', projectId, containerId), projectId, options);
-    if (projectId !== undefined && containerId !== undefined) this.replay(sub, this.store.getContainer(projectId, containerId));
-    return this.handle(sub);
+    const entity = projectId !== undefined && containerId !== undefined ? { kind: 'container' as const, projectId, containerId } : undefined;
+    return this.handle(this.add('container', k('c', projectId, containerId), projectId, options, entity));
   }
 
   /** Every progress event (of a project, or of all the client sees). */
   subscribeToProgress(options: ProgressOptions): ProgressSubscription {
-    return this.handle(this.add('progress', k('p', options.projectId), options.projectId, options));
+    return this.handle(this.add('progress', k('p', options.projectId), options.projectId, options, undefined));
   }
 
   getSubscriptionCount(): number {
@@ -235,6 +285,9 @@ export class ProgressClient {
 
   /** Removes every subscription and socket and every listener: the client is done. */
   close(): void {
+    (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
+    for (const controller of this.loading.values()) controller.abort();
+    this.loading.clear();
     for (const set of this.index.values()) for (const sub of set) this.remove(sub);
     for (const entry of [...this.sockets.values()]) this.dropSocket(entry);
     this.connectionListeners.clear();
@@ -300,8 +353,12 @@ export class ProgressClient {
     const url = this.socketUrl(projectId);
     let entry = this.sockets.get(url);
     if (entry) return entry;
-    const manager = new WebSocketManager({ ...this.config, url, onListenerError: this.onListenerError });
-    entry = { url, manager, subscriptions: 0, offs: [] };
+    const resumeFrom = this.keptPositions.get(url);
+    this.keptPositions.delete(url);
+    const manager = new WebSocketManager({ ...this.config, url, onListenerError: this.onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
+    entry = { url, projectId: this.perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
+    const socket = entry;
+    entry.offs.push(manager.onResync((reason) => this.resync(socket, reason)));
     entry.offs.push(
       manager.onConnectionState((e) => this.connectionListeners.emit(e)),
       manager.onRejectedFrame((r) => this.rejectionListeners.emit(r)),
@@ -311,7 +368,7 @@ export class ProgressClient {
     return entry;
   }
 
-  private add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions): Subscription {
+  private add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions, entity: SnapshotRequest | undefined): Subscription {
     if (typeof options !== 'object' || options === null) {
       throw new ProgressClientError('invalid_options', 'subscription options must be an object');
     }
@@ -319,6 +376,7 @@ export class ProgressClient {
     const sub: Subscription = {
       kind,
       key,
+      entity,
       socket,
       options,
       types: options.types ? new Set(options.types) : undefined,
@@ -346,6 +404,11 @@ export class ProgressClient {
   }
 
   private handle(sub: Subscription): ProgressSubscription {
+    if (sub.entity) {
+      const known = this.stateOf(sub.entity);
+      if (known) this.replay(sub, known);
+      else this.loadSnapshot(sub.entity);
+    }
     const ready = sub.socket.manager.connect();
     return {
       unsubscribe: () => this.remove(sub),
@@ -470,6 +533,69 @@ export class ProgressClient {
   private deliverState(sub: Subscription, state: EntityState): void {
     const onState = (sub.options as CommonOptions<ProgressEvent, EntityState>).onState;
     if (onState) this.safely(() => onState(state));
+  }
+
+  private stateOf(entity: SnapshotRequest): EntityState | undefined {
+    switch (entity.kind) {
+      case 'task':
+        return this.store.getTask(entity.projectId, entity.taskId);
+      case 'workflow':
+        return entity.executionId !== undefined ? this.store.getWorkflow(entity.executionId) : this.store.getLatestWorkflow(entity.workflowId!);
+      case 'container':
+        return this.store.getContainer(entity.projectId, entity.containerId);
+    }
+  }
+
+  /** After a reconnection: confirm the states on view, or reload them when events may be missing. */
+  private resync(socket: SocketEntry, reason: ResyncReason): void {
+    if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
+    const entities = new Map<string, SnapshotRequest>();
+    for (const set of this.index.values()) {
+      for (const sub of set) if (sub.active && sub.socket === socket && sub.entity) entities.set(JSON.stringify(sub.entity), sub.entity);
+    }
+    for (const entity of entities.values()) {
+      if (reason === 'resumed' || !this.config.snapshotLoader) {
+        // Resumed: nothing was missed. Without a loader, nothing better is known: views keep saying so.
+        if (reason === 'resumed') this.confirm(entity);
+      } else {
+        this.loadSnapshot(entity);
+      }
+    }
+  }
+
+  /** Tells the views of an entity that what they show is current. */
+  private confirm(entity: SnapshotRequest): void {
+    const state = this.stateOf(entity);
+    if (state) this.visit(targetOf(state), false, (sub) => this.deliverState(sub, state));
+  }
+
+  private loadSnapshot(entity: SnapshotRequest): void {
+    const loader = this.config.snapshotLoader;
+    if (!loader) return;
+    const key = JSON.stringify(entity);
+    if (this.loading.has(key)) return;
+    const controller = new AbortController();
+    this.loading.set(key, controller);
+    let request: Promise<EntityState | undefined>;
+    try {
+      request = loader(entity, controller.signal);
+    } catch (error) {
+      request = Promise.reject(error);
+    }
+    request.then(
+      (snapshot) => {
+        if (controller.signal.aborted) return;
+        this.loading.delete(key);
+        if (!snapshot) return;
+        const kept = this.store.merge(snapshot);
+        this.visit(targetOf(kept), false, (sub) => this.deliverState(sub, kept));
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        this.loading.delete(key);
+        this.onListenerError(new Error('snapshot loader failed', { cause: error }));
+      },
+    );
   }
 
   private safely(fn: () => void): void {

@@ -95,7 +95,13 @@ const DEFAULTS: Omit<Required_, 'url' | 'random' | 'onListenerError'> = {
   resume: true,
 };
 
-export type ResyncReason = 'reconnect' | 'gap' | 'epoch';
+/**
+ * What a (re)connection means for what the client holds: `resumed`: nothing was missed (the
+ * server replays what came meanwhile); `gap`: the server can no longer replay from our position;
+ * `epoch`: the server started a new sequence (e.g. restarted without its journal); `reconnect`:
+ * a server without sequence numbers, so whatever happened meanwhile is unknown.
+ */
+export type ResyncReason = 'resumed' | 'reconnect' | 'gap' | 'epoch';
 
 /** A position in a server's event sequence (docs/protocol.md). */
 export interface ResumePosition {
@@ -297,9 +303,9 @@ export class WebSocketManager {
   }
 
   /**
-   * Called when events may have been missed and state should be reloaded: after a reconnect to a
-   * server without sequence numbers (`reconnect`), or when the server cannot replay from our
-   * position (`gap`) or has started a new sequence (`epoch`).
+   * Called after a reconnection (or a first connection from a kept position) with what it means:
+   * `resumed` when nothing was missed; otherwise events may have been missed and state should be
+   * reloaded (see ResyncReason).
    */
   onResync(listener: (reason: ResyncReason) => void): () => void {
     return this.resyncListeners.add(listener);
@@ -536,6 +542,8 @@ export class WebSocketManager {
       // Events after our position are not coming: start counting from the server's head.
       this.lastSeq = Math.max(this.lastSeq, session.seq);
       if (askedFrom) this.resyncListeners.emit(askedFrom.epoch === session.epoch ? 'gap' : 'epoch');
+    } else if (askedFrom) {
+      this.resyncListeners.emit('resumed');
     }
   }
 

@@ -111,6 +111,47 @@ export class ProgressStore {
     }
   }
 
+  /**
+   * Takes a snapshot unless the store already holds something newer (by sequence number, else by
+   * `updatedAt`). Returns the state kept.
+   */
+  merge(snapshot: EntityState): EntityState {
+    const current = this.get(snapshot);
+    if (current) {
+      if (current.seq !== undefined && snapshot.seq !== undefined && current.seq >= snapshot.seq) return current;
+      if (snapshot.seq === undefined && current.updatedAt && snapshot.updatedAt && current.updatedAt > snapshot.updatedAt) return current;
+    }
+    this.set(snapshot);
+    return snapshot;
+  }
+
+  /** The stored state of the entity a state is about. */
+  get(like: EntityState): EntityState | undefined {
+    switch (like.kind) {
+      case 'task':
+        return this.getTask(like.projectId, like.taskId);
+      case 'workflow':
+        return this.getWorkflow(like.executionId);
+      case 'container':
+        return this.getContainer(like.projectId, like.containerId);
+    }
+  }
+
+  /**
+   * Drops the sequence numbers of the states of a project (or of all): after a server starts a
+   * new sequence, old numbers say nothing about new events.
+   */
+  forgetSequence(projectId?: string): void {
+    for (const map of [this.tasks, this.workflows, this.containers] as Map<string, EntityState>[]) {
+      for (const [key, state] of map) {
+        if (state.seq !== undefined && (projectId === undefined || state.projectId === projectId)) {
+          const { seq: _seq, ...rest } = state;
+          map.set(key, rest as EntityState);
+        }
+      }
+    }
+  }
+
   clear(): void {
     this.tasks.clear();
     this.workflows.clear();

@@ -1,0 +1,72 @@
+/**
+ * Keeping the client's position in each server's sequence, and the states of the entities on
+ * view, across a page reload within the same tab session (sessionStorage by default).
+ */
+import type { EntityState } from './state/progress-store.js';
+import type { ResumePosition } from './websocket-manager.js';
+
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface PersistedProgress {
+  v: 1;
+  /** Socket URL (without query) -> position. */
+  positions: Record<string, ResumePosition>;
+  states: EntityState[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The session storage of the page, when there is one and it may be used. */
+export function sessionStorageOrUndefined(): StorageLike | undefined {
+  try {
+    return (globalThis as { sessionStorage?: StorageLike }).sessionStorage;
+  } catch {
+    return undefined; // access denied (sandboxed frame, privacy settings)
+  }
+}
+
+function validState(v: unknown): v is EntityState {
+  if (!isObject(v) || typeof v.status !== 'string' || typeof v.projectId !== 'string') return false;
+  switch (v.kind) {
+    case 'task':
+      return typeof v.taskId === 'string' && Array.isArray(v.steps) && Array.isArray(v.output) && Array.isArray(v.artifacts);
+    case 'workflow':
+      return typeof v.executionId === 'string' && typeof v.workflowId === 'string' && Array.isArray(v.phases);
+    case 'container':
+      return typeof v.containerId === 'string';
+    default:
+      return false;
+  }
+}
+
+/** What was kept under `key`, checked; anything malformed is ignored. */
+export function readPersisted(storage: StorageLike, key: string): PersistedProgress | undefined {
+  let value: unknown;
+  try {
+    const text = storage.getItem(key);
+    if (text === null) return undefined;
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || value.v !== 1 || !isObject(value.positions) || !Array.isArray(value.states)) return undefined;
+  const positions: Record<string, ResumePosition> = {};
+  for (const [url, p] of Object.entries(value.positions)) {
+    if (isObject(p) && typeof p.epoch === 'string' && Number.isSafeInteger(p.seq) && (p.seq as number) >= 0) {
+      positions[url] = { epoch: p.epoch, seq: p.seq as number };
+    }
+  }
+  return { v: 1, positions, states: value.states.filter(validState) };
+}
+
+export function writePersisted(storage: StorageLike, key: string, data: PersistedProgress): void {
+  try {
+    storage.setItem(key, JSON.stringify(data));
+  } catch {
+    // Quota exceeded or storage disabled: a reload will resync instead.
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Snapshots: the current state of one entity, loaded when a view joins late or after the client
+ * may have missed events. A loader is any async function; two are ready: one for the reference
+ * server's snapshot endpoint and one for AInTandem's REST API.
+ */
+import type { EntityState } from './state/progress-store.js';
+import type { TokenSource } from './websocket-manager.js';
+
+export type SnapshotRequest =
+  | { kind: 'task'; projectId: string; taskId: string }
+  | { kind: 'workflow'; projectId?: string; workflowId?: string; executionId?: string }
+  | { kind: 'container'; projectId: string; containerId: string };
+
+/**
+ * Returns the entity's state, or undefined when the server does not know it. A state with `seq`
+ * is ordered against live events by sequence number; without, by its `updatedAt` time.
+ * Errors are reported and otherwise ignored: live events go on.
+ */
+export type SnapshotLoader = (request: SnapshotRequest, signal: AbortSignal) => Promise<EntityState | undefined>;
+
+export interface HttpLoaderOptions {
+  token?: string;
+  getToken?: TokenSource;
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+async function authHeaders(options: HttpLoaderOptions): Promise<Record<string, string>> {
+  const token = options.getToken ? await options.getToken() : options.token;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export async function getJson(url: string, options: HttpLoaderOptions, signal: AbortSignal): Promise<unknown> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const response = await fetchImpl(url, { headers: { accept: 'application/json', ...(await authHeaders(options)) }, signal });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`snapshot request failed: HTTP ${response.status}`);
+  return response.json();
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks that a value has the shape of the entity state asked for, so a bad answer cannot corrupt state. */
+export function asEntityState(value: unknown, request: SnapshotRequest): EntityState | undefined {
+  if (!isObject(value) || value.kind !== request.kind || typeof value.status !== 'string' || typeof value.projectId !== 'string') return undefined;
+  switch (request.kind) {
+    case 'task':
+      return value.taskId === request.taskId && Array.isArray(value.steps) && Array.isArray(value.output) && Array.isArray(value.artifacts)
+        ? (value as unknown as EntityState)
+        : undefined;
+    case 'workflow':
+      return typeof value.executionId === 'string' && typeof value.workflowId === 'string' && Array.isArray(value.phases) &&
+        (request.executionId === undefined || value.executionId === request.executionId)
+        ? (value as unknown as EntityState)
+        : undefined;
+    case 'container':
+      return value.containerId === request.containerId ? (value as unknown as EntityState) : undefined;
+  }
+}
+
+/**
+ * Loads snapshots from the reference server (`GET {httpBase}/progress/snapshot?kind=…`).
+ * `httpBase` is the server's HTTP origin, e.g. `http://localhost:9900`.
+ */
+export function referenceSnapshotLoader(httpBase: string, options: HttpLoaderOptions = {}): SnapshotLoader {
+  const base = httpBase.replace(/\/+$/, '');
+  return async (request, signal) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(request)) if (value !== undefined) params.set(key, String(value));
+    return asEntityState(await getJson(`${base}/progress/snapshot?${params}`, options, signal), request);
+  };
+}
+
+/** The HTTP origin that serves a progress socket URL (`ws://h:1/ws` -> `http://h:1`). */
+export function httpOriginOf(socketUrl: string): string {
+  const url = new URL(socketUrl.replace('{projectId}', 'p'));
+  return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`;
+}
