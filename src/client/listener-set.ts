@@ -3,8 +3,8 @@
  */
 export type ListenerErrorHandler = (error: unknown) => void;
 
-export class ListenerSet<T> {
-  private readonly listeners = new Set<(value: T) => void>();
+export class ListenerSet<T, U = void> {
+  private readonly listeners = new Set<(value: T, extra: U) => void>();
 
   constructor(private readonly onError: ListenerErrorHandler) {}
 
@@ -13,12 +13,12 @@ export class ListenerSet<T> {
   }
 
   /** Adds a listener; returns the function that removes it. */
-  add(listener: (value: T) => void): () => void {
+  add(listener: (value: T, extra: U) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  delete(listener: (value: T) => void): boolean {
+  delete(listener: (value: T, extra: U) => void): boolean {
     return this.listeners.delete(listener);
   }
 
@@ -26,10 +26,10 @@ export class ListenerSet<T> {
     this.listeners.clear();
   }
 
-  emit(value: T): void {
+  emit(value: T, extra?: U): void {
     for (const listener of this.listeners) {
       try {
-        listener(value);
+        listener(value, extra as U);
       } catch (error) {
         this.onError(error);
       }

@@ -163,6 +163,7 @@ export class ProgressClient {
   private staleDropped = 0;
   private readonly connectionListeners: ListenerSet<ConnectionEvent>;
   private readonly rejectionListeners: ListenerSet<FrameRejection>;
+  private readonly resyncListeners: ListenerSet<ResyncReason, string>;
   private readonly onListenerError: (error: unknown) => void;
   readonly store: ProgressStore;
   /** Snapshot loads under way, by entity. */
@@ -179,6 +180,7 @@ export class ProgressClient {
     this.onListenerError = config.onListenerError ?? ((error) => console.error('[progress] listener threw:', error));
     this.connectionListeners = new ListenerSet(this.onListenerError);
     this.rejectionListeners = new ListenerSet(this.onListenerError);
+    this.resyncListeners = new ListenerSet(this.onListenerError);
     this.store = new ProgressStore(config);
     // Validate the URL now rather than at the first subscription.
     new WebSocketManager({ ...config, url: this.socketUrl('p') });
@@ -292,6 +294,7 @@ export class ProgressClient {
     for (const entry of [...this.sockets.values()]) this.dropSocket(entry);
     this.connectionListeners.clear();
     this.rejectionListeners.clear();
+    this.resyncListeners.clear();
     this.store.clear();
   }
 
@@ -320,6 +323,14 @@ export class ProgressClient {
 
   offConnectionState(listener: ConnectionEventListener): void {
     this.connectionListeners.delete(listener);
+  }
+
+  /**
+   * What each reconnection meant (`resumed`: nothing missed; `gap`, `epoch`, `reconnect`: events
+   * may have been missed, and states are reloaded when a snapshot loader is set).
+   */
+  onResync(listener: (reason: ResyncReason, url: string) => void): () => void {
+    return this.resyncListeners.add(listener);
   }
 
   /** Frames any socket dropped, and why. */
@@ -548,6 +559,7 @@ export class ProgressClient {
 
   /** After a reconnection: confirm the states on view, or reload them when events may be missing. */
   private resync(socket: SocketEntry, reason: ResyncReason): void {
+    this.resyncListeners.emit(reason, socket.url);
     if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
     const entities = new Map<string, SnapshotRequest>();
     for (const set of this.index.values()) {

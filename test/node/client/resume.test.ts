@@ -1,0 +1,297 @@
+/**
+ * Nothing lost, nothing stale, over real sockets: sequence numbers, replay after a reconnect,
+ * resync from snapshots, batches, and positions kept across a reload.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  httpOriginOf,
+  ProgressClient,
+  referenceSnapshotLoader,
+  type ProgressEvent,
+  type ResyncReason,
+  type StorageLike,
+  type TaskState,
+  WebSocketManager,
+} from '../../../src/client/index.js';
+import { createProgressServer, ProgressJournal } from '../../../src/server/index.js';
+import { NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
+
+class MemoryStorage implements StorageLike {
+  readonly map = new Map<string, string>();
+  getItem(k: string) {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.map.set(k, v);
+  }
+  removeItem(k: string) {
+    this.map.delete(k);
+  }
+}
+
+const steps = (projectId: string, taskId: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => task.step(projectId, taskId, `s${from + i}`, 'completed', from + i));
+
+describe('resume', () => {
+  it('stamps events with increasing sequence numbers and opens with a session frame', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket });
+    t.after(() => m.disconnect());
+    const seqs: number[] = [];
+    m.on('*', (e) => seqs.push(e.seq!));
+    await m.connect();
+    server.publish(task.started('p', 't'));
+    server.publish(task.started('q', 't')); // another project: its number is skipped on this socket
+    server.publish(task.started('p', 'u'));
+    await waitFor(() => seqs.length === 2, 'two events');
+    assert.deepEqual(seqs, [1, 3]);
+    assert.deepEqual(m.getResumePosition(), { epoch: server.journal.epoch, seq: 3 });
+  });
+
+  it('replays what was published while the client was away, exactly once and in order', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: server.urlFor('{projectId}').replace('%7BprojectId%7D', '{projectId}'), WebSocket: NodeWebSocket, reconnectDelay: 20, lingerTime: 0 });
+    t.after(() => client.close());
+    const got: string[] = [];
+    const reasons: ResyncReason[] = [];
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onEvent: (e) => got.push((e as { step?: string }).step ?? e.type) });
+    await s.ready;
+    client.onResync((r) => reasons.push(r));
+    for (const e of steps('p', 't', 0, 5)) server.publish(e);
+    await waitFor(() => got.length === 5, 'live events');
+    server.dropConnections({ abrupt: true });
+    for (const e of steps('p', 't', 5, 10)) server.publish(e); // nobody is connected
+    await waitFor(() => got.length === 10, 'replayed events', 5000);
+    for (const e of steps('p', 't', 10, 12)) server.publish(e);
+    await waitFor(() => got.length === 12, 'live events after the replay');
+    assert.deepEqual(got, Array.from({ length: 12 }, (_, i) => `s${i}`));
+    assert.deepEqual(reasons, ['resumed']);
+    assert.equal(client.getTaskState('p', 't')!.steps.length, 12);
+  });
+
+  it('drops duplicates: an event whose number was already applied is not delivered again', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor(), WebSocket: NodeWebSocket });
+    t.after(() => m.disconnect());
+    const got: number[] = [];
+    m.on('*', (e) => got.push(e.seq!));
+    await m.connect();
+    server.publish(task.started('p', 'a'));
+    await waitFor(() => got.length === 1, 'first');
+    const frame = JSON.stringify({ ...task.started('p', 'a'), seq: 1 });
+    server.sendRaw(frame);
+    server.sendRaw(`[${frame},${frame}]`);
+    server.publish(task.started('p', 'b'));
+    await waitFor(() => got.length === 2, 'second');
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(m.getStats().duplicatesDropped, 3);
+  });
+
+  it('resyncs from snapshots when the gap is older than the replay buffer', async (t) => {
+    const server = await startServer(t, { replayBufferSize: 5 });
+    const loader = referenceSnapshotLoader(httpOriginOf(server.url));
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 300, random: () => 0.99, lingerTime: 0, snapshotLoader: loader });
+    t.after(() => client.close());
+    let state: TaskState | undefined;
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (st) => (state = st) });
+    await s.ready;
+    server.publish(task.started('p', 't'));
+    await waitFor(() => state?.status === 'running', 'running');
+    server.dropConnections({ abrupt: true });
+    await sleep(20);
+    for (const e of steps('p', 't', 0, 20)) server.publish(e); // 20 > buffer of 5
+    server.publish(task.completed('p', 't'));
+    await waitFor(() => state?.status === 'completed' && state.steps.length === 20, 'the snapshot', 5000);
+    assert.equal(state!.seq, server.journal.seq);
+  });
+
+  it('resyncs through snapshots after a restart that lost the journal (a new epoch)', async (t) => {
+    const first = await createProgressServer();
+    const port = first.port;
+    const client = new ProgressClient({ url: first.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 30, lingerTime: 0, snapshotLoader: referenceSnapshotLoader(httpOriginOf(first.url)) });
+    t.after(() => client.close());
+    let state: TaskState | undefined;
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (st) => (state = st) });
+    await s.ready;
+    for (const e of steps('p', 't', 0, 8)) first.publish(e);
+    await waitFor(() => state?.steps.length === 8, 'eight steps');
+    await first.close();
+    const second = await createProgressServer({ port });
+    t.after(() => second.close());
+    // The new server numbers from 1 again: the client must not take these for old events.
+    await waitFor(() => second.clientCount === 1, 'the client back');
+    second.publish(task.step('p', 't', 'after-restart', 'running', 90));
+    await waitFor(() => state?.steps.some((x) => x.name === 'after-restart') === true, 'the new event applied', 5000);
+  });
+
+  it('keeps the journal across a restart when it is handed over, and resumes without loss', async (t) => {
+    const journal = new ProgressJournal();
+    const first = await createProgressServer({ journal });
+    const port = first.port;
+    const client = new ProgressClient({ url: first.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 30, lingerTime: 0 });
+    t.after(() => client.close());
+    const got: string[] = [];
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onEvent: (e) => got.push((e as { step?: string }).step!) });
+    await s.ready;
+    for (const e of steps('p', 't', 0, 3)) first.publish(e);
+    await waitFor(() => got.length === 3, 'three');
+    await first.close();
+    const second = await createProgressServer({ port, journal });
+    t.after(() => second.close());
+    for (const e of steps('p', 't', 3, 6)) second.publish(e);
+    await waitFor(() => got.length === 6, 'all six', 5000);
+    assert.deepEqual(got, ['s0', 's1', 's2', 's3', 's4', 's5']);
+  });
+
+  it('a server without sequence numbers still works, and snapshots are loaded after each reconnect', async (t) => {
+    // validate:false sends events as given (no seq) and no session frame is asked for.
+    const server = await startServer(t, { validate: false });
+    let loads = 0;
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 20, lingerTime: 0, resume: false,
+      snapshotLoader: async () => (loads++, undefined),
+    });
+    t.after(() => client.close());
+    const got: ProgressEvent[] = [];
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onEvent: (e) => got.push(e) });
+    await s.ready;
+    assert.equal(loads, 1, 'a late-join load at subscribe');
+    server.publish(task.started('p', 't'));
+    await waitFor(() => got.length === 1, 'an event');
+    server.dropConnections({ abrupt: true });
+    await waitFor(() => loads === 2, 'a reload after the reconnect', 5000);
+  });
+
+  it('a late subscriber sees the current state at once from a snapshot, then newer live events only', async (t) => {
+    const server = await startServer(t);
+    for (const e of steps('p', 't', 0, 4)) server.publish(e);
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url)) });
+    t.after(() => client.close());
+    const states: TaskState[] = [];
+    client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => states.push(s) });
+    await waitFor(() => states.length === 1, 'the snapshot');
+    assert.equal(states[0]!.steps.length, 4);
+    server.publish(task.step('p', 't', 's4', 'running', 50));
+    await waitFor(() => states.length === 2, 'a live event');
+    assert.equal(states[1]!.steps.length, 5);
+    // An event older than the snapshot is not applied over it.
+    server.sendRaw(JSON.stringify({ ...task.step('p', 't', 'old', 'running', 1), seq: 2 }));
+    await sleep(50);
+    assert.equal(client.getTaskState('p', 't')!.steps.length, 5);
+  });
+});
+
+describe('batches', () => {
+  it('gathers a burst into array frames, delivers every event in order, and sends a lone event at once', async (t) => {
+    const server = await startServer(t, { batchWindow: 30 });
+    const m = new WebSocketManager({ url: server.urlFor(), WebSocket: NodeWebSocket });
+    t.after(() => m.disconnect());
+    const frames: number[] = [];
+    const got: number[] = [];
+    m.onFrame((events) => frames.push(events.length));
+    m.on('*', (e) => got.push(e.seq!));
+    await m.connect();
+    for (let i = 0; i < 100; i++) server.publish(task.step('p', 't', `s${i}`, 'running', i));
+    await waitFor(() => got.length === 100, 'the burst');
+    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.equal(frames[0], 1, 'the first event after a quiet period goes out alone, at once');
+    assert.ok(frames.length <= 3, `batched into few frames: ${frames}`);
+    await sleep(100);
+    const before = Date.now();
+    server.publish(task.started('p', 'lone'));
+    await waitFor(() => got.length === 101, 'a lone event');
+    assert.ok(Date.now() - before < 25, 'no batching delay for an idle stream');
+  });
+
+  it('sends single events to a client that did not ask for batches', async (t) => {
+    const server = await startServer(t, { batchWindow: 30 });
+    const m = new WebSocketManager({ url: server.urlFor(), WebSocket: NodeWebSocket, batch: false });
+    t.after(() => m.disconnect());
+    const frames: number[] = [];
+    m.onFrame((events) => frames.push(events.length));
+    await m.connect();
+    for (let i = 0; i < 20; i++) server.publish(task.started('p', `t${i}`));
+    await waitFor(() => frames.length === 20, 'twenty frames');
+    assert.ok(frames.every((n) => n === 1));
+  });
+
+  it('caps the batch size', async (t) => {
+    const server = await startServer(t, { batchWindow: 50, maxBatchEvents: 10 });
+    const m = new WebSocketManager({ url: server.urlFor(), WebSocket: NodeWebSocket });
+    t.after(() => m.disconnect());
+    const frames: number[] = [];
+    m.onFrame((events) => frames.push(events.length));
+    await m.connect();
+    for (let i = 0; i < 45; i++) server.publish(task.started('p', `t${i}`));
+    await waitFor(() => frames.reduce((a, b) => a + b, 0) === 45, 'all events');
+    assert.ok(Math.max(...frames) <= 10, `frames: ${frames}`);
+  });
+
+  it('keeps the valid members of a malformed batch', async (t) => {
+    const server = await startServer(t);
+    const m = new WebSocketManager({ url: server.urlFor(), WebSocket: NodeWebSocket, onListenerError: () => {} });
+    t.after(() => m.disconnect());
+    const got: string[] = [];
+    const reasons: string[] = [];
+    m.on('*', (e) => got.push((e as { taskId: string }).taskId));
+    m.onRejectedFrame((r) => reasons.push(`${r.index}:${r.reason}`));
+    await m.connect();
+    const ok = (id: string) => JSON.stringify(task.started('p', id));
+    server.sendRaw(`[${ok('a')}, 7, [${ok('nested')}], null, {"type":"nope"}, ${ok('b')}]`);
+    server.sendRaw('[]');
+    server.sendRaw(`[${ok('c')}]`);
+    await waitFor(() => got.length === 3, 'the valid members');
+    assert.deepEqual(got, ['a', 'b', 'c']);
+    assert.deepEqual(reasons, ['1:not_object', '2:not_object', '3:not_object', '4:unknown_type', 'undefined:empty_batch']);
+  });
+
+  it('hands a batch to the state subscribers as one update per entity', async (t) => {
+    const server = await startServer(t, { batchWindow: 40 });
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0 });
+    t.after(() => client.close());
+    const states: TaskState[] = [];
+    let events = 0;
+    const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (st) => states.push(st), onEvent: () => events++ });
+    await s.ready;
+    server.publish(task.started('p', 't')); // alone, at once
+    for (let i = 0; i < 50; i++) server.publish(task.step('p', 't', `s${i}`, 'completed', i * 2));
+    await waitFor(() => events === 51, 'every event');
+    assert.ok(states.length <= 4, `state updates: ${states.length}`);
+    assert.equal(states.at(-1)!.steps.length, 50);
+  });
+});
+
+describe('persistence across a reload', () => {
+  it('keeps the position and the states on view, and resumes from them in a new client', async (t) => {
+    const server = await startServer(t);
+    const storage = new MemoryStorage();
+    const first = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, persist: { storage }, lingerTime: 0 });
+    const s = first.subscribeToTask({ projectId: 'p', taskId: 't' });
+    await s.ready;
+    for (const e of steps('p', 't', 0, 3)) server.publish(e);
+    await waitFor(() => first.getTaskState('p', 't')?.steps.length === 3, 'three steps');
+    first.save();
+    first.close();
+    for (const e of steps('p', 't', 3, 5)) server.publish(e); // while the page reloads
+
+    const second = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, persist: { storage }, lingerTime: 0 });
+    t.after(() => second.close());
+    let state: TaskState | undefined;
+    second.subscribeToTask({ projectId: 'p', taskId: 't', onState: (st) => (state = st) });
+    await Promise.resolve();
+    assert.equal(state?.steps.length, 3, 'the kept state, at once, before any connection');
+    await waitFor(() => state?.steps.length === 5, 'the events of the reload, replayed');
+    assert.deepEqual(state!.steps.map((x) => x.name), ['s0', 's1', 's2', 's3', 's4']);
+  });
+
+  it('ignores malformed stored data', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('k', '{"v":1,"positions":{"x":{"epoch":5}},"states":[{"kind":"task"},null,"x"]}');
+    const client = new ProgressClient({ url: 'ws://127.0.0.1:9/ws', WebSocket: NodeWebSocket, persist: { storage, key: 'k' } });
+    assert.equal(client.store.size, 0);
+    client.close();
+    storage.setItem('k', 'not json');
+    new ProgressClient({ url: 'ws://127.0.0.1:9/ws', WebSocket: NodeWebSocket, persist: { storage, key: 'k' } }).close();
+  });
+});
