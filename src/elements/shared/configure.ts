@@ -5,7 +5,7 @@
  * read when an element connects while nothing is configured. The token is never read from markup:
  * pass `token` or `getToken` to `configureProgress()`.
  */
-import { ProgressClient, progressUrlFromBase, type ProgressClientConfig } from '../../client/index.js';
+import { aintandemSnapshotLoader, ProgressClient, progressUrlFromBase, type ProgressClientConfig } from '../../client/index.js';
 
 /** `url` is a socket URL (`ws:`/`wss:`, `{projectId}` for one socket per project) or an AInTandem API base URL (`http(s)://host/api`). */
 export type ProgressConfig = ProgressClientConfig;
@@ -21,6 +21,12 @@ let owned = false;
 /** A meta URL that failed once is not tried again until it changes. */
 let rejectedMetaUrl: string | undefined;
 const listeners = new Set<ClientListener>();
+
+/** An API base URL made absolute against the page. */
+function apiBase(url: string): string {
+  const base = globalThis.location?.href;
+  return base ? new URL(url, base).toString() : url;
+}
 
 /** `http(s)://host/api` (or a path on the page's origin) -> the AInTandem socket URL; socket URLs as they are. */
 function socketUrl(url: string): string {
@@ -40,7 +46,17 @@ export function configureProgress(config: ProgressConfig | ProgressClient): Prog
     replace(config, false);
     return config;
   }
-  const next = new ProgressClient({ ...config, url: socketUrl(config.url) });
+  const url = socketUrl(config.url);
+  const next = new ProgressClient({
+    // A page keeps its place in the stream (and what it shows) across a reload in the same tab.
+    persist: true,
+    // An AInTandem API base URL also gives the REST API for late-join and resync snapshots.
+    ...(url !== config.url && /^https?:/i.test(apiBase(config.url))
+      ? { snapshotLoader: aintandemSnapshotLoader(apiBase(config.url), { token: config.token, getToken: config.getToken }) }
+      : {}),
+    ...config,
+    url,
+  });
   replace(next, true);
   return next;
 }
