@@ -159,7 +159,7 @@ export class ProgressClient {
   /** Routing index: a key made of the subscription's filters -> the subscriptions with exactly those filters. */
   private readonly index = new Map<string, Set<Subscription>>();
   private subscriptionCount = 0;
-  /** Events not applied because the state already held something newer. */
+  /** Events not applied to the state because it already held something newer (a snapshot). */
   private staleDropped = 0;
   private readonly connectionListeners: ListenerSet<ConnectionEvent>;
   private readonly rejectionListeners: ListenerSet<FrameRejection>;
@@ -339,15 +339,17 @@ export class ProgressClient {
   }
 
   /** Sockets open or opening, and their counters. */
-  getStats(): { sockets: number; subscriptions: number; framesReceived: number; framesRejected: number } {
+  getStats(): { sockets: number; subscriptions: number; framesReceived: number; framesRejected: number; duplicatesDropped: number; staleEvents: number } {
     let framesReceived = 0;
     let framesRejected = 0;
+    let duplicatesDropped = 0;
     for (const s of this.sockets.values()) {
       const stats = s.manager.getStats();
       framesReceived += stats.framesReceived;
       framesRejected += stats.framesRejected;
+      duplicatesDropped += stats.duplicatesDropped;
     }
-    return { sockets: this.sockets.size, subscriptions: this.subscriptionCount, framesReceived, framesRejected };
+    return { sockets: this.sockets.size, subscriptions: this.subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.staleDropped };
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -470,12 +472,13 @@ export class ProgressClient {
     const changed = events.length > 1 ? new Map<EntityState, Target>() : undefined;
     for (const event of events) {
       const state = this.store.apply(event);
+      const target = targetOf(event);
+      // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
+      this.visit(target, true, (sub) => this.deliverEvent(sub, event));
       if (!state) {
         this.staleDropped++;
         continue;
       }
-      const target = targetOf(event);
-      this.visit(target, true, (sub) => this.deliverEvent(sub, event));
       if (changed) {
         changed.set(state, target);
       } else {

@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
 import { heartbeatFrame, readClientFrame, serialiseEvent, validatedEvent, type ClientMessage } from './frames.js';
 import { ProgressJournal, type SnapshotQuery } from './journal.js';
+import { restAnswer } from './rest.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
@@ -111,7 +112,8 @@ export interface ProgressServer {
   /**
    * Answers `GET …/progress/snapshot?kind=task&projectId=…&taskId=…` (also kind=workflow with
    * executionId or workflowId, kind=container with projectId and containerId) with the entity's
-   * state as JSON, 404 when unknown. Returns false for other requests: use it as a middleware
+   * state as JSON, 404 when unknown; and, in AInTandem's REST shape, `GET …/projects/{p}/tasks/{t}`
+   * and `GET …/workflows/executions/{e}`. Returns false for other requests: use it as a middleware
    * when the server is attached to an HTTP server of yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
@@ -310,15 +312,18 @@ class ProgressServerImpl implements ProgressServer {
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (request.method !== 'GET' || !request.url) return false;
     const url = new URL(request.url, 'http://localhost');
-    if (!url.pathname.endsWith(SNAPSHOT_PATH)) return false;
-    const query = snapshotQuery(url.searchParams);
-    const state = query && this.journal.snapshot(query);
-    response.writeHead(query ? (state ? 200 : 404) : 400, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'access-control-allow-origin': '*',
-    });
-    response.end(JSON.stringify(query ? (state ?? null) : { error: 'kind and ids are required' }));
+    const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
+    if (url.pathname.endsWith(SNAPSHOT_PATH)) {
+      const query = snapshotQuery(url.searchParams);
+      const state = query && this.journal.snapshot(query);
+      response.writeHead(query ? (state ? 200 : 404) : 400, headers);
+      response.end(JSON.stringify(query ? (state ?? null) : { error: 'kind and ids are required' }));
+      return true;
+    }
+    const body = restAnswer(this.journal, url.pathname);
+    if (body === undefined) return false;
+    response.writeHead(body ? 200 : 404, headers);
+    response.end(JSON.stringify(body));
     return true;
   }
 

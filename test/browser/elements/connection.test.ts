@@ -128,9 +128,11 @@ describe('elements and the connection', () => {
     const before = notice(taskEl);
     await waitFor(() => notice(taskEl) !== before && /Reconnecting/.test(notice(taskEl)), 'the "ago" to move', 4000);
 
-    // Back: the events of the outage are lost, which the elements say until the next update.
+    // Back, with its journal: the client resumes where it was, so nothing was missed and the
+    // elements are live again without any update.
     await server.restart();
-    for (const el of all) await waitForText(el, /Reconnected: updates may have been missed, last update \d+ seconds? ago/);
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'reconnected after the restart', 10000);
+    for (const el of all) await waitFor(() => part(el, 'connection') === null, `${el.localName} live again`, 5000);
     expect(liveText(taskEl)).to.equal('Running, compile');
     await expect(taskEl).to.be.accessible();
     await server.publish(t.step('compile', 'completed', { progress: 100 }), t.completed(), w.phaseCompleted('one', 'One'), c.stopped(0));
@@ -139,13 +141,30 @@ describe('elements and the connection', () => {
     await waitForStatus(boxEl, 'Stopped');
     for (const el of all) expect(part(el, 'connection'), el.localName).to.equal(null);
 
-    // A cut without a close frame: the same, and the workflow finishes.
+    // A cut without a close frame, with an event published meanwhile: replayed, and the workflow finishes.
     await server.drop({ abrupt: true });
-    await waitForText(flowEl, /Reconnected: updates may have been missed|Reconnecting…/);
+    await server.publish(w.phaseStarted('two', 'Two'));
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'reconnected after the cut', 10000);
-    await server.publish(w.phaseStarted('two', 'Two'), w.phaseCompleted('two', 'Two'), w.completed());
+    await waitForText(flowEl, 'Two');
+    await server.publish(w.phaseCompleted('two', 'Two'), w.completed());
     await waitForStatus(flowEl, 'Completed');
     expect(part(flowEl, 'connection')).to.equal(null);
+  });
+
+  it('says that updates may have been missed when the server restarts without its journal (and there is no snapshot loader)', async () => {
+    const server = await ownServer();
+    configureProgress({ url: server.projectUrl, lingerTime: 50, reconnectDelay: 50, maxReconnectDelay: 200 });
+    const projectId = uniqueId('p');
+    const t = task(projectId, 't');
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    await server.publish(t.started(), t.step('compile', 'running', { progress: 25 }));
+    await waitForStatus(el, 'Running');
+    await server.restart(true);
+    await waitForText(el, /Reconnected: updates may have been missed, last update \d+ seconds? ago/);
+    await expect(el).to.be.accessible();
+    await server.publish(t.step('compile', 'completed', { progress: 100 }));
+    await waitFor(() => part(el, 'connection') === null, 'live after an update', 5000);
   });
 
   it('says when the connection is lost for good', async () => {

@@ -59,4 +59,31 @@ describe('AInTandemClient', () => {
     assert.equal(client.getProgress().getSubscriptionCount(), 0);
     client.close();
   });
+
+  it('a late subscriber gets the current task and execution from the REST API, then live events', async (t) => {
+    const server = await startServer(t);
+    server.publish(task.started('p1', 't1'));
+    server.publish(task.step('p1', 't1', 'fetch', 'completed', 40));
+    server.publish(task.step('p1', 't1', 'build', 'running', 60));
+    server.publish(workflow('workflow_execution_started', 'p1', 'w1', 'e1', { totalPhases: 2 }));
+    server.publish(workflow('workflow_phase_started', 'p1', 'w1', 'e1', { phaseId: 'plan', phase: 'Plan' }));
+    const client = new AInTandemClient({ baseURL: server.url.replace('ws:', 'http:') + '/api', WebSocket: NodeWebSocket, projectId: 'p1' });
+    t.after(() => client.close());
+    const progress = client.getProgress();
+    let taskState: import('../../../src/client/index.js').TaskState | undefined;
+    let flow: import('../../../src/client/index.js').WorkflowState | undefined;
+    progress.subscribeToTask({ projectId: 'p1', taskId: 't1', onState: (s) => (taskState = s) });
+    progress.subscribeToWorkflow({ projectId: 'p1', executionId: 'e1', onState: (s) => (flow = s) });
+    await waitFor(() => taskState !== undefined && flow !== undefined, 'both snapshots');
+    assert.equal(taskState!.status, 'running');
+    assert.equal(taskState!.progress, 60);
+    assert.deepEqual(taskState!.steps.map((s) => [s.name, s.status]), [['fetch', 'completed'], ['build', 'running']]);
+    assert.equal(taskState!.currentStepId, 'build');
+    assert.equal(flow!.status, 'running');
+    assert.equal(flow!.currentPhaseId, 'plan');
+    assert.equal(flow!.totalPhases, 2);
+    await new Promise((r) => setTimeout(r, 5)); // the next event is stamped after the snapshot
+    server.publish(task.completed('p1', 't1'));
+    await waitFor(() => taskState?.status === 'completed', 'the live completion');
+  });
 });

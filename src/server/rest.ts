@@ -1,0 +1,75 @@
+/**
+ * The read side of AInTandem's REST API, as far as progress views need it, served from the
+ * journal's states: `GET …/projects/{projectId}/tasks/{taskId}` and
+ * `GET …/workflows/executions/{executionId}`. Lets `aintandemSnapshotLoader` work against the
+ * reference server as it does against an orchestrator.
+ */
+import type { TaskState } from '../client/state/task-state.js';
+import type { WorkflowState } from '../client/state/workflow-state.js';
+import type { ProgressJournal } from './journal.js';
+
+const TASK_PATH = /\/projects\/([^/]+)\/tasks\/([^/]+)$/;
+const EXECUTION_PATH = /\/workflows\/executions\/([^/]+)$/;
+
+const WORKFLOW_STATUS: Record<WorkflowState['status'], string> = {
+  waiting: 'pending', created: 'pending', running: 'running', paused: 'paused', completed: 'completed', failed: 'failed',
+};
+
+function taskBody(state: TaskState): object {
+  return {
+    id: state.taskId,
+    projectId: state.projectId,
+    status: state.status === 'waiting' ? 'pending' : state.status,
+    progress: state.progress,
+    steps: state.steps.map((s) => ({ stepId: s.id, name: s.name, status: s.status, message: s.message })),
+    error: state.error,
+    startedAt: state.startedAt,
+    completedAt: state.endedAt,
+    duration: state.duration,
+    updatedAt: state.updatedAt,
+  };
+}
+
+function executionBody(state: WorkflowState): object {
+  return {
+    id: state.executionId,
+    workflowId: state.workflowId,
+    projectId: state.projectId,
+    status: WORKFLOW_STATUS[state.status],
+    phases: state.phases.map((p) => ({ phaseId: p.id, name: p.name, status: p.status, startTime: p.startedAt, endTime: p.endedAt, duration: p.duration })),
+    currentPhase: state.currentPhaseId,
+    totalPhases: state.totalPhases,
+    startTime: state.startedAt,
+    endTime: state.endedAt,
+    duration: state.duration,
+    error: state.error,
+    updatedAt: state.updatedAt,
+  };
+}
+
+/** The REST answer for a path, or undefined when the path is not one of these endpoints; null when the entity is unknown. */
+export function restAnswer(journal: ProgressJournal, path: string): object | null | undefined {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return undefined;
+    }
+  };
+  let m = TASK_PATH.exec(path);
+  if (m) {
+    const projectId = decode(m[1]!);
+    const taskId = decode(m[2]!);
+    if (projectId === undefined || taskId === undefined) return null;
+    const state = journal.snapshot({ kind: 'task', projectId, taskId });
+    return state?.kind === 'task' ? taskBody(state) : null;
+  }
+  m = EXECUTION_PATH.exec(path);
+  if (m) {
+    const executionId = decode(m[1]!);
+    if (executionId === undefined) return null;
+    const state = journal.snapshot({ kind: 'workflow', executionId });
+    return state?.kind === 'workflow' ? executionBody(state) : null;
+  }
+  return undefined;
+}
