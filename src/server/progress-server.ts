@@ -97,7 +97,9 @@ export interface ProgressServer {
   /** Drop every client: cleanly with a close frame, or abruptly. Returns how many were dropped. */
   dropConnections(options?: DropOptions): number;
   /**
-   * While stalled the server reads nothing (no pong answers), sends nothing and terminates no one:
+   * While stalled the server reads nothing (no pong answers), terminates no one, and holds what it
+   * would send (events, raw frames) until it is no longer stalled, when the held frames go out in
+   * order to the sockets still open:
    * to a client it looks like a half-open connection.
    */
   stall(stalled: boolean): void;
@@ -137,6 +139,8 @@ interface Client {
   flushTimer: NodeJS.Timeout | undefined;
   /** performance.now() of the last event frame sent. */
   lastSentAt: number;
+  /** Frames held while the server is stalled (`event`: may join a batch). */
+  held: { frame: string | Uint8Array; event: boolean }[];
 }
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
@@ -292,9 +296,7 @@ class ProgressServerImpl implements ProgressServer {
       return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
     }
     const normalised = validatedEvent(event);
-    // Events published while stalled are kept in the journal: a client that resumes gets them.
     const { frame } = this.journal.append(normalised);
-    if (this.#stalled) return 0;
     let sent = 0;
     for (const client of this.#clients.values()) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;
@@ -329,6 +331,10 @@ class ProgressServerImpl implements ProgressServer {
 
   /** Sends an event frame now, or gathers it into the client's next batch (docs/protocol.md). */
   #sendEvent(client: Client, frame: string): void {
+    if (this.#stalled) {
+      client.held.push({ frame, event: true });
+      return;
+    }
     if (!client.batch || this.#batchWindow <= 0) {
       client.ws.send(frame);
       return;
@@ -363,6 +369,7 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   ping(): number {
+    if (this.#stalled) return 0;
     return this.#broadcast(heartbeatFrame('ping'));
   }
 
@@ -377,6 +384,19 @@ class ProgressServerImpl implements ProgressServer {
 
   stall(stalled: boolean): void {
     if (this.#stalled && !stalled) {
+      this.#stalled = false;
+      for (const client of this.#clients.values()) {
+        const held = client.held;
+        client.held = [];
+        for (const { frame, event } of held) {
+          if (client.ws.readyState !== WebSocket.OPEN) break;
+          if (event) this.#sendEvent(client, frame as string);
+          else {
+            this.#flush(client);
+            client.ws.send(frame);
+          }
+        }
+      }
       // Frames ignored while stalled must not count against the clients afterwards.
       for (const client of this.#clients.values()) client.alive = true;
     }
@@ -436,11 +456,15 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   #broadcast(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
-    if (this.#stalled) return 0;
     let sent = 0;
     for (const client of this.#clients.values()) {
       const { ws, info } = client;
       if (ws.readyState !== WebSocket.OPEN || (filter && !filter(info))) continue;
+      if (this.#stalled) {
+        client.held.push({ frame, event: false });
+        sent++;
+        continue;
+      }
       this.#flush(client); // keep the order of frames
       ws.send(frame);
       sent++;
@@ -502,7 +526,7 @@ class ProgressServerImpl implements ProgressServer {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const client: Client = { info, ws, alive: true, batch: route.batch, queue: [], queueSize: 0, flushTimer: undefined, lastSentAt: -Infinity };
+    const client: Client = { info, ws, alive: true, batch: route.batch, queue: [], queueSize: 0, flushTimer: undefined, lastSentAt: -Infinity, held: [] };
     this.#clients.set(ws, client);
     if (route.resume) this.#startSession(client, route);
 

@@ -274,7 +274,7 @@ test('dropConnections: clean with 1012 by default, with a given code, or abrupt'
   assert.equal(server.dropConnections(), 0);
 });
 
-test('stall(true) makes the server silent and deaf; stall(false) restores it', async (t) => {
+test('stall(true) makes the server silent and deaf; stall(false) restores it and sends what it held, in order', async (t) => {
   const server = await startServer(t, { heartbeatInterval: 100 });
   const messages: unknown[] = [];
   server.on('message', (_client, message) => messages.push(message));
@@ -283,9 +283,9 @@ test('stall(true) makes the server silent and deaf; stall(false) restores it', a
   client.ws.on('pong', () => protocolPongs++);
 
   server.stall(true);
-  assert.equal(server.publish(taskStarted('p1')), 0);
+  assert.equal(server.publish(taskStarted('p1')), 1, 'held for the client');
   assert.equal(server.ping(), 0);
-  assert.equal(server.sendRaw('{"type":"x"}'), 0);
+  assert.equal(server.sendRaw('{"type":"x"}'), 1, 'held for the client');
   client.send(JSON.stringify({ type: 'ping' }));
   client.ws.ping();
   assert.ok(await silentFor(client, 500), 'a stalled server sent something');
@@ -294,6 +294,8 @@ test('stall(true) makes the server silent and deaf; stall(false) restores it', a
   assert.equal(server.clientCount, 1, 'a stalled server terminated a client');
 
   server.stall(false);
+  assert.equal((await client.next()).type, 'task_started', 'the held event first');
+  assert.equal((await client.next()).type, 'x', 'then the held raw frame');
   client.send(JSON.stringify({ type: 'ping' }));
   assert.equal((await client.next((f) => f.type === 'pong')).type, 'pong');
   client.ws.ping();
