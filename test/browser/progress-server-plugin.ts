@@ -16,12 +16,19 @@ export type ProgressCommand =
   | { action: 'stall'; server?: string; stalled: boolean }
   | { action: 'stop'; server?: string }
   | { action: 'restart'; server?: string; fresh?: boolean }
-  | { action: 'dispose'; server?: string };
+  | { action: 'dispose'; server?: string }
+  | { action: 'setToken'; server?: string; token: string }
+  | { action: 'connectionTimes'; server?: string }
+  | { action: 'offline'; server?: string; offline: boolean };
 
 interface Entry {
   server: ProgressServer | undefined;
   port: number;
   options: ProgressServerOptions;
+  /** Date.now() of every connection accepted, across restarts. */
+  connectedAt: number[];
+  /** The token the server accepts now, when it checks tokens. */
+  token?: string;
 }
 
 export interface ServerInfo {
@@ -33,14 +40,26 @@ export interface ServerInfo {
 
 export function progressServerPlugin(): TestRunnerPlugin {
   const servers = new Map<string, Entry>();
+  const cdpSessions = new Map<string, unknown>();
   let next = 0;
 
-  async function create(options: ProgressServerOptions, id = `s${next++}`): Promise<ServerInfo> {
+  async function create(options: ProgressServerOptions, id = `s${next++}`, token?: string): Promise<ServerInfo> {
     // The journal outlives restarts (like a backend's database), unless a restart asks for a fresh one.
-    options = { ...options, journal: new ProgressJournal({ size: options.replayBufferSize ?? 10000 }) };
-    const server = await createProgressServer(options);
-    servers.set(id, { server, port: server.port, options });
+    const entry: Entry = { server: undefined, port: 0, options, connectedAt: [], token };
+    entry.options = {
+      ...options,
+      journal: new ProgressJournal({ size: options.replayBufferSize ?? 10000 }),
+      ...(token === undefined ? {} : { authenticate: (t: string | undefined) => t === entry.token }),
+    };
+    entry.server = await start(entry, 0);
+    entry.port = entry.server.port;
+    servers.set(id, entry);
     return info(id);
+  }
+  async function start(entry: Entry, port: number): Promise<ProgressServer> {
+    const server = await createProgressServer({ ...entry.options, port });
+    server.on('connection', () => entry.connectedAt.push(Date.now()));
+    return server;
   }
   function entry(id = 'default'): Entry {
     const e = servers.get(id);
@@ -66,18 +85,47 @@ export function progressServerPlugin(): TestRunnerPlugin {
       await Promise.all([...servers.values()].map((e) => e.server?.close()));
       servers.clear();
     },
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
       if (command !== 'progress') return undefined;
       const p = payload as ProgressCommand;
       switch (p.action) {
-        case 'create': {
-          const token = p.token;
-          return create({
-            heartbeatInterval: p.heartbeatInterval ?? 30000,
-            ...(p.batchWindow === undefined ? {} : { batchWindow: p.batchWindow }),
-            ...(p.replayBufferSize === undefined ? {} : { replayBufferSize: p.replayBufferSize }),
-            ...(token ? { authenticate: (t: string | undefined) => t === token } : {}),
+        case 'create':
+          return create(
+            {
+              heartbeatInterval: p.heartbeatInterval ?? 30000,
+              ...(p.batchWindow === undefined ? {} : { batchWindow: p.batchWindow }),
+              ...(p.replayBufferSize === undefined ? {} : { replayBufferSize: p.replayBufferSize }),
+            },
+            undefined,
+            p.token,
+          );
+        case 'setToken':
+          entry(p.server).token = p.token;
+          return true;
+        case 'connectionTimes':
+          return entry(p.server).connectedAt;
+        case 'offline': {
+          // Chromium's network emulation, for the page's traffic to this server only (the test
+          // runner's own connection to the page must stay up): navigator.onLine, the online and
+          // offline events, and the server's connections all follow it.
+          type Cdp = { send(method: string, params?: object): Promise<unknown> };
+          // Emulation belongs to the CDP session that set it: one session per page, reused.
+          let cdp = cdpSessions.get(session.id) as Cdp | undefined;
+          if (!cdp) {
+            const page = (session.browser as unknown as { getPage(id: string): { createCDPSession(): Promise<Cdp> } }).getPage(session.id);
+            cdp = await page.createCDPSession();
+            cdpSessions.set(session.id, cdp);
+          }
+          const port = entry(p.server).port;
+          await cdp.send('Network.enable');
+          await cdp.send('Network.emulateNetworkConditionsByRule', {
+            offline: p.offline,
+            matchedNetworkConditions: p.offline
+              ? [{ urlPattern: `ws://127.0.0.1:${port}/*`, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }]
+              : [],
           });
+          await cdp.send('Network.overrideNetworkState', { offline: p.offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+          return true;
         }
         case 'info':
           return info(p.server ?? 'default');
@@ -110,7 +158,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
           const e = entry(p.server);
           await e.server?.close();
           if (p.fresh) e.options = { ...e.options, journal: new ProgressJournal({ size: e.options.replayBufferSize ?? 10000 }) };
-          e.server = await createProgressServer({ ...e.options, port: e.port });
+          e.server = await start(e, e.port);
           return true;
         }
         case 'dispose': {

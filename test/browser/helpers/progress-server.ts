@@ -59,10 +59,23 @@ export class TestServer {
   async clientCount(): Promise<number> {
     return (await command<ServerInfo>({ action: 'info', server: this.info.id })).clientCount;
   }
+  /** Takes the page off the network for this server (Chromium's network emulation), or puts it back. */
+  setOffline(offline: boolean): Promise<boolean> {
+    return command({ action: 'offline', server: this.info.id, offline });
+  }
+  /** From now on the server accepts only this token (for a server created with one). */
+  setToken(token: string): Promise<boolean> {
+    return command({ action: 'setToken', server: this.info.id, token });
+  }
+  /** Date.now() of every connection the server accepted, across restarts. */
+  connectionTimes(): Promise<number[]> {
+    return command({ action: 'connectionTimes', server: this.info.id });
+  }
   dispose(): Promise<boolean> {
     return command({ action: 'dispose', server: this.info.id });
   }
 }
+
 
 /** Waits until `check` is true, polling; fails with `what` after `timeout` ms. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> {
