@@ -40,6 +40,13 @@ export interface WebSocketManagerConfig {
   token?: string;
   /** Called before every (re)connect; wins over `token`. */
   getToken?: TokenSource;
+  /**
+   * How the token travels. `query` (default, what AInTandem servers read): the `token` query
+   * parameter, where proxies and access logs may keep it. `message`: the first message,
+   * `{"type":"auth","token":…}`, announced by `auth=message` in the URL (the reference server
+   * supports it; docs/protocol.md).
+   */
+  tokenTransport?: 'query' | 'message';
   /** Reconnect after an unexpected close. Default true. */
   reconnect?: boolean;
   /** Consecutive failed attempts before giving up. Default 10. */
@@ -93,6 +100,7 @@ const DEFAULTS: Omit<Required_, 'url' | 'random' | 'onListenerError'> = {
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
   batch: true,
   resume: true,
+  tokenTransport: 'query',
 };
 
 /**
@@ -393,6 +401,7 @@ export class WebSocketManager {
     ws.onopen = () => {
       if (generation !== this.generation) return;
       clearTimeout(this.connectTimer);
+      if (token && this.config.tokenTransport === 'message') ws.send(JSON.stringify({ type: 'auth', token }));
       this.openedAt = Date.now();
       const reconnected = this.hasConnected;
       this.hasConnected = true;
@@ -425,7 +434,8 @@ export class WebSocketManager {
 
   private buildUrl(token: string | null | undefined): string {
     const url = new URL(this.config.url);
-    if (token) url.searchParams.set('token', token);
+    if (token && this.config.tokenTransport === 'message') url.searchParams.set('auth', 'message');
+    else if (token) url.searchParams.set('token', token);
     if (this.config.batch) url.searchParams.set('batch', '1');
     if (this.config.resume) {
       url.searchParams.set('resume', '1');

@@ -20,6 +20,8 @@ export type { ClientMessage, ClientFrameRejection } from './frames.js';
 export const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_SERVICE_RESTART = 1012;
+/** How long a socket with `auth=message` may take to send its token. */
+const AUTH_MESSAGE_TIMEOUT = 5000;
 /** How long close() waits for clients to answer its close frame before cutting their connections. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -494,6 +496,11 @@ class ProgressServerImpl implements ProgressServer {
       refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
+    if (route.authByMessage && this.#authenticate) {
+      // The token comes in the first message, not in the URL: upgrade now, authenticate then.
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#awaitAuthMessage(ws, route, request));
+      return;
+    }
     socket.on('error', destroyOnError);
     this.#pending.add(socket);
     void this.#isAuthorised(route, request).then((authorised) => {
@@ -513,16 +520,41 @@ class ProgressServerImpl implements ProgressServer {
     }
   }
 
-  #accept(ws: WebSocket, route: Route, authorised: boolean): void {
-    // Protocol errors (an oversized or invalid frame) are followed by 'close'; nothing to add.
+  /** Tracks an upgraded socket until it closes; protocol errors are followed by 'close', nothing to add. */
+  #track(ws: WebSocket): void {
     ws.on('error', () => {});
     this.#sockets.add(ws);
     ws.once('close', () => this.#sockets.delete(ws));
+  }
+
+  /** `auth=message`: the first frame must be `{"type":"auth","token":…}`, within AUTH_MESSAGE_TIMEOUT. */
+  #awaitAuthMessage(ws: WebSocket, route: Route, request: IncomingMessage): void {
+    this.#track(ws);
+    const timer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'unauthorized'), AUTH_MESSAGE_TIMEOUT);
+    ws.once('close', () => clearTimeout(timer));
+    ws.once('message', (data, isBinary) => {
+      clearTimeout(timer);
+      const frame = readClientFrame(data, isBinary);
+      const token = frame.ok && frame.message.type === 'auth' && typeof frame.message.token === 'string' ? frame.message.token : undefined;
+      void (token === undefined ? Promise.resolve(false) : this.#isAuthorised({ ...route, token }, request)).then((authorised) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (authorised) this.#register(ws, route);
+        else ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+      });
+    });
+  }
+
+  #accept(ws: WebSocket, route: Route, authorised: boolean): void {
+    this.#track(ws);
     if (!authorised) {
       ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
       return;
     }
+    this.#register(ws, route);
+  }
 
+  /** An authorised socket: a client of the server from now on. */
+  #register(ws: WebSocket, route: Route): void {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);

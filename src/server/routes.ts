@@ -16,6 +16,8 @@ export interface Route {
   batch: boolean;
   /** `resume=1`: the client understands sequence numbers and the session frame. */
   resume: boolean;
+  /** `auth=message`: the token comes in the first message (`{"type":"auth","token"}`), not in the URL. */
+  authByMessage: boolean;
   /** `epoch` and `since`: the client's position in the server's sequence. */
   epoch?: string;
   since?: number;
@@ -36,7 +38,7 @@ export function matchRoute(requestUrl: string | undefined, allPath: string): Rou
   const path = url.pathname;
   const params = url.searchParams;
   const token = params.get('token') ?? undefined;
-  const route: Route = { path, batch: params.get('batch') === '1', resume: params.get('resume') === '1' };
+  const route: Route = { path, batch: params.get('batch') === '1', resume: params.get('resume') === '1', authByMessage: params.get('auth') === 'message' };
   if (token !== undefined) route.token = token;
   const epoch = params.get('epoch');
   const since = Number(params.get('since') ?? NaN);

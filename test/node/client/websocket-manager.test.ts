@@ -326,3 +326,34 @@ describe('WebSocketManager over a real socket', () => {
     assert.throws(() => new WebSocketManager({ url: 'http://x' }), TypeError);
   });
 });
+
+describe('token in the first message', () => {
+  it('keeps the token out of the URL: sent as {"type":"auth"} first, and checked by the server', async (t) => {
+    const urls: string[] = [];
+    const server = await startServer(t, {
+      authenticate: (token, request) => {
+        urls.push(request.url ?? '');
+        return token === 'msg-secret';
+      },
+    });
+    const good = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, token: 'msg-secret', tokenTransport: 'message' });
+    t.after(() => good.disconnect());
+    const got: ProgressEvent[] = [];
+    good.on('*', (e) => got.push(e));
+    await good.connect();
+    await waitFor(() => server.clientCount === 1, 'authorised');
+    server.publish(task.started('p', 't'));
+    await waitFor(() => got.length === 1, 'an event after authentication');
+    assert.ok(urls.every((u) => !u.includes('msg-secret')), 'the token is not in the request URL');
+    assert.ok(urls.every((u) => u.includes('auth=message')));
+
+    const bad = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, token: 'wrong', tokenTransport: 'message', onListenerError: () => {} });
+    t.after(() => bad.disconnect());
+    const events: ConnectionEvent[] = [];
+    bad.onConnectionState((e) => events.push(e));
+    await bad.connect().catch(() => {});
+    await waitFor(() => bad.getState() === 'failed', 'the refusal');
+    assert.equal(events.find((e) => e.type === 'disconnected')?.type === 'disconnected' && (events.find((e) => e.type === 'disconnected') as { code: number }).code, 4401);
+    assert.equal(server.clientCount, 1);
+  });
+});
