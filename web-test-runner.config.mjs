@@ -12,6 +12,10 @@ export default {
   concurrency: 1,
   concurrentBrowsers: 1,
   testFramework: { config: { timeout: 20000 } },
+  // Test files run one after another in the same tab: start each with an empty sessionStorage,
+  // as a new tab would, so that what one file's clients kept does not reach the next.
+  testRunnerHtml: (testFramework) =>
+    `<html><head><script>sessionStorage.clear()</script></head><body><script type="module" src="${testFramework}"></script></body></html>`,
   testsFinishTimeout: 10 * 60 * 1000,
   browsers: [
     chromeLauncher({

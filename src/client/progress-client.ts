@@ -553,8 +553,12 @@ export class ProgressClient {
     switch (entity.kind) {
       case 'task':
         return this.store.getTask(entity.projectId, entity.taskId);
-      case 'workflow':
-        return entity.executionId !== undefined ? this.store.getWorkflow(entity.executionId) : this.store.getLatestWorkflow(entity.workflowId!);
+      case 'workflow': {
+        const state = entity.executionId !== undefined ? this.store.getWorkflow(entity.executionId) : this.store.getLatestWorkflow(entity.workflowId!);
+        // Executions are stored by id; a subscription that names a project or workflow sees only its own.
+        if (!state || (entity.projectId !== undefined && state.projectId !== entity.projectId)) return undefined;
+        return entity.workflowId !== undefined && state.workflowId !== entity.workflowId ? undefined : state;
+      }
       case 'container':
         return this.store.getContainer(entity.projectId, entity.containerId);
     }
