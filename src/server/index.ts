@@ -3,3 +3,4 @@ export * from './progress-server.js';
 export type * from '../client/events.js';
 export { ProgressJournal } from './journal.js';
 export type { JournalOptions, Replay, SnapshotQuery } from './journal.js';
+export * from './simulator.js';

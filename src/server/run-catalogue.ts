@@ -44,6 +44,8 @@ export interface PhaseTemplate {
 export interface WorkflowTemplate {
   workflowId: string;
   phases: readonly PhaseTemplate[];
+  /** The output of a completed execution. */
+  summary: Line;
 }
 
 export interface ContainerTemplate {
@@ -235,6 +237,7 @@ export const TASKS: readonly TaskTemplate[] = [
 export const WORKFLOWS: readonly WorkflowTemplate[] = [
   {
     workflowId: 'release-pipeline',
+    summary: (r) => `Released v4.2.${r.int(1, 30)} to production`,
     phases: [
       { id: 'plan', name: 'Plan', ms: [1500, 3000], error: 'No changes to release since v4.1.0' },
       { id: 'build', name: 'Build', ms: [3000, 6000], error: 'Build failed: exit code 2 in packages/web' },
@@ -245,6 +248,7 @@ export const WORKFLOWS: readonly WorkflowTemplate[] = [
   },
   {
     workflowId: 'data-refresh',
+    summary: (r) => `Loaded ${r.int(120, 990)}k rows into the warehouse`,
     phases: [
       { id: 'extract', name: 'Extract', ms: [2000, 4000], error: 'Source "crm" returned 503' },
       { id: 'transform', name: 'Transform', ms: [3000, 6000], error: 'Column "region" missing in 12 input files' },
@@ -254,6 +258,7 @@ export const WORKFLOWS: readonly WorkflowTemplate[] = [
   },
   {
     workflowId: 'code-review',
+    summary: (r) => `Posted ${r.int(2, 14)} review comments on pull request ${r.int(300, 340)}`,
     phases: [
       { id: 'fetch', name: 'Fetch changes', ms: [1000, 2000], error: 'Could not fetch pull request 318 (403)' },
       { id: 'analyse', name: 'Static analysis', ms: [2500, 5000], error: 'Analyser crashed on src/vendor/min.js' },

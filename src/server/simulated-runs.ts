@@ -115,6 +115,7 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
       if (k !== stopTick) continue;
       line.wait(tick * random.between(0.2, 0.8));
       if (outcome === 'cancelled') {
+        line.emit({ type: 'step_progress', ...at, status: 'skipped', message: 'Cancelled' });
         line.emit({ type: 'task_cancelled', ...base, task });
         return { kind: 'task', taskId, outcome, beats: line.beats };
       }
@@ -139,7 +140,7 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
 }
 
 export function planWorkflow(random: Random, options: PlanOptions<WorkflowOutcome>): WorkflowPlan {
-  const { workflowId, phases } = random.pick(WORKFLOWS);
+  const { workflowId, phases, summary } = random.pick(WORKFLOWS);
   const executionId = `exec-${random.hex(8)}`;
   const outcome = options.outcome ?? random.weighted<WorkflowOutcome>({ completed: 75, failed: 25 });
   const failPhase = outcome === 'failed' ? random.int(0, phases.length - 1) : -1;
@@ -178,7 +179,7 @@ export function planWorkflow(random: Random, options: PlanOptions<WorkflowOutcom
 
   line.wait(random.between(100, 400));
   const duration = line.now - startedAt;
-  line.emit({ type: 'workflow_execution_completed', ...base, duration, output: { phases: phases.length } });
+  line.emit({ type: 'workflow_execution_completed', ...base, duration, output: draw(random, summary) });
   return plan(line.beats);
 }
 

@@ -1,7 +1,8 @@
 /**
  * Publishes simulated runs of tasks, workflow executions and containers through a progress
  * server: on demand, or as a continuous background mix with a bounded number of runs at once.
- * Seeded: the same seed gives the same runs (ids, events, outcomes); only timestamps differ.
+ * Seeded: the same seed, with runs started in the same order, gives the same runs (ids, events,
+ * outcomes, waits); only the timestamps differ.
  */
 import type { ProgressEvent } from '../client/events.js';
 import type { ProgressServer } from './progress-server.js';
@@ -25,7 +26,7 @@ export interface SimulatorOptions {
   projectId?: string;
   /** Run this many times faster than real time; default 1. */
   speed?: number;
-  /** The background mix starts no run while this many are under way; default 6. */
+  /** The background mix starts no run while this many are under way; default 8. */
   maxConcurrent?: number;
   /** Range of ms (at speed 1) between two background starts; default [1500, 4000]. */
   interval?: readonly [number, number];
@@ -64,7 +65,7 @@ export function createSimulator(server: ProgressServer, options: SimulatorOption
   const seed = (options.seed ?? randomSeed()) >>> 0;
   const projectId = options.projectId ?? 'demo';
   const speed = options.speed ?? 1;
-  const maxConcurrent = options.maxConcurrent ?? 6;
+  const maxConcurrent = options.maxConcurrent ?? 8;
   const [minGap, maxGap] = options.interval ?? [1500, 4000];
   if (!(speed > 0)) throw new RangeError('speed must be above 0');
 

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { WebSocket } from 'ws';
+import type { ProgressEvent } from '../../src/client/events.js';
+import { parseFrame } from '../../src/client/parse-frame.js';
+import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator.js';
+import { sleep, waitFor } from './helpers/fixtures.js';
+
+const TERMINAL = new Set([
+  'task_completed',
+  'task_failed',
+  'task_cancelled',
+  'workflow_execution_completed',
+  'workflow_execution_failed',
+  'container_stopped',
+  'container_error',
+]);
+
+/** Every frame a plain `ws` client on the all-projects socket receives, as text. */
+interface Listener {
+  frames: string[];
+  events(): ProgressEvent[];
+}
+
+async function serverWithListener(t: TestContext): Promise<{ server: ProgressServer; listener: Listener }> {
+  const server = await createProgressServer({ heartbeatInterval: 0 });
+  t.after(() => server.close());
+  const ws = new WebSocket(server.urlFor());
+  t.after(() => ws.terminate());
+  const frames: string[] = [];
+  ws.on('message', (data) => frames.push(data.toString()));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { server, listener: { frames, events: () => frames.map((f) => JSON.parse(f) as ProgressEvent) } };
+}
+
+function simulate(t: TestContext, server: ProgressServer, options: SimulatorOptions): Simulator {
+  const simulator = createSimulator(server, { speed: 40, ...options });
+  t.after(() => simulator.stop());
+  return simulator;
+}
+
+const entityOf = (e: ProgressEvent): string =>
+  'taskId' in e ? e.taskId : 'executionId' in e ? e.executionId : e.containerId;
+
+/** Events per entity, in order, without what the server stamps on them (time, sequence number). */
+function byEntity(events: ProgressEvent[]): Map<string, object[]> {
+  const map = new Map<string, object[]>();
+  for (const { timestamp: _, seq: __, ...rest } of events as (ProgressEvent & { seq?: number })[]) {
+    const id = entityOf(rest as ProgressEvent);
+    map.set(id, [...(map.get(id) ?? []), rest]);
+  }
+  return map;
+}
+
+function ended(listener: Listener, ids: string[]): boolean {
+  const done = new Set(listener.events().filter((e) => TERMINAL.has(e.type)).map(entityOf));
+  return ids.every((id) => done.has(id));
+}
+
+async function runOneOfEach(t: TestContext, seed: number): Promise<{ ids: string[]; events: Map<string, object[]> }> {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed });
+  const ids = [simulator.startTask(), simulator.startWorkflow().executionId, simulator.startContainer()];
+  await waitFor(() => ended(listener, ids), 'the three runs to end', 15000);
+  simulator.stop();
+  return { ids, events: byEntity(listener.events()) };
+}
+
+test('the same seed gives the same runs: ids, events and outcomes', async (t) => {
+  const first = await runOneOfEach(t, 1234);
+  const second = await runOneOfEach(t, 1234);
+  assert.deepEqual(second.ids, first.ids);
+  assert.deepEqual(second.events, first.events);
+  for (const id of first.ids) assert.ok(first.events.get(id)!.length >= 3, `${id} has a life`);
+
+  const other = await runOneOfEach(t, 4321);
+  assert.notDeepEqual(other.ids, first.ids, 'another seed, other runs');
+});
+
+test('every run kind reaches each of its end states, in order', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 7, projectId: 'p1' });
+  const tasks = (['completed', 'failed', 'cancelled'] as const).map((outcome) => [simulator.startTask({ outcome }), outcome] as const);
+  const workflows = (['completed', 'failed'] as const).map((outcome) => [simulator.startWorkflow({ outcome }).executionId, outcome] as const);
+  const containers = (['exited', 'crashed', 'error'] as const).map((outcome) => [simulator.startContainer({ outcome }), outcome] as const);
+  const ids = [...tasks, ...workflows, ...containers].map(([id]) => id);
+  await waitFor(() => ended(listener, ids), 'every run to end', 15000);
+  await waitFor(() => simulator.activeRuns === 0, 'no run under way');
+
+  const events = listener.events();
+  const life = (id: string) => events.filter((e) => entityOf(e) === id);
+  for (const e of events) assert.equal(e.projectId, 'p1');
+
+  for (const [id, outcome] of tasks) {
+    const types = life(id).map((e) => e.type);
+    assert.deepEqual(types.slice(0, 2), ['task_queued', 'task_started']);
+    assert.equal(types.at(-1), `task_${outcome}`);
+    assert.equal(types.filter((type) => TERMINAL.has(type)).length, 1, 'one end');
+    const steps = life(id).filter((e) => e.type === 'step_progress');
+    assert.ok(steps.every((s) => s.step && s.stepId), 'named steps');
+    const percents = steps.flatMap((s) => (s.progress === undefined ? [] : [s.progress]));
+    assert.deepEqual(percents, [...percents].sort((a, b) => a - b), 'the percent never goes back');
+    assert.ok(types.includes('output'));
+    if (outcome === 'completed') {
+      assert.equal(percents.at(-1), 100);
+      assert.ok(types.includes('artifact'));
+      const artifact = life(id).find((e) => e.type === 'artifact')!;
+      assert.match(artifact.artifact.path, /\S/);
+      assert.equal(typeof artifact.artifact.size, 'number');
+    }
+    if (outcome === 'failed') {
+      const end = life(id).at(-1)!;
+      assert.ok(end.type === 'task_failed' && end.error);
+      assert.ok(steps.some((s) => s.status === 'failed'));
+    }
+  }
+
+  for (const [id, outcome] of workflows) {
+    const run = life(id);
+    assert.deepEqual(run.slice(0, 2).map((e) => e.type), ['workflow_execution_created', 'workflow_execution_started']);
+    assert.equal(run.at(-1)!.type, `workflow_execution_${outcome}`);
+    assert.ok(run.every((e) => 'totalPhases' in e && typeof e.totalPhases === 'number' && e.totalPhases > 1));
+    const phases = run.filter((e) => e.type === 'workflow_phase_started');
+    assert.ok(phases.length >= 1 && phases.every((e) => e.phaseId && e.phase));
+    if (outcome === 'completed') {
+      const total = (run[0] as { totalPhases?: number }).totalPhases;
+      assert.equal(run.filter((e) => e.type === 'workflow_phase_completed').length, total);
+    }
+  }
+
+  for (const [id, outcome] of containers) {
+    const run = life(id);
+    const created = run[0]!;
+    assert.ok(created.type === 'container_created' && created.image);
+    const end = run.at(-1)!;
+    if (outcome === 'exited') assert.ok(end.type === 'container_stopped' && end.exitCode === 0);
+    if (outcome === 'crashed') assert.ok(end.type === 'container_stopped' && end.exitCode !== undefined && end.exitCode !== 0);
+    if (outcome === 'error') assert.ok(end.type === 'container_error' && end.error);
+  }
+});
+
+test('random outcomes vary, and every run of a busy mix ends', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 99, speed: 200 });
+  const ids: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    ids.push(simulator.startTask(), simulator.startWorkflow().executionId, simulator.startContainer());
+  }
+  await waitFor(() => ended(listener, ids), 'ninety runs to end', 20000);
+  const ends = new Set(listener.events().filter((e) => TERMINAL.has(e.type)).map((e) => e.type));
+  assert.deepEqual([...ends].sort(), [...TERMINAL].sort(), 'every kind of end shows up');
+  const paused = listener.events().filter((e) => e.type === 'workflow_execution_paused').map(entityOf);
+  const resumed = listener.events().filter((e) => e.type === 'workflow_execution_resumed').map(entityOf);
+  assert.ok(paused.length > 0, 'some executions pause');
+  assert.deepEqual(resumed.sort(), paused.sort(), 'and every paused execution resumes');
+});
+
+test("every published event passes the client's parser", async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 5, speed: 200, maxConcurrent: 12 });
+  for (let i = 0; i < 10; i++) {
+    simulator.startTask();
+    simulator.startWorkflow();
+    simulator.startContainer();
+  }
+  simulator.start();
+  await sleep(1500);
+  simulator.stop();
+  assert.ok(listener.frames.length > 300, `a good number of frames (${listener.frames.length})`);
+  for (const frame of listener.frames) {
+    const result = parseFrame(frame);
+    assert.ok(result.ok, `${frame} -> ${JSON.stringify(!result.ok && result.rejection)}`);
+  }
+});
+
+test('the background mix starts runs of every kind and keeps to its bound', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 11, speed: 20, maxConcurrent: 4 });
+  simulator.start();
+  assert.equal(simulator.running, true);
+  assert.equal(simulator.activeRuns, 3, 'one run of each kind at once');
+  let most = 0;
+  const end = Date.now() + 2500;
+  while (Date.now() < end) {
+    most = Math.max(most, simulator.activeRuns);
+    await sleep(10);
+  }
+  assert.ok(most <= 4, `at most 4 runs at once, saw ${most}`);
+  const kinds = new Set(listener.events().map((e) => e.type.split('_')[0]));
+  for (const kind of ['task', 'workflow', 'container']) assert.ok(kinds.has(kind), kind);
+  const started = new Set(listener.events().filter((e) => e.type === 'task_queued' || e.type === 'workflow_execution_created' || e.type === 'container_created').map(entityOf));
+  assert.ok(started.size > 3, `the mix starts new runs (${started.size})`);
+});
+
+test('stop() clears every timer and nothing is published after it', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timeouts();
+  const simulator = createSimulator(server, { seed: 3, speed: 10 });
+  simulator.start();
+  simulator.startTask();
+  simulator.startWorkflow();
+  simulator.startContainer();
+  assert.ok(timeouts() >= before + 7, 'six runs and the mix hold timers');
+  await waitFor(() => listener.frames.length > 5, 'some events');
+  simulator.stop();
+  assert.equal(timeouts(), before, 'no timer left');
+  assert.equal(simulator.activeRuns, 0);
+  assert.equal(simulator.running, false);
+  const count = listener.frames.length;
+  await sleep(300);
+  assert.equal(listener.frames.length, count, 'silent after stop()');
+
+  // Runs can be started again after a stop.
+  const taskId = simulator.startTask({ outcome: 'completed' });
+  await waitFor(() => ended(listener, [taskId]), 'a task after the stop', 10000);
+  assert.equal(timeouts(), before, 'a finished run leaves no timer');
+});
