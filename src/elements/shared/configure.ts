@@ -13,7 +13,8 @@ export type ProgressConfig = ProgressClientConfig;
 /** The `<meta name>` that carries the URL for pages without script of their own. */
 export const PROGRESS_URL_META = 'aintandem-progress-url';
 
-type ClientListener = (client: ProgressClient | undefined) => void;
+/** Told the page's new client (undefined after resetProgress()). */
+export type ClientListener = (client: ProgressClient | undefined) => void;
 
 let client: ProgressClient | undefined;
 /** Whether `client` was made here (and so is closed here when replaced). */

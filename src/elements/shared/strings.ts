@@ -45,6 +45,7 @@ export interface ProgressStrings {
   join: (parts: string[]) => string;
 }
 
+/** The English strings every element starts from. */
 export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<ProgressStrings>({
   locale: undefined,
   taskStatus: { waiting: 'Waiting for events', queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
@@ -98,6 +99,7 @@ export function resetProgressStrings(): void {
   for (const listener of [...listeners]) listener();
 }
 
+/** The strings the elements use now: the defaults with every setProgressStrings() applied. */
 export function getProgressStrings(): ProgressStrings {
   return current;
 }

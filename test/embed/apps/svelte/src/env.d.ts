@@ -1,0 +1,1 @@
+/// <reference types="@aintandem/progress-elements/types/svelte" />

@@ -1,0 +1,113 @@
+/**
+ * The package's bundles, one build per mode (`vite build --mode <name>`; `npm run build` runs them
+ * all, see package.json):
+ *
+ * - `npm`: the modules behind package.json's `exports` (the root entry, `./elements`, one entry
+ *   per element, `./client`, `./server`), one output file per source module, so that
+ *   `sideEffects` stays exact and a page's bundler drops what it does not use. Every bare import
+ *   (lit, ws, node:*) stays an import: a page with other Lit elements shares one copy of Lit. The
+ *   `.d.ts` files beside them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
+ * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
+ *   one ES module that defines the three tags and exports what the root entry exports
+ *   (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
+ *   script for `<script src>`, its exports on `window.ProgressElements`.
+ * - `cdn-client`: `dist/cdn/progress-client.js`, the client alone as one ES module (no Lit, no DOM
+ *   needed): the file the client's size budget is measured on.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+
+const src = (path: string): string => resolve(import.meta.dirname, 'src', path);
+
+/** The global the classic script puts its exports on. */
+const CLASSIC_GLOBAL = 'ProgressElements';
+
+const TAGS = ['task-progress', 'workflow-tracker', 'container-status'];
+
+/**
+ * package.json's `sideEffects` lists the built modules that define tags (dist/index.js,
+ * dist/elements/define/*.js). To the bundler their sources in src/, which it does not list, are
+ * then free of side effects, and it would drop the `customElements.define` calls; this marks
+ * those sources (src/index.ts, src/elements/define/*.ts) as having side effects.
+ */
+function keepRegistrations(): Plugin {
+  return {
+    name: 'progress-elements:keep-registrations',
+    transform: {
+      filter: { id: /[\\/]src[\\/](index|elements[\\/]define[\\/][\w-]+)\.ts$/ },
+      handler: (code) => ({ code, map: null, moduleSideEffects: true }),
+    },
+  };
+}
+
+/** Options every build shares: browsers with ES2022 (and Node 20 for the server). */
+function base(build: UserConfig['build']): UserConfig {
+  return {
+    publicDir: false,
+    logLevel: 'warn',
+    plugins: [keepRegistrations()],
+    build: { target: 'es2022', reportCompressedSize: false, copyPublicDir: false, ...build },
+  };
+}
+
+function npmBuild(): UserConfig {
+  const entry: Record<string, string> = {
+    index: src('index.ts'),
+    'elements/index': src('elements/index.ts'),
+    'client/index': src('client/index.ts'),
+    'server/index': src('server/index.ts'),
+  };
+  for (const tag of TAGS) entry[`elements/define/${tag}`] = src(`elements/define/${tag}.ts`);
+  return base({
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Readable output: the page's own bundler minifies.
+    minify: false,
+    lib: { entry, formats: ['es'] },
+    rolldownOptions: {
+      external: (id) => !id.startsWith('.') && !isAbsolute(id) && !id.startsWith('\0'),
+      output: { preserveModules: true, preserveModulesRoot: src(''), entryFileNames: '[name].js' },
+    },
+  });
+}
+
+/** Fully minified single files; Lit's license notices are kept. */
+const cdnOutput = { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } as const;
+
+function cdnBuild(): UserConfig {
+  return base({
+    outDir: 'dist/cdn',
+    emptyOutDir: false,
+    minify: true,
+    lib: {
+      entry: src('index.ts'),
+      name: CLASSIC_GLOBAL,
+      formats: ['es', 'iife'],
+      fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
+    },
+    rolldownOptions: { output: cdnOutput },
+  });
+}
+
+function cdnClientBuild(): UserConfig {
+  return base({
+    outDir: 'dist/cdn',
+    emptyOutDir: false,
+    minify: true,
+    lib: { entry: src('client/index.ts'), formats: ['es'], fileName: () => 'progress-client.js' },
+    rolldownOptions: { output: cdnOutput },
+  });
+}
+
+export default defineConfig(({ mode }) => {
+  switch (mode) {
+    case 'npm':
+      return npmBuild();
+    case 'cdn':
+      return cdnBuild();
+    case 'cdn-client':
+      return cdnClientBuild();
+    default:
+      throw new Error(`vite.config.ts builds with --mode npm, cdn or cdn-client (got "${mode}")`);
+  }
+});
