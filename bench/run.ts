@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, then one table of results.
+ *
+ *   node --import tsx --expose-gc bench/run.ts [names…] [--quick]
+ *
+ * names: size routing fanout e2e memory recovery (default: all). `--quick` runs fewer rounds
+ * (a smoke run; its figures are noisier). Benchmarks print figures; they never fail a build:
+ * the exit code is 0 unless a benchmark could not run at all.
+ */
+import { parseArgs } from 'node:util';
+import { E2E_DEFAULTS, runEndToEnd } from './e2e.js';
+import { FANOUT_DEFAULTS, runFanout } from './fanout.js';
+import { MEMORY_DEFAULTS, runMemory } from './memory.js';
+import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
+import { ROUTING_DEFAULTS, runRouting } from './routing.js';
+import { runSize } from './size.js';
+import { printTable, type ResultRow } from './stats.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false } } });
+const quick = values.quick === true;
+
+const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
+  size: () => runSize(),
+  routing: () => runRouting(quick ? { ...ROUTING_DEFAULTS, runs: 3, runMs: 150 } : ROUTING_DEFAULTS),
+  fanout: () => runFanout(quick ? { ...FANOUT_DEFAULTS, rounds: 2 } : FANOUT_DEFAULTS),
+  e2e: () => runEndToEnd(quick ? { ...E2E_DEFAULTS, rounds: 1, latencySamples: 10, diagnostics: false } : E2E_DEFAULTS),
+  memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
+  recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),
+};
+
+const unknown = positionals.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+const selected = positionals.length > 0 ? positionals : Object.keys(benchmarks);
+
+if (typeof globalThis.gc !== 'function') {
+  console.warn('note: start Node with --expose-gc for the Node heap figures (npm run bench does)');
+}
+
+console.log(`progress-elements benchmarks: ${selected.join(', ')}${quick ? ' (quick)' : ''}`);
+console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
+
+const rows: ResultRow[] = [];
+const failures: string[] = [];
+const started = performance.now();
+for (const name of selected) {
+  const t0 = performance.now();
+  console.log(`== ${name}`);
+  try {
+    const result = await benchmarks[name]!();
+    rows.push(...result);
+    printTable(result);
+  } catch (error) {
+    failures.push(name);
+    console.error(`${name} could not run:`, error);
+  }
+  console.log(`   (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+}
+
+console.log(`== results (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
+printTable(rows);
+if (failures.length > 0) {
+  console.error(`\nnot run: ${failures.join(', ')}`);
+  process.exitCode = 1;
+}
