@@ -36,27 +36,29 @@ export function progressUrlFromBase(baseURL: string): string {
 }
 
 export class AInTandemClient {
-  private progress: ProgressClient | undefined;
+  #progress: ProgressClient | undefined;
+  readonly #config: AInTandemClientConfig;
 
-  constructor(private readonly config: AInTandemClientConfig) {
+  constructor(config: AInTandemClientConfig) {
+    this.#config = config;
     progressUrlFromBase(config.baseURL);
   }
 
   /** The ProgressClient, created on first use. */
   getProgress(): ProgressClient {
-    this.progress ??= new ProgressClient({
-      ...this.config.progress,
-      url: progressUrlFromBase(this.config.baseURL),
-      token: this.config.token,
-      getToken: this.config.getToken,
-      WebSocket: this.config.WebSocket ?? this.config.progress?.WebSocket,
+    this.#progress ??= new ProgressClient({
+      ...this.#config.progress,
+      url: progressUrlFromBase(this.#config.baseURL),
+      token: this.#config.token,
+      getToken: this.#config.getToken,
+      WebSocket: this.#config.WebSocket ?? this.#config.progress?.WebSocket,
       snapshotLoader:
-        this.config.progress?.snapshotLoader ??
-        (this.config.snapshots === false
+        this.#config.progress?.snapshotLoader ??
+        (this.#config.snapshots === false
           ? undefined
-          : aintandemSnapshotLoader(this.config.baseURL.replace(/[?#].*$/, ''), { token: this.config.token, getToken: this.config.getToken })),
+          : aintandemSnapshotLoader(this.#config.baseURL.replace(/[?#].*$/, ''), { token: this.#config.token, getToken: this.#config.getToken })),
     });
-    return this.progress;
+    return this.#progress;
   }
 
   /** Follows one task; resolves once the project's socket is connected. */
@@ -67,7 +69,7 @@ export class AInTandemClient {
     onComplete?: (event: TaskCompletedEvent) => void,
     onFailed?: (event: TaskFailedEvent) => void,
   ): Promise<ProgressSubscription> {
-    return this.ready(this.getProgress().subscribeToTask({ projectId, taskId, onEvent, onComplete, onFailed }));
+    return this.#ready(this.getProgress().subscribeToTask({ projectId, taskId, onEvent, onComplete, onFailed }));
   }
 
   /**
@@ -80,9 +82,9 @@ export class AInTandemClient {
     executionId?: string,
     onComplete?: (event: WorkflowExecutionCompletedEvent) => void,
     onFailed?: (event: WorkflowExecutionFailedEvent) => void,
-    projectId: string | undefined = this.config.projectId,
+    projectId: string | undefined = this.#config.projectId,
   ): Promise<ProgressSubscription> {
-    return this.ready(this.getProgress().subscribeToWorkflow({ projectId, workflowId, executionId, onEvent, onComplete, onFailed }));
+    return this.#ready(this.getProgress().subscribeToWorkflow({ projectId, workflowId, executionId, onEvent, onComplete, onFailed }));
   }
 
   /** Follows the containers of a project, or one of them. */
@@ -91,16 +93,16 @@ export class AInTandemClient {
     onEvent: (event: ContainerEvent) => void,
     containerId?: string,
   ): Promise<ProgressSubscription> {
-    return this.ready(this.getProgress().subscribeToContainer({ projectId, containerId, onEvent }));
+    return this.#ready(this.getProgress().subscribeToContainer({ projectId, containerId, onEvent }));
   }
 
   /** Closes the progress sockets and forgets every subscription. */
   close(): void {
-    this.progress?.close();
-    this.progress = undefined;
+    this.#progress?.close();
+    this.#progress = undefined;
   }
 
-  private async ready(subscription: ProgressSubscription): Promise<ProgressSubscription> {
+  async #ready(subscription: ProgressSubscription): Promise<ProgressSubscription> {
     try {
       await subscription.ready;
     } catch (error) {

@@ -4,17 +4,17 @@
  * no container endpoint: container views start from live events. Fields that are missing or of
  * an unexpected type are left out rather than guessed.
  */
+import { isObject } from './objects.js';
 import { asEntityState, getJson, type HttpLoaderOptions, type SnapshotLoader } from './snapshots.js';
 import type { EntityState } from './state/progress-store.js';
 import { initialTaskState, type StepState, type TaskState, type TaskStatus } from './state/task-state.js';
 import { initialWorkflowState, type PhaseState, type PhaseStatus, type WorkflowState, type WorkflowStatus } from './state/workflow-state.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 function pick<T extends string>(value: unknown, map: Record<string, T>): T | undefined {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(map, value) ? map[value] : undefined;
+  return typeof value === 'string' && Object.hasOwn(map, value) ? map[value] : undefined;
 }
 
 const TASK_STATUS: Record<string, TaskStatus> = {

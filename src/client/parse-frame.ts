@@ -12,6 +12,7 @@ import {
   type ProgressEvent,
   type SessionMessage,
 } from './events.js';
+import { isObject } from './objects.js';
 
 export type RejectionReason =
   | 'binary'
@@ -94,7 +95,7 @@ for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVEN
 }
 
 const statuses: ReadonlySet<string> = new Set(STEP_STATUSES);
-const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = Object.hasOwn;
 
 function reject(
   reason: RejectionReason,
@@ -116,7 +117,7 @@ function fits(value: unknown, check: Check): boolean {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
     case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
+      return isObject(value);
     case 'status':
       return typeof value === 'string' && statuses.has(value);
     case 'seq':
@@ -143,7 +144,7 @@ function normaliseSandbox(o: Record<string, unknown>): void {
  * Exposed apart from {@link parseFrame} so that a frame holding several events can reuse it.
  */
 export function parseMessage(value: unknown, size = 0): ParseResult {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     return reject('not_object', 'frame is not a JSON object', size);
   }
   const o = value as Record<string, unknown>;

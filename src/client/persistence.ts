@@ -2,6 +2,8 @@
  * Keeping the client's position in each server's sequence, and the states of the entities on
  * view, across a page reload within the same tab session (sessionStorage by default).
  */
+import { isObject } from './objects.js';
+import { isEntityState } from './snapshots.js';
 import type { EntityState } from './state/progress-store.js';
 import type { ResumePosition } from './websocket-manager.js';
 
@@ -18,28 +20,12 @@ export interface PersistedProgress {
   states: EntityState[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The session storage of the page, when there is one and it may be used. */
 export function sessionStorageOrUndefined(): StorageLike | undefined {
   try {
     return (globalThis as { sessionStorage?: StorageLike }).sessionStorage;
   } catch {
     return undefined; // access denied (sandboxed frame, privacy settings)
-  }
-}
-
-function validState(v: unknown): v is EntityState {
-  if (!isObject(v) || typeof v.status !== 'string' || typeof v.projectId !== 'string') return false;
-  switch (v.kind) {
-    case 'task':
-      return typeof v.taskId === 'string' && Array.isArray(v.steps) && Array.isArray(v.output) && Array.isArray(v.artifacts);
-    case 'workflow':
-      return typeof v.executionId === 'string' && typeof v.workflowId === 'string' && Array.isArray(v.phases);
-    case 'container':
-      return typeof v.containerId === 'string';
-    default:
-      return false;
   }
 }
 
@@ -60,7 +46,7 @@ export function readPersisted(storage: StorageLike, key: string): PersistedProgr
       positions[url] = { epoch: p.epoch, seq: p.seq as number };
     }
   }
-  return { v: 1, positions, states: value.states.filter(validState) };
+  return { v: 1, positions, states: value.states.filter(isEntityState) };
 }
 
 export function writePersisted(storage: StorageLike, key: string, data: PersistedProgress): void {

@@ -133,7 +133,9 @@ interface SocketEntry {
 
 const SEP = '\u0000';
 const ANY = '\u0001*';
-const k = (...parts: (string | undefined)[]) => parts.map((p) => p ?? ANY).join(SEP);
+/** The routing key of a kind of subscription and its filters (undefined: any). Built on every event: plain concatenation. */
+const k = (kind: string, a?: string, b?: string, c?: string): string =>
+  kind + SEP + (a ?? ANY) + (kind === 'p' ? '' : SEP + (b ?? ANY) + (kind === 'w' ? SEP + (c ?? ANY) : ''));
 
 /** The entity an event or a state is about. */
 type Target =
@@ -149,49 +151,51 @@ function targetOf(e: EntityState | ProgressEvent): Target {
 }
 
 function entityKey(t: Target): string {
-  return t.kind === 'task' ? k('t', t.projectId, t.taskId) : t.kind === 'workflow' ? k('w', t.executionId) : k('c', t.projectId, t.containerId);
+  return t.kind === 'task' ? k('t', t.projectId, t.taskId) : t.kind === 'workflow' ? k('w', undefined, undefined, t.executionId) : k('c', t.projectId, t.containerId);
 }
 
 export class ProgressClient {
-  private readonly config: ProgressClientConfig;
-  private readonly perProject: boolean;
-  private readonly sockets = new Map<string, SocketEntry>();
+  readonly #config: ProgressClientConfig;
+  readonly #perProject: boolean;
+  readonly #sockets = new Map<string, SocketEntry>();
   /** Routing index: a key made of the subscription's filters -> the subscriptions with exactly those filters. */
-  private readonly index = new Map<string, Set<Subscription>>();
-  private subscriptionCount = 0;
+  readonly #index = new Map<string, Set<Subscription>>();
+  #subscriptionCount = 0;
+  /** Subscriptions of each kind: an event skips the lookups of kinds nobody subscribed to. */
+  readonly #perKind: Record<Kind, number> = { task: 0, workflow: 0, container: 0, progress: 0 };
   /** Events not applied to the state because it already held something newer (a snapshot). */
-  private staleDropped = 0;
-  private readonly connectionListeners: ListenerSet<ConnectionEvent>;
-  private readonly rejectionListeners: ListenerSet<FrameRejection>;
-  private readonly resyncListeners: ListenerSet<ResyncReason, string>;
-  private readonly onListenerError: (error: unknown) => void;
+  #staleDropped = 0;
+  readonly #connectionListeners: ListenerSet<ConnectionEvent>;
+  readonly #rejectionListeners: ListenerSet<FrameRejection>;
+  readonly #resyncListeners: ListenerSet<ResyncReason, string>;
+  readonly #onListenerError: (error: unknown) => void;
   readonly store: ProgressStore;
   /** Snapshot loads under way, by entity. */
-  private readonly loading = new Map<string, AbortController>();
+  readonly #loading = new Map<string, AbortController>();
   /** Positions kept from a previous page, by socket URL; used once. */
-  private readonly keptPositions = new Map<string, ResumePosition>();
-  private readonly storage: StorageLike | undefined;
-  private readonly storageKey: string;
+  readonly #keptPositions = new Map<string, ResumePosition>();
+  readonly #storage: StorageLike | undefined;
+  readonly #storageKey: string;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
-    this.config = { ...config };
-    this.perProject = config.url.includes('{projectId}');
-    this.onListenerError = config.onListenerError ?? ((error) => console.error('[progress] listener threw:', error));
-    this.connectionListeners = new ListenerSet(this.onListenerError);
-    this.rejectionListeners = new ListenerSet(this.onListenerError);
-    this.resyncListeners = new ListenerSet(this.onListenerError);
+    this.#config = { ...config };
+    this.#perProject = config.url.includes('{projectId}');
+    this.#onListenerError = config.onListenerError ?? ((error) => console.error('[progress] listener threw:', error));
+    this.#connectionListeners = new ListenerSet(this.#onListenerError);
+    this.#rejectionListeners = new ListenerSet(this.#onListenerError);
+    this.#resyncListeners = new ListenerSet(this.#onListenerError);
     this.store = new ProgressStore(config);
     // Validate the URL now rather than at the first subscription.
-    new WebSocketManager({ ...config, url: this.socketUrl('p') });
+    new WebSocketManager({ ...config, url: this.#socketUrl('p') });
     const persist = config.persist;
-    this.storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
-    this.storageKey = (typeof persist === 'object' && persist.key) || `aintandem-progress:${redactUrl(config.url)}`;
-    if (this.storage) {
-      const kept = readPersisted(this.storage, this.storageKey);
+    this.#storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
+    this.#storageKey = (typeof persist === 'object' && persist.key) || `aintandem-progress:${redactUrl(config.url)}`;
+    if (this.#storage) {
+      const kept = readPersisted(this.#storage, this.#storageKey);
       if (kept) {
         for (const state of kept.states) this.store.set(state);
-        for (const [url, position] of Object.entries(kept.positions)) this.keptPositions.set(url, position);
+        for (const [url, position] of Object.entries(kept.positions)) this.#keptPositions.set(url, position);
       }
       (globalThis as Partial<EventTarget>).addEventListener?.('pagehide', this.save);
     }
@@ -202,20 +206,20 @@ export class ProgressClient {
    * when `persist` is set).
    */
   readonly save = (): void => {
-    if (!this.storage) return;
+    if (!this.#storage) return;
     const positions: Record<string, ResumePosition> = {};
-    for (const entry of this.sockets.values()) {
+    for (const entry of this.#sockets.values()) {
       const position = entry.manager.getResumePosition();
       if (position) positions[entry.url] = position;
     }
     const states = new Map<string, EntityState>();
-    for (const set of this.index.values()) {
+    for (const set of this.#index.values()) {
       for (const sub of set) {
-        const state = sub.entity && this.stateOf(sub.entity);
+        const state = sub.entity && this.#stateOf(sub.entity);
         if (state && states.size < 200) states.set(entityKey(targetOf(state)), state);
       }
     }
-    writePersisted(this.storage, this.storageKey, { v: 1, positions, states: [...states.values()] });
+    writePersisted(this.#storage, this.#storageKey, { v: 1, positions, states: [...states.values()] });
   };
 
   // ---- subscriptions ----------------------------------------------------------------------
@@ -223,28 +227,28 @@ export class ProgressClient {
   subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
     const { projectId, taskId } = options;
     const entity = projectId !== undefined && taskId !== undefined ? { kind: 'task' as const, projectId, taskId } : undefined;
-    return this.handle(this.add('task', k('t', projectId, taskId), projectId, options, entity));
+    return this.#handle(this.#add('task', k('t', projectId, taskId), projectId, options, entity));
   }
 
   subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
     const { projectId, workflowId, executionId } = options;
     const entity = executionId !== undefined || workflowId !== undefined ? { kind: 'workflow' as const, projectId, workflowId, executionId } : undefined;
-    return this.handle(this.add('workflow', k('w', projectId, workflowId, executionId), projectId, options, entity));
+    return this.#handle(this.#add('workflow', k('w', projectId, workflowId, executionId), projectId, options, entity));
   }
 
   subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
     const { projectId, containerId } = options;
     const entity = projectId !== undefined && containerId !== undefined ? { kind: 'container' as const, projectId, containerId } : undefined;
-    return this.handle(this.add('container', k('c', projectId, containerId), projectId, options, entity));
+    return this.#handle(this.#add('container', k('c', projectId, containerId), projectId, options, entity));
   }
 
   /** Every progress event (of a project, or of all the client sees). */
   subscribeToProgress(options: ProgressOptions): ProgressSubscription {
-    return this.handle(this.add('progress', k('p', options.projectId), options.projectId, options, undefined));
+    return this.#handle(this.#add('progress', k('p', options.projectId), options.projectId, options, undefined));
   }
 
   getSubscriptionCount(): number {
-    return this.subscriptionCount;
+    return this.#subscriptionCount;
   }
 
   // ---- state ------------------------------------------------------------------------------
@@ -269,16 +273,16 @@ export class ProgressClient {
    * `disconnect()`); with a per-project URL, (re)connects the sockets that have subscriptions.
    */
   async connect(): Promise<void> {
-    if (!this.perProject) {
-      await this.socket(undefined).manager.connect();
+    if (!this.#perProject) {
+      await this.#socket(undefined).manager.connect();
       return;
     }
-    await Promise.all([...this.sockets.values()].map((s) => s.manager.connect()));
+    await Promise.all([...this.#sockets.values()].map((s) => s.manager.connect()));
   }
 
   /** Closes every socket. Subscriptions stay; a new subscription or `connect()` reopens. */
   disconnect(): void {
-    for (const entry of this.sockets.values()) {
+    for (const entry of this.#sockets.values()) {
       clearTimeout(entry.linger);
       entry.linger = undefined;
       entry.manager.disconnect();
@@ -288,13 +292,13 @@ export class ProgressClient {
   /** Removes every subscription and socket and every listener: the client is done. */
   close(): void {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
-    for (const controller of this.loading.values()) controller.abort();
-    this.loading.clear();
-    for (const set of this.index.values()) for (const sub of set) this.remove(sub);
-    for (const entry of [...this.sockets.values()]) this.dropSocket(entry);
-    this.connectionListeners.clear();
-    this.rejectionListeners.clear();
-    this.resyncListeners.clear();
+    for (const controller of this.#loading.values()) controller.abort();
+    this.#loading.clear();
+    for (const set of this.#index.values()) for (const sub of set) this.#remove(sub);
+    for (const entry of [...this.#sockets.values()]) this.#dropSocket(entry);
+    this.#connectionListeners.clear();
+    this.#rejectionListeners.clear();
+    this.#resyncListeners.clear();
     this.store.clear();
   }
 
@@ -307,22 +311,22 @@ export class ProgressClient {
    * sockets (failed, reconnecting, connecting, disconnecting, connected), or `disconnected` when none.
    */
   getConnectionState(projectId?: string): ConnectionState {
-    if (this.perProject && projectId !== undefined) {
-      return this.sockets.get(this.socketUrl(projectId))?.manager.getState() ?? 'disconnected';
+    if (this.#perProject && projectId !== undefined) {
+      return this.#sockets.get(this.#socketUrl(projectId))?.manager.getState() ?? 'disconnected';
     }
-    if (!this.perProject) return this.sockets.values().next().value?.manager.getState() ?? 'disconnected';
+    if (!this.#perProject) return this.#sockets.values().next().value?.manager.getState() ?? 'disconnected';
     const order: ConnectionState[] = ['failed', 'reconnecting', 'connecting', 'disconnecting', 'connected'];
-    const states = new Set([...this.sockets.values()].map((s) => s.manager.getState()));
+    const states = new Set([...this.#sockets.values()].map((s) => s.manager.getState()));
     return order.find((s) => states.has(s)) ?? 'disconnected';
   }
 
   /** Connection events of every socket; `event.url` tells which. */
   onConnectionState(listener: ConnectionEventListener): () => void {
-    return this.connectionListeners.add(listener);
+    return this.#connectionListeners.add(listener);
   }
 
   offConnectionState(listener: ConnectionEventListener): void {
-    this.connectionListeners.delete(listener);
+    this.#connectionListeners.delete(listener);
   }
 
   /**
@@ -330,12 +334,12 @@ export class ProgressClient {
    * may have been missed, and states are reloaded when a snapshot loader is set).
    */
   onResync(listener: (reason: ResyncReason, url: string) => void): () => void {
-    return this.resyncListeners.add(listener);
+    return this.#resyncListeners.add(listener);
   }
 
   /** Frames any socket dropped, and why. */
   onRejectedFrame(listener: (rejection: FrameRejection) => void): () => void {
-    return this.rejectionListeners.add(listener);
+    return this.#rejectionListeners.add(listener);
   }
 
   /** Sockets open or opening, and their counters. */
@@ -343,49 +347,49 @@ export class ProgressClient {
     let framesReceived = 0;
     let framesRejected = 0;
     let duplicatesDropped = 0;
-    for (const s of this.sockets.values()) {
+    for (const s of this.#sockets.values()) {
       const stats = s.manager.getStats();
       framesReceived += stats.framesReceived;
       framesRejected += stats.framesRejected;
       duplicatesDropped += stats.duplicatesDropped;
     }
-    return { sockets: this.sockets.size, subscriptions: this.subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.staleDropped };
+    return { sockets: this.#sockets.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped };
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  private socketUrl(projectId: string | undefined): string {
-    if (!this.perProject) return this.config.url;
+  #socketUrl(projectId: string | undefined): string {
+    if (!this.#perProject) return this.#config.url;
     if (projectId === undefined) {
       throw new ProgressClientError('project_required', 'this client opens one socket per project: give a projectId');
     }
-    return this.config.url.replace('{projectId}', encodeURIComponent(projectId));
+    return this.#config.url.replace('{projectId}', encodeURIComponent(projectId));
   }
 
-  private socket(projectId: string | undefined): SocketEntry {
-    const url = this.socketUrl(projectId);
-    let entry = this.sockets.get(url);
+  #socket(projectId: string | undefined): SocketEntry {
+    const url = this.#socketUrl(projectId);
+    let entry = this.#sockets.get(url);
     if (entry) return entry;
-    const resumeFrom = this.keptPositions.get(url);
-    this.keptPositions.delete(url);
-    const manager = new WebSocketManager({ ...this.config, url, onListenerError: this.onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
-    entry = { url, projectId: this.perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
+    const resumeFrom = this.#keptPositions.get(url);
+    this.#keptPositions.delete(url);
+    const manager = new WebSocketManager({ ...this.#config, url, onListenerError: this.#onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
+    entry = { url, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
     const socket = entry;
-    entry.offs.push(manager.onResync((reason) => this.resync(socket, reason)));
+    entry.offs.push(manager.onResync((reason) => this.#resync(socket, reason)));
     entry.offs.push(
-      manager.onConnectionState((e) => this.connectionListeners.emit(e)),
-      manager.onRejectedFrame((r) => this.rejectionListeners.emit(r)),
+      manager.onConnectionState((e) => this.#connectionListeners.emit(e)),
+      manager.onRejectedFrame((r) => this.#rejectionListeners.emit(r)),
     );
-    entry.offs.push(manager.onFrame((events) => this.dispatchFrame(events)));
-    this.sockets.set(url, entry);
+    entry.offs.push(manager.onFrame((events) => this.#dispatchFrame(events)));
+    this.#sockets.set(url, entry);
     return entry;
   }
 
-  private add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions, entity: SnapshotRequest | undefined): Subscription {
+  #add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions, entity: SnapshotRequest | undefined): Subscription {
     if (typeof options !== 'object' || options === null) {
       throw new ProgressClientError('invalid_options', 'subscription options must be an object');
     }
-    const socket = this.socket(projectId);
+    const socket = this.#socket(projectId);
     const sub: Subscription = {
       kind,
       key,
@@ -395,10 +399,11 @@ export class ProgressClient {
       types: options.types ? new Set(options.types) : undefined,
       active: true,
     };
-    let set = this.index.get(key);
-    if (!set) this.index.set(key, (set = new Set()));
+    let set = this.#index.get(key);
+    if (!set) this.#index.set(key, (set = new Set()));
     set.add(sub);
-    this.subscriptionCount++;
+    this.#subscriptionCount++;
+    this.#perKind[kind]++;
     socket.subscriptions++;
     clearTimeout(socket.linger);
     socket.linger = undefined;
@@ -410,57 +415,58 @@ export class ProgressClient {
         onConnectionChange(state);
       });
       queueMicrotask(() => {
-        if (sub.active && !told) this.safely(() => onConnectionChange(socket.manager.getState()));
+        if (sub.active && !told) this.#safely(() => onConnectionChange(socket.manager.getState()));
       });
     }
     return sub;
   }
 
-  private handle(sub: Subscription): ProgressSubscription {
+  #handle(sub: Subscription): ProgressSubscription {
     if (sub.entity) {
-      const known = this.stateOf(sub.entity);
-      if (known) this.replay(sub, known);
-      else this.loadSnapshot(sub.entity);
+      const known = this.#stateOf(sub.entity);
+      if (known) this.#replay(sub, known);
+      else this.#loadSnapshot(sub.entity);
     }
     const ready = sub.socket.manager.connect();
     return {
-      unsubscribe: () => this.remove(sub),
+      unsubscribe: () => this.#remove(sub),
       ready,
       getConnectionState: () => sub.socket.manager.getState(),
     };
   }
 
-  private remove(sub: Subscription): void {
+  #remove(sub: Subscription): void {
     if (!sub.active) return;
     sub.active = false;
     sub.offConnection?.();
-    const set = this.index.get(sub.key);
+    const set = this.#index.get(sub.key);
     set?.delete(sub);
-    if (set?.size === 0) this.index.delete(sub.key);
-    this.subscriptionCount--;
+    if (set?.size === 0) this.#index.delete(sub.key);
+    this.#subscriptionCount--;
+    this.#perKind[sub.kind]--;
     const socket = sub.socket;
     socket.subscriptions--;
-    if (socket.subscriptions === 0 && this.sockets.get(socket.url) === socket) {
+    if (socket.subscriptions === 0 && this.#sockets.get(socket.url) === socket) {
       clearTimeout(socket.linger);
-      socket.linger = setTimeout(() => this.dropSocket(socket), this.config.lingerTime ?? 1000);
+      socket.linger = setTimeout(() => this.#dropSocket(socket), this.#config.lingerTime ?? 1000);
     }
   }
 
-  private dropSocket(entry: SocketEntry): void {
+  #dropSocket(entry: SocketEntry): void {
     clearTimeout(entry.linger);
     entry.linger = undefined;
     if (entry.subscriptions > 0) return;
     entry.manager.disconnect();
     for (const off of entry.offs) off();
-    this.sockets.delete(entry.url);
+    this.#sockets.delete(entry.url);
   }
 
   /** A new subscriber to an entity already seen gets its state at once (in a microtask). */
-  private replay(sub: Subscription, state: EntityState | undefined): void {
+  #replay(sub: Subscription, state: EntityState | undefined): void {
     const onState = (sub.options as CommonOptions<ProgressEvent, EntityState>).onState;
     if (!state || !onState) return;
     queueMicrotask(() => {
-      if (sub.active) this.safely(() => onState(state));
+      if (sub.active) this.#safely(() => onState(state));
     });
   }
 
@@ -468,88 +474,90 @@ export class ProgressClient {
    * The events of one frame. Each event reaches onEvent (and onComplete/onFailed/onCancelled) in
    * order; onState is called once per entity per frame, with the state after the whole frame.
    */
-  private dispatchFrame(events: ProgressEvent[]): void {
+  #dispatchFrame(events: ProgressEvent[]): void {
     const changed = events.length > 1 ? new Map<EntityState, Target>() : undefined;
     for (const event of events) {
       const state = this.store.apply(event);
       const target = targetOf(event);
       // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
-      this.visit(target, true, (sub) => this.deliverEvent(sub, event));
+      this.#visit(target, true, (sub) => this.#deliverEvent(sub, event));
       if (!state) {
-        this.staleDropped++;
+        this.#staleDropped++;
         continue;
       }
       if (changed) {
         changed.set(state, target);
       } else {
-        this.visit(target, false, (sub) => this.deliverState(sub, state));
+        this.#visit(target, false, (sub) => this.#deliverState(sub, state));
       }
     }
     if (!changed) return;
     // Only the newest state of each entity: a state replaced later in the frame is not the latest.
     const latest = new Map<string, [EntityState, Target]>();
     for (const [state, target] of changed) latest.set(entityKey(target), [state, target]);
-    for (const [state, target] of latest.values()) this.visit(target, false, (sub) => this.deliverState(sub, state));
+    for (const [state, target] of latest.values()) this.#visit(target, false, (sub) => this.#deliverState(sub, state));
   }
 
   /** Calls `fn` for every subscription whose filters match the entity (and, for events, every progress subscription). */
-  private visit(target: Target, withProgress: boolean, fn: (sub: Subscription) => void): void {
+  #visit(target: Target, withProgress: boolean, fn: (sub: Subscription) => void): void {
     const p = target.projectId;
-    const each = (key: string) => {
-      const set = this.index.get(key);
-      if (set) for (const sub of set) if (sub.active) fn(sub);
-    };
-    if (withProgress) {
-      each(k('p', p));
-      each(k('p', undefined));
+    if (withProgress && this.#perKind.progress > 0) {
+      this.#each(k('p', p), fn);
+      this.#each(k('p'), fn);
     }
-    switch (target.kind) {
-      case 'task':
-        each(k('t', p, target.taskId));
-        each(k('t', p, undefined));
-        each(k('t', undefined, target.taskId));
-        each(k('t', undefined, undefined));
-        break;
-      case 'workflow':
-        for (const pp of [p, undefined]) for (const ww of [target.workflowId, undefined]) for (const xx of [target.executionId, undefined]) {
-          each(k('w', pp, ww, xx));
-        }
-        break;
-      case 'container':
-        each(k('c', p, target.containerId));
-        each(k('c', p, undefined));
-        each(k('c', undefined, target.containerId));
-        each(k('c', undefined, undefined));
-        break;
+    if (this.#perKind[target.kind] === 0) return;
+    // Every combination of the entity's ids and "any", most specific first.
+    if (target.kind === 'workflow') {
+      const { workflowId: w, executionId: x } = target;
+      this.#each(k('w', p, w, x), fn);
+      this.#each(k('w', p, w), fn);
+      this.#each(k('w', p, undefined, x), fn);
+      this.#each(k('w', p), fn);
+      this.#each(k('w', undefined, w, x), fn);
+      this.#each(k('w', undefined, w), fn);
+      this.#each(k('w', undefined, undefined, x), fn);
+      this.#each(k('w'), fn);
+    } else {
+      const prefix = target.kind === 'task' ? 't' : 'c';
+      const id = target.kind === 'task' ? target.taskId : target.containerId;
+      this.#each(k(prefix, p, id), fn);
+      this.#each(k(prefix, p), fn);
+      this.#each(k(prefix, undefined, id), fn);
+      this.#each(k(prefix), fn);
     }
   }
 
-  private deliverEvent(sub: Subscription, event: ProgressEvent): void {
+  #each(key: string, fn: (sub: Subscription) => void): void {
+    const set = this.#index.get(key);
+    if (set) for (const sub of set) if (sub.active) fn(sub);
+  }
+
+  #deliverEvent(sub: Subscription, event: ProgressEvent): void {
     if (sub.types && !sub.types.has(event.type)) return;
     const o = sub.options as TaskProgressOptions & WorkflowProgressOptions & ProgressOptions;
-    if (o.onEvent) this.safely(() => o.onEvent!(event as never));
+    if (o.onEvent) this.#safely(() => o.onEvent!(event as never));
     if (sub.kind === 'progress') return;
     switch (event.type) {
       case 'task_completed':
       case 'workflow_execution_completed':
-        if (o.onComplete) this.safely(() => o.onComplete!(event as never));
+        if (o.onComplete) this.#safely(() => o.onComplete!(event as never));
         break;
       case 'task_failed':
       case 'workflow_execution_failed':
-        if (o.onFailed) this.safely(() => o.onFailed!(event as never));
+        if (o.onFailed) this.#safely(() => o.onFailed!(event as never));
         break;
       case 'task_cancelled':
-        if (o.onCancelled) this.safely(() => o.onCancelled!(event));
+        if (o.onCancelled) this.#safely(() => o.onCancelled!(event));
         break;
     }
   }
 
-  private deliverState(sub: Subscription, state: EntityState): void {
+  #deliverState(sub: Subscription, state: EntityState): void {
     const onState = (sub.options as CommonOptions<ProgressEvent, EntityState>).onState;
-    if (onState) this.safely(() => onState(state));
+    if (onState) this.#safely(() => onState(state));
   }
 
-  private stateOf(entity: SnapshotRequest): EntityState | undefined {
+  #stateOf(entity: SnapshotRequest): EntityState | undefined {
     switch (entity.kind) {
       case 'task':
         return this.store.getTask(entity.projectId, entity.taskId);
@@ -565,36 +573,36 @@ export class ProgressClient {
   }
 
   /** After a reconnection: confirm the states on view, or reload them when events may be missing. */
-  private resync(socket: SocketEntry, reason: ResyncReason): void {
-    this.resyncListeners.emit(reason, socket.url);
+  #resync(socket: SocketEntry, reason: ResyncReason): void {
+    this.#resyncListeners.emit(reason, socket.url);
     if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
     const entities = new Map<string, SnapshotRequest>();
-    for (const set of this.index.values()) {
+    for (const set of this.#index.values()) {
       for (const sub of set) if (sub.active && sub.socket === socket && sub.entity) entities.set(JSON.stringify(sub.entity), sub.entity);
     }
     for (const entity of entities.values()) {
-      if (reason === 'resumed' || !this.config.snapshotLoader) {
+      if (reason === 'resumed' || !this.#config.snapshotLoader) {
         // Resumed: nothing was missed. Without a loader, nothing better is known: views keep saying so.
-        if (reason === 'resumed') this.confirm(entity);
+        if (reason === 'resumed') this.#confirm(entity);
       } else {
-        this.loadSnapshot(entity);
+        this.#loadSnapshot(entity);
       }
     }
   }
 
   /** Tells the views of an entity that what they show is current. */
-  private confirm(entity: SnapshotRequest): void {
-    const state = this.stateOf(entity);
-    if (state) this.visit(targetOf(state), false, (sub) => this.deliverState(sub, state));
+  #confirm(entity: SnapshotRequest): void {
+    const state = this.#stateOf(entity);
+    if (state) this.#visit(targetOf(state), false, (sub) => this.#deliverState(sub, state));
   }
 
-  private loadSnapshot(entity: SnapshotRequest): void {
-    const loader = this.config.snapshotLoader;
+  #loadSnapshot(entity: SnapshotRequest): void {
+    const loader = this.#config.snapshotLoader;
     if (!loader) return;
     const key = JSON.stringify(entity);
-    if (this.loading.has(key)) return;
+    if (this.#loading.has(key)) return;
     const controller = new AbortController();
-    this.loading.set(key, controller);
+    this.#loading.set(key, controller);
     let request: Promise<EntityState | undefined>;
     try {
       request = loader(entity, controller.signal);
@@ -604,24 +612,24 @@ export class ProgressClient {
     request.then(
       (snapshot) => {
         if (controller.signal.aborted) return;
-        this.loading.delete(key);
+        this.#loading.delete(key);
         if (!snapshot) return;
         const kept = this.store.merge(snapshot);
-        this.visit(targetOf(kept), false, (sub) => this.deliverState(sub, kept));
+        this.#visit(targetOf(kept), false, (sub) => this.#deliverState(sub, kept));
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        this.loading.delete(key);
-        this.onListenerError(new Error('snapshot loader failed', { cause: error }));
+        this.#loading.delete(key);
+        this.#onListenerError(new Error('snapshot loader failed', { cause: error }));
       },
     );
   }
 
-  private safely(fn: () => void): void {
+  #safely(fn: () => void): void {
     try {
       fn();
     } catch (error) {
-      this.onListenerError(error);
+      this.#onListenerError(error);
     }
   }
 }

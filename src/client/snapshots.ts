@@ -3,6 +3,7 @@
  * may have missed events. A loader is any async function; two are ready: one for the reference
  * server's snapshot endpoint and one for AInTandem's REST API.
  */
+import { isObject } from './objects.js';
 import type { EntityState } from './state/progress-store.js';
 import type { TokenSource } from './websocket-manager.js';
 
@@ -38,23 +39,37 @@ export async function getJson(url: string, options: HttpLoaderOptions, signal: A
   return response.json();
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Checks that a value has the shape of an entity state (of any kind), so that bad data cannot corrupt state. */
+export function isEntityState(v: unknown): v is EntityState {
+  if (!isObject(v) || typeof v.status !== 'string' || typeof v.projectId !== 'string') return false;
+  switch (v.kind) {
+    case 'task':
+      return typeof v.taskId === 'string' && Array.isArray(v.steps) && Array.isArray(v.output) && Array.isArray(v.artifacts);
+    case 'workflow':
+      return typeof v.executionId === 'string' && typeof v.workflowId === 'string' && Array.isArray(v.phases);
+    case 'container':
+      return typeof v.containerId === 'string';
+    default:
+      return false;
+  }
+}
 
 /** Checks that a value has the shape of the entity state asked for, so a bad answer cannot corrupt state. */
 export function asEntityState(value: unknown, request: SnapshotRequest): EntityState | undefined {
-  if (!isObject(value) || value.kind !== request.kind || typeof value.status !== 'string' || typeof value.projectId !== 'string') return undefined;
+  if (!isEntityState(value) || value.kind !== request.kind) return undefined;
+  // A snapshot of another project's entity (ids are not unique across projects) is not the one asked for.
+  if (request.projectId !== undefined && value.projectId !== request.projectId) return undefined;
+  const ids = value as { taskId?: string; executionId?: string; workflowId?: string; containerId?: string };
   switch (request.kind) {
     case 'task':
-      return value.taskId === request.taskId && Array.isArray(value.steps) && Array.isArray(value.output) && Array.isArray(value.artifacts)
-        ? (value as unknown as EntityState)
-        : undefined;
+      return ids.taskId === request.taskId ? value : undefined;
     case 'workflow':
-      return typeof value.executionId === 'string' && typeof value.workflowId === 'string' && Array.isArray(value.phases) &&
-        (request.executionId === undefined || value.executionId === request.executionId)
-        ? (value as unknown as EntityState)
+      return (request.executionId === undefined || ids.executionId === request.executionId) &&
+        (request.workflowId === undefined || ids.workflowId === request.workflowId)
+        ? value
         : undefined;
     case 'container':
-      return value.containerId === request.containerId ? (value as unknown as EntityState) : undefined;
+      return ids.containerId === request.containerId ? value : undefined;
   }
 }
 

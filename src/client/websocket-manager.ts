@@ -7,7 +7,6 @@ import type {
   ConnectionEvent,
   ConnectionEventListener,
   ConnectionState,
-  DisconnectedEvent,
   ProgressEvent,
   ProgressEventListener,
   ProgressEventMap,
@@ -15,6 +14,7 @@ import type {
   SessionMessage,
 } from './events.js';
 import { ListenerSet } from './listener-set.js';
+import { definedOnly } from './objects.js';
 import { decodeFrame, DEFAULT_MAX_FRAME_SIZE, type FrameRejection } from './parse-frame.js';
 
 /** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit. */
@@ -135,6 +135,9 @@ export function redactUrl(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** What a connection event says beyond the time, URL and state every one of them carries. */
+type OwnFields<E> = E extends ConnectionEvent ? Omit<E, 'timestamp' | 'url' | 'state'> : never;
+
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -142,59 +145,59 @@ interface Pending {
 }
 
 export class WebSocketManager {
-  private readonly config: Required_ & Pick<WebSocketManagerConfig, 'token' | 'getToken' | 'queryParams'>;
-  private readonly Ctor: WebSocketConstructor | undefined;
-  private readonly publicUrl: string;
-  private state: ConnectionState = 'disconnected';
-  private ws: WebSocketLike | null = null;
+  readonly #config: Required_ & Pick<WebSocketManagerConfig, 'token' | 'getToken' | 'queryParams'>;
+  readonly #Ctor: WebSocketConstructor | undefined;
+  readonly #publicUrl: string;
+  #state: ConnectionState = 'disconnected';
+  #ws: WebSocketLike | null = null;
   /** Bumped on every open and on disconnect: callbacks of an older generation do nothing. */
-  private generation = 0;
-  private attempts = 0;
-  private openedAt = 0;
-  private stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, lastFrameAt: 0 };
-  private pending: Pending | null = null;
+  #generation = 0;
+  #attempts = 0;
+  #openedAt = 0;
+  #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, lastFrameAt: 0 };
+  #pending: Pending | null = null;
   /** Resume bookkeeping (docs/protocol.md): the server's epoch and the last sequence number applied. */
-  private epoch: string | undefined;
-  private lastSeq = 0;
-  private askedFrom: ResumePosition | undefined;
-  private speaksSession = false;
-  private hasConnected = false;
+  #epoch: string | undefined;
+  #lastSeq = 0;
+  #askedFrom: ResumePosition | undefined;
+  #speaksSession = false;
+  #hasConnected = false;
 
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private environmentWatched = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #environmentWatched = false;
 
-  private readonly eventListeners = new Map<string, ListenerSet<ProgressEvent>>();
-  private readonly connectionListeners: ListenerSet<ConnectionEvent>;
-  private readonly stateListeners: ListenerSet<ConnectionState>;
-  private readonly rejectionListeners: ListenerSet<FrameRejection>;
-  private readonly frameListeners: ListenerSet<ProgressEvent[]>;
-  private readonly resyncListeners: ListenerSet<ResyncReason>;
+  readonly #eventListeners = new Map<string, ListenerSet<ProgressEvent>>();
+  readonly #connectionListeners: ListenerSet<ConnectionEvent>;
+  readonly #stateListeners: ListenerSet<ConnectionState>;
+  readonly #rejectionListeners: ListenerSet<FrameRejection>;
+  readonly #frameListeners: ListenerSet<ProgressEvent[]>;
+  readonly #resyncListeners: ListenerSet<ResyncReason>;
 
   constructor(config: WebSocketManagerConfig) {
     if (typeof config?.url !== 'string' || !/^wss?:\/\//i.test(config.url)) {
       throw new TypeError('WebSocketManager: `url` must be a ws:// or wss:// URL');
     }
     const onListenerError = config.onListenerError ?? ((error: unknown) => console.error('[progress] listener threw:', error));
-    this.config = { ...DEFAULTS, random: Math.random, onListenerError, ...stripUndefined(config), url: config.url };
-    this.Ctor = config.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    this.publicUrl = redactUrl(config.url);
-    this.connectionListeners = new ListenerSet(onListenerError);
-    this.stateListeners = new ListenerSet(onListenerError);
-    this.rejectionListeners = new ListenerSet(onListenerError);
-    this.frameListeners = new ListenerSet(onListenerError);
-    this.resyncListeners = new ListenerSet(onListenerError);
+    this.#config = { ...DEFAULTS, random: Math.random, onListenerError, ...definedOnly(config), url: config.url };
+    this.#Ctor = config.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.#publicUrl = redactUrl(config.url);
+    this.#connectionListeners = new ListenerSet(onListenerError);
+    this.#stateListeners = new ListenerSet(onListenerError);
+    this.#rejectionListeners = new ListenerSet(onListenerError);
+    this.#frameListeners = new ListenerSet(onListenerError);
+    this.#resyncListeners = new ListenerSet(onListenerError);
     if (config.resumeFrom) {
-      this.epoch = config.resumeFrom.epoch;
-      this.lastSeq = config.resumeFrom.seq;
+      this.#epoch = config.resumeFrom.epoch;
+      this.#lastSeq = config.resumeFrom.seq;
     }
   }
 
   /** The URL without query string: safe to show. */
   get url(): string {
-    return this.publicUrl;
+    return this.#publicUrl;
   }
 
   // ---- the seed's nine methods ------------------------------------------------------------
@@ -204,28 +207,28 @@ export class WebSocketManager {
    * manager gives up or `disconnect()` is called first.
    */
   connect(): Promise<void> {
-    if (this.state === 'connected') return Promise.resolve();
-    if (this.pending) return this.pending.promise;
-    const pending = this.newPending();
-    if (this.state !== 'connecting' && this.state !== 'reconnecting') {
-      this.attempts = 0;
-      this.watchEnvironment();
-      this.setState('connecting');
-      void this.open();
+    if (this.#state === 'connected') return Promise.resolve();
+    if (this.#pending) return this.#pending.promise;
+    const pending = this.#newPending();
+    if (this.#state !== 'connecting' && this.#state !== 'reconnecting') {
+      this.#attempts = 0;
+      this.#watchEnvironment();
+      this.#setState('connecting');
+      void this.#open();
     }
     return pending.promise;
   }
 
   /** Closes the connection for good: no reconnect, no timer or listener left behind. */
   disconnect(): void {
-    this.generation++;
-    this.clearTimers();
-    this.unwatchEnvironment();
-    const ws = this.ws;
-    const wasActive = this.state !== 'disconnected' && this.state !== 'failed';
+    this.#generation++;
+    this.#clearTimers();
+    this.#unwatchEnvironment();
+    const ws = this.#ws;
+    const wasActive = this.#state !== 'disconnected' && this.#state !== 'failed';
     if (ws) {
-      this.setState('disconnecting');
-      this.ws = null;
+      this.#setState('disconnecting');
+      this.#ws = null;
       detach(ws);
       try {
         ws.close(1000, 'client disconnect');
@@ -233,81 +236,81 @@ export class WebSocketManager {
         // already closing
       }
     }
-    this.failPending(new Error('disconnected'));
+    this.#failPending(new Error('disconnected'));
     if (wasActive) {
-      this.setState('disconnected');
-      this.emitConnection(this.disconnectedEvent(1000, 'client disconnect', false));
+      this.#setState('disconnected');
+      this.#emitConnection({ type: 'disconnected', code: 1000, reason: 'client disconnect', willReconnect: false });
     }
   }
 
   /** Drops the current connection (if any) and connects again now, with a fresh attempt counter. */
   reconnect(): Promise<void> {
-    this.generation++;
-    this.clearTimers();
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
+    this.#generation++;
+    this.#clearTimers();
+    if (this.#ws) {
+      const ws = this.#ws;
+      this.#ws = null;
       detach(ws);
       closeQuietly(ws);
     }
-    this.attempts = 0;
-    const promise = this.pending?.promise ?? this.newPending().promise;
-    this.watchEnvironment();
-    this.setState('connecting');
-    void this.open();
+    this.#attempts = 0;
+    const promise = this.#pending?.promise ?? this.#newPending().promise;
+    this.#watchEnvironment();
+    this.#setState('connecting');
+    void this.#open();
     return promise;
   }
 
   getState(): ConnectionState {
-    return this.state;
+    return this.#state;
   }
 
   isConnected(): boolean {
-    return this.state === 'connected';
+    return this.#state === 'connected';
   }
 
   /** Listens to one event type, or to every progress event with `'*'`. */
   on<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
   on(type: '*', listener: ProgressEventListener): void;
   on(type: string, listener: (event: never) => void): void {
-    let set = this.eventListeners.get(type);
-    if (!set) this.eventListeners.set(type, (set = new ListenerSet(this.config.onListenerError)));
+    let set = this.#eventListeners.get(type);
+    if (!set) this.#eventListeners.set(type, (set = new ListenerSet(this.#config.onListenerError)));
     set.add(listener as ProgressEventListener);
   }
 
   off<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
   off(type: '*', listener: ProgressEventListener): void;
   off(type: string, listener: (event: never) => void): void {
-    const set = this.eventListeners.get(type);
+    const set = this.#eventListeners.get(type);
     if (!set) return;
     set.delete(listener as ProgressEventListener);
-    if (set.size === 0) this.eventListeners.delete(type);
+    if (set.size === 0) this.#eventListeners.delete(type);
   }
 
   /** Connection events: connected, disconnected (with willReconnect), error, heartbeat. */
   onConnectionState(listener: ConnectionEventListener): () => void {
-    return this.connectionListeners.add(listener);
+    return this.#connectionListeners.add(listener);
   }
 
   offConnectionState(listener: ConnectionEventListener): void {
-    this.connectionListeners.delete(listener);
+    this.#connectionListeners.delete(listener);
   }
 
   // ---- beyond the seed --------------------------------------------------------------------
 
   /** Called with every change of getState(). */
   onStateChange(listener: (state: ConnectionState) => void): () => void {
-    return this.stateListeners.add(listener);
+    return this.#stateListeners.add(listener);
   }
 
   /** Called with every frame that was dropped, and why. */
   onRejectedFrame(listener: (rejection: FrameRejection) => void): () => void {
-    return this.rejectionListeners.add(listener);
+    return this.#rejectionListeners.add(listener);
   }
 
   /** The events of each frame, after the per-event listeners: a batch arrives as one call. */
   onFrame(listener: (events: ProgressEvent[]) => void): () => void {
-    return this.frameListeners.add(listener);
+    return this.#frameListeners.add(listener);
   }
 
   /**
@@ -316,23 +319,23 @@ export class WebSocketManager {
    * reloaded (see ResyncReason).
    */
   onResync(listener: (reason: ResyncReason) => void): () => void {
-    return this.resyncListeners.add(listener);
+    return this.#resyncListeners.add(listener);
   }
 
   /** Where this connection stands in the server's sequence, when the server numbers its events. */
   getResumePosition(): ResumePosition | undefined {
-    return this.epoch === undefined ? undefined : { epoch: this.epoch, seq: this.lastSeq };
+    return this.#epoch === undefined ? undefined : { epoch: this.#epoch, seq: this.#lastSeq };
   }
 
   getStats(): WebSocketManagerStats {
-    return { ...this.stats, reconnectAttempts: this.attempts };
+    return { ...this.#stats, reconnectAttempts: this.#attempts };
   }
 
   /** Sends a JSON message; returns false when not connected. */
   send(message: object): boolean {
-    if (!this.ws || this.state !== 'connected' || this.ws.readyState !== OPEN) return false;
+    if (!this.#ws || this.#state !== 'connected' || this.#ws.readyState !== OPEN) return false;
     try {
-      this.ws.send(JSON.stringify(message));
+      this.#ws.send(JSON.stringify(message));
       return true;
     } catch {
       return false;
@@ -341,13 +344,13 @@ export class WebSocketManager {
 
   /** Sends a ping now and declares the connection dead when nothing answers in heartbeatTimeout. */
   checkConnection(): void {
-    if (this.state !== 'connected') return;
-    this.ping();
+    if (this.#state !== 'connected') return;
+    this.#ping();
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  private newPending(): Pending {
+  #newPending(): Pending {
     let resolve!: () => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -356,97 +359,97 @@ export class WebSocketManager {
     });
     // A caller that does not await connect() must not get an unhandled rejection.
     promise.catch(() => {});
-    this.pending = { resolve, reject, promise };
-    return this.pending;
+    this.#pending = { resolve, reject, promise };
+    return this.#pending;
   }
 
-  private failPending(error: Error): void {
-    const pending = this.pending;
-    this.pending = null;
+  #failPending(error: Error): void {
+    const pending = this.#pending;
+    this.#pending = null;
     pending?.reject(error);
   }
 
-  private async open(): Promise<void> {
-    const generation = ++this.generation;
+  async #open(): Promise<void> {
+    const generation = ++this.#generation;
     let token: string | null | undefined;
     try {
-      token = this.config.getToken ? await this.config.getToken() : this.config.token;
+      token = this.#config.getToken ? await this.#config.getToken() : this.#config.token;
     } catch (error) {
-      if (generation !== this.generation) return;
-      this.emitConnection({ ...this.base(), type: 'error', error: new Error('getToken failed', { cause: error }) });
-      this.handleClose(generation, 4401, 'token unavailable');
+      if (generation !== this.#generation) return;
+      this.#emitConnection({ type: 'error', error: new Error('getToken failed', { cause: error }) });
+      this.#handleClose(generation, 4401, 'token unavailable');
       return;
     }
-    if (generation !== this.generation) return;
-    if (!this.Ctor) {
-      this.giveUp(new Error('no WebSocket implementation: pass the `WebSocket` option (e.g. from "ws")'));
+    if (generation !== this.#generation) return;
+    if (!this.#Ctor) {
+      this.#giveUp(new Error('no WebSocket implementation: pass the `WebSocket` option (e.g. from "ws")'));
       return;
     }
     let ws: WebSocketLike;
     try {
-      ws = new this.Ctor(this.buildUrl(token));
+      ws = new this.#Ctor(this.#buildUrl(token));
     } catch (error) {
-      this.emitConnection({ ...this.base(), type: 'error', error: new Error('WebSocket constructor failed', { cause: error }) });
-      this.handleClose(generation, 1006, 'constructor failed');
+      this.#emitConnection({ type: 'error', error: new Error('WebSocket constructor failed', { cause: error }) });
+      this.#handleClose(generation, 1006, 'constructor failed');
       return;
     }
-    this.ws = ws;
-    this.openedAt = 0;
+    this.#ws = ws;
+    this.#openedAt = 0;
     try {
       ws.binaryType = 'arraybuffer';
     } catch {
       // not settable: fine
     }
-    this.connectTimer = setTimeout(() => this.abandon(generation, 'connection timeout'), this.config.connectionTimeout);
+    this.#connectTimer = setTimeout(() => this.#abandon(generation, 'connection timeout'), this.#config.connectionTimeout);
     ws.onopen = () => {
-      if (generation !== this.generation) return;
-      clearTimeout(this.connectTimer);
-      if (token && this.config.tokenTransport === 'message') ws.send(JSON.stringify({ type: 'auth', token }));
-      this.openedAt = Date.now();
-      const reconnected = this.hasConnected;
-      this.hasConnected = true;
-      this.setState('connected');
-      if (this.config.heartbeatInterval > 0) {
-        this.heartbeatTimer = setInterval(() => this.ping(), this.config.heartbeatInterval);
+      if (generation !== this.#generation) return;
+      clearTimeout(this.#connectTimer);
+      if (token && this.#config.tokenTransport === 'message') ws.send(JSON.stringify({ type: 'auth', token }));
+      this.#openedAt = Date.now();
+      const reconnected = this.#hasConnected;
+      this.#hasConnected = true;
+      this.#setState('connected');
+      if (this.#config.heartbeatInterval > 0) {
+        this.#heartbeatTimer = setInterval(() => this.#ping(), this.#config.heartbeatInterval);
       }
-      const pending = this.pending;
-      this.pending = null;
-      this.emitConnection({ ...this.base(), type: 'connected' });
+      const pending = this.#pending;
+      this.#pending = null;
+      this.#emitConnection({ type: 'connected' });
       pending?.resolve();
       // A server without sequence numbers cannot replay: whatever happened meanwhile is unknown.
-      if (reconnected && !this.speaksSession) this.resyncListeners.emit('reconnect');
+      if (reconnected && !this.#speaksSession) this.#resyncListeners.emit('reconnect');
     };
     ws.onmessage = (event) => {
-      if (generation === this.generation) this.handleFrame(event.data);
+      if (generation === this.#generation) this.#handleFrame(event.data);
     };
     ws.onerror = () => {
-      if (generation !== this.generation) return;
+      if (generation !== this.#generation) return;
       // Browsers give no detail; the close event that follows says the rest.
-      this.emitConnection({ ...this.base(), type: 'error', error: new Error(`WebSocket error on ${this.publicUrl}`) });
+      this.#emitConnection({ type: 'error', error: new Error(`WebSocket error on ${this.#publicUrl}`) });
     };
     ws.onclose = (event) => {
-      if (generation !== this.generation) return;
-      this.ws = null;
+      if (generation !== this.#generation) return;
+      this.#ws = null;
       detach(ws);
-      this.handleClose(generation, event.code, event.reason);
+      this.#handleClose(generation, event.code, event.reason);
     };
   }
 
-  private buildUrl(token: string | null | undefined): string {
-    const url = new URL(this.config.url);
-    if (token && this.config.tokenTransport === 'message') url.searchParams.set('auth', 'message');
+  #buildUrl(token: string | null | undefined): string {
+    const url = new URL(this.#config.url);
+    if (token && this.#config.tokenTransport === 'message') url.searchParams.set('auth', 'message');
     else if (token) url.searchParams.set('token', token);
-    if (this.config.batch) url.searchParams.set('batch', '1');
-    if (this.config.resume) {
+    if (this.#config.batch) url.searchParams.set('batch', '1');
+    if (this.#config.resume) {
       url.searchParams.set('resume', '1');
       const position = this.getResumePosition();
-      this.askedFrom = position;
+      this.#askedFrom = position;
       if (position) {
         url.searchParams.set('epoch', position.epoch);
         url.searchParams.set('since', String(position.seq));
       }
     }
-    const extra = this.config.queryParams?.() ?? {};
+    const extra = this.#config.queryParams?.() ?? {};
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
@@ -454,173 +457,169 @@ export class WebSocketManager {
   }
 
   /** The connection is unusable (timeout): drop it without waiting for a closing handshake. */
-  private abandon(generation: number, reason: string): void {
-    if (generation !== this.generation || !this.ws) return;
-    const ws = this.ws;
-    this.ws = null;
+  #abandon(generation: number, reason: string): void {
+    if (generation !== this.#generation || !this.#ws) return;
+    const ws = this.#ws;
+    this.#ws = null;
     detach(ws);
     closeQuietly(ws);
-    this.handleClose(generation, 1006, reason);
+    this.#handleClose(generation, 1006, reason);
   }
 
-  private handleClose(generation: number, code: number, reason: string): void {
-    if (generation !== this.generation) return;
-    this.generation++;
-    this.clearTimers();
-    if (this.openedAt && Date.now() - this.openedAt >= this.config.stableConnectionTime) this.attempts = 0;
-    this.openedAt = 0;
+  #handleClose(generation: number, code: number, reason: string): void {
+    if (generation !== this.#generation) return;
+    this.#generation++;
+    this.#clearTimers();
+    if (this.#openedAt && Date.now() - this.#openedAt >= this.#config.stableConnectionTime) this.#attempts = 0;
+    this.#openedAt = 0;
 
-    const refused = AUTH_CLOSE_CODES.has(code) && !this.config.getToken;
-    if (!this.config.reconnect || refused || this.attempts >= this.config.maxReconnectAttempts) {
-      const gaveUp = this.config.reconnect;
-      this.setState(gaveUp ? 'failed' : 'disconnected');
-      this.emitConnection(this.disconnectedEvent(code, reason, false));
-      this.failPending(new Error(refused ? `connection refused: ${reason || code}` : gaveUp ? 'gave up reconnecting' : `connection closed: ${code}`));
+    const refused = AUTH_CLOSE_CODES.has(code) && !this.#config.getToken;
+    if (!this.#config.reconnect || refused || this.#attempts >= this.#config.maxReconnectAttempts) {
+      const gaveUp = this.#config.reconnect;
+      this.#setState(gaveUp ? 'failed' : 'disconnected');
+      this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: false });
+      this.#failPending(new Error(refused ? `connection refused: ${reason || code}` : gaveUp ? 'gave up reconnecting' : `connection closed: ${code}`));
       return;
     }
-    const delay = backoffDelay(this.attempts, this.config.reconnectDelay, this.config.maxReconnectDelay, this.config.random);
-    this.attempts++;
-    this.setState('reconnecting');
-    this.emitConnection({ ...this.disconnectedEvent(code, reason, true), attempt: this.attempts, delay });
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.open();
+    const delay = backoffDelay(this.#attempts, this.#config.reconnectDelay, this.#config.maxReconnectDelay, this.#config.random);
+    this.#attempts++;
+    this.#setState('reconnecting');
+    this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: true, attempt: this.#attempts, delay });
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#open();
     }, delay);
   }
 
-  private giveUp(error: Error): void {
-    this.generation++;
-    this.clearTimers();
-    this.setState('failed');
-    this.emitConnection({ ...this.base(), type: 'error', error });
-    this.failPending(error);
+  #giveUp(error: Error): void {
+    this.#generation++;
+    this.#clearTimers();
+    this.#setState('failed');
+    this.#emitConnection({ type: 'error', error });
+    this.#failPending(error);
   }
 
-  private handleFrame(data: unknown): void {
-    clearTimeout(this.pongTimer);
-    this.pongTimer = undefined;
-    this.stats.framesReceived++;
-    this.stats.lastFrameAt = Date.now();
-    const { messages, rejections } = decodeFrame(data, this.config.maxFrameSize);
+  #handleFrame(data: unknown): void {
+    clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
+    this.#stats.framesReceived++;
+    this.#stats.lastFrameAt = Date.now();
+    const { messages, rejections } = decodeFrame(data, this.#config.maxFrameSize);
     for (const rejection of rejections) {
-      this.stats.framesRejected++;
-      this.rejectionListeners.emit(rejection);
+      this.#stats.framesRejected++;
+      this.#rejectionListeners.emit(rejection);
     }
     let events: ProgressEvent[] | undefined;
     for (const message of messages) {
       switch (message.type) {
         case 'ping':
-          this.send({ type: 'pong', timestamp: new Date().toISOString() });
-          this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'ping' });
+          this.send({ type: 'pong', timestamp: now() });
+          this.#emitConnection({ type: 'heartbeat', direction: 'ping' });
           break;
         case 'pong':
-          this.emitConnection({ ...this.base(), type: 'heartbeat', direction: 'pong' });
+          this.#emitConnection({ type: 'heartbeat', direction: 'pong' });
           break;
         case 'session':
-          this.handleSession(message);
+          this.#handleSession(message);
           break;
         default:
-          if (message.seq !== undefined && this.epoch !== undefined) {
-            if (message.seq <= this.lastSeq) {
-              this.stats.duplicatesDropped++;
+          if (message.seq !== undefined && this.#epoch !== undefined) {
+            if (message.seq <= this.#lastSeq) {
+              this.#stats.duplicatesDropped++;
               continue;
             }
-            this.lastSeq = message.seq;
+            this.#lastSeq = message.seq;
           }
           (events ??= []).push(message);
       }
     }
     if (!events) return;
     for (const event of events) {
-      this.eventListeners.get(event.type)?.emit(event);
-      this.eventListeners.get('*')?.emit(event);
+      this.#eventListeners.get(event.type)?.emit(event);
+      this.#eventListeners.get('*')?.emit(event);
     }
-    this.frameListeners.emit(events);
+    this.#frameListeners.emit(events);
   }
 
   /** The server's first frame when it supports resume: where the sequence stands. */
-  private handleSession(session: SessionMessage): void {
-    const askedFrom = this.askedFrom;
-    this.askedFrom = undefined;
-    this.speaksSession = true;
-    if (session.epoch !== this.epoch) {
+  #handleSession(session: SessionMessage): void {
+    const askedFrom = this.#askedFrom;
+    this.#askedFrom = undefined;
+    this.#speaksSession = true;
+    if (session.epoch !== this.#epoch) {
       // A new sequence: numbers restart, so nothing received before is comparable.
-      this.epoch = session.epoch;
-      this.lastSeq = 0;
+      this.#epoch = session.epoch;
+      this.#lastSeq = 0;
     }
     if (!session.resumed) {
       // Events after our position are not coming: start counting from the server's head.
-      this.lastSeq = Math.max(this.lastSeq, session.seq);
-      if (askedFrom) this.resyncListeners.emit(askedFrom.epoch === session.epoch ? 'gap' : 'epoch');
+      this.#lastSeq = Math.max(this.#lastSeq, session.seq);
+      if (askedFrom) this.#resyncListeners.emit(askedFrom.epoch === session.epoch ? 'gap' : 'epoch');
     } else if (askedFrom) {
-      this.resyncListeners.emit('resumed');
+      this.#resyncListeners.emit('resumed');
     }
   }
 
-  private ping(): void {
-    if (this.pongTimer !== undefined || !this.ws) return;
-    if (!this.send({ type: 'ping', timestamp: new Date().toISOString() })) return;
-    const generation = this.generation;
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = undefined;
-      this.abandon(generation, 'heartbeat timeout');
-    }, this.config.heartbeatTimeout);
+  #ping(): void {
+    if (this.#pongTimer !== undefined || !this.#ws) return;
+    if (!this.send({ type: 'ping', timestamp: now() })) return;
+    const generation = this.#generation;
+    this.#pongTimer = setTimeout(() => {
+      this.#pongTimer = undefined;
+      this.#abandon(generation, 'heartbeat timeout');
+    }, this.#config.heartbeatTimeout);
   }
 
-  private clearTimers(): void {
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.connectTimer);
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.pongTimer);
-    this.reconnectTimer = this.connectTimer = this.heartbeatTimer = this.pongTimer = undefined;
+  #clearTimers(): void {
+    clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#connectTimer);
+    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#pongTimer);
+    this.#reconnectTimer = this.#connectTimer = this.#heartbeatTimer = this.#pongTimer = undefined;
   }
 
   // Browsers: reconnect as soon as the network is back; check the link when a page is shown again.
-  private readonly handleOnline = (): void => {
-    if (this.state === 'reconnecting' || this.state === 'failed') void this.reconnect();
+  readonly #handleOnline = (): void => {
+    if (this.#state === 'reconnecting' || this.#state === 'failed') void this.reconnect();
   };
-  private readonly handleVisibility = (): void => {
+  readonly #handleVisibility = (): void => {
     const doc = (globalThis as { document?: { visibilityState?: string } }).document;
     if (doc?.visibilityState === 'visible') this.checkConnection();
   };
 
-  private watchEnvironment(): void {
-    if (this.environmentWatched) return;
+  #watchEnvironment(): void {
+    if (this.#environmentWatched) return;
     const g = globalThis as unknown as Partial<EventTarget> & { document?: Partial<EventTarget> };
     if (typeof g.addEventListener !== 'function') return;
-    g.addEventListener('online', this.handleOnline);
-    g.document?.addEventListener?.('visibilitychange', this.handleVisibility);
-    this.environmentWatched = true;
+    g.addEventListener('online', this.#handleOnline);
+    g.document?.addEventListener?.('visibilitychange', this.#handleVisibility);
+    this.#environmentWatched = true;
   }
 
-  private unwatchEnvironment(): void {
-    if (!this.environmentWatched) return;
+  #unwatchEnvironment(): void {
+    if (!this.#environmentWatched) return;
     const g = globalThis as unknown as Partial<EventTarget> & { document?: Partial<EventTarget> };
-    g.removeEventListener?.('online', this.handleOnline);
-    g.document?.removeEventListener?.('visibilitychange', this.handleVisibility);
-    this.environmentWatched = false;
+    g.removeEventListener?.('online', this.#handleOnline);
+    g.document?.removeEventListener?.('visibilitychange', this.#handleVisibility);
+    this.#environmentWatched = false;
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.stateListeners.emit(state);
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#stateListeners.emit(state);
   }
 
-  private base(): { timestamp: string; url: string; state: ConnectionState } {
-    return { timestamp: new Date().toISOString(), url: this.publicUrl, state: this.state };
-  }
-
-  private disconnectedEvent(code: number, reason: string, willReconnect: boolean): DisconnectedEvent {
-    return { ...this.base(), type: 'disconnected', code, reason, willReconnect };
-  }
-
-  private emitConnection(event: ConnectionEvent): void {
-    this.connectionListeners.emit(event);
+  /** Tells the connection listeners: the time, URL and state now, then the event's own fields. */
+  #emitConnection(fields: OwnFields<ConnectionEvent>): void {
+    this.#connectionListeners.emit({ timestamp: now(), url: this.#publicUrl, state: this.#state, ...fields } as ConnectionEvent);
   }
 }
 
 const ignore = (): void => {};
+
+/** The time now as events carry it (ISO 8601). */
+const now = (): string => new Date().toISOString();
 
 /** Stops a socket from calling back. `ws` throws on an 'error' nobody listens to, so one stays. */
 function detach(ws: WebSocketLike): void {
@@ -635,10 +634,4 @@ function closeQuietly(ws: WebSocketLike): void {
   } catch {
     // nothing left to close
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] !== undefined) out[key] = o[key];
-  return out;
 }

@@ -25,6 +25,13 @@ export function appendCapped<T>(list: readonly T[], items: readonly T[], cap: nu
   return { list: [...list, ...items].slice(dropped), dropped };
 }
 
+/** ms from one ISO time to a later one; undefined when `from` is missing, a time does not parse, or `to` is earlier. */
+export function elapsed(from: string | undefined, to: string): number | undefined {
+  if (!from) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 /** Percent clamped to 0..100. */
 export function clampPercent(value: number): number {
   return value < 0 ? 0 : value > 100 ? 100 : value;

@@ -2,6 +2,7 @@
  * The current state of every task, workflow execution and container seen, reduced from events.
  * Bounded: past `maxEntities`, the oldest finished entities are forgotten first.
  */
+import { definedOnly } from '../objects.js';
 import { isContainerEvent, isTaskEvent, isWorkflowEvent, type ProgressEvent } from '../events.js';
 import { containerFailed, initialContainerState, reduceContainer, type ContainerState } from './container-state.js';
 import { DEFAULT_LIMITS, isStale, type StateLimits } from './limits.js';
@@ -11,8 +12,8 @@ import { initialWorkflowState, reduceWorkflow, TERMINAL_WORKFLOW_STATUSES, type 
 export type EntityState = TaskState | WorkflowState | ContainerState;
 
 const SEP = '\u0000';
-export const taskKey = (projectId: string, taskId: string): string => projectId + SEP + taskId;
-export const containerKey = (projectId: string, containerId: string): string => projectId + SEP + containerId;
+/** The key of a task or a container in its map: ids are unique within a project. */
+const keyOf = (projectId: string, id: string): string => projectId + SEP + id;
 
 function finished(state: EntityState): boolean {
   switch (state.kind) {
@@ -31,40 +32,40 @@ export interface ProgressStoreOptions extends Partial<StateLimits> {
 }
 
 export class ProgressStore {
-  private readonly tasks = new Map<string, TaskState>();
-  private readonly workflows = new Map<string, WorkflowState>();
-  private readonly containers = new Map<string, ContainerState>();
+  readonly #tasks = new Map<string, TaskState>();
+  readonly #workflows = new Map<string, WorkflowState>();
+  readonly #containers = new Map<string, ContainerState>();
   /** workflowId -> the executionId seen last. */
-  private readonly latestExecution = new Map<string, string>();
-  private readonly limits: StateLimits;
-  private readonly maxEntities: number;
+  readonly #latestExecution = new Map<string, string>();
+  readonly #limits: StateLimits;
+  readonly #maxEntities: number;
 
   constructor(options: ProgressStoreOptions = {}) {
     const { maxEntities, ...limits } = options;
-    this.limits = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
-    this.maxEntities = maxEntities ?? 2000;
+    this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+    this.#maxEntities = maxEntities ?? 2000;
   }
 
   get size(): number {
-    return this.tasks.size + this.workflows.size + this.containers.size;
+    return this.#tasks.size + this.#workflows.size + this.#containers.size;
   }
 
   getTask(projectId: string, taskId: string): TaskState | undefined {
-    return this.tasks.get(taskKey(projectId, taskId));
+    return this.#tasks.get(keyOf(projectId, taskId));
   }
 
   getWorkflow(executionId: string): WorkflowState | undefined {
-    return this.workflows.get(executionId);
+    return this.#workflows.get(executionId);
   }
 
   /** The execution of a workflow seen last. */
   getLatestWorkflow(workflowId: string): WorkflowState | undefined {
-    const executionId = this.latestExecution.get(workflowId);
-    return executionId === undefined ? undefined : this.workflows.get(executionId);
+    const executionId = this.#latestExecution.get(workflowId);
+    return executionId === undefined ? undefined : this.#workflows.get(executionId);
   }
 
   getContainer(projectId: string, containerId: string): ContainerState | undefined {
-    return this.containers.get(containerKey(projectId, containerId));
+    return this.#containers.get(keyOf(projectId, containerId));
   }
 
   /**
@@ -73,40 +74,40 @@ export class ProgressStore {
    */
   apply(event: ProgressEvent): EntityState | undefined {
     if (isTaskEvent(event)) {
-      const key = taskKey(event.projectId, event.taskId);
-      const prev = this.tasks.get(key);
+      const key = keyOf(event.projectId, event.taskId);
+      const prev = this.#tasks.get(key);
       if (isStale(prev, event)) return undefined;
-      const next = reduceTask(prev ?? initialTaskState(event.projectId, event.taskId), event, this.limits);
-      return this.put(this.tasks, key, next, prev === undefined);
+      const next = reduceTask(prev ?? initialTaskState(event.projectId, event.taskId), event, this.#limits);
+      return this.#put(this.#tasks, key, next, prev === undefined);
     }
     if (isWorkflowEvent(event)) {
-      const prev = this.workflows.get(event.executionId);
+      const prev = this.#workflows.get(event.executionId);
       if (isStale(prev, event)) return undefined;
-      const next = reduceWorkflow(prev ?? initialWorkflowState(event.projectId, event.workflowId, event.executionId), event, this.limits);
-      if (prev === undefined) this.latestExecution.set(event.workflowId, event.executionId);
-      return this.put(this.workflows, event.executionId, next, prev === undefined);
+      const next = reduceWorkflow(prev ?? initialWorkflowState(event.projectId, event.workflowId, event.executionId), event, this.#limits);
+      if (prev === undefined) this.#latestExecution.set(event.workflowId, event.executionId);
+      return this.#put(this.#workflows, event.executionId, next, prev === undefined);
     }
     const e = event as Extract<ProgressEvent, { containerId: string }>;
     if (!isContainerEvent(e)) throw new TypeError('not a progress event');
-    const key = containerKey(e.projectId, e.containerId);
-    const prev = this.containers.get(key);
+    const key = keyOf(e.projectId, e.containerId);
+    const prev = this.#containers.get(key);
     if (isStale(prev, e)) return undefined;
     const next = reduceContainer(prev ?? initialContainerState(e.projectId, e.containerId), e);
-    return this.put(this.containers, key, next, prev === undefined);
+    return this.#put(this.#containers, key, next, prev === undefined);
   }
 
   /** Replaces an entity's state wholesale (a snapshot, or the app's own data). */
   set(state: EntityState): void {
     switch (state.kind) {
       case 'task':
-        this.put(this.tasks, taskKey(state.projectId, state.taskId), state, true);
+        this.#put(this.#tasks, keyOf(state.projectId, state.taskId), state, true);
         break;
       case 'workflow':
-        this.latestExecution.set(state.workflowId, state.executionId);
-        this.put(this.workflows, state.executionId, state, true);
+        this.#latestExecution.set(state.workflowId, state.executionId);
+        this.#put(this.#workflows, state.executionId, state, true);
         break;
       case 'container':
-        this.put(this.containers, containerKey(state.projectId, state.containerId), state, true);
+        this.#put(this.#containers, keyOf(state.projectId, state.containerId), state, true);
         break;
     }
   }
@@ -142,7 +143,7 @@ export class ProgressStore {
    * new sequence, old numbers say nothing about new events.
    */
   forgetSequence(projectId?: string): void {
-    for (const map of [this.tasks, this.workflows, this.containers] as Map<string, EntityState>[]) {
+    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
       for (const [key, state] of map) {
         if (state.seq !== undefined && (projectId === undefined || state.projectId === projectId)) {
           const { seq: _seq, ...rest } = state;
@@ -153,45 +154,41 @@ export class ProgressStore {
   }
 
   clear(): void {
-    this.tasks.clear();
-    this.workflows.clear();
-    this.containers.clear();
-    this.latestExecution.clear();
+    this.#tasks.clear();
+    this.#workflows.clear();
+    this.#containers.clear();
+    this.#latestExecution.clear();
   }
 
-  private put<S extends EntityState>(map: Map<string, S>, key: string, state: S, added: boolean): S {
+  #put<S extends EntityState>(map: Map<string, S>, key: string, state: S, added: boolean): S {
     map.set(key, state);
-    if (added && this.size > this.maxEntities) this.evict();
+    if (added && this.size > this.#maxEntities) this.#evict();
     return state;
   }
 
   /** Forgets the oldest finished entity, or else the oldest one. */
-  private evict(): void {
-    for (const map of [this.tasks, this.workflows, this.containers] as Map<string, EntityState>[]) {
+  #evict(): void {
+    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
       for (const [key, state] of map) {
         if (finished(state)) {
-          this.forget(map, key, state);
+          this.#forget(map, key, state);
           return;
         }
       }
     }
-    for (const map of [this.tasks, this.workflows, this.containers] as Map<string, EntityState>[]) {
+    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
       const first = map.entries().next();
       if (!first.done) {
-        this.forget(map, first.value[0], first.value[1]);
+        this.#forget(map, first.value[0], first.value[1]);
         return;
       }
     }
   }
 
-  private forget(map: Map<string, EntityState>, key: string, state: EntityState): void {
+  #forget(map: Map<string, EntityState>, key: string, state: EntityState): void {
     map.delete(key);
-    if (state.kind === 'workflow' && this.latestExecution.get(state.workflowId) === state.executionId) {
-      this.latestExecution.delete(state.workflowId);
+    if (state.kind === 'workflow' && this.#latestExecution.get(state.workflowId) === state.executionId) {
+      this.#latestExecution.delete(state.workflowId);
     }
   }
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

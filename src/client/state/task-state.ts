@@ -1,6 +1,6 @@
 /** The current state of one task, reduced from its events. */
 import type { ArtifactInfo, StepStatus, TaskEvent } from '../events.js';
-import { appendCapped, clampPercent, DEFAULT_LIMITS, type StateLimits, type Versioned } from './limits.js';
+import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
 
 /** `waiting`: nothing known yet (no event, no snapshot). */
 export type TaskStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -65,12 +65,6 @@ export function initialTaskState(projectId: string, taskId: string): TaskState {
     artifacts: [],
     droppedArtifacts: 0,
   };
-}
-
-function elapsed(from: string | undefined, to: string): number | undefined {
-  if (!from) return undefined;
-  const ms = Date.parse(to) - Date.parse(from);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 function appendOutput(state: TaskState, chunk: string, limits: StateLimits): TaskState {

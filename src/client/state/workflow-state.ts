@@ -1,6 +1,6 @@
 /** The current state of one workflow execution, reduced from its events. */
 import type { WorkflowEvent } from '../events.js';
-import { appendCapped, DEFAULT_LIMITS, type StateLimits, type Versioned } from './limits.js';
+import { appendCapped, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
 
 /** `waiting`: nothing known yet. A resumed execution is `running` again. */
 export type WorkflowStatus = 'waiting' | 'created' | 'running' | 'paused' | 'completed' | 'failed';
@@ -54,12 +54,6 @@ export function workflowPercent(state: WorkflowState): number | undefined {
   return Math.round((done / total) * 100);
 }
 
-function ms(from: string | undefined, to: string): number | undefined {
-  if (!from) return undefined;
-  const d = Date.parse(to) - Date.parse(from);
-  return Number.isFinite(d) && d >= 0 ? d : undefined;
-}
-
 function withPhase(state: WorkflowState, id: string, update: (p: PhaseState | undefined) => PhaseState, limits: StateLimits): WorkflowState {
   const index = state.phases.findIndex((p) => p.id === id);
   if (index >= 0) {
@@ -101,7 +95,7 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent, limit
     case 'workflow_phase_completed':
       next = withPhase(state, event.phaseId, (p) => {
         const phase: PhaseState = { ...p, id: event.phaseId, name: event.phase ?? p?.name ?? event.phaseId, status: 'completed', endedAt: event.timestamp };
-        const d = ms(p?.startedAt, event.timestamp);
+        const d = elapsed(p?.startedAt, event.timestamp);
         if (d !== undefined) phase.duration = d;
         if (event.output !== undefined) phase.output = event.output;
         return phase;
@@ -119,7 +113,7 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent, limit
         if (state.currentPhaseId) {
           next = withPhase(next, state.currentPhaseId, (p) => {
             const phase: PhaseState = { ...p!, status: 'failed', endedAt: event.timestamp };
-            const d = ms(p?.startedAt, event.timestamp);
+            const d = elapsed(p?.startedAt, event.timestamp);
             if (d !== undefined) phase.duration = d;
             return phase;
           }, limits);
@@ -129,7 +123,7 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent, limit
       }
       const duration = event.type === 'workflow_execution_completed' && event.duration !== undefined
         ? event.duration
-        : ms(state.startedAt ?? state.createdAt, event.timestamp);
+        : elapsed(state.startedAt ?? state.createdAt, event.timestamp);
       if (duration !== undefined) next.duration = duration;
       break;
     }

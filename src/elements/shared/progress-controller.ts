@@ -46,71 +46,71 @@ const CLOCK_INTERVAL = 1000;
 export class ProgressController<S extends EntityState> implements ReactiveController {
   /** The state of the socket serving the element. */
   connection: ViewConnection = 'disconnected';
-  /** Date.now() when the shown data was last known to be current (a live update, or the moment the connection went down). */
-  lastUpdateAt: number | undefined;
 
-  private readonly host: Host<S>;
-  private readonly source: ProgressSource<S>;
-  private subscription: ProgressSubscription | undefined;
+  /** Date.now() when the shown data was last known to be current (a live update, or the moment the connection went down). */
+  #lastUpdateAt: number | undefined;
+  readonly #host: Host<S>;
+  readonly #source: ProgressSource<S>;
+  #subscription: ProgressSubscription | undefined;
   /** The key and client of the last sync, and whether a subscription was attempted for them while connected. */
-  private key: string | undefined;
-  private client: ProgressClient | undefined;
-  private attached = false;
-  private everConnected = false;
+  #key: string | undefined;
+  #client: ProgressClient | undefined;
+  #attached = false;
+  #everConnected = false;
   /** Reconnected after an outage, and no update since: events of the outage are lost. */
-  private gap = false;
-  private pending: S | undefined;
-  private frame: Frame | undefined;
-  private clock: ReturnType<typeof setInterval> | undefined;
-  private offs: (() => void)[] = [];
-  private announced = { status: '', text: '', at: 0 };
-  private announcementDeferred = false;
+  #gap = false;
+  #pending: S | undefined;
+  #frame: Frame | undefined;
+  #clock: ReturnType<typeof setInterval> | undefined;
+  #offs: (() => void)[] = [];
+  #announced = { status: '', text: '', at: 0 };
+  #announcementDeferred = false;
 
   constructor(host: Host<S>, source: ProgressSource<S>) {
-    this.host = host;
-    this.source = source;
+    this.#host = host;
+    this.#source = source;
     host.addController(this);
   }
 
   /** Whether the element has ids to follow (and so a connection worth talking about). */
   get following(): boolean {
-    return this.key !== undefined;
+    return this.#key !== undefined;
   }
 
   hostConnected(): void {
-    this.offs.push(
+    this.#offs.push(
       onProgressClientChange(() => {
-        this.sync();
-        this.schedule();
+        this.#sync();
+        this.#schedule();
       }),
-      onProgressStringsChange(() => this.schedule()),
+      onProgressStringsChange(() => this.#schedule()),
     );
-    this.sync();
+    this.#sync();
   }
 
   hostUpdate(): void {
-    this.sync();
+    this.#sync();
   }
 
   hostUpdated(): void {
-    const state = this.host.state;
-    const needed = this.host.isConnected && (this.source.ticks(state) || this.announcementDeferred || (this.showsAgo() && this.canGoStale(state)));
-    if (needed && this.clock === undefined) {
-      this.clock = setInterval(() => this.schedule(), CLOCK_INTERVAL);
-    } else if (!needed && this.clock !== undefined) {
-      clearInterval(this.clock);
-      this.clock = undefined;
+    const state = this.#host.state;
+    const needed = this.#host.isConnected && (this.#source.ticks(state) || this.#announcementDeferred || (this.#showsAgo() && this.#canGoStale(state)));
+    if (needed && this.#clock === undefined) {
+      this.#clock = setInterval(() => this.#schedule(), CLOCK_INTERVAL);
+    } else if (!needed && this.#clock !== undefined) {
+      clearInterval(this.#clock);
+      this.#clock = undefined;
     }
   }
 
   hostDisconnected(): void {
-    for (const off of this.offs) off();
-    this.offs = [];
-    this.detach();
-    this.cancelFrame();
-    this.pending = undefined;
-    clearInterval(this.clock);
-    this.clock = undefined;
+    for (const off of this.#offs) off();
+    this.#offs = [];
+    this.#detach();
+    this.#cancelFrame();
+    this.#pending = undefined;
+    clearInterval(this.#clock);
+    this.#clock = undefined;
   }
 
   /**
@@ -118,14 +118,14 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
    * change any more). Without a state, the element's status already says it is waiting.
    */
   notice(strings: ProgressStrings, state: S | undefined): string | undefined {
-    if (!this.canGoStale(state)) return undefined;
+    if (!this.#canGoStale(state)) return undefined;
     switch (this.connection) {
       case 'unconfigured':
         return state ? strings.unconfigured : undefined;
       case 'connected':
-        return this.gap && state ? this.withAgo(strings, strings.missedUpdates) : undefined;
+        return this.#gap && state ? this.#withAgo(strings, strings.missedUpdates) : undefined;
       default:
-        return this.withAgo(strings, strings.connection[this.connection]);
+        return this.#withAgo(strings, strings.connection[this.connection]);
     }
   }
 
@@ -134,40 +134,40 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
    * announced at once; a new step or phase under the same status at most once a second.
    */
   announcement(strings: ProgressStrings, state: S | undefined, status: string, detail?: string): string {
-    const troubled = this.canGoStale(state) && (this.connection === 'reconnecting' || this.connection === 'failed');
+    const troubled = this.#canGoStale(state) && (this.connection === 'reconnecting' || this.connection === 'failed');
     const head = troubled ? strings.connection[this.connection as 'reconnecting' | 'failed'] : status;
     const text = detail && !troubled ? strings.join([head, detail]) : head;
     const now = Date.now();
-    if (text !== this.announced.text && (head !== this.announced.status || now - this.announced.at >= ANNOUNCE_INTERVAL)) {
-      this.announced = { status: head, text, at: now };
+    if (text !== this.#announced.text && (head !== this.#announced.status || now - this.#announced.at >= ANNOUNCE_INTERVAL)) {
+      this.#announced = { status: head, text, at: now };
     }
-    this.announcementDeferred = text !== this.announced.text;
-    return this.announced.text;
+    this.#announcementDeferred = text !== this.#announced.text;
+    return this.#announced.text;
   }
 
   // ---- following ------------------------------------------------------------------------
 
   /** Subscribes, resubscribes or unsubscribes to match the element's ids, the page's client and whether the element is connected. */
-  private sync(): void {
-    if (!this.host.isConnected) return;
-    const key = this.source.key();
+  #sync(): void {
+    if (!this.#host.isConnected) return;
+    const key = this.#source.key();
     const client = key === undefined ? undefined : getProgressClient();
-    if (this.attached && key === this.key && client === this.client) return;
-    this.detach();
-    if (key !== this.key || client !== this.client) {
+    if (this.#attached && key === this.#key && client === this.#client) return;
+    this.#detach();
+    if (key !== this.#key || client !== this.#client) {
       // Another entity or another server: nothing known about the old one applies.
-      this.pending = undefined;
-      this.cancelFrame();
-      this.lastUpdateAt = undefined;
+      this.#pending = undefined;
+      this.#cancelFrame();
+      this.#lastUpdateAt = undefined;
       this.connection = 'disconnected';
-      this.everConnected = false;
-      this.gap = false;
-      const shown = this.host.state;
-      if (key !== this.key && shown !== undefined && !this.source.owns(shown)) this.host.state = undefined;
+      this.#everConnected = false;
+      this.#gap = false;
+      const shown = this.#host.state;
+      if (key !== this.#key && shown !== undefined && !this.#source.owns(shown)) this.#host.state = undefined;
     }
-    this.key = key;
-    this.client = client;
-    this.attached = true;
+    this.#key = key;
+    this.#client = client;
+    this.#attached = true;
     if (key === undefined) {
       this.connection = 'disconnected';
       return;
@@ -177,97 +177,97 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       return;
     }
     const subscription: { current?: ProgressSubscription } = {};
-    const live = () => subscription.current !== undefined && subscription.current === this.subscription;
+    const live = () => subscription.current !== undefined && subscription.current === this.#subscription;
     try {
-      this.subscription = subscription.current = this.source.subscribe(client, {
+      this.#subscription = subscription.current = this.#source.subscribe(client, {
         onState: (state) => {
-          if (live()) this.receive(state);
+          if (live()) this.#receive(state);
         },
         onConnectionChange: (state) => {
-          if (live()) this.connectionChanged(state, true);
+          if (live()) this.#connectionChanged(state, true);
         },
       });
       // Known at once (subscribing starts connecting): the render under way shows it.
-      this.connectionChanged(this.subscription.getConnectionState(), false);
+      this.#connectionChanged(this.#subscription.getConnectionState(), false);
     } catch (error) {
       // E.g. no project-id with a per-project URL: say the element is not connected, once.
       this.connection = 'failed';
-      console.error(`[progress] <${this.host.localName}> cannot follow:`, error);
+      console.error(`[progress] <${this.#host.localName}> cannot follow:`, error);
     }
   }
 
-  private detach(): void {
-    this.attached = false;
-    const subscription = this.subscription;
-    this.subscription = undefined;
+  #detach(): void {
+    this.#attached = false;
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
     subscription?.unsubscribe();
   }
 
-  private receive(state: S): void {
-    if (this.source.accepts && !this.source.accepts(state, this.pending ?? this.host.state)) return;
-    this.pending = state;
-    this.lastUpdateAt = Date.now();
-    this.gap = false;
-    this.schedule();
+  #receive(state: S): void {
+    if (this.#source.accepts && !this.#source.accepts(state, this.#pending ?? this.#host.state)) return;
+    this.#pending = state;
+    this.#lastUpdateAt = Date.now();
+    this.#gap = false;
+    this.#schedule();
   }
 
-  private connectionChanged(state: ConnectionState, render: boolean): void {
+  #connectionChanged(state: ConnectionState, render: boolean): void {
     const previous = this.connection;
     if (state === previous) return;
-    if (previous === 'connected') this.lastUpdateAt = Date.now();
+    if (previous === 'connected') this.#lastUpdateAt = Date.now();
     if (state === 'connected') {
-      if (this.everConnected) this.gap = true;
-      this.everConnected = true;
+      if (this.#everConnected) this.#gap = true;
+      this.#everConnected = true;
     }
     this.connection = state;
-    if (render) this.schedule();
+    if (render) this.#schedule();
   }
 
   // ---- one render per frame -------------------------------------------------------------
   // Live states, connection changes, clock ticks and new strings all render through here.
 
-  private schedule(): void {
-    if (this.frame) return;
+  #schedule(): void {
+    if (this.#frame) return;
     // Hidden pages get no animation frames: keep the events coming at a slower pace instead.
     if (globalThis.document?.visibilityState === 'hidden') {
-      this.frame = { kind: 'timeout', id: setTimeout(this.flush, 250) };
+      this.#frame = { kind: 'timeout', id: setTimeout(this.#flush, 250) };
     } else {
-      this.frame = { kind: 'raf', id: requestAnimationFrame(this.flush) };
+      this.#frame = { kind: 'raf', id: requestAnimationFrame(this.#flush) };
     }
   }
 
-  private cancelFrame(): void {
-    if (this.frame?.kind === 'raf') cancelAnimationFrame(this.frame.id);
-    else if (this.frame?.kind === 'timeout') clearTimeout(this.frame.id);
-    this.frame = undefined;
+  #cancelFrame(): void {
+    if (this.#frame?.kind === 'raf') cancelAnimationFrame(this.#frame.id);
+    else if (this.#frame?.kind === 'timeout') clearTimeout(this.#frame.id);
+    this.#frame = undefined;
   }
 
-  private readonly flush = (): void => {
-    this.frame = undefined;
-    const next = this.pending;
-    this.pending = undefined;
-    const previous = this.host.state;
+  readonly #flush = (): void => {
+    this.#frame = undefined;
+    const next = this.#pending;
+    this.#pending = undefined;
+    const previous = this.#host.state;
     if (next !== undefined && next !== previous) {
-      this.host.state = next;
-      this.source.changed(next, previous);
+      this.#host.state = next;
+      this.#source.changed(next, previous);
     }
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   };
 
   // ---- the notice's "ago" ----------------------------------------------------------------
 
   /** Whether what is shown comes from a subscription and could still change (so could be out of date). */
-  private canGoStale(state: S | undefined): boolean {
-    return this.following && !(state && this.source.isFinal(state));
+  #canGoStale(state: S | undefined): boolean {
+    return this.following && !(state && this.#source.isFinal(state));
   }
 
-  private showsAgo(): boolean {
-    return this.following && this.lastUpdateAt !== undefined && (this.gap || (this.connection !== 'connected' && this.connection !== 'unconfigured'));
+  #showsAgo(): boolean {
+    return this.following && this.#lastUpdateAt !== undefined && (this.#gap || (this.connection !== 'connected' && this.connection !== 'unconfigured'));
   }
 
-  private withAgo(strings: ProgressStrings, text: string): string {
-    if (this.lastUpdateAt === undefined) return text;
-    const ago = formatAgo(Date.now() - this.lastUpdateAt, resolveLocale(strings.locale));
+  #withAgo(strings: ProgressStrings, text: string): string {
+    if (this.#lastUpdateAt === undefined) return text;
+    const ago = formatAgo(Date.now() - this.#lastUpdateAt, resolveLocale(strings.locale));
     return strings.join([text, strings.lastUpdate(ago)]);
   }
 }

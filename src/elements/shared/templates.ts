@@ -3,7 +3,6 @@
  * step/phase list, notes and the live region. Every server string goes through a text binding.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 
 /** The colour family of a status; `data-tone` on the parts picks it up in the styles. */
 export type Tone = 'neutral' | 'active' | 'success' | 'danger' | 'warning';
@@ -27,7 +26,11 @@ export interface BarOptions {
   busy: boolean;
 }
 
-/** `role="progressbar"`; without a percent it is indeterminate and has no `aria-valuenow`. */
+/**
+ * `role="progressbar"`; without a percent it is indeterminate and has no `aria-valuenow`. The
+ * indicator's width is set through its `style` property (the CSSOM), not the attribute, which a
+ * strict `style-src` Content Security Policy would block.
+ */
 export function progressBar({ label, percent, valueText, tone, busy }: BarOptions): TemplateResult {
   const known = percent !== undefined;
   const value = known ? Math.round(percent) : undefined;
@@ -44,7 +47,7 @@ export function progressBar({ label, percent, valueText, tone, busy }: BarOption
     ?data-indeterminate=${!known}
     ?data-busy=${busy && !known}
   >
-    <div part="indicator" class="indicator" style=${styleMap({ '--_percent': known ? `${percent}%` : null })}></div>
+    <div part="indicator" class="indicator" .style=${known ? `--_percent: ${percent}%` : ''}></div>
   </div>`;
 }
 

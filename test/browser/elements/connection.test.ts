@@ -56,8 +56,8 @@ describe('elements and the connection', () => {
     await server.publish(task(projectId, 't').queued());
     await waitForStatus(el, 'Queued');
 
-    resetProgress();
     fixtureCleanup();
+    resetProgress();
     meta.content = server.projectUrl;
     const el2 = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id="x"></workflow-tracker>`);
     await waitFor(() => getProgressClient()?.isConnected(projectId) === true, 'the socket from the meta socket URL', 10000);

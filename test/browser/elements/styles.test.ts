@@ -53,6 +53,22 @@ describe('element styles', () => {
     for (const el of [plain, offline, flow]) await expect(el).to.be.accessible();
   });
 
+  it('sizes the indicator to the percent and follows its changes', async () => {
+    const el = await fixture<TaskProgressElement>(html`<task-progress></task-progress>`);
+    const percent = () => getComputedStyle(part(el, 'indicator')!).getPropertyValue('--_percent').trim();
+    el.state = { ...running(), progress: 25 };
+    await el.updateComplete;
+    expect(percent()).to.equal('25%');
+    el.state = { ...running(), progress: 80.5 };
+    await el.updateComplete;
+    expect(percent()).to.equal('80.5%');
+    el.state = { ...initialTaskState('p', 't'), status: 'queued' };
+    await el.updateComplete;
+    expect(percent()).to.equal('');
+    await emulateMedia({ reducedMotion: 'reduce' });
+    expect(part(el, 'indicator')!.getBoundingClientRect().width).to.equal(0);
+  });
+
   it('stops the indeterminate animation for reduced motion', async () => {
     const el = await fixture<TaskProgressElement>(html`<task-progress></task-progress>`);
     el.state = running();
