@@ -38,4 +38,27 @@ describe('persistence across a reload (sessionStorage)', () => {
       await server.dispose();
     }
   });
+
+  it('removes its pagehide listener on close()', () => {
+    let listeners = 0;
+    const add = window.addEventListener.bind(window);
+    const remove = window.removeEventListener.bind(window);
+    window.addEventListener = ((type: string, ...rest: unknown[]) => {
+      if (type === 'pagehide') listeners++;
+      return (add as (...a: unknown[]) => void)(type, ...rest);
+    }) as typeof window.addEventListener;
+    window.removeEventListener = ((type: string, ...rest: unknown[]) => {
+      if (type === 'pagehide') listeners--;
+      return (remove as (...a: unknown[]) => void)(type, ...rest);
+    }) as typeof window.removeEventListener;
+    try {
+      const client = new ProgressClient({ url: 'ws://127.0.0.1:9/ws', persist: { key: uniqueId('k') } });
+      expect(listeners).to.equal(1);
+      client.close();
+      expect(listeners).to.equal(0);
+    } finally {
+      window.addEventListener = add;
+      window.removeEventListener = remove;
+    }
+  });
 });
