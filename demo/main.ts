@@ -4,9 +4,7 @@
  */
 import {
   configureProgress,
-  TERMINAL_TASK_STATUSES,
-  TERMINAL_WORKFLOW_STATUSES,
-  type EntityState,
+  isFinished,
   type ProgressEvent,
   type WorkflowTrackerElement,
 } from '../src/index.js';
@@ -20,17 +18,6 @@ const PROJECT_ID = 'demo';
 // without script can say the same with <meta name="aintandem-progress-url" content="/api">.
 const client = configureProgress({ url: '/api' });
 
-function ended(state: EntityState): boolean {
-  switch (state.kind) {
-    case 'task':
-      return TERMINAL_TASK_STATUSES.has(state.status);
-    case 'workflow':
-      return TERMINAL_WORKFLOW_STATUSES.has(state.status);
-    case 'container':
-      return state.status === 'stopped' || state.status === 'error';
-  }
-}
-
 /** Task names, from `task_queued`, for the task elements' labels. */
 const taskNames = new Map<string, string>();
 
@@ -41,19 +28,19 @@ const tasks = runSlots(
     element.label = taskNames.get(id);
   },
   (element) => element.taskId,
-  ended,
+  isFinished,
 );
 const workflows = runSlots(
   [document.querySelector<WorkflowTrackerElement>('#featured-workflow')!],
   (element, id) => element.setAttribute('execution-id', id),
   (element) => element.executionId,
-  ended,
+  isFinished,
 );
 const containers = runSlots(
   [...document.querySelectorAll('container-status')],
   (element, id) => element.setAttribute('container-id', id),
   (element) => element.containerId,
-  ended,
+  isFinished,
 );
 
 // Runs of the background mix go to free elements, new runs and those under way when the page

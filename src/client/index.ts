@@ -28,7 +28,7 @@ export type {
 } from './progress-client.js';
 export { AInTandemClient, progressUrlFromBase } from './aintandem-client.js';
 export type { AInTandemClientConfig } from './aintandem-client.js';
-export { ProgressStore } from './state/progress-store.js';
+export { ProgressStore, isFinished } from './state/progress-store.js';
 export type { EntityState, ProgressStoreOptions } from './state/progress-store.js';
 export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './state/task-state.js';
 export type { TaskState, TaskStatus, StepState } from './state/task-state.js';

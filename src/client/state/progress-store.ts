@@ -15,7 +15,8 @@ const SEP = '\u0000';
 /** The key of a task or a container in its map: ids are unique within a project. */
 const keyOf = (projectId: string, id: string): string => projectId + SEP + id;
 
-function finished(state: EntityState): boolean {
+/** True when no event is expected to change the entity any more (a stopped container may still start again). */
+export function isFinished(state: EntityState): boolean {
   switch (state.kind) {
     case 'task':
       return TERMINAL_TASK_STATUSES.has(state.status);
@@ -170,7 +171,7 @@ export class ProgressStore {
   #evict(): void {
     for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
       for (const [key, state] of map) {
-        if (finished(state)) {
+        if (isFinished(state)) {
           this.#forget(map, key, state);
           return;
         }
