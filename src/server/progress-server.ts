@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
 import { heartbeatFrame, readClientFrame, serialiseEvent, validatedEvent, type ClientMessage } from './frames.js';
 import { ProgressJournal, type SnapshotQuery } from './journal.js';
+import { Outbox, type BatchOptions } from './outbox.js';
 import { restAnswer } from './rest.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 
@@ -133,16 +134,8 @@ interface Client {
   ws: WebSocket;
   /** Whether the client showed any sign of life since the last heartbeat tick. */
   alive: boolean;
-  /** Whether the client accepts array frames. */
-  batch: boolean;
-  /** Event frames waiting for the end of the batch window. */
-  queue: string[];
-  queueSize: number;
-  flushTimer: NodeJS.Timeout | undefined;
-  /** performance.now() of the last event frame sent. */
-  lastSentAt: number;
-  /** Frames held while the server is stalled (`event`: may join a batch). */
-  held: { frame: string | Uint8Array; event: boolean }[];
+  /** What the server sends it, in order. */
+  outbox: Outbox;
 }
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
@@ -215,9 +208,7 @@ class ProgressServerImpl implements ProgressServer {
   #closing: Promise<void> | undefined;
   #nextId = 1;
   readonly journal: ProgressJournal;
-  readonly #batchWindow: number;
-  readonly #maxBatchEvents: number;
-  readonly #maxBatchSize: number;
+  readonly #batching: BatchOptions;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
     this.#http = http;
@@ -227,9 +218,11 @@ class ProgressServerImpl implements ProgressServer {
     this.#authenticate = options.authenticate;
     this.#validate = options.validate ?? true;
     this.journal = options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
-    this.#batchWindow = options.batchWindow ?? 16;
-    this.#maxBatchEvents = Math.max(1, options.maxBatchEvents ?? 500);
-    this.#maxBatchSize = options.maxBatchSize ?? 262144;
+    this.#batching = {
+      window: options.batchWindow ?? 16,
+      maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
+      maxSize: options.maxBatchSize ?? 262144,
+    };
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -303,7 +296,7 @@ class ProgressServerImpl implements ProgressServer {
     for (const client of this.#clients.values()) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;
       if (client.info.projectId !== undefined && client.info.projectId !== normalised.projectId) continue;
-      this.#sendEvent(client, frame);
+      client.outbox.event(frame);
       sent++;
     }
     return sent;
@@ -331,45 +324,6 @@ class ProgressServerImpl implements ProgressServer {
     return true;
   }
 
-  /** Sends an event frame now, or gathers it into the client's next batch (docs/protocol.md). */
-  #sendEvent(client: Client, frame: string): void {
-    if (this.#stalled) {
-      client.held.push({ frame, event: true });
-      return;
-    }
-    if (!client.batch || this.#batchWindow <= 0) {
-      client.ws.send(frame);
-      return;
-    }
-    const now = performance.now();
-    if (client.flushTimer === undefined && now - client.lastSentAt >= this.#batchWindow) {
-      client.ws.send(frame);
-      client.lastSentAt = now;
-      return;
-    }
-    client.queue.push(frame);
-    client.queueSize += frame.length + 1;
-    if (client.queue.length >= this.#maxBatchEvents || client.queueSize >= this.#maxBatchSize) {
-      this.#flush(client);
-    } else if (client.flushTimer === undefined) {
-      const wait = Math.max(0, this.#batchWindow - (now - client.lastSentAt));
-      client.flushTimer = setTimeout(() => this.#flush(client), wait);
-    }
-  }
-
-  /** Sends the client's gathered events as one array frame (a lone event as itself). */
-  #flush(client: Client): void {
-    clearTimeout(client.flushTimer);
-    client.flushTimer = undefined;
-    if (client.queue.length === 0) return;
-    const frame = client.queue.length === 1 ? client.queue[0]! : '[' + client.queue.join(',') + ']';
-    client.queue = [];
-    client.queueSize = 0;
-    if (client.ws.readyState !== WebSocket.OPEN) return;
-    client.ws.send(frame);
-    client.lastSentAt = performance.now();
-  }
-
   ping(): number {
     if (this.#stalled) return 0;
     return this.#broadcast(heartbeatFrame('ping'));
@@ -385,24 +339,17 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   stall(stalled: boolean): void {
-    if (this.#stalled && !stalled) {
-      this.#stalled = false;
-      for (const client of this.#clients.values()) {
-        const held = client.held;
-        client.held = [];
-        for (const { frame, event } of held) {
-          if (client.ws.readyState !== WebSocket.OPEN) break;
-          if (event) this.#sendEvent(client, frame as string);
-          else {
-            this.#flush(client);
-            client.ws.send(frame);
-          }
-        }
-      }
-      // Frames ignored while stalled must not count against the clients afterwards.
-      for (const client of this.#clients.values()) client.alive = true;
-    }
+    if (stalled === this.#stalled) return;
     this.#stalled = stalled;
+    for (const client of this.#clients.values()) {
+      if (stalled) {
+        client.outbox.hold();
+      } else {
+        client.outbox.release();
+        // Frames ignored while stalled must not count against the clients afterwards.
+        client.alive = true;
+      }
+    }
   }
 
   on(event: ServerEventName, listener: AnyListener): this {
@@ -462,13 +409,7 @@ class ProgressServerImpl implements ProgressServer {
     for (const client of this.#clients.values()) {
       const { ws, info } = client;
       if (ws.readyState !== WebSocket.OPEN || (filter && !filter(info))) continue;
-      if (this.#stalled) {
-        client.held.push({ frame, event: false });
-        sent++;
-        continue;
-      }
-      this.#flush(client); // keep the order of frames
-      ws.send(frame);
+      client.outbox.raw(frame);
       sent++;
     }
     return sent;
@@ -558,7 +499,8 @@ class ProgressServerImpl implements ProgressServer {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const client: Client = { info, ws, alive: true, batch: route.batch, queue: [], queueSize: 0, flushTimer: undefined, lastSentAt: -Infinity, held: [] };
+    const client: Client = { info, ws, alive: true, outbox: new Outbox(ws, route.batch ? this.#batching : undefined) };
+    if (this.#stalled) client.outbox.hold();
     this.#clients.set(ws, client);
     if (route.resume) this.#startSession(client, route);
 
@@ -572,8 +514,7 @@ class ProgressServerImpl implements ProgressServer {
       if (!this.#stalled) client.alive = true;
     });
     ws.once('close', () => {
-      clearTimeout(client.flushTimer);
-      client.flushTimer = undefined;
+      client.outbox.close();
       this.#clients.delete(ws);
       this.#events.emit('disconnection', info);
     });
@@ -586,14 +527,8 @@ class ProgressServerImpl implements ProgressServer {
     client.ws.send(
       JSON.stringify({ type: 'session', epoch: this.journal.epoch, seq: this.journal.seq, resumed: replay.resumed, timestamp: new Date().toISOString() }),
     );
-    if (client.batch) {
-      for (let i = 0; i < replay.frames.length; i += this.#maxBatchEvents) {
-        const chunk = replay.frames.slice(i, i + this.#maxBatchEvents);
-        client.ws.send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
-      }
-    } else {
-      for (const frame of replay.frames) client.ws.send(frame);
-    }
+    // Sent even by a stalled server: a new connection gets what the old one had stopped receiving.
+    client.outbox.burst(replay.frames);
   }
 
   #onFrame(client: Client, data: RawData, isBinary: boolean): void {

@@ -1,0 +1,120 @@
+/**
+ * What the server sends one socket, in order: event frames gathered into batches for a client
+ * that accepts them (docs/protocol.md), and everything held back while the server is stalled.
+ */
+import { WebSocket } from 'ws';
+
+export interface BatchOptions {
+  /** ms during which events are gathered; 0 sends every event at once. */
+  window: number;
+  /** Largest batch, in events. */
+  maxEvents: number;
+  /** Largest batch frame, in characters. */
+  maxSize: number;
+}
+
+export class Outbox {
+  readonly #ws: WebSocket;
+  /** Undefined when the client takes single events only. */
+  readonly #batch: BatchOptions | undefined;
+  #queue: string[] = [];
+  #queueSize = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last event frame sent. */
+  #lastSentAt = -Infinity;
+  #held: { frame: string | Uint8Array; event: boolean }[] = [];
+  #holding = false;
+
+  constructor(ws: WebSocket, batch: BatchOptions | undefined) {
+    this.#ws = ws;
+    this.#batch = batch && batch.window > 0 ? batch : undefined;
+  }
+
+  /**
+   * An event frame: sent at once after a quiet period, else gathered until the window ends
+   * (or the batch is full), then sent as one array frame.
+   */
+  event(frame: string): void {
+    if (this.#holding) {
+      this.#held.push({ frame, event: true });
+      return;
+    }
+    const batch = this.#batch;
+    if (!batch) {
+      this.#send(frame);
+      return;
+    }
+    const now = performance.now();
+    if (this.#timer === undefined && now - this.#lastSentAt >= batch.window) {
+      this.#send(frame);
+      this.#lastSentAt = now;
+      return;
+    }
+    this.#queue.push(frame);
+    this.#queueSize += frame.length + 1;
+    if (this.#queue.length >= batch.maxEvents || this.#queueSize >= batch.maxSize) {
+      this.flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), Math.max(0, batch.window - (now - this.#lastSentAt)));
+    }
+  }
+
+  /** Any other frame, as is, after the events gathered before it. */
+  raw(frame: string | Uint8Array): void {
+    if (this.#holding) {
+      this.#held.push({ frame, event: false });
+      return;
+    }
+    this.flush();
+    this.#send(frame);
+  }
+
+  /** Frames sent together at once, outside the batch window (a replay), in batches when allowed. */
+  burst(frames: readonly string[]): void {
+    const size = this.#batch?.maxEvents ?? 1;
+    for (let i = 0; i < frames.length; i += size) {
+      const chunk = frames.slice(i, i + size);
+      this.#send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+    }
+  }
+
+  /** Sends the gathered events as one array frame (a lone event as itself). */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queue.length === 0) return;
+    const frame = this.#queue.length === 1 ? this.#queue[0]! : '[' + this.#queue.join(',') + ']';
+    this.#queue = [];
+    this.#queueSize = 0;
+    this.#send(frame);
+    this.#lastSentAt = performance.now();
+  }
+
+  /** Holds every frame until `release()`: a stalled server. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Sends what was held, in order. */
+  release(): void {
+    this.#holding = false;
+    const held = this.#held;
+    this.#held = [];
+    for (const { frame, event } of held) {
+      if (event) this.event(frame as string);
+      else this.raw(frame);
+    }
+  }
+
+  /** The socket is gone: drop what waits, clear the timer. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    this.#held = [];
+  }
+
+  #send(frame: string | Uint8Array): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(frame);
+  }
+}
