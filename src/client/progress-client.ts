@@ -18,6 +18,7 @@ import type {
   WorkflowExecutionFailedEvent,
 } from './events.js';
 import { ListenerSet } from './listener-set.js';
+import { entityKey, routeKey, RoutingIndex, targetOf, type Kind, type Target } from './routing-index.js';
 import type { FrameRejection } from './parse-frame.js';
 import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
 import type { ContainerState } from './state/container-state.js';
@@ -106,7 +107,6 @@ export interface ProgressSubscription {
   getConnectionState(): ConnectionState;
 }
 
-type Kind = 'task' | 'workflow' | 'container' | 'progress';
 type AnyOptions = TaskProgressOptions | WorkflowProgressOptions | ContainerProgressOptions | ProgressOptions;
 
 interface Subscription {
@@ -131,38 +131,13 @@ interface SocketEntry {
   offs: (() => void)[];
 }
 
-const SEP = '\u0000';
-const ANY = '\u0001*';
-/** The routing key of a kind of subscription and its filters (undefined: any). Built on every event: plain concatenation. */
-const k = (kind: string, a?: string, b?: string, c?: string): string =>
-  kind + SEP + (a ?? ANY) + (kind === 'p' ? '' : SEP + (b ?? ANY) + (kind === 'w' ? SEP + (c ?? ANY) : ''));
-
-/** The entity an event or a state is about. */
-type Target =
-  | { kind: 'task'; projectId: string; taskId: string }
-  | { kind: 'workflow'; projectId: string; workflowId: string; executionId: string }
-  | { kind: 'container'; projectId: string; containerId: string };
-
-function targetOf(e: EntityState | ProgressEvent): Target {
-  const o = e as { projectId: string; taskId?: string; executionId?: string; workflowId?: string; containerId?: string };
-  if (o.taskId !== undefined) return { kind: 'task', projectId: o.projectId, taskId: o.taskId };
-  if (o.executionId !== undefined) return { kind: 'workflow', projectId: o.projectId, workflowId: o.workflowId!, executionId: o.executionId };
-  return { kind: 'container', projectId: o.projectId, containerId: o.containerId! };
-}
-
-function entityKey(t: Target): string {
-  return t.kind === 'task' ? k('t', t.projectId, t.taskId) : t.kind === 'workflow' ? k('w', undefined, undefined, t.executionId) : k('c', t.projectId, t.containerId);
-}
-
 export class ProgressClient {
   readonly #config: ProgressClientConfig;
   readonly #perProject: boolean;
   readonly #sockets = new Map<string, SocketEntry>();
   /** Routing index: a key made of the subscription's filters -> the subscriptions with exactly those filters. */
-  readonly #index = new Map<string, Set<Subscription>>();
+  readonly #routes = new RoutingIndex<Subscription>();
   #subscriptionCount = 0;
-  /** Subscriptions of each kind: an event skips the lookups of kinds nobody subscribed to. */
-  readonly #perKind: Record<Kind, number> = { task: 0, workflow: 0, container: 0, progress: 0 };
   /** Events not applied to the state because it already held something newer (a snapshot). */
   #staleDropped = 0;
   readonly #connectionListeners: ListenerSet<ConnectionEvent>;
@@ -213,11 +188,9 @@ export class ProgressClient {
       if (position) positions[entry.url] = position;
     }
     const states = new Map<string, EntityState>();
-    for (const set of this.#index.values()) {
-      for (const sub of set) {
-        const state = sub.entity && this.#stateOf(sub.entity);
-        if (state && states.size < 200) states.set(entityKey(targetOf(state)), state);
-      }
+    for (const sub of this.#routes.all()) {
+      const state = sub.entity && this.#stateOf(sub.entity);
+      if (state && states.size < 200) states.set(entityKey(targetOf(state)), state);
     }
     writePersisted(this.#storage, this.#storageKey, { v: 1, positions, states: [...states.values()] });
   };
@@ -227,24 +200,24 @@ export class ProgressClient {
   subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
     const { projectId, taskId } = options;
     const entity = projectId !== undefined && taskId !== undefined ? { kind: 'task' as const, projectId, taskId } : undefined;
-    return this.#handle(this.#add('task', k('t', projectId, taskId), projectId, options, entity));
+    return this.#handle(this.#add('task', routeKey('t', projectId, taskId), projectId, options, entity));
   }
 
   subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
     const { projectId, workflowId, executionId } = options;
     const entity = executionId !== undefined || workflowId !== undefined ? { kind: 'workflow' as const, projectId, workflowId, executionId } : undefined;
-    return this.#handle(this.#add('workflow', k('w', projectId, workflowId, executionId), projectId, options, entity));
+    return this.#handle(this.#add('workflow', routeKey('w', projectId, workflowId, executionId), projectId, options, entity));
   }
 
   subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
     const { projectId, containerId } = options;
     const entity = projectId !== undefined && containerId !== undefined ? { kind: 'container' as const, projectId, containerId } : undefined;
-    return this.#handle(this.#add('container', k('c', projectId, containerId), projectId, options, entity));
+    return this.#handle(this.#add('container', routeKey('c', projectId, containerId), projectId, options, entity));
   }
 
   /** Every progress event (of a project, or of all the client sees). */
   subscribeToProgress(options: ProgressOptions): ProgressSubscription {
-    return this.#handle(this.#add('progress', k('p', options.projectId), options.projectId, options, undefined));
+    return this.#handle(this.#add('progress', routeKey('p', options.projectId), options.projectId, options, undefined));
   }
 
   getSubscriptionCount(): number {
@@ -294,7 +267,7 @@ export class ProgressClient {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
     for (const controller of this.#loading.values()) controller.abort();
     this.#loading.clear();
-    for (const set of this.#index.values()) for (const sub of set) this.#remove(sub);
+    for (const sub of [...this.#routes.all()]) this.#remove(sub);
     for (const entry of [...this.#sockets.values()]) this.#dropSocket(entry);
     this.#connectionListeners.clear();
     this.#rejectionListeners.clear();
@@ -399,11 +372,8 @@ export class ProgressClient {
       types: options.types ? new Set(options.types) : undefined,
       active: true,
     };
-    let set = this.#index.get(key);
-    if (!set) this.#index.set(key, (set = new Set()));
-    set.add(sub);
+    this.#routes.add(sub);
     this.#subscriptionCount++;
-    this.#perKind[kind]++;
     socket.subscriptions++;
     clearTimeout(socket.linger);
     socket.linger = undefined;
@@ -439,11 +409,8 @@ export class ProgressClient {
     if (!sub.active) return;
     sub.active = false;
     sub.offConnection?.();
-    const set = this.#index.get(sub.key);
-    set?.delete(sub);
-    if (set?.size === 0) this.#index.delete(sub.key);
+    this.#routes.delete(sub);
     this.#subscriptionCount--;
-    this.#perKind[sub.kind]--;
     const socket = sub.socket;
     socket.subscriptions--;
     if (socket.subscriptions === 0 && this.#sockets.get(socket.url) === socket) {
@@ -480,7 +447,7 @@ export class ProgressClient {
       const state = this.store.apply(event);
       const target = targetOf(event);
       // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
-      this.#visit(target, true, (sub) => this.#deliverEvent(sub, event));
+      this.#routes.visit(target, true, (sub) => this.#deliverEvent(sub, event));
       if (!state) {
         this.#staleDropped++;
         continue;
@@ -488,48 +455,14 @@ export class ProgressClient {
       if (changed) {
         changed.set(state, target);
       } else {
-        this.#visit(target, false, (sub) => this.#deliverState(sub, state));
+        this.#routes.visit(target, false, (sub) => this.#deliverState(sub, state));
       }
     }
     if (!changed) return;
     // Only the newest state of each entity: a state replaced later in the frame is not the latest.
     const latest = new Map<string, [EntityState, Target]>();
     for (const [state, target] of changed) latest.set(entityKey(target), [state, target]);
-    for (const [state, target] of latest.values()) this.#visit(target, false, (sub) => this.#deliverState(sub, state));
-  }
-
-  /** Calls `fn` for every subscription whose filters match the entity (and, for events, every progress subscription). */
-  #visit(target: Target, withProgress: boolean, fn: (sub: Subscription) => void): void {
-    const p = target.projectId;
-    if (withProgress && this.#perKind.progress > 0) {
-      this.#each(k('p', p), fn);
-      this.#each(k('p'), fn);
-    }
-    if (this.#perKind[target.kind] === 0) return;
-    // Every combination of the entity's ids and "any", most specific first.
-    if (target.kind === 'workflow') {
-      const { workflowId: w, executionId: x } = target;
-      this.#each(k('w', p, w, x), fn);
-      this.#each(k('w', p, w), fn);
-      this.#each(k('w', p, undefined, x), fn);
-      this.#each(k('w', p), fn);
-      this.#each(k('w', undefined, w, x), fn);
-      this.#each(k('w', undefined, w), fn);
-      this.#each(k('w', undefined, undefined, x), fn);
-      this.#each(k('w'), fn);
-    } else {
-      const prefix = target.kind === 'task' ? 't' : 'c';
-      const id = target.kind === 'task' ? target.taskId : target.containerId;
-      this.#each(k(prefix, p, id), fn);
-      this.#each(k(prefix, p), fn);
-      this.#each(k(prefix, undefined, id), fn);
-      this.#each(k(prefix), fn);
-    }
-  }
-
-  #each(key: string, fn: (sub: Subscription) => void): void {
-    const set = this.#index.get(key);
-    if (set) for (const sub of set) if (sub.active) fn(sub);
+    for (const [state, target] of latest.values()) this.#routes.visit(target, false, (sub) => this.#deliverState(sub, state));
   }
 
   #deliverEvent(sub: Subscription, event: ProgressEvent): void {
@@ -577,9 +510,7 @@ export class ProgressClient {
     this.#resyncListeners.emit(reason, socket.url);
     if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
     const entities = new Map<string, SnapshotRequest>();
-    for (const set of this.#index.values()) {
-      for (const sub of set) if (sub.active && sub.socket === socket && sub.entity) entities.set(JSON.stringify(sub.entity), sub.entity);
-    }
+    for (const sub of this.#routes.all()) if (sub.active && sub.socket === socket && sub.entity) entities.set(JSON.stringify(sub.entity), sub.entity);
     for (const entity of entities.values()) {
       if (reason === 'resumed' || !this.#config.snapshotLoader) {
         // Resumed: nothing was missed. Without a loader, nothing better is known: views keep saying so.
@@ -593,7 +524,7 @@ export class ProgressClient {
   /** Tells the views of an entity that what they show is current. */
   #confirm(entity: SnapshotRequest): void {
     const state = this.#stateOf(entity);
-    if (state) this.#visit(targetOf(state), false, (sub) => this.#deliverState(sub, state));
+    if (state) this.#routes.visit(targetOf(state), false, (sub) => this.#deliverState(sub, state));
   }
 
   #loadSnapshot(entity: SnapshotRequest): void {
@@ -615,7 +546,7 @@ export class ProgressClient {
         this.#loading.delete(key);
         if (!snapshot) return;
         const kept = this.store.merge(snapshot);
-        this.#visit(targetOf(kept), false, (sub) => this.#deliverState(sub, kept));
+        this.#routes.visit(targetOf(kept), false, (sub) => this.#deliverState(sub, kept));
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
