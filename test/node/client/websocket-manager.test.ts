@@ -156,7 +156,7 @@ describe('WebSocketManager over a real socket', () => {
     const stalledAt = Date.now();
     await waitFor(() => events.some((e) => e.type === 'disconnected'), 'the dead connection to be noticed', 3000);
     const detectedIn = Date.now() - stalledAt;
-    assert.ok(detectedIn <= 200 + 150, `detected in ${detectedIn} ms`);
+    assert.ok(detectedIn <= 200 + 300, `detected in ${detectedIn} ms (interval 100 + timeout 100, plus slack for a busy machine)`);
     const d = events.find((e) => e.type === 'disconnected')!;
     assert.equal(d.type === 'disconnected' && d.reason, 'heartbeat timeout');
     assert.equal(d.type === 'disconnected' && d.willReconnect, true);
