@@ -6,6 +6,7 @@
  * - half-open connection: time from the server going silent (stall) to every socket declaring its
  *   connection dead and every element saying so, against heartbeatInterval + heartbeatTimeout.
  */
+import type { ConnectionRecord } from './browser/recovery-page.js';
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer, ProgressJournal, type ProgressServer } from '../src/server/index.js';
 import { Browser, type Page } from './browser/chromium.js';
@@ -35,15 +36,6 @@ export const RECOVERY_DEFAULTS: RecoveryOptions = {
   heartbeatTimeout: 500,
 };
 
-interface ConnectionRecord {
-  at: number;
-  url: string;
-  type: string;
-  willReconnect?: boolean;
-  attempt?: number;
-  delay?: number;
-  reason?: string;
-}
 
 /** One new event for every entity the page shows (the kinds and ids recovery-page.ts uses). */
 function touchEveryEntity(projects: string[], count: number, round: number): ProgressEvent[] {

@@ -8,7 +8,7 @@ import { configureProgress, getProgressClient, type ProgressConfig } from '../..
 
 type LiveElement = HTMLElement & { updateComplete: Promise<boolean>; state: { seq?: number } | undefined };
 
-interface ConnectionRecord {
+export interface ConnectionRecord {
   at: number;
   url: string;
   type: string;

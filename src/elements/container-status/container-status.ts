@@ -119,7 +119,7 @@ export class ContainerStatusElement extends LitElement {
     const status = state?.status ?? 'waiting';
     const failed = state !== undefined && containerFailed(state);
     const tone = failed ? 'danger' : TONES[status];
-    const statusText = !state && this.live.connection === 'unconfigured' && this.live.following ? strings.unconfigured : strings.containerStatus[status];
+    const statusText = this.live.statusText(strings, state, strings.containerStatus[status]);
     const label = this.label || strings.containerLabel(this.containerId ?? state?.containerId ?? '');
     const uptime = state?.status === 'running' ? msBetween(state.startedAt, Date.now()) : undefined;
     const exitCode = state?.status === 'stopped' && state.exitCode !== undefined ? strings.exitCode(formatInteger(state.exitCode, locale)) : undefined;

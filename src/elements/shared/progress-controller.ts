@@ -113,6 +113,11 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
     this.#clock = undefined;
   }
 
+  /** The status to show: `text` for the state, or "waiting for configuration" while the page has no client yet. */
+  statusText(strings: ProgressStrings, state: S | undefined, text: string): string {
+    return !state && this.connection === 'unconfigured' && this.following ? strings.unconfigured : text;
+  }
+
   /**
    * The notice that says the shown data may not be live, or undefined when it is live (or cannot
    * change any more). Without a state, the element's status already says it is waiting.

@@ -128,7 +128,7 @@ export class TaskProgressElement extends LitElement {
     const state = this.state;
     const status = state?.status ?? 'waiting';
     const tone = TONES[status];
-    const statusText = !state && this.live.connection === 'unconfigured' && this.live.following ? strings.unconfigured : strings.taskStatus[status];
+    const statusText = this.live.statusText(strings, state, strings.taskStatus[status]);
     const label = this.label || strings.taskLabel(this.taskId ?? state?.taskId ?? '');
     const current = state?.currentStepId !== undefined ? state.steps.find((s) => s.id === state.currentStepId) : undefined;
     const percent = state?.progress;

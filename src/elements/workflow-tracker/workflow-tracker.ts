@@ -138,7 +138,7 @@ export class WorkflowTrackerElement extends LitElement {
     const state = this.state;
     const status = state?.status ?? 'waiting';
     const tone = TONES[status];
-    const statusText = !state && this.live.connection === 'unconfigured' && this.live.following ? strings.unconfigured : strings.workflowStatus[status];
+    const statusText = this.live.statusText(strings, state, strings.workflowStatus[status]);
     const label = this.label || strings.workflowLabel(this.workflowId || state?.workflowId || this.executionId || '');
     const current = state?.currentPhaseId !== undefined ? state.phases.find((p) => p.id === state.currentPhaseId) : undefined;
     const position = state ? this.position(state, current, strings, locale) : undefined;
