@@ -8,14 +8,15 @@
  *   (lit, ws, node:*) stays an import: a page with other Lit elements shares one copy of Lit. The
  *   `.d.ts` files beside them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
  * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
- *   one ES module that defines the three tags and exports what the root entry exports
- *   (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
+ *   one ES module (from src/cdn.ts) that defines the three tags and exports what a page configures
+ *   them with (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
  *   script for `<script src>`, its exports on `window.ProgressElements`.
  * - `cdn-client`: `dist/cdn/progress-client.js`, the client alone as one ES module (no Lit, no DOM
  *   needed): the file the client's size budget is measured on.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { minifyLiterals } from './scripts/minify-literals.js';
 
 const src = (path: string): string => resolve(import.meta.dirname, 'src', path);
 
@@ -34,7 +35,7 @@ function keepRegistrations(): Plugin {
   return {
     name: 'progress-elements:keep-registrations',
     transform: {
-      filter: { id: /[\\/]src[\\/](index|elements[\\/]define[\\/][\w-]+)\.ts$/ },
+      filter: { id: /[\\/]src[\\/](index|cdn|elements[\\/]define[\\/][\w-]+)\.ts$/ },
       handler: (code) => ({ code, map: null, moduleSideEffects: true }),
     },
   };
@@ -45,7 +46,8 @@ function base(build: UserConfig['build']): UserConfig {
   return {
     publicDir: false,
     logLevel: 'warn',
-    plugins: [keepRegistrations()],
+    // The elements' style sheets and markup without their indentation and comments.
+    plugins: [keepRegistrations(), minifyLiterals(/[\\/]src[\\/]elements[\\/].*\.ts$/)],
     build: { target: 'es2022', reportCompressedSize: false, copyPublicDir: false, ...build },
   };
 }
@@ -80,7 +82,7 @@ function cdnBuild(): UserConfig {
     emptyOutDir: false,
     minify: true,
     lib: {
-      entry: src('index.ts'),
+      entry: src('cdn.ts'),
       name: CLASSIC_GLOBAL,
       formats: ['es', 'iife'],
       fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
