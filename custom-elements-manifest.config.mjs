@@ -7,6 +7,7 @@ export default {
     'src/elements/**/*.styles.ts',
     'src/elements/shared/emit.ts',
     'src/elements/shared/format.ts',
+    'src/elements/shared/frame-scheduler.ts',
     'src/elements/shared/progress-controller.ts',
     'src/elements/shared/templates.ts',
   ],

@@ -7,6 +7,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConnectionState, EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
 import { getProgressClient, onProgressClientChange } from './configure.js';
+import { schedule, unschedule } from './frame-scheduler.js';
 import { formatAgo, resolveLocale } from './format.js';
 import { onProgressStringsChange, type ProgressStrings } from './strings.js';
 
@@ -37,8 +38,6 @@ export interface ProgressSource<S extends EntityState> {
 
 type Host<S> = ReactiveControllerHost & HTMLElement & { state: S | undefined };
 
-type Frame = { kind: 'raf'; id: number } | { kind: 'timeout'; id: ReturnType<typeof setTimeout> };
-
 /** A status may be announced at once; a new step or phase within it waits this long after the last announcement. */
 const ANNOUNCE_INTERVAL = 1000;
 const CLOCK_INTERVAL = 1000;
@@ -60,7 +59,6 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
   /** Reconnected after an outage, and no update since: events of the outage are lost. */
   #gap = false;
   #pending: S | undefined;
-  #frame: Frame | undefined;
   #clock: ReturnType<typeof setInterval> | undefined;
   #offs: (() => void)[] = [];
   #announced = { status: '', text: '', at: 0 };
@@ -229,26 +227,18 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
   }
 
   // ---- one render per frame -------------------------------------------------------------
-  // Live states, connection changes, clock ticks and new strings all render through here.
+  // Live states, connection changes, clock ticks and new strings all render through the page's
+  // frame scheduler, which renders a frame's share of the elements waiting, oldest first.
 
   #schedule(): void {
-    if (this.#frame) return;
-    // Hidden pages get no animation frames: keep the events coming at a slower pace instead.
-    if (globalThis.document?.visibilityState === 'hidden') {
-      this.#frame = { kind: 'timeout', id: setTimeout(this.#flush, 250) };
-    } else {
-      this.#frame = { kind: 'raf', id: requestAnimationFrame(this.#flush) };
-    }
+    schedule(this.#flush);
   }
 
   #cancelFrame(): void {
-    if (this.#frame?.kind === 'raf') cancelAnimationFrame(this.#frame.id);
-    else if (this.#frame?.kind === 'timeout') clearTimeout(this.#frame.id);
-    this.#frame = undefined;
+    unschedule(this.#flush);
   }
 
   readonly #flush = (): void => {
-    this.#frame = undefined;
     const next = this.#pending;
     this.#pending = undefined;
     const previous = this.#host.state;
@@ -256,7 +246,9 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       this.#host.state = next;
       this.#source.changed(next, previous);
     }
+    // Render now, so the scheduler can measure it; Lit's own pending update then has nothing left to do.
     this.#host.requestUpdate();
+    (this.#host as unknown as { performUpdate(): void }).performUpdate();
   };
 
   // ---- the notice's "ago" ----------------------------------------------------------------

@@ -1,0 +1,70 @@
+/**
+ * One animation frame for all the progress elements of a page. An element with something new to
+ * show queues its job (once, oldest first); each frame runs the queued jobs in that order until a
+ * time budget is spent, always at least one, and leaves the rest, still in order, to the next
+ * frame. Under a flood, rendering then takes a bounded share of each frame and the events keep
+ * the rest of the main thread, while every element still catches up within a few frames. A job
+ * runs at most once a frame.
+ *
+ * Hidden pages get no animation frames: a timeout runs everything queued instead, at a slower pace
+ * (on a visible page whose frames are held up, it runs a frame's share).
+ */
+
+type Job = () => void;
+
+/** Milliseconds of jobs per frame. */
+let budget = 8;
+const HIDDEN_INTERVAL = 250;
+
+const queue = new Set<Job>();
+let frame: number | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Queues `job` for the next frame (where it already is in the queue, it keeps its place). */
+export function schedule(job: Job): void {
+  queue.add(job);
+  request();
+}
+
+/** Takes `job` out of the queue; the frame is cancelled when nothing is left. */
+export function unschedule(job: Job): void {
+  if (queue.delete(job) && queue.size === 0) cancel();
+}
+
+/** Sets the milliseconds of jobs per frame (tests use a tiny one); returns the previous budget. */
+export function setFrameBudget(ms: number): number {
+  const previous = budget;
+  budget = ms;
+  return previous;
+}
+
+function request(): void {
+  if (frame !== undefined) return;
+  frame = requestAnimationFrame(() => run(budget));
+  timer = setTimeout(() => run(document.hidden ? Infinity : budget), HIDDEN_INTERVAL);
+}
+
+function cancel(): void {
+  if (frame !== undefined) cancelAnimationFrame(frame);
+  clearTimeout(timer);
+  frame = timer = undefined;
+}
+
+function run(ms: number): void {
+  cancel();
+  const end = performance.now() + ms;
+  // A job queued again while the frame runs waits for the next one.
+  const done = new Set<Job>();
+  try {
+    for (const job of queue) {
+      if (done.has(job)) continue;
+      if (done.size > 0 && performance.now() >= end) break;
+      queue.delete(job);
+      done.add(job);
+      job();
+    }
+  } finally {
+    // Also after a job threw: the others still run, in the next frame.
+    if (queue.size > 0) request();
+  }
+}
