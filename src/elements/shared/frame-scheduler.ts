@@ -12,8 +12,12 @@
 
 type Job = () => void;
 
-/** Milliseconds of jobs per frame. */
+/** Milliseconds of jobs per frame while new work keeps coming (the rest of the frame is the events'). */
 let budget = 8;
+/** When nothing new was queued since the last frame (catching up), jobs get this many times the budget. */
+const QUIET_FACTOR = 1.5;
+/** Whether a job was queued since the last run. */
+let fresh = false;
 const HIDDEN_INTERVAL = 250;
 
 const queue = new Set<Job>();
@@ -23,6 +27,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 /** Queues `job` for the next frame (where it already is in the queue, it keeps its place). */
 export function schedule(job: Job): void {
   queue.add(job);
+  fresh = true;
   request();
 }
 
@@ -40,7 +45,7 @@ export function setFrameBudget(ms: number): number {
 
 function request(): void {
   if (frame !== undefined) return;
-  frame = requestAnimationFrame(() => run(budget));
+  frame = requestAnimationFrame(() => run(fresh ? budget : budget * QUIET_FACTOR));
   timer = setTimeout(() => run(document.hidden ? Infinity : budget), HIDDEN_INTERVAL);
 }
 
@@ -52,6 +57,7 @@ function cancel(): void {
 
 function run(ms: number): void {
   cancel();
+  fresh = false;
   const end = performance.now() + ms;
   // A job queued again while the frame runs waits for the next one.
   const done = new Set<Job>();
