@@ -52,9 +52,11 @@ const kb = (n: number): string => `${(n / KB).toFixed(2)} KB`;
 async function explain(entry: string): Promise<void> {
   const { build } = await import('vite');
   const { minifySync } = await import('rolldown/utils');
+  const { minifyLiterals } = await import('./minify-literals.js');
   const out = await build({
     configFile: false,
     logLevel: 'silent',
+    plugins: [minifyLiterals(/[\\/]src[\\/]elements[\\/].*\.ts$/)],
     build: { write: false, target: 'es2022', minify: false, lib: { entry: resolve(root, entry), formats: ['es'], fileName: 'x' }, rolldownOptions: { output: { comments: false } } },
   });
   const outputs = Array.isArray(out) ? out : [out];
