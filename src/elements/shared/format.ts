@@ -46,9 +46,22 @@ interface DurationFormatLike {
 }
 type DurationFormatCtor = new (locale: string | undefined, options: { style: string }) => DurationFormatLike;
 
+/** Durations formatted lately, by locale and seconds: formatting one costs tens of µs, and every render of a running element shows one. */
+const durations = new Map<string, string>();
+
 /** 65000 -> "1 min, 5 sec": `Intl.DurationFormat` where the browser has it, units and a list otherwise. */
 export function formatDuration(ms: number, locale: string | undefined): string {
   const total = Math.max(0, Math.floor(ms / 1000));
+  const key = `${locale}|${total}`;
+  let text = durations.get(key);
+  if (text === undefined) {
+    if (durations.size >= 500) durations.clear();
+    durations.set(key, (text = durationText(total, locale)));
+  }
+  return text;
+}
+
+function durationText(total: number, locale: string | undefined): string {
   const parts = { hours: Math.floor(total / 3600), minutes: Math.floor((total % 3600) / 60), seconds: total % 60 };
   const DurationFormat = (Intl as unknown as { DurationFormat?: DurationFormatCtor }).DurationFormat;
   // DurationFormat leaves out units that are zero, so "0 sec" is made the other way.
