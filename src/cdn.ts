@@ -1,15 +1,19 @@
 /**
  * The CDN files (`dist/cdn/progress-elements.js` and its classic-script twin): defines the three
- * tags and exports what a page without a build step configures them with: the elements' API
- * (configureProgress, the strings, the classes), the ProgressClient, the event guards and the
- * snapshot loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
+ * tags and exports what a page without a build step uses them with: the elements' API
+ * (configureProgress, the strings, the classes), the ProgressClient, the event guards, the state
+ * store and reducers (to set an element's `state` from the page's own data) and the snapshot
+ * loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
  * (`dist/cdn/progress-client.js`), which a page that wants it loads beside this one.
  */
 export * from './client/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
 export { aintandemSnapshotLoader } from './client/aintandem-snapshots.js';
 export { referenceSnapshotLoader } from './client/snapshots.js';
-export { isFinished } from './client/state/progress-store.js';
+export { ProgressStore, isFinished } from './client/state/progress-store.js';
+export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './client/state/task-state.js';
+export { reduceWorkflow, initialWorkflowState, workflowPercent, TERMINAL_WORKFLOW_STATUSES } from './client/state/workflow-state.js';
+export { reduceContainer, initialContainerState, containerFailed } from './client/state/container-state.js';
 export * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
