@@ -17,14 +17,20 @@ import { ListenerSet } from './listener-set.js';
 import { definedOnly } from './objects.js';
 import { decodeFrame, DEFAULT_MAX_FRAME_SIZE, type FrameRejection } from './parse-frame.js';
 
-/** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit. */
+/**
+ * A handler property that accepts handlers of richer event types (`ws`'s `MessageEvent`, the DOM's),
+ * checked bivariantly as methods are.
+ */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
+/** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit, without a cast. */
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType?: string;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   /** `ws` only: drop the TCP connection without a closing handshake. */

@@ -50,6 +50,8 @@ export class Outbox {
       this.#lastSentAt = now;
       return;
     }
+    // A batch frame never exceeds maxSize characters (an event larger than that goes alone).
+    if (this.#queue.length > 0 && this.#queueSize + frame.length + 2 > batch.maxSize) this.flush();
     this.#queue.push(frame);
     this.#queueSize += frame.length + 1;
     if (this.#queue.length >= batch.maxEvents || this.#queueSize >= batch.maxSize) {
@@ -71,11 +73,24 @@ export class Outbox {
 
   /** Frames sent together at once, outside the batch window (a replay), in batches when allowed. */
   burst(frames: readonly string[]): void {
-    const size = this.#batch?.maxEvents ?? 1;
-    for (let i = 0; i < frames.length; i += size) {
-      const chunk = frames.slice(i, i + size);
-      this.#send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+    const batch = this.#batch;
+    if (!batch) {
+      for (const frame of frames) this.#send(frame);
+      return;
     }
+    let chunk: string[] = [];
+    let size = 0;
+    const send = () => {
+      if (chunk.length > 0) this.#send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+      chunk = [];
+      size = 0;
+    };
+    for (const frame of frames) {
+      if (chunk.length >= batch.maxEvents || (chunk.length > 0 && size + frame.length + 2 > batch.maxSize)) send();
+      chunk.push(frame);
+      size += frame.length + 1;
+    }
+    send();
   }
 
   /** Sends the gathered events as one array frame (a lone event as itself). */

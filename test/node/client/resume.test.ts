@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import {
   httpOriginOf,
   ProgressClient,
@@ -226,6 +227,39 @@ describe('batches', () => {
     for (let i = 0; i < 45; i++) server.publish(task.started('p', `t${i}`));
     await waitFor(() => frames.reduce((a, b) => a + b, 0) === 45, 'all events');
     assert.ok(Math.max(...frames) <= 10, `frames: ${frames}`);
+  });
+
+  it('keeps every batch frame, live or replayed, within maxBatchSize characters', async (t) => {
+    const maxBatchSize = 1000;
+    const server = await startServer(t, { batchWindow: 50, maxBatchSize });
+    const url = `${server.urlFor()}?batch=1&resume=1`;
+    /** Opens a raw socket that keeps the text of every frame. */
+    const open = async (query = '') => {
+      const ws = new WebSocket(url + query);
+      const texts: string[] = [];
+      ws.on('message', (data) => texts.push(data.toString()));
+      await new Promise((resolve) => ws.once('open', resolve));
+      t.after(() => ws.terminate());
+      return { ws, texts };
+    };
+    const count = (texts: string[]) => texts.map((x) => JSON.parse(x)).reduce((n, v) => n + (Array.isArray(v) ? v.length : v.type === 'session' ? 0 : 1), 0);
+    const live = await open();
+    // Events of about 230 characters: four fit in a frame, a fifth would not.
+    const message = 'x'.repeat(120);
+    for (let i = 0; i < 40; i++) server.publish({ ...task.step('p', 't', `s${i}`, 'running', i), message } as ProgressEvent);
+    await waitFor(() => count(live.texts) === 40, 'all 40 events');
+    const batches = live.texts.filter((x) => x.startsWith('['));
+    assert.ok(batches.length >= 8, `batch frames: ${batches.length}`);
+    for (const text of live.texts) assert.ok(text.length <= maxBatchSize, `a frame of ${text.length} characters`);
+    assert.ok(batches.some((x) => x.length > maxBatchSize * 0.75), 'batches are filled up to the cap');
+
+    // A client that resumes from the start gets the 40 events replayed, in frames within the cap too.
+    const session = JSON.parse(live.texts[0]!) as { epoch: string };
+    const replayed = await open(`&epoch=${session.epoch}&since=0`);
+    await waitFor(() => count(replayed.texts) === 40, 'the replay');
+    for (const text of replayed.texts) assert.ok(text.length <= maxBatchSize, `a replayed frame of ${text.length} characters`);
+    const seqs = replayed.texts.flatMap((x) => [JSON.parse(x)].flat()).filter((e) => e.type !== 'session').map((e) => e.seq);
+    assert.deepEqual(seqs, Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('keeps the valid members of a malformed batch', async (t) => {

@@ -5,8 +5,8 @@ import { createProgressServer, type ProgressServer, type ProgressServerOptions }
 import type { ProgressEvent } from '../../../src/client/events.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
 
-/** `ws`'s WebSocket as the client's constructor option. */
-export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
+/** `ws`'s WebSocket as the client's constructor option: it fits the option's type as it is (typecheck checks this). */
+export const NodeWebSocket: WebSocketConstructor = WebSocket;
 
 /** A reference server on loopback, closed when the test ends. */
 export async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
