@@ -14,7 +14,8 @@ export type SnapshotRequest =
 
 /**
  * Returns the entity's state, or undefined when the server does not know it. A state with `seq`
- * is ordered against live events by sequence number; without, by its `updatedAt` time.
+ * is ordered against live events by sequence number; without, by its `snapshotAt` time (events
+ * stamped earlier are not applied over it); with neither, every live event is applied over it.
  * Errors are reported and otherwise ignored: live events go on.
  */
 export type SnapshotLoader = (request: SnapshotRequest, signal: AbortSignal) => Promise<EntityState | undefined>;

@@ -6,7 +6,7 @@ export type { WorkflowTrackerEventDetail, WorkflowFailEventDetail } from './work
 export { ContainerStatusElement } from './container-status/container-status.js';
 export type { ContainerStatusEventDetail, ContainerFailEventDetail } from './container-status/container-status.js';
 export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './shared/configure.js';
-export type { ProgressConfig } from './shared/configure.js';
+export type { ProgressConfig, ClientListener } from './shared/configure.js';
 export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './shared/strings.js';
 export type { ProgressStrings } from './shared/strings.js';
 export type { ViewConnection } from './shared/progress-controller.js';
