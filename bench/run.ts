@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark, one after the other, then one table of results.
  *
- *   node --import tsx --expose-gc bench/run.ts [names…] [--quick]
+ *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
  * names: size routing fanout e2e memory recovery (default: all). `--quick` runs fewer rounds
- * (a smoke run; its figures are noisier). Benchmarks print figures; they never fail a build:
+ * (a smoke run; its figures are noisier). `--flood N`: the e2e floods give each task N steps of
+ * progress (default 10; 100 for a long flood, where the elements coalesce more). Benchmarks print figures; they never fail a build:
  * the exit code is 0 unless a benchmark could not run at all.
  */
 import { parseArgs } from 'node:util';
@@ -16,14 +17,20 @@ import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
 import { printTable, type ResultRow } from './stats.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, flood: { type: 'string' } } });
 const quick = values.quick === true;
+const perTask = values.flood === undefined ? E2E_DEFAULTS.perTask : Number(values.flood);
+if (!Number.isInteger(perTask) || perTask < 1 || perTask > 1000) {
+  console.error(`--flood takes a whole number of steps per task, 1 to 1000 (got ${values.flood})`);
+  process.exit(2);
+}
+const e2eDefaults = { ...E2E_DEFAULTS, perTask };
 
 const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   size: () => runSize(),
   routing: () => runRouting(quick ? { ...ROUTING_DEFAULTS, runs: 3, runMs: 150 } : ROUTING_DEFAULTS),
   fanout: () => runFanout(quick ? { ...FANOUT_DEFAULTS, rounds: 2 } : FANOUT_DEFAULTS),
-  e2e: () => runEndToEnd(quick ? { ...E2E_DEFAULTS, rounds: 1, latencySamples: 10, diagnostics: false } : E2E_DEFAULTS),
+  e2e: () => runEndToEnd(quick ? { ...e2eDefaults, rounds: 1, latencySamples: 10, diagnostics: false } : e2eDefaults),
   memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
   recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),
 };
