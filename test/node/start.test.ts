@@ -41,7 +41,8 @@ test('npm start serves the demo, the progress sockets and the control API on one
   const url = await demoUrl(script);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const origin = new URL(url);
-  assert.match(script.output(), /ws:\/\/127\.0\.0\.1:\d+\/api\/progress\/subscribe\/demo/, 'prints the socket URL');
+  // The lines after the demo URL may arrive in a later chunk of the script's output.
+  await until(() => /ws:\/\/127\.0\.0\.1:\d+\/api\/progress\/subscribe\/demo/.test(script.output()), 'the socket URL printed');
 
   const page = await fetch(url);
   assert.equal(page.status, 200);
