@@ -8,7 +8,7 @@ export interface StartScript {
   child: ChildProcess;
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
-  /** Resolves with the exit code once it exits. */
+  /** Resolves with the exit code once it has exited and all it printed has been read. */
   exited: Promise<number | null>;
 }
 
@@ -22,7 +22,8 @@ export function runStartScript(args: string[], env: NodeJS.ProcessEnv = {}): Sta
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then stdout and stderr are drained, so output() is complete.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, output: () => text, exited };
 }
 
