@@ -47,7 +47,7 @@ function base(build: UserConfig['build']): UserConfig {
     publicDir: false,
     logLevel: 'warn',
     // The elements' style sheets and markup without their indentation and comments.
-    plugins: [keepRegistrations(), minifyLiterals(/[\\/]src[\\/]elements[\\/].*\.ts$/)],
+    plugins: [keepRegistrations(), minifyLiterals()],
     build: { target: 'es2022', reportCompressedSize: false, copyPublicDir: false, ...build },
   };
 }

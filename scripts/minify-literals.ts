@@ -67,8 +67,11 @@ export function literalEdits(code: string): [number, number, string][] {
   return edits;
 }
 
-/** Runs on the JavaScript the TypeScript sources compile to, for modules under `filter`. */
-export function minifyLiterals(filter: RegExp): Plugin {
+/** The modules whose templates are minified by default: the elements' sources. */
+export const ELEMENT_SOURCES = /[\\/]src[\\/]elements[\\/].*\.ts$/;
+
+/** Runs on the JavaScript the TypeScript sources compile to, for modules matching `filter`. */
+export function minifyLiterals(filter: RegExp = ELEMENT_SOURCES): Plugin {
   return {
     name: 'progress-elements:minify-literals',
     enforce: 'post',

@@ -56,7 +56,7 @@ async function explain(entry: string): Promise<void> {
   const out = await build({
     configFile: false,
     logLevel: 'silent',
-    plugins: [minifyLiterals(/[\\/]src[\\/]elements[\\/].*\.ts$/)],
+    plugins: [minifyLiterals()],
     build: { write: false, target: 'es2022', minify: false, lib: { entry: resolve(root, entry), formats: ['es'], fileName: 'x' }, rolldownOptions: { output: { comments: false } } },
   });
   const outputs = Array.isArray(out) ? out : [out];
