@@ -15,4 +15,14 @@ export default {
   litelement: true,
   // package.json already points at the manifest (`customElements`); never rewrite it.
   packagejson: false,
+  plugins: [
+    {
+      // The analyzer lists modules in the order the file system returns them, which differs between
+      // machines: sort them by path so that the file is the same wherever it is generated.
+      name: 'sort-modules',
+      packageLinkPhase({ customElementsManifest }) {
+        customElementsManifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      },
+    },
+  ],
 };
