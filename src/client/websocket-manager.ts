@@ -65,7 +65,7 @@ export interface WebSocketManagerConfig {
   heartbeatInterval?: number;
   /** ms to wait for any frame after a ping before the connection is declared dead. Default 10000. */
   heartbeatTimeout?: number;
-  /** ms for a connection to open. Default 10000. */
+  /** ms for a connection attempt, getToken included, to open. Default 10000. */
   connectionTimeout?: number;
   /** A connection must stay open this long (ms) for the attempt counter to reset. Default 5000. */
   stableConnectionTime?: number;
@@ -377,6 +377,8 @@ export class WebSocketManager {
 
   async #open(): Promise<void> {
     const generation = ++this.#generation;
+    // One deadline for the whole attempt: a getToken that never answers counts as a failed attempt.
+    this.#connectTimer = setTimeout(() => this.#abandon(generation, 'connection timeout'), this.#config.connectionTimeout);
     let token: string | null | undefined;
     try {
       token = this.#config.getToken ? await this.#config.getToken() : this.#config.token;
@@ -406,7 +408,6 @@ export class WebSocketManager {
     } catch {
       // not settable: fine
     }
-    this.#connectTimer = setTimeout(() => this.#abandon(generation, 'connection timeout'), this.#config.connectionTimeout);
     ws.onopen = () => {
       if (generation !== this.#generation) return;
       clearTimeout(this.#connectTimer);
@@ -414,16 +415,18 @@ export class WebSocketManager {
       this.#openedAt = Date.now();
       const reconnected = this.#hasConnected;
       this.#hasConnected = true;
-      this.#setState('connected');
+      // Timers are armed before listeners run, so that a listener that disconnects clears them.
       if (this.#config.heartbeatInterval > 0) {
         this.#heartbeatTimer = setInterval(() => this.#ping(), this.#config.heartbeatInterval);
       }
+      this.#setState('connected');
+      if (generation !== this.#generation) return;
       const pending = this.#pending;
       this.#pending = null;
       this.#emitConnection({ type: 'connected' });
       pending?.resolve();
       // A server without sequence numbers cannot replay: whatever happened meanwhile is unknown.
-      if (reconnected && !this.#speaksSession) this.#resyncListeners.emit('reconnect');
+      if (generation === this.#generation && reconnected && !this.#speaksSession) this.#resyncListeners.emit('reconnect');
     };
     ws.onmessage = (event) => {
       if (generation === this.#generation) this.#handleFrame(event.data);
@@ -464,11 +467,13 @@ export class WebSocketManager {
 
   /** The connection is unusable (timeout): drop it without waiting for a closing handshake. */
   #abandon(generation: number, reason: string): void {
-    if (generation !== this.#generation || !this.#ws) return;
+    if (generation !== this.#generation) return;
     const ws = this.#ws;
     this.#ws = null;
-    detach(ws);
-    closeQuietly(ws);
+    if (ws) {
+      detach(ws);
+      closeQuietly(ws);
+    }
     this.#handleClose(generation, 1006, reason);
   }
 
@@ -479,22 +484,27 @@ export class WebSocketManager {
     if (this.#openedAt && Date.now() - this.#openedAt >= this.#config.stableConnectionTime) this.#attempts = 0;
     this.#openedAt = 0;
 
+    // A listener below may disconnect or reconnect: nothing of this close is done after that.
+    const current = this.#generation;
     const refused = AUTH_CLOSE_CODES.has(code) && !this.#config.getToken;
     if (!this.#config.reconnect || refused || this.#attempts >= this.#config.maxReconnectAttempts) {
       const gaveUp = this.#config.reconnect;
+      const pending = this.#pending;
+      this.#pending = null;
       this.#setState(gaveUp ? 'failed' : 'disconnected');
-      this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: false });
-      this.#failPending(new Error(refused ? `connection refused: ${reason || code}` : gaveUp ? 'gave up reconnecting' : `connection closed: ${code}`));
+      if (current === this.#generation) this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: false });
+      pending?.reject(new Error(refused ? `connection refused: ${reason || code}` : gaveUp ? 'gave up reconnecting' : `connection closed: ${code}`));
       return;
     }
     const delay = backoffDelay(this.#attempts, this.#config.reconnectDelay, this.#config.maxReconnectDelay, this.#config.random);
     this.#attempts++;
-    this.#setState('reconnecting');
-    this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: true, attempt: this.#attempts, delay });
+    // Armed before listeners run, so that a listener that disconnects clears it.
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       void this.#open();
     }, delay);
+    this.#setState('reconnecting');
+    if (current === this.#generation) this.#emitConnection({ type: 'disconnected', code, reason, willReconnect: true, attempt: this.#attempts, delay });
   }
 
   #giveUp(error: Error): void {

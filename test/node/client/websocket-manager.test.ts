@@ -81,6 +81,66 @@ describe('WebSocketManager over a real socket', () => {
     assert.equal(last?.type === 'disconnected' && last.willReconnect, false);
   });
 
+  it('stays closed when a listener disconnects as the connection drops', async (t) => {
+    const server = await startServer(t);
+    const before = activeResources().Timeout ?? 0;
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, reconnectDelay: 20, heartbeatInterval: 0, random: () => 1 });
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => {
+      events.push(e);
+      if (e.type === 'disconnected' && e.willReconnect) m.disconnect();
+    });
+    await m.connect();
+    server.dropConnections();
+    await waitFor(() => m.getState() === 'disconnected', 'disconnected');
+    await sleep(150);
+    assert.equal(server.clientCount, 0, 'no socket came back');
+    assert.equal(m.getState(), 'disconnected');
+    assert.ok((activeResources().Timeout ?? 0) <= before, `timers: ${JSON.stringify(activeResources())}`);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'disconnected').map((e) => e.type === 'disconnected' && e.willReconnect),
+      [true, false],
+      'the drop, then the disconnect() it caused',
+    );
+  });
+
+  it('leaves no heartbeat behind when a listener disconnects as soon as it is connected', async (t) => {
+    const server = await startServer(t);
+    const before = activeResources().Timeout ?? 0;
+    const m = new WebSocketManager({ url: server.urlFor('p'), WebSocket: NodeWebSocket, heartbeatInterval: 30 });
+    m.onStateChange((state) => {
+      if (state === 'connected') m.disconnect();
+    });
+    await assert.rejects(m.connect(), /disconnected/);
+    await sleep(100);
+    assert.equal(m.getState(), 'disconnected');
+    assert.ok((activeResources().Timeout ?? 0) <= before, `timers: ${JSON.stringify(activeResources())}`);
+    await waitFor(() => server.clientCount === 0, 'the socket is closed');
+  });
+
+  it('counts a getToken that never answers as a failed attempt after connectionTimeout', async (t) => {
+    const seen: (string | undefined)[] = [];
+    const server = await startServer(t, { authenticate: (token) => (seen.push(token), true) });
+    let calls = 0;
+    const m = new WebSocketManager({
+      url: server.urlFor('p'),
+      WebSocket: NodeWebSocket,
+      connectionTimeout: 80,
+      reconnectDelay: 10,
+      random: () => 1,
+      // The first call hangs for ever; the second answers.
+      getToken: () => (++calls === 1 ? new Promise<string>(() => {}) : Promise.resolve('fresh')),
+    });
+    const events: ConnectionEvent[] = [];
+    m.onConnectionState((e) => events.push(e));
+    await m.connect();
+    t.after(() => m.disconnect());
+    assert.equal(calls, 2);
+    const drop = events.find((e) => e.type === 'disconnected');
+    assert.equal(drop?.type === 'disconnected' && drop.reason, 'connection timeout');
+    assert.deepEqual(seen, ['fresh']);
+  });
+
   it('backs off exponentially with a capped, growing delay across consecutive failures', async () => {
     const url = await deadUrl();
     const m = new WebSocketManager({
