@@ -109,6 +109,55 @@ export interface ProgressSubscription {
 
 type AnyOptions = TaskProgressOptions | WorkflowProgressOptions | ContainerProgressOptions | ProgressOptions;
 
+/** Live events kept per snapshot load; past this, the snapshot is merged without them. */
+const MAX_HELD_EVENTS = 10000;
+
+interface Load {
+  request: SnapshotRequest;
+  controller: AbortController;
+  /** The events of the entity that arrived while the snapshot was on its way. */
+  events: ProgressEvent[];
+  /** More arrived than are kept. */
+  overflow: boolean;
+  /** The sequence number of the state held when the load began. */
+  seqBefore: number | undefined;
+}
+
+/** True when an event about `target` is one the snapshot request asks for. */
+function requested(request: SnapshotRequest, target: Target): boolean {
+  if (request.kind !== target.kind || (request.projectId !== undefined && request.projectId !== target.projectId)) return false;
+  switch (target.kind) {
+    case 'task':
+      return (request as { taskId: string }).taskId === target.taskId;
+    case 'container':
+      return (request as { containerId: string }).containerId === target.containerId;
+    case 'workflow': {
+      const r = request as { workflowId?: string; executionId?: string };
+      return r.executionId !== undefined ? r.executionId === target.executionId : r.workflowId === target.workflowId;
+    }
+  }
+}
+
+const CALLBACKS = ['onEvent', 'onState', 'onConnectionChange', 'onComplete', 'onFailed', 'onCancelled'] as const;
+
+/** Checks a subscription's options before anything is opened for it. */
+function checkOptions<O extends { projectId?: string; types?: readonly string[] }>(options: O, ...ids: (keyof O & string)[]): O {
+  const fail = (message: string): never => {
+    throw new ProgressClientError('invalid_options', message);
+  };
+  if (typeof options !== 'object' || options === null) fail('subscription options must be an object');
+  for (const id of ['projectId', ...ids] as const) {
+    const value = (options as Record<string, unknown>)[id];
+    if (value !== undefined && typeof value !== 'string') fail(`\`${id}\` must be a string`);
+  }
+  if (options.types !== undefined && !Array.isArray(options.types)) fail('`types` must be an array of event types');
+  for (const name of CALLBACKS) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function`);
+  }
+  return options;
+}
+
 interface Subscription {
   kind: Kind;
   key: string;
@@ -123,6 +172,8 @@ interface Subscription {
 
 interface SocketEntry {
   url: string;
+  /** The URL without its query (which may hold a token): safe to show, log and store. */
+  publicUrl: string;
   /** The project of a per-project socket. */
   projectId: string | undefined;
   manager: WebSocketManager;
@@ -145,10 +196,18 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #onListenerError: (error: unknown) => void;
   readonly store: ProgressStore;
-  /** Snapshot loads under way, by entity. */
-  readonly #loading = new Map<string, AbortController>();
-  /** Positions kept from a previous page, by socket URL; used once. */
+  /** Snapshot loads under way, by request. */
+  readonly #loading = new Map<string, Load>();
+  /**
+   * Positions in each server's sequence, by public socket URL, kept from a socket that was closed
+   * (or from a previous page) for the next socket to the same URL to resume from; used once.
+   */
   readonly #keptPositions = new Map<string, ResumePosition>();
+  /**
+   * Entities (entityKey) whose state may have missed events: kept while no socket was open, or
+   * across a reconnection that could not resume. A view that joins them loads a snapshot.
+   */
+  readonly #unconfirmed = new Set<string>();
   readonly #storage: StorageLike | undefined;
   readonly #storageKey: string;
 
@@ -182,10 +241,10 @@ export class ProgressClient {
    */
   readonly save = (): void => {
     if (!this.#storage) return;
-    const positions: Record<string, ResumePosition> = {};
+    const positions: Record<string, ResumePosition> = Object.fromEntries(this.#keptPositions);
     for (const entry of this.#sockets.values()) {
       const position = entry.manager.getResumePosition();
-      if (position) positions[entry.url] = position;
+      if (position) positions[entry.publicUrl] = position;
     }
     const states = new Map<string, EntityState>();
     for (const sub of this.#routes.all()) {
@@ -198,26 +257,28 @@ export class ProgressClient {
   // ---- subscriptions ----------------------------------------------------------------------
 
   subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
-    const { projectId, taskId } = options;
+    const { projectId, taskId } = checkOptions(options, 'taskId');
     const entity = projectId !== undefined && taskId !== undefined ? { kind: 'task' as const, projectId, taskId } : undefined;
     return this.#handle(this.#add('task', routeKey('t', projectId, taskId), projectId, options, entity));
   }
 
   subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
-    const { projectId, workflowId, executionId } = options;
+    const { projectId, workflowId, executionId } = checkOptions(options, 'workflowId', 'executionId');
     const entity = executionId !== undefined || workflowId !== undefined ? { kind: 'workflow' as const, projectId, workflowId, executionId } : undefined;
     return this.#handle(this.#add('workflow', routeKey('w', projectId, workflowId, executionId), projectId, options, entity));
   }
 
   subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
-    const { projectId, containerId } = options;
+    const { projectId, containerId } = checkOptions(options, 'containerId');
     const entity = projectId !== undefined && containerId !== undefined ? { kind: 'container' as const, projectId, containerId } : undefined;
     return this.#handle(this.#add('container', routeKey('c', projectId, containerId), projectId, options, entity));
   }
 
   /** Every progress event (of a project, or of all the client sees). */
   subscribeToProgress(options: ProgressOptions): ProgressSubscription {
-    return this.#handle(this.#add('progress', routeKey('p', options.projectId), options.projectId, options, undefined));
+    const { projectId } = checkOptions(options);
+    if (typeof options.onEvent !== 'function') throw new ProgressClientError('invalid_options', '`onEvent` must be a function');
+    return this.#handle(this.#add('progress', routeKey('p', projectId), projectId, options, undefined));
   }
 
   getSubscriptionCount(): number {
@@ -255,20 +316,24 @@ export class ProgressClient {
 
   /** Closes every socket. Subscriptions stay; a new subscription or `connect()` reopens. */
   disconnect(): void {
-    for (const entry of this.#sockets.values()) {
+    for (const entry of [...this.#sockets.values()]) {
       clearTimeout(entry.linger);
       entry.linger = undefined;
-      entry.manager.disconnect();
+      // A socket no subscription needs any more is dropped, not kept for a later connect().
+      if (entry.subscriptions === 0) this.#dropSocket(entry);
+      else entry.manager.disconnect();
     }
   }
 
   /** Removes every subscription and socket and every listener: the client is done. */
   close(): void {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
-    for (const controller of this.#loading.values()) controller.abort();
+    for (const load of this.#loading.values()) load.controller.abort();
     this.#loading.clear();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
     for (const entry of [...this.#sockets.values()]) this.#dropSocket(entry);
+    this.#keptPositions.clear();
+    this.#unconfirmed.clear();
     this.#connectionListeners.clear();
     this.#rejectionListeners.clear();
     this.#resyncListeners.clear();
@@ -343,10 +408,17 @@ export class ProgressClient {
     const url = this.#socketUrl(projectId);
     let entry = this.#sockets.get(url);
     if (entry) return entry;
-    const resumeFrom = this.#keptPositions.get(url);
-    this.#keptPositions.delete(url);
+    const publicUrl = redactUrl(url);
+    const resumeFrom = this.#keptPositions.get(publicUrl);
+    this.#keptPositions.delete(publicUrl);
     const manager = new WebSocketManager({ ...this.#config, url, onListenerError: this.#onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
-    entry = { url, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
+    entry = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
+    if (!resumeFrom) {
+      // Nothing to resume from: what is held for this socket's projects is not known to be current,
+      // and its sequence numbers (if any) belong to a sequence this socket cannot place.
+      this.store.forgetSequence(entry.projectId);
+      this.#markUnconfirmed(entry.projectId);
+    }
     const socket = entry;
     entry.offs.push(manager.onResync((reason) => this.#resync(socket, reason)));
     entry.offs.push(
@@ -359,9 +431,6 @@ export class ProgressClient {
   }
 
   #add(kind: Kind, key: string, projectId: string | undefined, options: AnyOptions, entity: SnapshotRequest | undefined): Subscription {
-    if (typeof options !== 'object' || options === null) {
-      throw new ProgressClientError('invalid_options', 'subscription options must be an object');
-    }
     const socket = this.#socket(projectId);
     const sub: Subscription = {
       kind,
@@ -395,7 +464,7 @@ export class ProgressClient {
     if (sub.entity) {
       const known = this.#stateOf(sub.entity);
       if (known) this.#replay(sub, known);
-      else this.#loadSnapshot(sub.entity);
+      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) this.#loadSnapshot(sub.entity);
     }
     const ready = sub.socket.manager.connect();
     return {
@@ -423,6 +492,9 @@ export class ProgressClient {
     clearTimeout(entry.linger);
     entry.linger = undefined;
     if (entry.subscriptions > 0) return;
+    // The next socket to this URL resumes from here, so the states kept meanwhile catch up.
+    const position = entry.manager.getResumePosition();
+    if (position) this.#keptPositions.set(entry.publicUrl, position);
     entry.manager.disconnect();
     for (const off of entry.offs) off();
     this.#sockets.delete(entry.url);
@@ -444,8 +516,17 @@ export class ProgressClient {
   #dispatchFrame(events: ProgressEvent[]): void {
     const changed = events.length > 1 ? new Map<EntityState, Target>() : undefined;
     for (const event of events) {
-      const state = this.store.apply(event);
       const target = targetOf(event);
+      if (this.#loading.size > 0) this.#holdForLoads(event, target);
+      let state: EntityState | undefined;
+      try {
+        state = this.store.apply(event);
+      } catch (error) {
+        // A state the reducers cannot take (bad data set by the app): this event still reaches
+        // onEvent, and the rest of the frame goes on.
+        this.#onListenerError(new Error(`state update failed for ${event.type}`, { cause: error }));
+        state = undefined;
+      }
       // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
       this.#routes.visit(target, true, (sub) => this.#deliverEvent(sub, event));
       if (!state) {
@@ -507,8 +588,9 @@ export class ProgressClient {
 
   /** After a reconnection: confirm the states on view, or reload them when events may be missing. */
   #resync(socket: SocketEntry, reason: ResyncReason): void {
-    this.#resyncListeners.emit(reason, socket.url);
+    this.#resyncListeners.emit(reason, socket.publicUrl);
     if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
+    if (reason !== 'resumed') this.#markUnconfirmed(socket.projectId);
     const entities = new Map<string, SnapshotRequest>();
     for (const sub of this.#routes.all()) if (sub.active && sub.socket === socket && sub.entity) entities.set(JSON.stringify(sub.entity), sub.entity);
     for (const entity of entities.values()) {
@@ -527,33 +609,81 @@ export class ProgressClient {
     if (state) this.#routes.visit(targetOf(state), false, (sub) => this.#deliverState(sub, state));
   }
 
+  /** The states of a project (or of all) may have missed events. */
+  #markUnconfirmed(projectId: string | undefined): void {
+    if (this.#unconfirmed.size > this.store.size) {
+      // Some are of states the store has forgotten since.
+      const held = new Set(Array.from(this.store.states(), (state) => entityKey(targetOf(state))));
+      for (const key of this.#unconfirmed) if (!held.has(key)) this.#unconfirmed.delete(key);
+    }
+    for (const state of this.store.states()) {
+      if (projectId === undefined || state.projectId === projectId) this.#unconfirmed.add(entityKey(targetOf(state)));
+    }
+  }
+
   #loadSnapshot(entity: SnapshotRequest): void {
     const loader = this.#config.snapshotLoader;
     if (!loader) return;
     const key = JSON.stringify(entity);
     if (this.#loading.has(key)) return;
-    const controller = new AbortController();
-    this.#loading.set(key, controller);
+    const held = this.#stateOf(entity);
+    const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq };
+    this.#loading.set(key, load);
     let request: Promise<EntityState | undefined>;
     try {
-      request = loader(entity, controller.signal);
+      request = loader(entity, load.controller.signal);
     } catch (error) {
       request = Promise.reject(error);
     }
     request.then(
       (snapshot) => {
-        if (controller.signal.aborted) return;
+        if (load.controller.signal.aborted) return;
         this.#loading.delete(key);
         if (!snapshot) return;
-        const kept = this.store.merge(snapshot);
+        const kept = this.#takeSnapshot(snapshot, load);
         this.#routes.visit(targetOf(kept), false, (sub) => this.#deliverState(sub, kept));
       },
       (error: unknown) => {
-        if (controller.signal.aborted) return;
+        if (load.controller.signal.aborted) return;
         this.#loading.delete(key);
         this.#onListenerError(new Error('snapshot loader failed', { cause: error }));
       },
     );
+  }
+
+  /** Live events of an entity whose snapshot is on its way, to apply over the snapshot. */
+  #holdForLoads(event: ProgressEvent, target: Target): void {
+    for (const load of this.#loading.values()) {
+      if (load.overflow || !requested(load.request, target)) continue;
+      if (load.events.length >= MAX_HELD_EVENTS) {
+        load.overflow = true;
+        load.events = [];
+      } else {
+        load.events.push(event);
+      }
+    }
+  }
+
+  /**
+   * The snapshot is the state as the server had it when asked, and the events that arrived while
+   * it was on its way go on top of it (those it already holds are skipped by sequence number or
+   * time). A snapshot older than what was held when it was asked for is not taken.
+   */
+  #takeSnapshot(snapshot: EntityState, load: Load): EntityState {
+    if (load.overflow) return this.store.merge(snapshot);
+    const key = entityKey(targetOf(snapshot));
+    if (load.seqBefore !== undefined && snapshot.seq !== undefined && load.seqBefore > snapshot.seq) return this.store.get(snapshot) ?? snapshot;
+    this.store.set(snapshot);
+    for (const event of load.events) {
+      if (entityKey(targetOf(event)) !== key) continue;
+      try {
+        this.store.apply(event);
+      } catch (error) {
+        this.#onListenerError(new Error(`state update failed for ${event.type}`, { cause: error }));
+      }
+    }
+    this.#unconfirmed.delete(key);
+    return this.store.get(snapshot) ?? snapshot;
   }
 
   #safely(fn: () => void): void {

@@ -40,14 +40,31 @@ export async function getJson(url: string, options: HttpLoaderOptions, signal: A
   return response.json();
 }
 
-/** Checks that a value has the shape of an entity state (of any kind), so that bad data cannot corrupt state. */
+/** A list whose every member passes `check`. */
+const listOf = (v: unknown, check: (item: unknown) => boolean): boolean => Array.isArray(v) && v.every(check);
+/** A step or a phase: the reducers and the elements rely on its id, name and status. */
+const isStage = (v: unknown): boolean => isObject(v) && typeof v.id === 'string' && typeof v.name === 'string' && typeof v.status === 'string';
+const isArtifact = (v: unknown): boolean => isObject(v) && typeof v.path === 'string';
+
+/**
+ * Checks that a value has the shape of an entity state (of any kind), down to the members of its
+ * lists, so that bad data (a snapshot, a kept state) cannot corrupt state or break the reducers.
+ */
 export function isEntityState(v: unknown): v is EntityState {
   if (!isObject(v) || typeof v.status !== 'string' || typeof v.projectId !== 'string') return false;
+  // What orders events against the state (limits.ts isStale).
+  if ((v.seq !== undefined && !Number.isSafeInteger(v.seq)) || (v.snapshotAt !== undefined && typeof v.snapshotAt !== 'string')) return false;
+  if (v.progress !== undefined && !Number.isFinite(v.progress)) return false;
   switch (v.kind) {
     case 'task':
-      return typeof v.taskId === 'string' && Array.isArray(v.steps) && Array.isArray(v.output) && Array.isArray(v.artifacts);
+      return (
+        typeof v.taskId === 'string' &&
+        listOf(v.steps, isStage) &&
+        listOf(v.output, (line) => typeof line === 'string') &&
+        listOf(v.artifacts, isArtifact)
+      );
     case 'workflow':
-      return typeof v.executionId === 'string' && typeof v.workflowId === 'string' && Array.isArray(v.phases);
+      return typeof v.executionId === 'string' && typeof v.workflowId === 'string' && listOf(v.phases, isStage);
     case 'container':
       return typeof v.containerId === 'string';
     default:

@@ -139,6 +139,13 @@ export class ProgressStore {
     }
   }
 
+  /** Every state held. */
+  *states(): IterableIterator<EntityState> {
+    yield* this.#tasks.values();
+    yield* this.#workflows.values();
+    yield* this.#containers.values();
+  }
+
   /**
    * Drops the sequence numbers of the states of a project (or of all): after a server starts a
    * new sequence, old numbers say nothing about new events.

@@ -258,4 +258,55 @@ describe('ProgressClient over the reference server', () => {
     assert.equal(client.isConnected(), false);
     await waitFor(() => server.clientCount === 0, 'closed');
   });
+
+  it('refuses bad subscription options with a typed error, and opens nothing for them', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket });
+    t.after(() => client.close());
+    const bad: [string, () => unknown][] = [
+      ['no options', () => client.subscribeToTask(undefined as never)],
+      ['null options', () => client.subscribeToProgress(null as never)],
+      ['types not an array', () => client.subscribeToTask({ projectId: 'p', taskId: 't', types: 5 as never })],
+      ['an id not a string', () => client.subscribeToContainer({ projectId: 'p', containerId: 7 as never })],
+      ['a callback not a function', () => client.subscribeToWorkflow({ executionId: 'x', onState: 'render' as never })],
+      ['no onEvent', () => client.subscribeToProgress({} as never)],
+    ];
+    for (const [what, call] of bad) {
+      assert.throws(call, (error: unknown) => error instanceof ProgressClientError && error.code === 'invalid_options', what);
+    }
+    assert.deepEqual([client.getStats().sockets, client.getSubscriptionCount()], [0, 0]);
+    await sleep(50);
+    assert.equal(server.clientCount, 0);
+  });
+
+  it('disconnect() drops a socket that is only lingering, so a later connect() does not reopen it', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: server.url + '/api/progress/subscribe/{projectId}', WebSocket: NodeWebSocket, lingerTime: 10_000 });
+    t.after(() => client.close());
+    const sub = client.subscribeToTask({ projectId: 'p1', taskId: 't' });
+    await sub.ready;
+    sub.unsubscribe(); // lingering for 10 s
+    client.disconnect();
+    await client.connect();
+    await sleep(50);
+    assert.equal(client.getStats().sockets, 0);
+    assert.equal(server.clientCount, 0);
+  });
+
+  it('keeps a token in the socket URL out of resync reports and stored positions', async (t) => {
+    const server = await startServer(t);
+    const stored = new Map<string, string>();
+    const storage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v), removeItem: (k: string) => void stored.delete(k) };
+    const client = new ProgressClient({ url: `${server.urlFor()}?token=SECRET-JWT`, WebSocket: NodeWebSocket, reconnectDelay: 10, persist: { storage } });
+    t.after(() => client.close());
+    const urls: string[] = [];
+    client.onResync((_reason, url) => urls.push(url));
+    await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
+    server.dropConnections();
+    await waitFor(() => urls.length === 1, 'a resync after the reconnect');
+    client.save();
+    assert.deepEqual(urls, [server.urlFor()]);
+    assert.ok(stored.size > 0);
+    for (const [key, value] of stored) assert.doesNotMatch(key + value, /SECRET/);
+  });
 });

@@ -6,17 +6,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import {
+  aintandemSnapshotLoader,
   httpOriginOf,
   ProgressClient,
   referenceSnapshotLoader,
   type ProgressEvent,
+  type SnapshotLoader,
   type ResyncReason,
   type StorageLike,
   type TaskState,
   WebSocketManager,
+  type WorkflowState,
 } from '../../../src/client/index.js';
 import { createProgressServer, ProgressJournal } from '../../../src/server/index.js';
-import { NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
+import { NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
 
 class MemoryStorage implements StorageLike {
   readonly map = new Map<string, string>();
@@ -180,6 +183,160 @@ describe('resume', () => {
     server.sendRaw(JSON.stringify({ ...task.step('p', 't', 'old', 'running', 1), seq: 2 }));
     await sleep(50);
     assert.equal(client.getTaskState('p', 't')!.steps.length, 5);
+  });
+});
+
+describe('snapshots and views that come back', () => {
+  it('a view that joins a running task gets the snapshot and, on top, the events that arrived while it loaded', async (t) => {
+    const server = await startServer(t);
+    server.publish(task.started('p', 't'));
+    for (const e of steps('p', 't', 0, 5)) server.publish(e);
+    server.publish(task.output('p', 't', 'before the view\n'));
+    const reference = referenceSnapshotLoader(httpOriginOf(server.url));
+    let answered!: () => void;
+    const held = new Promise<void>((resolve) => (answered = resolve));
+    // The answer is taken now and arrives only once a live event has come in meanwhile.
+    const slow: SnapshotLoader = async (request, signal) => {
+      const snapshot = await reference(request, signal);
+      await held;
+      return snapshot;
+    };
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, snapshotLoader: slow });
+    t.after(() => client.close());
+    let shown: TaskState | undefined;
+    await client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => (shown = s) }).ready;
+    server.publish(task.step('p', 't', 's5', 'running', 60));
+    await waitFor(() => shown?.steps.length === 1, 'the live event, before the snapshot');
+    answered();
+    await waitFor(() => shown?.steps.length === 6, 'the snapshot with the live event on top');
+    assert.deepEqual(shown!.steps.map((s) => s.id), ['s0', 's1', 's2', 's3', 's4', 's5']);
+    assert.deepEqual(shown!.output, ['before the view']);
+    assert.deepEqual(client.getTaskState('p', 't'), server.journal.snapshot({ kind: 'task', projectId: 'p', taskId: 't' }));
+  });
+
+  it('a view that comes back after its socket closed catches up from where that socket stood', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 10 });
+    t.after(() => client.close());
+    const resyncs: ResyncReason[] = [];
+    client.onResync((reason) => resyncs.push(reason));
+    const first = client.subscribeToTask({ projectId: 'p', taskId: 't' });
+    await first.ready;
+    server.publish(task.step('p', 't', 'a', 'running', 40));
+    await waitFor(() => client.getTaskState('p', 't')?.progress === 40, 'progress');
+    first.unsubscribe();
+    await waitFor(() => server.clientCount === 0, 'the socket closed after the linger');
+    server.publish(task.completed('p', 't')); // while no socket is open
+    let shown: TaskState | undefined;
+    await client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => (shown = s) }).ready;
+    await waitFor(() => shown?.status === 'completed', 'the event missed while away');
+    assert.deepEqual(resyncs, ['resumed']);
+  });
+
+  it('after a restart that lost the journal while no socket was open, new events still apply', async (t) => {
+    let server = await createProgressServer();
+    const port = server.port;
+    t.after(() => server.close());
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 10 });
+    t.after(() => client.close());
+    const first = client.subscribeToTask({ projectId: 'p', taskId: 't' });
+    await first.ready;
+    for (let i = 0; i < 20; i++) server.publish(task.output('other', 'x', 'x\n'));
+    server.publish(task.step('p', 't', 'a', 'running', 10));
+    await waitFor(() => client.getTaskState('p', 't')?.seq === 21, 'the state at seq 21');
+    first.unsubscribe();
+    await waitFor(() => server.clientCount === 0, 'the socket closed after the linger');
+    await server.close();
+    server = await createProgressServer({ port }); // numbers start again at 1
+    const resyncs: ResyncReason[] = [];
+    client.onResync((reason) => resyncs.push(reason));
+    await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
+    server.publish(task.step('p', 't', 'a', 'running', 90));
+    server.publish(task.completed('p', 't'));
+    await waitFor(() => client.getTaskState('p', 't')?.status === 'completed', 'the new events applied');
+    assert.equal(client.getTaskState('p', 't')?.steps[0]?.progress, 90);
+    assert.deepEqual(resyncs, ['epoch']);
+  });
+
+  it('after a reload, states kept for a server without sequence numbers are reloaded from snapshots', async (t) => {
+    const server = await startServer(t);
+    const storage = new MemoryStorage();
+    let loads = 0;
+    const reference = referenceSnapshotLoader(httpOriginOf(server.url));
+    const config = {
+      url: server.urlFor(), WebSocket: NodeWebSocket, resume: false, lingerTime: 0, persist: { storage },
+      snapshotLoader: ((request, signal) => (loads++, reference(request, signal))) satisfies SnapshotLoader,
+    };
+    const first = new ProgressClient(config);
+    await first.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
+    server.publish(task.step('p', 't', 'a', 'running', 30));
+    await waitFor(() => first.getTaskState('p', 't')?.progress === 30, 'progress');
+    first.save();
+    first.close();
+    server.publish(task.completed('p', 't')); // during the reload
+    loads = 0;
+    const second = new ProgressClient(config);
+    t.after(() => second.close());
+    const shown: TaskState[] = [];
+    second.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s) });
+    await waitFor(() => shown.at(-1)?.status === 'completed', 'the snapshot');
+    assert.equal(shown[0]!.progress, 30, 'the kept state first');
+    assert.equal(loads, 1);
+  });
+
+  it("on AInTandem, the resync after a reconnect takes the REST execution over the live state it missed", async (t) => {
+    // validate:false: events as given, without numbers, as AInTandem sends them.
+    const server = await startServer(t, { validate: false });
+    const start = new Date(Date.now() - 60_000).toISOString();
+    // GET /workflows/executions/x1 in the documented shape: no updatedAt.
+    const execution = {
+      id: 'x1', workflowId: 'wf', projectId: 'p', status: 'running', startTime: start, currentPhase: 'c', totalPhases: 3,
+      phases: [
+        { phaseId: 'a', name: 'a', status: 'completed', startTime: start, endTime: start },
+        { phaseId: 'b', name: 'b', status: 'completed', startTime: start, endTime: start },
+        { phaseId: 'c', name: 'c', status: 'running', startTime: start },
+      ],
+    };
+    let known = false;
+    const rest = (async () => (known ? new Response(JSON.stringify(execution)) : new Response('', { status: 404 }))) as typeof fetch;
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, resume: false, reconnectDelay: 10, lingerTime: 0,
+      snapshotLoader: aintandemSnapshotLoader('http://orchestrator.invalid/api', { fetch: rest }),
+    });
+    t.after(() => client.close());
+    let shown: WorkflowState | undefined;
+    await client.subscribeToWorkflow({ projectId: 'p', workflowId: 'wf', executionId: 'x1', onState: (s) => (shown = s) }).ready;
+    server.publish(workflow('workflow_phase_started', 'p', 'wf', 'x1', { phaseId: 'a', phase: 'a', totalPhases: 3 }));
+    await waitFor(() => shown?.phases.length === 1, 'the first phase, live');
+    known = true;
+    server.dropConnections({ abrupt: true }); // a and b complete, c starts, while disconnected
+    await waitFor(() => shown?.phases.length === 3, 'the execution from REST');
+    assert.deepEqual(shown!.phases.map((p) => `${p.id}:${p.status}`), ['a:completed', 'b:completed', 'c:running']);
+  });
+
+  it('refuses a snapshot with malformed members; a state the reducers cannot take does not stop the rest of the frame', async (t) => {
+    const server = await startServer(t);
+    const malformed = (async () =>
+      new Response(JSON.stringify({ kind: 'task', projectId: 'p', taskId: 't', status: 'running', steps: [null], output: [], artifacts: [] }))) as typeof fetch;
+    const errors: unknown[] = [];
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, onListenerError: (error) => errors.push(error),
+      snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url), { fetch: malformed }),
+    });
+    t.after(() => client.close());
+    await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
+    await waitFor(() => errors.length === 0 && client.getStats().sockets === 1, 'subscribed');
+    await sleep(50);
+    assert.equal(client.getTaskState('p', 't'), undefined, 'the malformed snapshot was not taken');
+    // The app's own data, set straight into the store, is not checked: it must not break other entities.
+    client.store.set({ kind: 'task', projectId: 'p', taskId: 'bad', status: 'running', steps: [null] } as unknown as TaskState);
+    const got: string[] = [];
+    client.subscribeToTask({ projectId: 'p', taskId: 'u', onEvent: (e) => got.push(e.type), onState: (s) => got.push(`state:${s.status}`) });
+    server.sendRaw(JSON.stringify([task.step('p', 'bad', 'a', 'running'), task.started('p', 'u'), task.step('p', 'u', 'a', 'running', 5)]));
+    await waitFor(() => got.includes('state:running'), 'the other task updated');
+    assert.deepEqual(got, ['task_started', 'step_progress', 'state:running']);
+    assert.equal(errors.length, 1, 'the bad state was reported');
+    assert.match(String((errors[0] as Error).message), /state update failed for step_progress/);
   });
 });
 
