@@ -118,8 +118,9 @@ export class ContainerStatusElement extends LitElement {
     const state = this.state;
     const status = state?.status ?? 'waiting';
     const failed = state !== undefined && containerFailed(state);
-    const tone = failed ? 'danger' : TONES[status];
-    const statusText = this.live.statusText(strings, state, strings.containerStatus[status]);
+    // A status unknown to the element (set by the page) shows as it is.
+    const tone = failed ? 'danger' : (TONES[status] ?? 'neutral');
+    const statusText = this.live.statusText(strings, state, strings.containerStatus[status] ?? status);
     const label = this.label || strings.containerLabel(this.containerId ?? state?.containerId ?? '');
     const uptime = state?.status === 'running' ? msBetween(state.startedAt, Date.now()) : undefined;
     const exitCode = state?.status === 'stopped' && state.exitCode !== undefined ? strings.exitCode(formatInteger(state.exitCode, locale)) : undefined;

@@ -81,10 +81,11 @@ export function onProgressClientChange(listener: ClientListener): () => void {
 
 function replace(next: ProgressClient | undefined, nextOwned: boolean): void {
   const previous = client;
+  // The same client again (even when handed back by the page) stays as it is, and whoever owned it still does.
+  if (previous === next) return;
   const previousOwned = owned;
   client = next;
   owned = nextOwned;
-  if (previous === next) return;
   for (const listener of [...listeners]) listener(next);
   if (previous && previousOwned) previous.close();
 }

@@ -64,8 +64,9 @@ export function formatDuration(ms: number, locale: string | undefined): string {
 function durationText(total: number, locale: string | undefined): string {
   const parts = { hours: Math.floor(total / 3600), minutes: Math.floor((total % 3600) / 60), seconds: total % 60 };
   const DurationFormat = (Intl as unknown as { DurationFormat?: DurationFormatCtor }).DurationFormat;
-  // DurationFormat leaves out units that are zero, so "0 sec" is made the other way.
-  if (DurationFormat && total > 0) {
+  // DurationFormat leaves out units that are zero, so "0 sec" is made the other way; it throws a
+  // RangeError from 2^53 seconds on (and on NaN), which the other way formats.
+  if (DurationFormat && total > 0 && total < 9e15) {
     return cached(`d|${locale}`, () => new DurationFormat(locale, { style: 'short' })).format(parts);
   }
   const units = (['hours', 'minutes', 'seconds'] as const).filter((u, i) => parts[u] > 0 || (i === 2 && total === 0));

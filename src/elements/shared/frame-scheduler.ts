@@ -61,16 +61,17 @@ function run(ms: number): void {
   const end = performance.now() + ms;
   // A job queued again while the frame runs waits for the next one.
   const done = new Set<Job>();
-  try {
-    for (const job of queue) {
-      if (done.has(job)) continue;
-      if (done.size > 0 && performance.now() >= end) break;
-      queue.delete(job);
-      done.add(job);
+  for (const job of queue) {
+    if (done.has(job)) continue;
+    if (done.size > 0 && performance.now() >= end) break;
+    queue.delete(job);
+    done.add(job);
+    try {
       job();
+    } catch (error) {
+      // One element's failed render is reported as uncaught, and the others still render.
+      reportError(error);
     }
-  } finally {
-    // Also after a job threw: the others still run, in the next frame.
-    if (queue.size > 0) request();
   }
+  if (queue.size > 0) request();
 }

@@ -59,6 +59,8 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
   /** Reconnected after an outage, and no update since: events of the outage are lost. */
   #gap = false;
   #pending: S | undefined;
+  /** The last live state handed to the element. */
+  #received: S | undefined;
   #clock: ReturnType<typeof setInterval> | undefined;
   #offs: (() => void)[] = [];
   #announced = { status: '', text: '', at: 0 };
@@ -84,6 +86,8 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       onProgressStringsChange(() => this.#schedule()),
     );
     this.#sync();
+    // Back in the document after a move: render, and so restart the clock (a no-op before the first render).
+    this.#host.requestUpdate();
   }
 
   hostUpdate(): void {
@@ -165,8 +169,9 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       this.connection = 'disconnected';
       this.#everConnected = false;
       this.#gap = false;
+      // A state about another entity goes, and so does what the old client said (not a state the page set).
       const shown = this.#host.state;
-      if (key !== this.#key && shown !== undefined && !this.#source.owns(shown)) this.#host.state = undefined;
+      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || (client && client !== this.#client && shown === this.#received))) this.#host.state = undefined;
     }
     this.#key = key;
     this.#client = client;
@@ -243,7 +248,7 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
     this.#pending = undefined;
     const previous = this.#host.state;
     if (next !== undefined && next !== previous) {
-      this.#host.state = next;
+      this.#host.state = this.#received = next;
       this.#source.changed(next, previous);
     }
     // Render now, so the scheduler can measure it; Lit's own pending update then has nothing left to do.

@@ -1,6 +1,7 @@
 /**
  * The pieces the three elements have in common: header, progress bar, connection notice,
- * step/phase list, notes and the live region. Every server string goes through a text binding.
+ * step/phase list, notes and the live region, and a page-set state made whole enough to render.
+ * Every server string goes through a text binding.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 
@@ -117,4 +118,15 @@ export function summarise(value: unknown, max = 300): string | undefined {
     }
   }
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+/**
+ * A state set by the page with what it leaves out (or holds as undefined or null) taken from
+ * `initial`, the entity's state before any event: a partial object renders instead of throwing.
+ */
+export function filledState<S extends object>(state: S | undefined, initial: S): S | undefined {
+  if (!state) return undefined;
+  const filled = { ...initial } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(state)) if (value != null) filled[key] = value;
+  return filled as S;
 }

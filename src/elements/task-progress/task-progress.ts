@@ -1,11 +1,11 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { TERMINAL_TASK_STATUSES, type TaskState, type TaskStatus } from '../../client/index.js';
+import { initialTaskState, TERMINAL_TASK_STATUSES, type TaskState, type TaskStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatBytes, formatDuration, formatInteger, formatPercent, msBetween, resolveLocale } from '../shared/format.js';
 import { ProgressController } from '../shared/progress-controller.js';
 import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
-import { connectionNotice, errorText, header, liveRegion, note, progressBar, stageList, type Tone } from '../shared/templates.js';
+import { connectionNotice, errorText, filledState, header, liveRegion, note, progressBar, stageList, type Tone } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
 export interface TaskProgressEventDetail {
@@ -125,13 +125,16 @@ export class TaskProgressElement extends LitElement {
   override render(): TemplateResult {
     const strings = resolveStrings(this.strings);
     const locale = resolveLocale(strings.locale);
-    const state = this.state;
+    const state = filledState(this.state, initialTaskState('', ''));
     const status = state?.status ?? 'waiting';
-    const tone = TONES[status];
-    const statusText = this.live.statusText(strings, state, strings.taskStatus[status]);
+    // A status unknown to the element (set by the page) shows as it is.
+    const tone = TONES[status] ?? 'neutral';
+    const statusText = this.live.statusText(strings, state, strings.taskStatus[status] ?? status);
     const label = this.label || strings.taskLabel(this.taskId ?? state?.taskId ?? '');
     const current = state?.currentStepId !== undefined ? state.steps.find((s) => s.id === state.currentStepId) : undefined;
-    const percent = state?.progress;
+    // A percent set by the page may be anything: unknown unless it is a number, and within 0-100.
+    const progress = state?.progress;
+    const percent = Number.isFinite(progress) ? Math.min(100, Math.max(0, progress!)) : undefined;
     const valueText = strings.join([percent === undefined ? '' : formatPercent(percent, locale), statusText, current?.name ?? ''].filter(Boolean));
     const detailed = this.layout !== 'compact';
 

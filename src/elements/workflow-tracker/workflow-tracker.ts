@@ -1,11 +1,11 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
+import { initialWorkflowState, TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatDuration, formatInteger, formatPercent, msBetween, resolveLocale } from '../shared/format.js';
 import { ProgressController } from '../shared/progress-controller.js';
 import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
-import { connectionNotice, errorText, header, liveRegion, progressBar, stageList, summarise, type Tone } from '../shared/templates.js';
+import { connectionNotice, errorText, filledState, header, liveRegion, progressBar, stageList, summarise, type Tone } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 
 export interface WorkflowTrackerEventDetail {
@@ -135,10 +135,11 @@ export class WorkflowTrackerElement extends LitElement {
   override render(): TemplateResult {
     const strings = resolveStrings(this.strings);
     const locale = resolveLocale(strings.locale);
-    const state = this.state;
+    const state = filledState(this.state, initialWorkflowState('', '', ''));
     const status = state?.status ?? 'waiting';
-    const tone = TONES[status];
-    const statusText = this.live.statusText(strings, state, strings.workflowStatus[status]);
+    // A status unknown to the element (set by the page) shows as it is.
+    const tone = TONES[status] ?? 'neutral';
+    const statusText = this.live.statusText(strings, state, strings.workflowStatus[status] ?? status);
     const label = this.label || strings.workflowLabel(this.workflowId || state?.workflowId || this.executionId || '');
     const current = state?.currentPhaseId !== undefined ? state.phases.find((p) => p.id === state.currentPhaseId) : undefined;
     const position = state ? this.position(state, current, strings, locale) : undefined;

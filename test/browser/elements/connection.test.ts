@@ -1,9 +1,10 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/index.js';
+import { initialTaskState } from '../../../src/client/index.js';
 import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
 import { configureProgress, getProgressClient, PROGRESS_URL_META, ProgressClient, resetProgress } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { container, liveText, part, task, text, waitForStatus, waitForText, workflow } from './support.js';
+import { container, liveText, part, progressbar, task, text, waitForStatus, waitForText, workflow } from './support.js';
 
 describe('elements and the connection', () => {
   const own: TestServer[] = [];
@@ -83,6 +84,47 @@ describe('elements and the connection', () => {
     await waitFor(async () => (await b.clientCount()) === 1, 'one client on the new server');
     await b.publish(container(projectId, 'c').started());
     await waitForStatus(el, 'Running');
+  });
+
+  it('forgets what the old server said when reconfigured to another, but keeps a state the page set', async () => {
+    const a = await TestServer.shared();
+    const b = await ownServer();
+    const projectId = uniqueId('p');
+    const old = configureProgress({ url: a.projectUrl, lingerTime: 50 });
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <task-progress project-id=${projectId} task-id="t"></task-progress>
+      <task-progress project-id=${projectId} task-id="mine"></task-progress>
+    </div>`);
+    const [el, mine] = [...box.children] as [TaskProgressElement, TaskProgressElement];
+    mine.state = { ...initialTaskState(projectId, 'mine'), status: 'queued' };
+    await waitFor(() => old.isConnected(projectId), 'the first socket', 10000);
+    await a.publish(task(projectId, 't').started(), task(projectId, 't').step('compile', 'running', { progress: 40 }));
+    await waitForText(el, 'compile');
+    expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('40');
+
+    const next = configureProgress({ url: b.projectUrl, lingerTime: 50 });
+    await waitForStatus(el, 'Waiting for events');
+    expect(text(el)).not.to.contain('compile');
+    expect(progressbar(el).hasAttribute('aria-valuenow')).to.equal(false);
+    expect(text(mine, '[part~="status"]')).to.equal('Queued');
+    await waitFor(() => next.isConnected(projectId), 'the second socket', 10000);
+    await b.publish(task(projectId, 't').started());
+    await waitForStatus(el, 'Running');
+    expect(text(mine, '[part~="status"]')).to.equal('Queued');
+  });
+
+  it('closes a client it made once it is replaced, also after the page handed it back to configureProgress()', async () => {
+    const server = await TestServer.shared();
+    const projectId = uniqueId('p');
+    // A long linger time: only closing the client takes its socket down at once.
+    const made = configureProgress({ url: server.projectUrl, lingerTime: 60_000 });
+    await fixture(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    await waitFor(() => made.isConnected(projectId), 'the socket', 10000);
+    expect(configureProgress(made)).to.equal(made);
+    expect(made.getStats().sockets).to.equal(1);
+
+    configureProgress({ url: server.projectUrl, lingerTime: 50 });
+    expect(made.getStats().sockets).to.equal(0);
   });
 
   it('says so while reconnecting, and that updates may have been missed after: all three elements, in the middle of a run', async () => {

@@ -14,4 +14,11 @@ describe('formatDuration', () => {
     expect(formatDuration(66_000, 'en')).to.not.equal(en);
     expect(formatDuration(0, 'en')).to.match(/^0\s*sec/);
   });
+
+  it('formats a duration too long for Intl.DurationFormat (and one that is no number) without throwing', () => {
+    // 1e19 ms is over 2^53 seconds, where DurationFormat throws a RangeError.
+    expect(formatDuration(1e19, 'en')).to.match(/^2,777,777,777,777\s*hr/);
+    expect(formatDuration(Infinity, 'en')).to.match(/^∞\s*hr$/);
+    expect(formatDuration(NaN, 'en')).to.be.a('string');
+  });
 });

@@ -3,7 +3,7 @@ import '../../../src/elements/define/task-progress.js';
 import type { ProgressEvent } from '../../../src/client/index.js';
 import type { TaskProgressElement } from '../../../src/elements/index.js';
 import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
-import { setFrameBudget } from '../../../src/elements/shared/frame-scheduler.js';
+import { schedule, setFrameBudget } from '../../../src/elements/shared/frame-scheduler.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { nextFrame, record, task, text, waitForStatus } from './support.js';
 
@@ -297,5 +297,27 @@ describe('the shared frame scheduler', () => {
     expect(renders.get(el)).to.have.length(0);
     expect(log.events).to.have.length(0);
     expect(renders.get(other)).to.have.length(0);
+  });
+
+  it('runs the rest of a frame when a job throws, and reports the error as uncaught', async () => {
+    const errors: unknown[] = [];
+    const onerror = window.onerror;
+    window.onerror = (_message, _source, _line, _column, error) => {
+      errors.push(error);
+      return true;
+    };
+    cleanups.push(() => (window.onerror = onerror));
+    const boom = new Error('render failed');
+    const ran: string[] = [];
+    schedule(() => {
+      ran.push(`failing ${frames}`);
+      throw boom;
+    });
+    schedule(() => ran.push(`other ${frames}`));
+    await nextFrame();
+    await nextFrame();
+    expect(ran).to.have.length(2);
+    expect(ran[1]!.split(' ')[1], 'the frame of the other job').to.equal(ran[0]!.split(' ')[1]);
+    expect(errors).to.deep.equal([boom]);
   });
 });

@@ -1,6 +1,6 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/index.js';
-import { initialTaskState, type ProgressEvent } from '../../../src/client/index.js';
+import { initialContainerState, initialTaskState, type ProgressEvent } from '../../../src/client/index.js';
 import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
 import { configureProgress, getProgressClient, resetProgress } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
@@ -123,6 +123,23 @@ describe('element lifecycle and speed', () => {
     expect(log.events).to.have.length(1);
     el.remove();
     expect(client.getSubscriptionCount()).to.equal(0);
+  });
+
+  it('keeps the elapsed time and the uptime moving after the elements are moved in the DOM', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div><section></section><section></section></div>`);
+    const [a, b] = [...box.children] as HTMLElement[];
+    const taskEl = document.createElement('task-progress');
+    taskEl.state = { ...initialTaskState('p', 't'), status: 'running', startedAt: ts(-10_000) };
+    const containerEl = document.createElement('container-status');
+    containerEl.state = { ...initialContainerState('p', 'c'), status: 'running', startedAt: ts(-10_000) };
+    a!.append(taskEl, containerEl);
+    await Promise.all([taskEl.updateComplete, containerEl.updateComplete]);
+    b!.append(taskEl, containerEl);
+    for (const el of [taskEl, containerEl]) {
+      const before = text(el, '[part~="time"]');
+      expect(before).to.match(/1\d sec$/);
+      await waitFor(() => text(el, '[part~="time"]') !== before, `the time of <${el.localName}> to move`, 4000);
+    }
   });
 
   it('follows the new ids when they change, and forgets the old entity', async () => {

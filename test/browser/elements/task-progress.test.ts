@@ -135,6 +135,19 @@ describe('<task-progress>', () => {
     expect(log.events[0]!.detail.error).to.equal('exit status 2');
   });
 
+  it('shows a completion whose duration is too long for Intl.DurationFormat', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 't');
+    const el = await follow(projectId, 't');
+    const log = record(el, 'task-complete');
+    await server.publish(t.started());
+    await waitForStatus(el, 'Running');
+    await server.publish(t.completed(1e19));
+    await waitForStatus(el, 'Completed');
+    expect(text(el, '[part~="time"]')).to.match(/^Took 2,777,777,777,777\s*hr/);
+    expect(log.names()).to.deep.equal(['task-complete']);
+  });
+
   it('shows a cancelled run and fires task-cancel', async () => {
     const projectId = uniqueId('p');
     const t = task(projectId, 't');
