@@ -125,7 +125,8 @@ export function summarise(value: unknown, max = 300): string | undefined {
  * `initial`, the entity's state before any event: a partial object renders instead of throwing.
  */
 export function filledState<S extends object>(state: S | undefined, initial: S): S | undefined {
-  if (!state) return undefined;
+  // The states of the client are whole: they are taken as they are, without a copy.
+  if (!state || Object.keys(initial).every((key) => (state as Record<string, unknown>)[key] != null)) return state;
   const filled = { ...initial } as Record<string, unknown>;
   for (const [key, value] of Object.entries(state)) if (value != null) filled[key] = value;
   return filled as S;

@@ -8,6 +8,9 @@ import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
 import { connectionNotice, errorText, filledState, header, liveRegion, note, progressBar, stageList, type Tone } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
+
+/** What a partial state set by the page is filled from. */
+const EMPTY_TASK = initialTaskState('', '');
 export interface TaskProgressEventDetail {
   state: TaskState;
 }
@@ -125,7 +128,7 @@ export class TaskProgressElement extends LitElement {
   override render(): TemplateResult {
     const strings = resolveStrings(this.strings);
     const locale = resolveLocale(strings.locale);
-    const state = filledState(this.state, initialTaskState('', ''));
+    const state = filledState(this.state, EMPTY_TASK);
     const status = state?.status ?? 'waiting';
     // A status unknown to the element (set by the page) shows as it is.
     const tone = TONES[status] ?? 'neutral';

@@ -8,6 +8,9 @@ import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
 import { connectionNotice, errorText, filledState, header, liveRegion, progressBar, stageList, summarise, type Tone } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 
+
+/** What a partial state set by the page is filled from. */
+const EMPTY_WORKFLOW = initialWorkflowState('', '', '');
 export interface WorkflowTrackerEventDetail {
   state: WorkflowState;
 }
@@ -135,7 +138,7 @@ export class WorkflowTrackerElement extends LitElement {
   override render(): TemplateResult {
     const strings = resolveStrings(this.strings);
     const locale = resolveLocale(strings.locale);
-    const state = filledState(this.state, initialWorkflowState('', '', ''));
+    const state = filledState(this.state, EMPTY_WORKFLOW);
     const status = state?.status ?? 'waiting';
     // A status unknown to the element (set by the page) shows as it is.
     const tone = TONES[status] ?? 'neutral';
