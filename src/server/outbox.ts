@@ -1,6 +1,7 @@
 /**
  * What the server sends one socket, in order: event frames gathered into batches for a client
  * that accepts them (docs/protocol.md), and everything held back while the server is stalled.
+ * It also watches how much the socket has not yet sent: past a limit the client is too slow.
  */
 import { WebSocket } from 'ws';
 
@@ -24,10 +25,23 @@ export class Outbox {
   #lastSentAt = -Infinity;
   #held: { frame: string | Uint8Array; event: boolean }[] = [];
   #holding = false;
+  readonly #maxBuffered: number;
+  readonly #onFull: () => void;
 
-  constructor(ws: WebSocket, batch: BatchOptions | undefined) {
+  /**
+   * @param maxBuffered bytes the socket may hold unsent (`ws.bufferedAmount`); once a send leaves
+   *   more, `onFull` is called (once: the socket is then expected to close) and nothing more is sent.
+   */
+  constructor(ws: WebSocket, batch: BatchOptions | undefined, maxBuffered: number, onFull: () => void) {
     this.#ws = ws;
     this.#batch = batch && batch.window > 0 ? batch : undefined;
+    this.#maxBuffered = maxBuffered;
+    this.#onFull = onFull;
+  }
+
+  /** A frame sent at once, outside batches and even while held (the session frame, a JSON pong). */
+  send(frame: string): void {
+    this.#send(frame);
   }
 
   /**
@@ -130,6 +144,9 @@ export class Outbox {
   }
 
   #send(frame: string | Uint8Array): void {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(frame);
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(frame);
+    if (ws.bufferedAmount > this.#maxBuffered) this.#onFull();
   }
 }

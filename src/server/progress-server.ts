@@ -12,7 +12,7 @@ import type { ProgressEvent } from '../client/events.js';
 import { heartbeatFrame, readClientFrame, serialiseEvent, validatedEvent, type ClientMessage } from './frames.js';
 import { ProgressJournal, type SnapshotQuery } from './journal.js';
 import { Outbox, type BatchOptions } from './outbox.js';
-import { restAnswer } from './rest.js';
+import { isRestPath, restAnswer } from './rest.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
@@ -20,9 +20,14 @@ export type { ClientMessage, ClientFrameRejection } from './frames.js';
 /** Close code sent when `authenticate` rejects a connection (reason `unauthorized`). */
 export const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_GOING_AWAY = 1001;
+const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_SERVICE_RESTART = 1012;
+/** Close code sent to a client that does not read what is sent to it fast enough (`maxBufferedBytes`). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 /** How long a socket with `auth=message` may take to send its token. */
 const AUTH_MESSAGE_TIMEOUT = 5000;
+/** Frames an `auth=message` socket may send while its token is checked; one more closes it with 1008. */
+const AUTH_QUEUE_LIMIT = 64;
 /** How long close() waits for clients to answer its close frame before cutting their connections. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -35,13 +40,24 @@ export interface ProgressServerOptions {
   server?: HttpServer;
   /** The single-socket path that receives every project's events; default `/ws`. */
   path?: string;
-  /** Decides whether a connection is allowed, from the `token` query parameter. Throwing means no. */
+  /**
+   * Decides whether a connection is allowed, from the `token` query parameter (or the `auth`
+   * message), and whether an HTTP snapshot or REST read is, from its `Authorization: Bearer`
+   * header or `token` query parameter. Throwing means no.
+   */
   authenticate?: (token: string | undefined, request: IncomingMessage) => boolean | Promise<boolean>;
   /**
-   * ms between WebSocket protocol pings to each client. A client that sent nothing and answered
-   * no ping within one interval is terminated. Default 30000; 0 disables.
+   * ms between WebSocket protocol pings to each client. A client that did not answer the last
+   * ping within one interval is terminated; other frames do not count (a client that sends but
+   * never reads is not alive). Default 30000; 0 disables.
    */
   heartbeatInterval?: number;
+  /**
+   * Bytes the server may hold unsent for one client (`bufferedAmount`). A client that lets more
+   * pile up is closed with 1013 (`CLOSE_TRY_AGAIN_LATER`), and a replay larger than this is not
+   * sent (the client resyncs from snapshots). Default 8388608 (8 MiB); Infinity disables.
+   */
+  maxBufferedBytes?: number;
   /** Largest client frame in bytes; a larger one closes that socket with 1009. Default 65536. */
   maxPayload?: number;
   /** Validate each published event with the client's parser and throw a TypeError when invalid. Default true. */
@@ -118,8 +134,10 @@ export interface ProgressServer {
    * Answers `GET …/progress/snapshot?kind=task&projectId=…&taskId=…` (also kind=workflow with
    * executionId or workflowId, kind=container with projectId and containerId) with the entity's
    * state as JSON, 404 when unknown; and, in AInTandem's REST shape, `GET …/projects/{p}/tasks/{t}`
-   * and `GET …/workflows/executions/{e}`. Returns false for other requests: use it as a middleware
-   * when the server is attached to an HTTP server of yours. A server it created answers by itself.
+   * and `GET …/workflows/executions/{e}`. With an `authenticate` hook, a read whose token it refuses
+   * gets 401. `OPTIONS` on these paths gets the CORS preflight answer, and a request URL that
+   * cannot be parsed gets 400. Returns false for other requests: use it as a middleware when the
+   * server is attached to an HTTP server of yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
   /** Close every client socket (1001) and, when this server created it, the HTTP server. */
@@ -132,7 +150,7 @@ type AnyListener = (...args: any[]) => void;
 interface Client {
   info: ProgressClientInfo;
   ws: WebSocket;
-  /** Whether the client showed any sign of life since the last heartbeat tick. */
+  /** Whether the client answered the last heartbeat ping (or has not been pinged yet). */
   alive: boolean;
   /** What the server sends it, in order. */
   outbox: Outbox;
@@ -146,6 +164,25 @@ function answerPlainRequest(request: IncomingMessage, response: ServerResponse):
 }
 
 const SNAPSHOT_PATH = '/progress/snapshot';
+const READ_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
+/** The answer to a CORS preflight: loaders send `Authorization`, which a cross-origin GET may only do after one. */
+const PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET',
+  'access-control-allow-headers': 'authorization, accept',
+};
+
+function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.destroyed) return;
+  response.writeHead(status, { ...READ_HEADERS, ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** The token of an HTTP read: `Authorization: Bearer …`, else the `token` query parameter. */
+function httpToken(request: IncomingMessage, params: URLSearchParams): string | undefined {
+  const bearer = /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return bearer ? bearer[1] : (params.get('token') ?? undefined);
+}
 
 /** The entity a snapshot request names, or undefined when it names none. */
 function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
@@ -202,7 +239,11 @@ class ProgressServerImpl implements ProgressServer {
   readonly #sockets = new Set<WebSocket>();
   /** Upgrade requests waiting for `authenticate`. */
   readonly #pending = new Set<Duplex>();
+  readonly #maxBuffered: number;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** The payload of the last heartbeat ping: only a pong that echoes it shows a client alive. */
+  #pingPayload = '';
+  #pings = 0;
   #port = 0;
   #stalled = false;
   #closing: Promise<void> | undefined;
@@ -217,6 +258,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#path = options.path ?? '/ws';
     this.#authenticate = options.authenticate;
     this.#validate = options.validate ?? true;
+    this.#maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.journal = options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
     this.#batching = {
       window: options.batchWindow ?? 16,
@@ -307,21 +349,38 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    if (request.method !== 'GET' || !request.url) return false;
-    const url = new URL(request.url, 'http://localhost');
-    const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
+    if ((request.method !== 'GET' && request.method !== 'OPTIONS') || !request.url) return false;
+    let url: URL;
+    try {
+      url = new URL(request.url, 'http://localhost');
+    } catch {
+      answerJson(response, 400, { error: 'bad request URL' });
+      return true;
+    }
+    if (!url.pathname.endsWith(SNAPSHOT_PATH) && !isRestPath(url.pathname)) return false;
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, PREFLIGHT_HEADERS);
+      response.end();
+      return true;
+    }
+    void this.#answerRead(request, response, url);
+    return true;
+  }
+
+  /** A snapshot or REST read, once `authenticate` (when there is one) accepts its token. */
+  async #answerRead(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    if (!(await this.#isAuthorised(httpToken(request, url.searchParams), request))) {
+      answerJson(response, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+      return;
+    }
     if (url.pathname.endsWith(SNAPSHOT_PATH)) {
       const query = snapshotQuery(url.searchParams);
       const state = query && this.journal.snapshot(query);
-      response.writeHead(query ? (state ? 200 : 404) : 400, headers);
-      response.end(JSON.stringify(query ? (state ?? null) : { error: 'kind and ids are required' }));
-      return true;
+      answerJson(response, query ? (state ? 200 : 404) : 400, query ? (state ?? null) : { error: 'kind and ids are required' });
+      return;
     }
     const body = restAnswer(this.journal, url.pathname);
-    if (body === undefined) return false;
-    response.writeHead(body ? 200 : 404, headers);
-    response.end(JSON.stringify(body));
-    return true;
+    answerJson(response, body ? 200 : 404, body ?? null);
   }
 
   ping(): number {
@@ -415,9 +474,14 @@ class ProgressServerImpl implements ProgressServer {
     return sent;
   }
 
-  /** One heartbeat tick: terminate clients silent since the last tick, ping the others. */
+  /**
+   * One heartbeat tick: terminate the clients that did not answer the last ping, ping the others.
+   * Each ping carries a new payload, so an unsolicited pong (or any other frame) from a client
+   * that does not read does not keep it.
+   */
   #checkLiveness = (): void => {
     if (this.#stalled) return;
+    this.#pingPayload = String(++this.#pings);
     for (const client of this.#clients.values()) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;
       if (!client.alive) {
@@ -425,9 +489,16 @@ class ProgressServerImpl implements ProgressServer {
         continue;
       }
       client.alive = false;
-      client.ws.ping();
+      client.ws.ping(this.#pingPayload);
     }
   };
+
+  /** The client let more than `maxBufferedBytes` pile up: close it, and cut it if it does not answer. */
+  #shed(ws: WebSocket): void {
+    ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow');
+    const cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+    ws.once('close', () => clearTimeout(cut));
+  }
 
   #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = matchRoute(request.url, this.#path);
@@ -444,7 +515,7 @@ class ProgressServerImpl implements ProgressServer {
     }
     socket.on('error', destroyOnError);
     this.#pending.add(socket);
-    void this.#isAuthorised(route, request).then((authorised) => {
+    void this.#isAuthorised(route.token, request).then((authorised) => {
       if (!this.#pending.delete(socket)) return; // destroyed by close()
       socket.off('error', destroyOnError);
       if (socket.destroyed) return;
@@ -452,10 +523,10 @@ class ProgressServerImpl implements ProgressServer {
     });
   };
 
-  async #isAuthorised(route: Route, request: IncomingMessage): Promise<boolean> {
+  async #isAuthorised(token: string | undefined, request: IncomingMessage): Promise<boolean> {
     if (!this.#authenticate) return true;
     try {
-      return (await this.#authenticate(route.token, request)) === true;
+      return (await this.#authenticate(token, request)) === true;
     } catch {
       return false;
     }
@@ -468,21 +539,39 @@ class ProgressServerImpl implements ProgressServer {
     ws.once('close', () => this.#sockets.delete(ws));
   }
 
-  /** `auth=message`: the first frame must be `{"type":"auth","token":…}`, within AUTH_MESSAGE_TIMEOUT. */
+  /**
+   * `auth=message`: the first frame must be `{"type":"auth","token":…}`, within AUTH_MESSAGE_TIMEOUT.
+   * Frames that follow it while the token is checked are kept (up to AUTH_QUEUE_LIMIT) and
+   * handled in order once the client is registered.
+   */
   #awaitAuthMessage(ws: WebSocket, route: Route, request: IncomingMessage): void {
     this.#track(ws);
     const timer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'unauthorized'), AUTH_MESSAGE_TIMEOUT);
     ws.once('close', () => clearTimeout(timer));
-    ws.once('message', (data, isBinary) => {
+    const queued: [RawData, boolean][] = [];
+    let checking = false;
+    const onMessage = (data: RawData, isBinary: boolean): void => {
+      if (checking) {
+        if (queued.length < AUTH_QUEUE_LIMIT) {
+          queued.push([data, isBinary]);
+          return;
+        }
+        ws.off('message', onMessage);
+        ws.close(CLOSE_POLICY_VIOLATION, 'too many messages before auth');
+        return;
+      }
+      checking = true;
       clearTimeout(timer);
       const frame = readClientFrame(data, isBinary);
       const token = frame.ok && frame.message.type === 'auth' && typeof frame.message.token === 'string' ? frame.message.token : undefined;
-      void (token === undefined ? Promise.resolve(false) : this.#isAuthorised({ ...route, token }, request)).then((authorised) => {
+      void (token === undefined ? Promise.resolve(false) : this.#isAuthorised(token, request)).then((authorised) => {
+        ws.off('message', onMessage);
         if (ws.readyState !== WebSocket.OPEN) return;
-        if (authorised) this.#register(ws, route);
+        if (authorised) this.#register(ws, route, queued);
         else ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
       });
-    });
+    };
+    ws.on('message', onMessage);
   }
 
   #accept(ws: WebSocket, route: Route, authorised: boolean): void {
@@ -494,24 +583,23 @@ class ProgressServerImpl implements ProgressServer {
     this.#register(ws, route);
   }
 
-  /** An authorised socket: a client of the server from now on. */
-  #register(ws: WebSocket, route: Route): void {
+  /** An authorised socket: a client of the server from now on. `queued`: frames it sent before, to handle first. */
+  #register(ws: WebSocket, route: Route, queued: readonly [RawData, boolean][] = []): void {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const client: Client = { info, ws, alive: true, outbox: new Outbox(ws, route.batch ? this.#batching : undefined) };
+    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#maxBuffered, () => this.#shed(ws));
+    const client: Client = { info, ws, alive: true, outbox };
     if (this.#stalled) client.outbox.hold();
     this.#clients.set(ws, client);
     if (route.resume) this.#startSession(client, route);
 
     ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
     ws.on('ping', (data) => {
-      if (this.#stalled) return;
-      client.alive = true;
-      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
+      if (!this.#stalled && ws.readyState === WebSocket.OPEN) ws.pong(data);
     });
-    ws.on('pong', () => {
-      if (!this.#stalled) client.alive = true;
+    ws.on('pong', (data) => {
+      if (!this.#stalled && data.toString() === this.#pingPayload) client.alive = true;
     });
     ws.once('close', () => {
       client.outbox.close();
@@ -519,12 +607,15 @@ class ProgressServerImpl implements ProgressServer {
       this.#events.emit('disconnection', info);
     });
     this.#events.emit('connection', info);
+    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
   }
 
   /** The session frame, then the events the client missed since its position (when still kept). */
   #startSession(client: Client, route: Route): void {
-    const replay = this.journal.replay(route.epoch, route.since, route.projectId);
-    client.ws.send(
+    let replay = this.journal.replay(route.epoch, route.since, route.projectId);
+    // A replay the client may not buffer would only get it closed again: it resyncs from snapshots instead.
+    if (replay.frames.reduce((bytes, frame) => bytes + Buffer.byteLength(frame), 0) > this.#maxBuffered) replay = { resumed: false, frames: [] };
+    client.outbox.send(
       JSON.stringify({ type: 'session', epoch: this.journal.epoch, seq: this.journal.seq, resumed: replay.resumed, timestamp: new Date().toISOString() }),
     );
     // Sent even by a stalled server: a new connection gets what the old one had stopped receiving.
@@ -533,14 +624,13 @@ class ProgressServerImpl implements ProgressServer {
 
   #onFrame(client: Client, data: RawData, isBinary: boolean): void {
     if (this.#stalled) return;
-    client.alive = true;
     const frame = readClientFrame(data, isBinary);
     if (!frame.ok) {
       this.#events.emit('rejected', client.info, frame.reason);
       return;
     }
     if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
-      client.ws.send(heartbeatFrame('pong'));
+      client.outbox.send(heartbeatFrame('pong'));
     }
     this.#events.emit('message', client.info, frame.message);
   }

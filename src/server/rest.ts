@@ -47,6 +47,11 @@ function executionBody(state: WorkflowState): object {
   };
 }
 
+/** Whether a path is one of these endpoints (whatever the entity). */
+export function isRestPath(path: string): boolean {
+  return TASK_PATH.test(path) || EXECUTION_PATH.test(path);
+}
+
 /** The REST answer for a path, or undefined when the path is not one of these endpoints; null when the entity is unknown. */
 export function restAnswer(journal: ProgressJournal, path: string): object | null | undefined {
   const decode = (s: string) => {

@@ -386,3 +386,62 @@ test('close() closes clients with 1001, frees the port and leaves no timer behin
   assert.equal(server.publish(taskStarted('p1')), 0);
   assert.match((await connectError(server.urlFor('p1'))).message, /ECONNREFUSED/);
 });
+
+test('auth=message: frames sent while an async authenticate runs are handled, in order, once it accepts', async (t) => {
+  const server = await startServer(t, {
+    authenticate: async (token) => {
+      await delay(100);
+      return token === 'good';
+    },
+  });
+  const messages: unknown[] = [];
+  server.on('message', (_client, message) => messages.push(message));
+  const client = await open(t, server.urlFor('p1') + '?auth=message&resume=1');
+  client.send(JSON.stringify({ type: 'auth', token: 'good' }));
+  client.send(JSON.stringify({ type: 'subscribe', taskId: 't1' }));
+  client.send('not json');
+  client.send(JSON.stringify({ type: 'ping' }));
+  client.send(JSON.stringify({ type: 'unsubscribe', taskId: 't1' }));
+
+  assert.equal((await client.next()).type, 'session', 'the session frame comes first');
+  assert.equal((await client.next()).type, 'pong', 'the early ping is answered');
+  assert.deepEqual(messages, [{ type: 'subscribe', taskId: 't1' }, { type: 'ping' }, { type: 'unsubscribe', taskId: 't1' }]);
+  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal((await client.next()).type, 'task_started');
+});
+
+test('auth=message: frames sent before a refused token are not handled', async (t) => {
+  const server = await startServer(t, { authenticate: async (token) => token === 'good' });
+  const messages: unknown[] = [];
+  server.on('message', (_client, message) => messages.push(message));
+  const client = await open(t, server.urlFor('p1') + '?auth=message');
+  client.send(JSON.stringify({ type: 'auth', token: 'bad' }));
+  client.send(JSON.stringify({ type: 'ping' }));
+  assert.deepEqual(await client.closed, { code: CLOSE_UNAUTHORIZED, reason: 'unauthorized' });
+  assert.deepEqual(messages, []);
+  assert.ok(!client.frames.some((f: any) => f?.type === 'pong'));
+});
+
+test('auth=message: a client that floods while its token is checked is closed with 1008', { timeout: 10000 }, async (t) => {
+  let release!: () => void;
+  const checked = new Promise<void>((resolve) => (release = resolve));
+  const server = await startServer(t, {
+    authenticate: async (token) => {
+      await checked;
+      return token === 'good';
+    },
+  });
+  const connections: ProgressClientInfo[] = [];
+  server.on('connection', (c) => connections.push(c));
+  const flooder = await open(t, server.urlFor('p1') + '?auth=message');
+  flooder.send(JSON.stringify({ type: 'auth', token: 'good' }));
+  for (let i = 0; i < 1000; i++) flooder.send(JSON.stringify({ type: 'ping', i }));
+  assert.equal((await flooder.closed).code, 1008);
+  release();
+
+  const polite = await open(t, server.urlFor('p1') + '?auth=message');
+  polite.send(JSON.stringify({ type: 'auth', token: 'good' }));
+  for (let i = 0; i < 10; i++) polite.send(JSON.stringify({ type: 'ping', i }));
+  for (let i = 0; i < 10; i++) assert.equal((await polite.next()).type, 'pong');
+  assert.equal(connections.length, 1, 'the flooder never became a client');
+});

@@ -1,0 +1,151 @@
+/** The reference server's HTTP side: snapshot and REST reads, their authentication and CORS, bad request URLs. */
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { connect as connectTcp } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
+import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
+import { createProgressServer, type ProgressEvent, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+
+const now = () => new Date().toISOString();
+
+async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
+  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
+  t.after(() => server.close());
+  return server;
+}
+
+const httpBase = (server: ProgressServer) => `http://127.0.0.1:${server.port}`;
+
+function publishTask(server: ProgressServer): void {
+  server.publish({ type: 'task_started', projectId: 'p', taskId: 't', timestamp: now() });
+  server.publish({ type: 'output', projectId: 'p', taskId: 't', output: 'secret output\n', timestamp: now() } as ProgressEvent);
+}
+
+/** Sends a raw request line and resolves with the response's status line. */
+function rawRequest(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text.split('\r\n')[0]!));
+    socket.on('error', reject);
+  });
+}
+
+const READS = ['/progress/snapshot?kind=task&projectId=p&taskId=t', '/api/progress/snapshot?kind=task&projectId=p&taskId=t', '/api/projects/p/tasks/t'];
+
+test('a request URL that cannot be parsed gets 400 and the server lives on', async (t) => {
+  const server = await startServer(t);
+  assert.equal(await rawRequest(server.port, '//['), 'HTTP/1.1 400 Bad Request');
+  const health = await fetch(`${httpBase(server)}/health`);
+  assert.equal(health.status, 200);
+  await health.text();
+});
+
+test('handleRequest as a middleware answers an unparsable URL with 400 instead of throwing', async (t) => {
+  const http = createHttpServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => http.close(() => resolve())));
+  const server = await createProgressServer({ server: http, heartbeatInterval: 0 });
+  t.after(() => server.close());
+  const thrown: unknown[] = [];
+  http.on('request', (request, response) => {
+    try {
+      if (!server.handleRequest(request, response)) response.writeHead(418).end();
+    } catch (error) {
+      thrown.push(error);
+      response.writeHead(500).end();
+    }
+  });
+  assert.equal(await rawRequest(server.port, '//['), 'HTTP/1.1 400 Bad Request');
+  assert.deepEqual(thrown, []);
+});
+
+test('with an authenticate hook, snapshot and REST reads need a token it accepts (header or query)', async (t) => {
+  const calls: { token: string | undefined; request: IncomingMessage }[] = [];
+  const server = await startServer(t, {
+    authenticate: async (token, request) => {
+      calls.push({ token, request });
+      await new Promise((r) => setTimeout(r, 10));
+      if (token === 'boom') throw new Error('auth backend down');
+      return token === 'good';
+    },
+  });
+  publishTask(server);
+  const base = httpBase(server);
+
+  for (const path of READS) {
+    for (const headers of [{}, { authorization: 'Bearer bad' }, { authorization: 'Bearer boom' }, { authorization: 'Basic good' }] as Record<string, string>[]) {
+      const res = await fetch(base + path, { headers });
+      assert.equal(res.status, 401, `${path} ${JSON.stringify(headers)}`);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.equal(res.headers.get('content-type'), 'application/json');
+      const text = await res.text();
+      assert.deepEqual(JSON.parse(text), { error: 'unauthorized' });
+      assert.doesNotMatch(text, /secret/);
+    }
+    const byHeader = await fetch(base + path, { headers: { authorization: 'Bearer good' } });
+    assert.equal(byHeader.status, 200, path);
+    assert.equal((await byHeader.json()).status, 'running');
+    const byQuery = await fetch(base + path + (path.includes('?') ? '&' : '?') + 'token=good');
+    assert.equal(byQuery.status, 200, path);
+    await byQuery.text();
+  }
+  assert.ok(calls.some((c) => c.token === undefined), 'a read without a token is checked too');
+  assert.ok(calls.every((c) => typeof c.request.url === 'string'), 'the hook gets the request');
+
+  // Unknown entities and bad queries are only told apart once the token is accepted.
+  const unknown = await fetch(`${base}/progress/snapshot?kind=task&projectId=p&taskId=nope`, { headers: { authorization: 'Bearer good' } });
+  assert.equal(unknown.status, 404);
+  await unknown.text();
+  const refusedUnknown = await fetch(`${base}/progress/snapshot?kind=task&projectId=p&taskId=nope`);
+  assert.equal(refusedUnknown.status, 401);
+  await refusedUnknown.text();
+});
+
+test("the client's snapshot loaders reach a server that checks tokens, and fail without one", async (t) => {
+  const server = await startServer(t, { authenticate: (token) => token === 'good' });
+  publishTask(server);
+  const base = httpBase(server);
+  const signal = new AbortController().signal;
+  const request = { kind: 'task', projectId: 'p', taskId: 't' } as const;
+
+  const reference = await referenceSnapshotLoader(base, { token: 'good' })(request, signal);
+  assert.equal(reference?.status, 'running');
+  const rest = await aintandemSnapshotLoader(`${base}/api`, { getToken: async () => 'good' })(request, signal);
+  assert.equal(rest?.status, 'running');
+
+  await assert.rejects(referenceSnapshotLoader(base)(request, signal), /401/);
+  await assert.rejects(aintandemSnapshotLoader(`${base}/api`, { token: 'bad' })(request, signal), /401/);
+});
+
+test('without an authenticate hook, reads need no token', async (t) => {
+  const server = await startServer(t);
+  publishTask(server);
+  for (const path of READS) {
+    const res = await fetch(httpBase(server) + path);
+    assert.equal(res.status, 200, path);
+    await res.text();
+  }
+});
+
+test('a CORS preflight on the snapshot and REST paths gets 204 with the headers a token-sending loader needs', async (t) => {
+  // A hook that refuses everything: preflights carry no credentials and must pass anyway.
+  const server = await startServer(t, { authenticate: () => false });
+  const base = httpBase(server);
+  for (const path of [...READS, '/api/workflows/executions/e1']) {
+    const res = await fetch(base + path, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(res.status, 204, path);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'GET');
+    assert.equal(res.headers.get('access-control-allow-headers'), 'authorization, accept');
+    await res.text();
+  }
+  const other = await fetch(`${base}/elsewhere`, { method: 'OPTIONS' });
+  assert.equal(other.status, 404);
+  await other.text();
+});

@@ -1,0 +1,141 @@
+/** The reference server against clients that do not read: a bound on what it buffers for each, and a heartbeat they cannot fake. */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { WebSocket } from 'ws';
+import {
+  CLOSE_TRY_AGAIN_LATER,
+  createProgressServer,
+  type ProgressClientInfo,
+  type ProgressEvent,
+  type ProgressServer,
+  type ProgressServerOptions,
+} from '../../src/server/index.js';
+import { connect, delay, once, type RawClient } from './helpers/raw-client.js';
+
+const now = () => new Date().toISOString();
+const output = (projectId: string, text: string): ProgressEvent => ({ type: 'output', projectId, taskId: 't1', output: text, timestamp: now() });
+
+async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
+  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
+  t.after(() => server.close());
+  return server;
+}
+
+async function open(t: TestContext, url: string): Promise<RawClient> {
+  const client = await connect(url);
+  client.ws.on('error', () => {});
+  t.after(() => client.terminate());
+  return client;
+}
+
+/** Stop reading: the kernel buffers fill, then the server's side of the socket. */
+const stopReading = (client: RawClient) => (client.ws as any)._socket.pause();
+const startReading = (client: RawClient) => (client.ws as any)._socket.resume();
+
+/** The largest `bufferedAmount` any socket of this process had right after a send, while the test runs. */
+function watchBufferedAmount(t: TestContext): { max: number } {
+  const seen = { max: 0 };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+    send.apply(this, args);
+    seen.max = Math.max(seen.max, this.bufferedAmount);
+  } as WebSocket['send'];
+  t.after(() => {
+    WebSocket.prototype.send = send;
+  });
+  return seen;
+}
+
+test('a client that stops reading is closed with 1013 at maxBufferedBytes; the others keep receiving; it resumes without loss', async (t) => {
+  const maxBufferedBytes = 256 * 1024;
+  const buffered = watchBufferedAmount(t);
+  const server = await startServer(t, { maxBufferedBytes });
+  const reader = await open(t, server.urlFor('p1'));
+  const slow = await open(t, server.urlFor('p1') + '?resume=1');
+  const session = await slow.next();
+  const slowId = server.clients()[1]!.id;
+  const disconnected: ProgressClientInfo[] = [];
+  server.on('disconnection', (c) => disconnected.push(c));
+  stopReading(slow);
+
+  // Rounds the reader keeps up with, until the server gives up on the slow client (at most 64 MB).
+  const text = 'x'.repeat(4000);
+  let published = 0;
+  let sentToBoth = true;
+  for (let round = 0; round < 1000 && sentToBoth; round++) {
+    for (let i = 0; i < 16; i++) {
+      sentToBoth = server.publish(output('p1', text)) === 2;
+      published++;
+    }
+    await delay(5);
+  }
+  assert.ok(!sentToBoth, `the slow client was still being sent events after ${published} events`);
+  assert.ok(buffered.max <= maxBufferedBytes + 8192, `the server buffered ${buffered.max} bytes for one socket`);
+
+  // It gets what was sent before, then the close frame.
+  startReading(slow);
+  assert.deepEqual(await slow.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'too slow' });
+  for (const end = Date.now() + 5000; disconnected.length === 0 && Date.now() < end; ) await delay(10);
+  assert.deepEqual(
+    disconnected.map((c) => c.id),
+    [slowId],
+  );
+  assert.equal(server.clientCount, 1);
+
+  const readerEvents = () => reader.frames.filter((f: any) => f?.type === 'output').length;
+  for (const end = Date.now() + 5000; readerEvents() < published && Date.now() < end; ) await delay(10);
+  assert.equal(readerEvents(), published, 'the reader got every event');
+  assert.equal(server.publish(output('p1', 'after')), 1);
+  published++;
+
+  // The slow client comes back from where it stopped and gets the rest from the replay buffer.
+  const got = slow.frames.filter((f: any) => f?.type === 'output') as { seq: number }[];
+  const since = got.at(-1)!.seq;
+  const back = await open(t, server.urlFor('p1') + `?resume=1&epoch=${session.epoch}&since=${since}`);
+  const resumed = await back.next();
+  assert.equal(resumed.resumed, true);
+  for (let i = got.length; i < published; i++) assert.equal((await back.next()).type, 'output');
+  assert.equal((back.frames.at(-1) as { output: string }).output, 'after');
+});
+
+test('the heartbeat drops a client that sends (unsolicited pongs, messages) but never reads', async (t) => {
+  const server = await startServer(t, { heartbeatInterval: 100 });
+  const healthy = await open(t, server.urlFor('p1'));
+  const deaf = await open(t, server.urlFor('p1'));
+  const deafId = server.clients()[1]!.id;
+  stopReading(deaf);
+  const chatter = setInterval(() => {
+    deaf.ws.pong();
+    deaf.send(JSON.stringify({ type: 'subscribe', taskId: 't1' }));
+  }, 20);
+  t.after(() => clearInterval(chatter));
+
+  const [info] = await once<[ProgressClientInfo]>(server, 'disconnection', 5000);
+  clearInterval(chatter);
+  assert.equal(info.id, deafId);
+  await delay(400);
+  assert.equal(server.clientCount, 1, 'the healthy client was kept');
+  assert.equal(server.publish(output('p1', 'hello')), 1);
+  assert.equal((await healthy.next((f) => f.type === 'output')).output, 'hello');
+});
+
+test('a replay larger than maxBufferedBytes is not sent: the client is told to resync', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: 64 * 1024 });
+  const first = await open(t, server.urlFor('p1') + '?resume=1');
+  const session = await first.next();
+  first.terminate();
+  const back = () => open(t, server.urlFor('p1') + `?resume=1&epoch=${session.epoch}&since=${session.seq}`);
+
+  const text = 'x'.repeat(10000);
+  for (let i = 0; i < 4; i++) server.publish(output('p1', text));
+  const small = await back();
+  assert.equal((await small.next()).resumed, true, '40 KB fit');
+  for (let i = 0; i < 4; i++) assert.equal((await small.next()).type, 'output');
+
+  for (let i = 0; i < 4; i++) server.publish(output('p1', text));
+  const large = await back();
+  assert.equal((await large.next()).resumed, false, '80 KB do not');
+  await assert.rejects(large.next(undefined, 300), 'no replay follows');
+  assert.equal(server.publish(output('p1', 'live')), 2);
+  assert.equal((await large.next()).output, 'live');
+});
