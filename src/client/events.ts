@@ -46,7 +46,8 @@ export interface TaskStepProgressEvent extends WebSocketEvent {
   message?: string;
   /** 0-100 */
   progress?: number;
-  output?: string;
+  /** Terminal output when a string (added to the task's output tail); a step result otherwise. */
+  output?: unknown;
 }
 export interface TaskOutputEvent extends WebSocketEvent {
   type: 'output';

@@ -67,7 +67,7 @@ const SHAPES: Record<string, Shape> = {
     status: 'status!',
     message: 'string',
     progress: 'number',
-    output: 'string',
+    // Terminal text when a string; a step's result of any other kind passes as it is.
   },
   output: { ...task, stepId: 'string', output: 'string!' },
   artifact: { ...task, artifact: 'object!' },
@@ -125,12 +125,27 @@ function fits(value: unknown, check: Check): boolean {
   }
 }
 
-/** `error` may come as a string or as `{ message }`; both become a string. */
+/** Longest `error` text kept from an error that is not a string. */
+const MAX_ERROR_TEXT = 1000;
+
+/**
+ * `error` may come as a string, as `{ message }`, or as anything else (`{ code }`, a number): it
+ * becomes a string (the message, else its JSON), so a failure is never dropped for its shape.
+ */
 function normaliseError(o: Record<string, unknown>): void {
   const e = o.error;
-  if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') {
-    o.error = (e as { message: string }).message;
+  if (typeof e === 'string' || e === undefined || e === null) return;
+  if (isObject(e) && typeof e.message === 'string') {
+    o.error = e.message;
+    return;
   }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(e);
+  } catch {
+    text = undefined;
+  }
+  o.error = (text ?? String(e)).slice(0, MAX_ERROR_TEXT);
 }
 
 /** `sandbox_*` events become `container_*` with a `containerId`. */

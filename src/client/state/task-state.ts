@@ -124,7 +124,7 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
     next.status = 'running';
     if (!next.startedAt) next.startedAt = e.timestamp;
   }
-  return e.output ? appendOutput(next, e.output, limits) : next;
+  return typeof e.output === 'string' ? appendOutput(next, e.output, limits) : next;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseFrame, type RejectionReason } from '../../../src/client/index.js';
+import { parseFrame, ProgressStore, type ProgressEvent, type RejectionReason, type TaskState } from '../../../src/client/index.js';
 
 const ts = '2026-01-01T00:00:00.000Z';
 const ok = (frame: unknown) => {
@@ -62,6 +62,27 @@ describe('parseFrame', () => {
   it('normalises an error object to its message', () => {
     const m = ok({ type: 'task_failed', projectId: 'p', timestamp: ts, taskId: 't', error: { message: 'disk full', code: 28 } });
     assert.equal((m as { error: string }).error, 'disk full');
+  });
+
+  it('keeps a failure whose error is neither a string nor { message }, as text', () => {
+    const failed = (error: unknown) => (ok({ type: 'task_failed', projectId: 'p', timestamp: ts, taskId: 't', error }) as { error?: string }).error;
+    assert.equal(failed({ code: 'E_QUOTA', retryable: false }), '{"code":"E_QUOTA","retryable":false}');
+    assert.equal(failed(28), '28');
+    assert.equal(failed(null), undefined);
+    assert.equal(failed({ detail: 'x'.repeat(5000) })!.length, 1000);
+    const container = ok({ type: 'container_error', projectId: 'p', timestamp: ts, containerId: 'c', error: ['OOM'] }) as { error?: string };
+    assert.equal(container.error, '["OOM"]');
+  });
+
+  it("accepts a step's output of any kind; only text goes to the task's output tail", () => {
+    const step = (output: unknown) => ({ type: 'step_progress', projectId: 'p', timestamp: ts, taskId: 't', stepId: 's', status: 'completed', output });
+    assert.deepEqual((ok(step({ rows: 3 })) as { output?: unknown }).output, { rows: 3 });
+    assert.equal((ok(step('done\n')) as { output?: unknown }).output, 'done\n');
+    const store = new ProgressStore();
+    store.apply(ok(step({ rows: 3 })) as ProgressEvent);
+    const state = store.apply(ok(step('line\n')) as ProgressEvent) as TaskState;
+    assert.deepEqual(state.output, ['line']);
+    assert.equal(state.steps[0]!.status, 'completed');
   });
 
   it('rejects every kind of bad frame with a typed reason', () => {
