@@ -35,19 +35,23 @@ export function readClientFrame(data: RawData, isBinary: boolean): ClientFrame {
   return { ok: true, message: value as ClientMessage };
 }
 
-/**
- * Serialise an event for publishing after checking it with the client's own parser, so the
- * server never sends what a client would drop. The frame holds the parser's normalised form
- * (`sandbox_*` becomes `container_*` with a `containerId`, an `{ message }` error becomes a
- * string); the caller's object is left untouched.
- * @throws TypeError with the parser's rejection message when the event is invalid.
- */
-export function serialiseEvent(event: ProgressEvent): string {
-  return JSON.stringify(validatedEvent(event));
+/** An event checked for publishing: as the client's parser reads it, and as it goes on the wire. */
+export interface CheckedEvent {
+  /**
+   * The parser's normalised form (`sandbox_*` read as `container_*` with a `containerId`, an
+   * `{ message }` error as a string), for the server's own state.
+   */
+  event: ProgressEvent;
+  /** The event as published, as JSON: clients get the spelling the publisher chose. */
+  text: string;
 }
 
-/** The event as the parser normalises it; the caller's object is left untouched. @throws TypeError */
-export function validatedEvent(event: ProgressEvent): ProgressEvent {
+/**
+ * Checks an event with the client's own parser, so that the server never sends what a client
+ * would drop. The caller's object is left untouched.
+ * @throws TypeError with the parser's rejection message when the event is invalid.
+ */
+export function checkEvent(event: ProgressEvent): CheckedEvent {
   let text: string | undefined;
   try {
     text = JSON.stringify(event) as string | undefined;
@@ -60,7 +64,7 @@ export function validatedEvent(event: ProgressEvent): ProgressEvent {
   if (result.message.type === 'ping' || result.message.type === 'pong' || result.message.type === 'session') {
     throw new TypeError(`"${result.message.type}" is not a progress event`);
   }
-  return result.message;
+  return { event: result.message, text };
 }
 
 /** The JSON heartbeat frames of the wire format. */

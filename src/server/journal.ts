@@ -53,11 +53,15 @@ export class ProgressJournal {
     return this.seqCounter;
   }
 
-  /** Numbers an event, keeps it for replay and snapshots, and returns it as a frame. */
-  append(event: ProgressEvent): { seq: number; frame: string } {
+  /**
+   * Numbers an event, keeps it for replay and snapshots, and returns it as a frame.
+   * @param wire the event as it goes to clients, as JSON (default: `event`'s JSON); the state
+   *   is reduced from `event`.
+   */
+  append(event: ProgressEvent, wire?: string): { seq: number; frame: string } {
     const seq = ++this.seqCounter;
     const stamped = { ...event, seq } as ProgressEvent;
-    const frame = JSON.stringify(stamped);
+    const frame = wire === undefined ? JSON.stringify(stamped) : withSeq(wire, seq);
     const slot = seq % this.size;
     const old = this.entries[slot];
     if (old) this.evicted.set(old.projectId, old.seq);
@@ -100,4 +104,10 @@ export class ProgressJournal {
         return this.store.getContainer(query.projectId, query.containerId);
     }
   }
+}
+
+/** A JSON object's text with `seq` set (added at the end, or replacing one it had). */
+function withSeq(json: string, seq: number): string {
+  if (!json.includes('"seq"')) return `${json.slice(0, -1)},"seq":${seq}}`;
+  return JSON.stringify({ ...(JSON.parse(json) as object), seq });
 }

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
-import { heartbeatFrame, readClientFrame, serialiseEvent, validatedEvent, type ClientMessage } from './frames.js';
+import { checkEvent, heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { ProgressJournal, type SnapshotQuery } from './journal.js';
 import { Outbox, type BatchOptions } from './outbox.js';
 import { isRestPath, restAnswer } from './rest.js';
@@ -332,8 +332,8 @@ class ProgressServerImpl implements ProgressServer {
       const projectId = (event as { projectId?: unknown }).projectId;
       return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
     }
-    const normalised = validatedEvent(event);
-    const { frame } = this.journal.append(normalised);
+    const { event: normalised, text } = checkEvent(event);
+    const { frame } = this.journal.append(normalised, text);
     let sent = 0;
     for (const client of this.#clients.values()) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;

@@ -101,16 +101,21 @@ test('publish returns 0 without clients and rejects invalid events with a TypeEr
   assert.ok(await silentFor(client, 150), 'an invalid event reached the client');
 });
 
-test('publish sends the normalised form: sandbox_* becomes container_*', async (t) => {
+test('publish sends an event in the spelling it was published in: sandbox_* stays sandbox_* for AInTandem clients', async (t) => {
   const server = await startServer(t);
   const client = await open(t, server.urlFor('p1'));
   const event = { type: 'sandbox_started', timestamp: now(), projectId: 'p1', sandboxId: 's1' };
   assert.equal(server.publish(event as unknown as ProgressEvent), 1);
   const frame = await client.next();
-  assert.equal(frame.type, 'container_started');
-  assert.equal(frame.containerId, 's1');
+  assert.equal(frame.type, 'sandbox_started');
+  assert.equal(frame.sandboxId, 's1');
+  assert.equal(frame.seq, 1);
   assert.equal(event.type, 'sandbox_started', "the caller's object is left as it was");
-  assert.ok(!('containerId' in event));
+  // The server's own state (snapshots) reads it as the container event.
+  assert.equal(server.journal.snapshot({ kind: 'container', projectId: 'p1', containerId: 's1' })?.status, 'running');
+  // An event published with a seq of its own goes out with the server's.
+  server.publish({ ...taskStarted('p1'), seq: 99 } as ProgressEvent);
+  assert.equal((await client.next()).seq, 2);
 });
 
 test('validate: false sends the event as is', async (t) => {
