@@ -12,8 +12,16 @@ export interface AInTandemClientConfig {
   baseURL: string;
   token?: string;
   getToken?: TokenSource;
-  /** The project used by subscribeToWorkflow when none is given. */
+  /**
+   * The project of the subscriptions that name none (subscribeToWorkflow, and the ProgressClient's
+   * subscriptions and `connect()`).
+   */
   projectId?: string;
+  /**
+   * The progress socket URL, when it is not `{baseURL}/progress/subscribe/{projectId}` (e.g. a
+   * single `wss://host/ws` for every project).
+   */
+  socketUrl?: string;
   /** In Node 20, `ws`'s WebSocket. */
   WebSocket?: WebSocketConstructor;
   /** Load snapshots from the REST API for late-joining views and after reconnects. Default true. */
@@ -48,7 +56,8 @@ export class AInTandemClient {
   getProgress(): ProgressClient {
     this.#progress ??= new ProgressClient({
       ...this.#config.progress,
-      url: progressUrlFromBase(this.#config.baseURL),
+      url: this.#config.socketUrl ?? progressUrlFromBase(this.#config.baseURL),
+      projectId: this.#config.progress?.projectId ?? this.#config.projectId,
       token: this.#config.token,
       getToken: this.#config.getToken,
       WebSocket: this.#config.WebSocket ?? this.#config.progress?.WebSocket,

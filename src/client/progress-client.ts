@@ -8,6 +8,7 @@ import type {
   ConnectionState,
   ContainerEvent,
   ProgressEvent,
+  ProgressEventListener,
   ProgressEventType,
   TaskCancelledEvent,
   TaskCompletedEvent,
@@ -34,6 +35,11 @@ export interface ProgressClientConfig extends WebSocketManagerConfig, ProgressSt
    * (e.g. `ws://host/api/progress/subscribe/{projectId}`): one socket per project.
    */
   url: string;
+  /**
+   * With a per-project URL: the project of the subscriptions (and of `connect()`) that name none,
+   * as when the page is about one project.
+   */
+  projectId?: string;
   /** ms a socket stays open after its last subscription went away. Default 1000. */
   lingerTime?: number;
   /**
@@ -99,7 +105,9 @@ export interface ProgressOptions {
   onConnectionChange?: (state: ConnectionState) => void;
 }
 
+/** Also a function: calling it unsubscribes, as `unsubscribe()` does. */
 export interface ProgressSubscription {
+  (): void;
   unsubscribe(): void;
   /** Resolves when the subscription's socket is connected; rejects when it gives up. */
   readonly ready: Promise<void>;
@@ -274,8 +282,16 @@ export class ProgressClient {
     return this.#handle(this.#add('container', routeKey('c', projectId, containerId), projectId, options, entity));
   }
 
-  /** Every progress event (of a project, or of all the client sees). */
-  subscribeToProgress(options: ProgressOptions): ProgressSubscription {
+  /**
+   * Every progress event (of a project, or of all the client sees). Also takes AInTandem's
+   * positional forms: `(projectId, onEvent)` and `(onEvent)`.
+   */
+  subscribeToProgress(options: ProgressOptions): ProgressSubscription;
+  subscribeToProgress(projectId: string, onEvent: ProgressEventListener): ProgressSubscription;
+  subscribeToProgress(onEvent: ProgressEventListener): ProgressSubscription;
+  subscribeToProgress(first: ProgressOptions | string | ProgressEventListener, onEvent?: ProgressEventListener): ProgressSubscription {
+    const options: ProgressOptions =
+      typeof first === 'function' ? { onEvent: first } : typeof first === 'string' ? { projectId: first, onEvent: onEvent! } : first;
     const { projectId } = checkOptions(options);
     if (typeof options.onEvent !== 'function') throw new ProgressClientError('invalid_options', '`onEvent` must be a function');
     return this.#handle(this.#add('progress', routeKey('p', projectId), projectId, options, undefined));
@@ -307,7 +323,7 @@ export class ProgressClient {
    * `disconnect()`); with a per-project URL, (re)connects the sockets that have subscriptions.
    */
   async connect(): Promise<void> {
-    if (!this.#perProject) {
+    if (!this.#perProject || (this.#sockets.size === 0 && this.#config.projectId !== undefined)) {
       await this.#socket(undefined).manager.connect();
       return;
     }
@@ -358,9 +374,17 @@ export class ProgressClient {
     return order.find((s) => states.has(s)) ?? 'disconnected';
   }
 
-  /** Connection events of every socket; `event.url` tells which. */
-  onConnectionState(listener: ConnectionEventListener): () => void {
-    return this.#connectionListeners.add(listener);
+  /**
+   * Connection events of every socket (`event.url` tells which), or, as AInTandem's client takes
+   * it, `(projectId, listener)`: those of one project's socket.
+   */
+  onConnectionState(listener: ConnectionEventListener): () => void;
+  onConnectionState(projectId: string, listener: ConnectionEventListener): () => void;
+  onConnectionState(first: ConnectionEventListener | string, second?: ConnectionEventListener): () => void {
+    if (typeof first === 'function') return this.#connectionListeners.add(first);
+    const url = redactUrl(this.#socketUrl(first));
+    const listener = second!;
+    return this.#connectionListeners.add((event) => (event.url === url ? listener(event) : undefined));
   }
 
   offConnectionState(listener: ConnectionEventListener): void {
@@ -396,7 +420,7 @@ export class ProgressClient {
 
   // ---- internals --------------------------------------------------------------------------
 
-  #socketUrl(projectId: string | undefined): string {
+  #socketUrl(projectId = this.#config.projectId): string {
     if (!this.#perProject) return this.#config.url;
     if (projectId === undefined) {
       throw new ProgressClientError('project_required', 'this client opens one socket per project: give a projectId');
@@ -404,7 +428,7 @@ export class ProgressClient {
     return this.#config.url.replace('{projectId}', encodeURIComponent(projectId));
   }
 
-  #socket(projectId: string | undefined): SocketEntry {
+  #socket(projectId = this.#config.projectId): SocketEntry {
     const url = this.#socketUrl(projectId);
     let entry = this.#sockets.get(url);
     if (entry) return entry;
@@ -466,12 +490,12 @@ export class ProgressClient {
       if (known) this.#replay(sub, known);
       if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) this.#loadSnapshot(sub.entity);
     }
-    const ready = sub.socket.manager.connect();
-    return {
-      unsubscribe: () => this.#remove(sub),
-      ready,
+    const unsubscribe = (): void => this.#remove(sub);
+    return Object.assign(unsubscribe, {
+      unsubscribe,
+      ready: sub.socket.manager.connect(),
       getConnectionState: () => sub.socket.manager.getState(),
-    };
+    });
   }
 
   #remove(sub: Subscription): void {

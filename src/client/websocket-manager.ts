@@ -176,6 +176,8 @@ export class WebSocketManager {
   #environmentWatched = false;
 
   readonly #eventListeners = new Map<string, ListenerSet<ProgressEvent>>();
+  /** Connection listeners added with on('connected' | 'disconnected' | 'error'), and how to remove each. */
+  readonly #connectionByType: Partial<Record<ConnectionEventType, Map<unknown, () => void>>> = {};
   readonly #connectionListeners: ListenerSet<ConnectionEvent>;
   readonly #stateListeners: ListenerSet<ConnectionState>;
   readonly #rejectionListeners: ListenerSet<FrameRejection>;
@@ -275,18 +277,34 @@ export class WebSocketManager {
     return this.#state === 'connected';
   }
 
-  /** Listens to one event type, or to every progress event with `'*'`. */
+  /**
+   * Listens to one event type, to every progress event with `'*'`, or (as AInTandem's manager
+   * allows) to the connection events `'connected'`, `'disconnected'` and `'error'`.
+   */
   on<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
+  on<K extends ConnectionEventType>(type: K, listener: (event: Extract<ConnectionEvent, { type: K }>) => void): void;
   on(type: '*', listener: ProgressEventListener): void;
   on(type: string, listener: (event: never) => void): void {
+    if (isConnectionEventType(type)) {
+      const byType = (this.#connectionByType[type] ??= new Map());
+      if (byType.has(listener)) return;
+      byType.set(listener, this.#connectionListeners.add((event) => event.type === type && (listener as ConnectionEventListener)(event)));
+      return;
+    }
     let set = this.#eventListeners.get(type);
     if (!set) this.#eventListeners.set(type, (set = new ListenerSet(this.#config.onListenerError)));
     set.add(listener as ProgressEventListener);
   }
 
   off<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
+  off<K extends ConnectionEventType>(type: K, listener: (event: Extract<ConnectionEvent, { type: K }>) => void): void;
   off(type: '*', listener: ProgressEventListener): void;
   off(type: string, listener: (event: never) => void): void {
+    if (isConnectionEventType(type)) {
+      this.#connectionByType[type]?.get(listener)?.();
+      this.#connectionByType[type]?.delete(listener);
+      return;
+    }
     const set = this.#eventListeners.get(type);
     if (!set) return;
     set.delete(listener as ProgressEventListener);
@@ -631,6 +649,11 @@ export class WebSocketManager {
     this.#connectionListeners.emit({ timestamp: now(), url: this.#publicUrl, state: this.#state, ...fields } as ConnectionEvent);
   }
 }
+
+/** The connection events `on()` also takes, as AInTandem's manager does. */
+export type ConnectionEventType = 'connected' | 'disconnected' | 'error';
+
+const isConnectionEventType = (type: string): type is ConnectionEventType => type === 'connected' || type === 'disconnected' || type === 'error';
 
 const ignore = (): void => {};
 
