@@ -21,7 +21,7 @@ const TASK_STATUS: Record<string, TaskStatus> = {
   pending: 'queued', queued: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled',
 };
 const WORKFLOW_STATUS: Record<string, WorkflowStatus> = {
-  pending: 'created', initializing: 'created', running: 'running', paused: 'paused', completed: 'completed', failed: 'failed', cancelled: 'failed',
+  pending: 'created', initializing: 'created', running: 'running', paused: 'paused', completed: 'completed', failed: 'failed', cancelled: 'cancelled',
 };
 const PHASE_STATUS: Record<string, PhaseStatus> = {
   pending: 'pending', initializing: 'pending', running: 'running', completed: 'completed', failed: 'failed', skipped: 'skipped',
@@ -74,11 +74,11 @@ export function workflowFromRest(body: unknown, fallback: { projectId?: string; 
   const o = isObject(body) && isObject(body.execution) ? body.execution : body;
   if (!isObject(o)) return undefined;
   const executionId = str(o.executionId) ?? str(o.id) ?? fallback.executionId;
-  const workflowId = str(o.workflowId) ?? fallback.workflowId;
+  // The documented execution does not name its workflow: '' until a live event of it does.
+  const workflowId = str(o.workflowId) ?? fallback.workflowId ?? '';
   const status = pick(o.status, WORKFLOW_STATUS);
-  if (!executionId || !workflowId || !status) return undefined;
+  if (!executionId || !status) return undefined;
   const state: WorkflowState = { ...initialWorkflowState(str(o.projectId) ?? fallback.projectId ?? '', workflowId, executionId), status };
-  if (o.status === 'cancelled') state.error = 'cancelled';
   if (Array.isArray(o.phases)) {
     state.phases = o.phases.flatMap((p): PhaseState[] => {
       if (!isObject(p)) return [];

@@ -12,7 +12,7 @@ const TASK_PATH = /\/projects\/([^/]+)\/tasks\/([^/]+)$/;
 const EXECUTION_PATH = /\/workflows\/executions\/([^/]+)$/;
 
 const WORKFLOW_STATUS: Record<WorkflowState['status'], string> = {
-  waiting: 'pending', created: 'pending', running: 'running', paused: 'paused', completed: 'completed', failed: 'failed',
+  waiting: 'pending', created: 'pending', running: 'running', paused: 'paused', completed: 'completed', failed: 'failed', cancelled: 'cancelled',
 };
 
 function taskBody(state: TaskState): object {

@@ -85,7 +85,8 @@ export class ProgressStore {
       const prev = this.#workflows.get(event.executionId);
       if (isStale(prev, event)) return undefined;
       const next = reduceWorkflow(prev ?? initialWorkflowState(event.projectId, event.workflowId, event.executionId), event, this.#limits);
-      if (prev === undefined) this.#latestExecution.set(event.workflowId, event.executionId);
+      // First seen, or its workflow first known (a REST execution does not name it).
+      if ((prev === undefined || prev.workflowId === '') && next.workflowId !== '') this.#latestExecution.set(next.workflowId, event.executionId);
       return this.#put(this.#workflows, event.executionId, next, prev === undefined);
     }
     const e = event as Extract<ProgressEvent, { containerId: string }>;
@@ -104,7 +105,8 @@ export class ProgressStore {
         this.#put(this.#tasks, keyOf(state.projectId, state.taskId), state, true);
         break;
       case 'workflow':
-        this.#latestExecution.set(state.workflowId, state.executionId);
+        // '' is a workflow not known yet (AInTandem's REST execution does not name it), not a workflow.
+        if (state.workflowId !== '') this.#latestExecution.set(state.workflowId, state.executionId);
         this.#put(this.#workflows, state.executionId, state, true);
         break;
       case 'container':

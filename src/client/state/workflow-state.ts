@@ -2,8 +2,11 @@
 import type { WorkflowEvent } from '../events.js';
 import { appendCapped, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
 
-/** `waiting`: nothing known yet. A resumed execution is `running` again. */
-export type WorkflowStatus = 'waiting' | 'created' | 'running' | 'paused' | 'completed' | 'failed';
+/**
+ * `waiting`: nothing known yet. A resumed execution is `running` again. `cancelled` comes from a
+ * REST snapshot (or a state the page sets): no live event says an execution was cancelled.
+ */
+export type WorkflowStatus = 'waiting' | 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 export type PhaseStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
 
 export interface PhaseState {
@@ -20,6 +23,7 @@ export interface PhaseState {
 export interface WorkflowState extends Versioned {
   kind: 'workflow';
   projectId: string;
+  /** '' while unknown: AInTandem's REST execution does not say it; the first live event does. */
   workflowId: string;
   executionId: string;
   status: WorkflowStatus;
@@ -39,7 +43,7 @@ export interface WorkflowState extends Versioned {
   updatedAt?: string;
 }
 
-export const TERMINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set(['completed', 'failed']);
+export const TERMINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 export function initialWorkflowState(projectId: string, workflowId: string, executionId: string): WorkflowState {
   return { kind: 'workflow', projectId, workflowId, executionId, status: 'waiting', phases: [], droppedPhases: 0 };
@@ -65,7 +69,15 @@ function withPhase(state: WorkflowState, id: string, update: (p: PhaseState | un
   return { ...state, phases: list, droppedPhases: state.droppedPhases + dropped };
 }
 
-export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent, limits: StateLimits = DEFAULT_LIMITS): WorkflowState {
+/** A state from a REST execution may not know its workflow (or project): an event of it does. */
+function withIds(state: WorkflowState, event: WorkflowEvent): WorkflowState {
+  const workflowId = state.workflowId === '' && event.workflowId ? event.workflowId : state.workflowId;
+  const projectId = state.projectId === '' && event.projectId ? event.projectId : state.projectId;
+  return workflowId === state.workflowId && projectId === state.projectId ? state : { ...state, workflowId, projectId };
+}
+
+export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limits: StateLimits = DEFAULT_LIMITS): WorkflowState {
+  const state = withIds(given, event);
   const terminal = TERMINAL_WORKFLOW_STATUSES.has(state.status);
   let next: WorkflowState;
   switch (event.type) {

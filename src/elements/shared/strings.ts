@@ -49,7 +49,7 @@ export interface ProgressStrings {
 export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<ProgressStrings>({
   locale: undefined,
   taskStatus: { waiting: 'Waiting for events', queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
-  workflowStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', paused: 'Paused', completed: 'Completed', failed: 'Failed' },
+  workflowStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', paused: 'Paused', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   containerStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', stopped: 'Stopped', error: 'Error' },
   stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },
   phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },

@@ -26,6 +26,7 @@ const TONES: Record<WorkflowStatus, Tone> = {
   paused: 'warning',
   completed: 'success',
   failed: 'danger',
+  cancelled: 'warning',
 };
 
 /** When an execution began, for telling which of two executions is the newer. */
@@ -45,6 +46,7 @@ function began(state: WorkflowState): number {
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-tracker-change - A live update replaced `state`. Detail: `{ state }`.
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-complete - The execution completed. Detail: `{ state }`.
  * @fires {CustomEvent<WorkflowFailEventDetail>} workflow-fail - The execution failed. Detail: `{ state, error }`.
+ * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-cancel - The execution was cancelled (a snapshot says so: no live event does). Detail: `{ state }`.
  *
  * @slot - Extra content under the progress, such as buttons.
  *
@@ -66,7 +68,7 @@ function began(state: WorkflowState): number {
  * @cssprop --progress-track-color - The bar's empty track.
  * @cssprop --progress-success-color - Completed.
  * @cssprop --progress-danger-color - Failed, errors.
- * @cssprop --progress-warning-color - Paused, connection notices.
+ * @cssprop --progress-warning-color - Cancelled, paused, connection notices.
  * @cssprop --progress-text-color - Text.
  * @cssprop --progress-muted-color - Secondary text.
  * @cssprop --progress-background - Background.
@@ -127,6 +129,7 @@ export class WorkflowTrackerElement extends LitElement {
       if (state.status === previous?.status && state.executionId === previous.executionId) return;
       if (state.status === 'completed') emit(this, 'workflow-complete', { state });
       else if (state.status === 'failed') emit(this, 'workflow-fail', { state, error: state.error });
+      else if (state.status === 'cancelled') emit(this, 'workflow-cancel', { state });
     },
   });
 
@@ -216,5 +219,6 @@ declare global {
     'workflow-tracker-change': CustomEvent<WorkflowTrackerEventDetail>;
     'workflow-complete': CustomEvent<WorkflowTrackerEventDetail>;
     'workflow-fail': CustomEvent<WorkflowFailEventDetail>;
+    'workflow-cancel': CustomEvent<WorkflowTrackerEventDetail>;
   }
 }

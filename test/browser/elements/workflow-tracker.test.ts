@@ -1,6 +1,6 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/elements/define/workflow-tracker.js';
-import { initialWorkflowState, type WorkflowState } from '../../../src/client/index.js';
+import { aintandemSnapshotLoader, initialWorkflowState, type WorkflowState } from '../../../src/client/index.js';
 import type { WorkflowTrackerElement } from '../../../src/elements/index.js';
 import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
@@ -21,6 +21,16 @@ describe('<workflow-tracker>', () => {
 
   async function connected(projectId: string): Promise<void> {
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
+  }
+
+  /**
+   * The page's client, with AInTandem's REST API for snapshots: `GET …/workflows/executions/{id}`
+   * answers `body` for `executionId` (the documented shape: no workflowId), 404 for others.
+   */
+  function withRestExecution(executionId: string, body: object): void {
+    const rest = (async (input: string | URL | Request) =>
+      String(input).endsWith(`/workflows/executions/${executionId}`) ? new Response(JSON.stringify(body)) : new Response('', { status: 404 })) as typeof fetch;
+    configureProgress({ url: server.projectUrl, lingerTime: 50, snapshotLoader: aintandemSnapshotLoader('http://orchestrator.invalid/api', { fetch: rest }) });
   }
 
   it('follows an execution through created, running, paused, resumed and completed', async () => {
@@ -133,6 +143,82 @@ describe('<workflow-tracker>', () => {
     await server.publish(first.completed(), second.phaseCompleted('a', 'Second run phase'), second.completed());
     await waitForStatus(el, 'Completed');
     expect(el.state?.executionId).to.equal('run-2');
+  });
+
+  it('joining late with execution-id alone, shows the REST execution (which names no workflow), then takes the workflow from a live event', async () => {
+    const projectId = uniqueId('p');
+    const executionId = uniqueId('exec');
+    const start = ts(-60_000);
+    withRestExecution(executionId, {
+      id: executionId, status: 'running', currentPhase: 'b', totalPhases: 3, progress: 33, startTime: start,
+      phases: [
+        { phaseId: 'a', name: 'Plan', status: 'completed', startTime: start, endTime: ts(-30_000) },
+        { phaseId: 'b', name: 'Build', status: 'running', startTime: ts(-30_000) },
+      ],
+    });
+    const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id=${executionId}></workflow-tracker>`);
+    await waitForStatus(el, 'Running');
+    // The workflow is not known yet: the execution names the element.
+    expect(text(el, '[part~="label"]')).to.equal(`Workflow ${executionId}`);
+    expect(text(el, '[part~="phase-line"]')).to.equal('Phase 2 of 3: Build');
+    expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('33');
+    expect(parts(el, 'phase').map((p) => p.dataset.status)).to.deep.equal(['completed', 'running']);
+    await expect(el).to.be.accessible();
+
+    await connected(projectId);
+    const w = workflow(projectId, 'release', executionId, 3);
+    await server.publish(w.phaseCompleted('b', 'Build'), w.phaseStarted('c', 'Ship'));
+    await waitFor(() => text(el, '[part~="phase-line"]') === 'Phase 3 of 3: Ship', 'the live phase over the REST ones');
+    expect(text(el, '[part~="label"]')).to.equal('Workflow release');
+    expect(el.state?.workflowId).to.equal('release');
+    expect(parts(el, 'phase').map((p) => p.dataset.status)).to.deep.equal(['completed', 'completed', 'running']);
+  });
+
+  it('shows an execution cancelled (as the REST API says) as Cancelled, and fires workflow-cancel, not workflow-fail', async () => {
+    const projectId = uniqueId('p');
+    const executionId = uniqueId('exec');
+    withRestExecution(executionId, {
+      id: executionId, status: 'cancelled', totalPhases: 3, startTime: ts(-50_000), endTime: ts(-8_000), duration: 42_000,
+      phases: [
+        { phaseId: 'a', name: 'Plan', status: 'completed', duration: 20_000 },
+        { phaseId: 'b', name: 'Build', status: 'skipped' },
+        { phaseId: 'c', name: 'Ship', status: 'pending' },
+      ],
+    });
+    const el = document.createElement('workflow-tracker');
+    const log = record<CustomEvent<{ state: WorkflowState }>>(document.body, 'workflow-cancel', 'workflow-fail', 'workflow-complete');
+    el.projectId = projectId;
+    el.executionId = executionId;
+    await fixture<WorkflowTrackerElement>(html`<div>${el}</div>`);
+    try {
+      await waitForStatus(el, 'Cancelled');
+    } finally {
+      log.stop();
+    }
+    expect(part(el, 'status')!.dataset.tone).to.equal('warning');
+    expect(part(el, 'error')).to.equal(null);
+    expect(text(el, '[part~="time"]')).to.equal('Took 42 sec');
+    expect(progressbar(el).hasAttribute('data-busy')).to.equal(false);
+    expect(progressbar(el).getAttribute('aria-valuetext')).to.match(/Cancelled/);
+    expect(liveText(el)).to.equal('Cancelled');
+    await expect(el).to.be.accessible();
+    // Once, bubbling out of the element and composed, with the state.
+    expect(log.names()).to.deep.equal(['workflow-cancel']);
+    const cancelled = log.events[0]!;
+    expect(cancelled.bubbles && cancelled.composed).to.equal(true);
+    expect(cancelled.target).to.equal(el);
+    expect(cancelled.detail.state.status).to.equal('cancelled');
+    expect(cancelled.detail.state.executionId).to.equal(executionId);
+  });
+
+  it('renders a cancelled state set by the page', async () => {
+    const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker></workflow-tracker>`);
+    el.state = { ...initialWorkflowState('p', 'wf', 'x'), status: 'cancelled', totalPhases: 2, duration: 3000, phases: [{ id: 'a', name: 'Fetch', status: 'completed' }] };
+    await el.updateComplete;
+    expect(text(el, '[part~="status"]')).to.equal('Cancelled');
+    expect(part(el, 'status')!.dataset.tone).to.equal('warning');
+    expect(text(el, '[part~="time"]')).to.equal('Took 3 sec');
+    await expect(el).to.be.accessible();
   });
 
   it('renders a state set by the app, in both layouts', async () => {
