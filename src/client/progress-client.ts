@@ -36,8 +36,8 @@ export interface ProgressClientConfig extends WebSocketManagerConfig, ProgressSt
    */
   url: string;
   /**
-   * With a per-project URL: the project of the subscriptions (and of `connect()`) that name none,
-   * as when the page is about one project.
+   * The project of the subscriptions that name none (and, with a per-project URL, of
+   * `connect()`), as when the page is about one project.
    */
   projectId?: string;
   /** ms a socket stays open after its last subscription went away. Default 1000. */
@@ -179,6 +179,8 @@ interface Subscription {
 }
 
 interface SocketEntry {
+  /** Late-join snapshot loads waiting for the socket to open (by request key). */
+  waitingLoads: Map<string, SnapshotRequest>;
   url: string;
   /** The URL without its query (which may hold a token): safe to show, log and store. */
   publicUrl: string;
@@ -200,6 +202,8 @@ export class ProgressClient {
   /** Events not applied to the state because it already held something newer (a snapshot). */
   #staleDropped = 0;
   readonly #connectionListeners: ListenerSet<ConnectionEvent>;
+  /** Listeners added for one project's socket, and how to remove them. */
+  readonly #projectConnectionListeners = new Map<ConnectionEventListener, (() => void)[]>();
   readonly #rejectionListeners: ListenerSet<FrameRejection>;
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #onListenerError: (error: unknown) => void;
@@ -243,6 +247,11 @@ export class ProgressClient {
     }
   }
 
+  /** The socket URL (with `{projectId}` when per project) without its query: safe to show. */
+  get url(): string {
+    return redactUrl(this.#config.url);
+  }
+
   /**
    * Writes the positions and the states on view to storage now (done by itself on `pagehide`
    * when `persist` is set).
@@ -265,19 +274,22 @@ export class ProgressClient {
   // ---- subscriptions ----------------------------------------------------------------------
 
   subscribeToTask(options: TaskProgressOptions): ProgressSubscription {
-    const { projectId, taskId } = checkOptions(options, 'taskId');
+    const { taskId } = checkOptions(options, 'taskId');
+    const projectId = options.projectId ?? this.#config.projectId;
     const entity = projectId !== undefined && taskId !== undefined ? { kind: 'task' as const, projectId, taskId } : undefined;
     return this.#handle(this.#add('task', routeKey('t', projectId, taskId), projectId, options, entity));
   }
 
   subscribeToWorkflow(options: WorkflowProgressOptions): ProgressSubscription {
-    const { projectId, workflowId, executionId } = checkOptions(options, 'workflowId', 'executionId');
+    const { workflowId, executionId } = checkOptions(options, 'workflowId', 'executionId');
+    const projectId = options.projectId ?? this.#config.projectId;
     const entity = executionId !== undefined || workflowId !== undefined ? { kind: 'workflow' as const, projectId, workflowId, executionId } : undefined;
     return this.#handle(this.#add('workflow', routeKey('w', projectId, workflowId, executionId), projectId, options, entity));
   }
 
   subscribeToContainer(options: ContainerProgressOptions): ProgressSubscription {
-    const { projectId, containerId } = checkOptions(options, 'containerId');
+    const { containerId } = checkOptions(options, 'containerId');
+    const projectId = options.projectId ?? this.#config.projectId;
     const entity = projectId !== undefined && containerId !== undefined ? { kind: 'container' as const, projectId, containerId } : undefined;
     return this.#handle(this.#add('container', routeKey('c', projectId, containerId), projectId, options, entity));
   }
@@ -292,7 +304,8 @@ export class ProgressClient {
   subscribeToProgress(first: ProgressOptions | string | ProgressEventListener, onEvent?: ProgressEventListener): ProgressSubscription {
     const options: ProgressOptions =
       typeof first === 'function' ? { onEvent: first } : typeof first === 'string' ? { projectId: first, onEvent: onEvent! } : first;
-    const { projectId } = checkOptions(options);
+    checkOptions(options);
+    const projectId = options.projectId ?? this.#config.projectId;
     if (typeof options.onEvent !== 'function') throw new ProgressClientError('invalid_options', '`onEvent` must be a function');
     return this.#handle(this.#add('progress', routeKey('p', projectId), projectId, options, undefined));
   }
@@ -323,11 +336,9 @@ export class ProgressClient {
    * `disconnect()`); with a per-project URL, (re)connects the sockets that have subscriptions.
    */
   async connect(): Promise<void> {
-    if (!this.#perProject || (this.#sockets.size === 0 && this.#config.projectId !== undefined)) {
-      await this.#socket(undefined).manager.connect();
-      return;
-    }
-    await Promise.all([...this.#sockets.values()].map((s) => s.manager.connect()));
+    const sockets = new Set(this.#sockets.values());
+    if (!this.#perProject || this.#config.projectId !== undefined) sockets.add(this.#socket(undefined));
+    await Promise.all([...sockets].map((s) => s.manager.connect()));
   }
 
   /** Closes every socket. Subscriptions stay; a new subscription or `connect()` reopens. */
@@ -351,6 +362,7 @@ export class ProgressClient {
     this.#keptPositions.clear();
     this.#unconfirmed.clear();
     this.#connectionListeners.clear();
+    this.#projectConnectionListeners.clear();
     this.#rejectionListeners.clear();
     this.#resyncListeners.clear();
     this.store.clear();
@@ -384,11 +396,22 @@ export class ProgressClient {
     if (typeof first === 'function') return this.#connectionListeners.add(first);
     const url = redactUrl(this.#socketUrl(first));
     const listener = second!;
-    return this.#connectionListeners.add((event) => (event.url === url ? listener(event) : undefined));
+    const remove = this.#connectionListeners.add((event) => (event.url === url ? listener(event) : undefined));
+    const removals = this.#projectConnectionListeners.get(listener) ?? [];
+    this.#projectConnectionListeners.set(listener, [...removals, remove]);
+    return () => {
+      remove();
+      const left = this.#projectConnectionListeners.get(listener)?.filter((r) => r !== remove) ?? [];
+      if (left.length > 0) this.#projectConnectionListeners.set(listener, left);
+      else this.#projectConnectionListeners.delete(listener);
+    };
   }
 
+  /** Removes a listener, whichever form it was added with. */
   offConnectionState(listener: ConnectionEventListener): void {
     this.#connectionListeners.delete(listener);
+    for (const remove of this.#projectConnectionListeners.get(listener) ?? []) remove();
+    this.#projectConnectionListeners.delete(listener);
   }
 
   /**
@@ -436,7 +459,7 @@ export class ProgressClient {
     const resumeFrom = this.#keptPositions.get(publicUrl);
     this.#keptPositions.delete(publicUrl);
     const manager = new WebSocketManager({ ...this.#config, url, onListenerError: this.#onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
-    entry = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [] };
+    entry = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [], waitingLoads: new Map() };
     if (!resumeFrom) {
       // Nothing to resume from: what is held for this socket's projects is not known to be current,
       // and its sequence numbers (if any) belong to a sequence this socket cannot place.
@@ -450,6 +473,14 @@ export class ProgressClient {
       manager.onRejectedFrame((r) => this.#rejectionListeners.emit(r)),
     );
     entry.offs.push(manager.onFrame((events) => this.#dispatchFrame(events)));
+    entry.offs.push(
+      manager.onStateChange((state) => {
+        if (state !== 'connected' || socket.waitingLoads.size === 0) return;
+        const waiting = [...socket.waitingLoads.values()];
+        socket.waitingLoads.clear();
+        for (const request of waiting) this.#loadSnapshot(request);
+      }),
+    );
     this.#sockets.set(url, entry);
     return entry;
   }
@@ -488,7 +519,12 @@ export class ProgressClient {
     if (sub.entity) {
       const known = this.#stateOf(sub.entity);
       if (known) this.#replay(sub, known);
-      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) this.#loadSnapshot(sub.entity);
+      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) {
+        // A snapshot taken before the socket is open could miss what is published until then:
+        // it is asked for once the socket is open, and the events from then on go on top of it.
+        if (sub.socket.manager.isConnected()) this.#loadSnapshot(sub.entity);
+        else if (this.#config.snapshotLoader) sub.socket.waitingLoads.set(JSON.stringify(sub.entity), sub.entity);
+      }
     }
     const unsubscribe = (): void => this.#remove(sub);
     return Object.assign(unsubscribe, {
@@ -516,6 +552,7 @@ export class ProgressClient {
     clearTimeout(entry.linger);
     entry.linger = undefined;
     if (entry.subscriptions > 0) return;
+    entry.waitingLoads.clear();
     // The next socket to this URL resumes from here, so the states kept meanwhile catch up.
     const position = entry.manager.getResumePosition();
     if (position) this.#keptPositions.set(entry.publicUrl, position);
@@ -622,7 +659,8 @@ export class ProgressClient {
         // Resumed: nothing was missed. Without a loader, nothing better is known: views keep saying so.
         if (reason === 'resumed') this.#confirm(entity);
       } else {
-        this.#loadSnapshot(entity);
+        // A load under way may have been answered before the events that were missed.
+        this.#loadSnapshot(entity, true);
       }
     }
   }
@@ -645,11 +683,13 @@ export class ProgressClient {
     }
   }
 
-  #loadSnapshot(entity: SnapshotRequest): void {
+  #loadSnapshot(entity: SnapshotRequest, restart = false): void {
     const loader = this.#config.snapshotLoader;
     if (!loader) return;
     const key = JSON.stringify(entity);
-    if (this.#loading.has(key)) return;
+    const running = this.#loading.get(key);
+    if (running && !restart) return;
+    running?.controller.abort();
     const held = this.#stateOf(entity);
     const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq };
     this.#loading.set(key, load);

@@ -70,8 +70,17 @@ function run(ms: number): void {
       job();
     } catch (error) {
       // One element's failed render is reported as uncaught, and the others still render.
-      reportError(error);
+      report(error);
     }
   }
   if (queue.size > 0) request();
+}
+
+/** An error reported as uncaught, after the frame's other jobs (browsers without reportError too). */
+function report(error: unknown): void {
+  if (typeof reportError === 'function') reportError(error);
+  else
+    setTimeout(() => {
+      throw error;
+    });
 }

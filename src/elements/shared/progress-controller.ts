@@ -59,8 +59,9 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
   /** Reconnected after an outage, and no update since: events of the outage are lost. */
   #gap = false;
   #pending: S | undefined;
-  /** The last live state handed to the element. */
+  /** The last live state handed to the element, and the URL of the client it came from. */
   #received: S | undefined;
+  #receivedFrom: string | undefined;
   #clock: ReturnType<typeof setInterval> | undefined;
   #offs: (() => void)[] = [];
   #announced = { status: '', text: '', at: 0 };
@@ -169,9 +170,10 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       this.connection = 'disconnected';
       this.#everConnected = false;
       this.#gap = false;
-      // A state about another entity goes, and so does what the old client said (not a state the page set).
+      // A state about another entity goes, and so does what another server said (not a state the page set).
       const shown = this.#host.state;
-      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || (client && client !== this.#client && shown === this.#received))) this.#host.state = undefined;
+      const otherServer = client !== undefined && shown === this.#received && client.url !== this.#receivedFrom;
+      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || otherServer)) this.#host.state = undefined;
     }
     this.#key = key;
     this.#client = client;
@@ -249,6 +251,7 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
     const previous = this.#host.state;
     if (next !== undefined && next !== previous) {
       this.#host.state = this.#received = next;
+      this.#receivedFrom = this.#client?.url;
       this.#source.changed(next, previous);
     }
     // Render now, so the scheduler can measure it; Lit's own pending update then has nothing left to do.

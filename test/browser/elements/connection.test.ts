@@ -113,6 +113,19 @@ describe('elements and the connection', () => {
     expect(text(mine, '[part~="status"]')).to.equal('Queued');
   });
 
+  it('keeps what the server said when reconfigured to the same server (a new token, setup run again)', async () => {
+    const server = await TestServer.shared();
+    const projectId = uniqueId('p');
+    const first = configureProgress({ url: server.projectUrl, lingerTime: 50, token: 'a' });
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    await waitFor(() => first.isConnected(projectId), 'the first socket', 10000);
+    await server.publish(task(projectId, 't').started(), task(projectId, 't').completed());
+    await waitForStatus(el, 'Completed');
+    const second = configureProgress({ url: server.projectUrl, lingerTime: 50, token: 'b' });
+    await waitFor(() => second.isConnected(projectId), 'the second socket', 10000);
+    expect(text(el, '[part~="status"]')).to.equal('Completed');
+  });
+
   it('closes a client it made once it is replaced, also after the page handed it back to configureProgress()', async () => {
     const server = await TestServer.shared();
     const projectId = uniqueId('p');

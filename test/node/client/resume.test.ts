@@ -314,6 +314,54 @@ describe('snapshots and views that come back', () => {
     assert.deepEqual(shown!.phases.map((p) => `${p.id}:${p.status}`), ['a:completed', 'b:completed', 'c:running']);
   });
 
+  it('a late view whose socket opens after a while asks for its snapshot once the socket is open, so nothing published meanwhile is lost', async (t) => {
+    const server = await startServer(t);
+    server.publish(task.started('p', 't'));
+    let tokenAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (tokenAsked = resolve));
+    let answer!: (token: string) => void;
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0,
+      snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url)),
+      // A token from an auth service that answers later.
+      getToken: () => new Promise<string>((resolve) => ((answer = resolve), tokenAsked())),
+    });
+    t.after(() => client.close());
+    const shown: string[] = [];
+    const sub = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s.status) });
+    await asked;
+    await sleep(50);
+    server.publish(task.completed('p', 't')); // before the socket is open
+    answer('token');
+    await sub.ready;
+    await waitFor(() => shown.at(-1) === 'completed', 'the task completed');
+  });
+
+  it('a resync while a snapshot is on its way asks again: the answer from before the gap is not taken', async (t) => {
+    const server = await startServer(t, { replayBufferSize: 2 });
+    server.publish(task.started('p', 't'));
+    const reference = referenceSnapshotLoader(httpOriginOf(server.url));
+    let loads = 0;
+    const slow: SnapshotLoader = async (request, signal) => {
+      const snapshot = await reference(request, signal);
+      if (++loads === 1) await sleep(600); // the first answer arrives late
+      return snapshot;
+    };
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 20, maxReconnectDelay: 20, lingerTime: 0, snapshotLoader: slow });
+    t.after(() => client.close());
+    const reasons: ResyncReason[] = [];
+    client.onResync((reason) => reasons.push(reason));
+    await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
+    await sleep(50);
+    server.dropConnections({ abrupt: true });
+    for (const e of steps('p', 't', 0, 3)) server.publish(e);
+    server.publish(task.completed('p', 't'));
+    await waitFor(() => reasons.includes('gap'), 'a gap');
+    await sleep(800);
+    assert.equal(client.getTaskState('p', 't')?.status, 'completed');
+    assert.equal(client.getTaskState('p', 't')?.steps.length, 3);
+  });
+
   it('refuses a snapshot with malformed members; a state the reducers cannot take does not stop the rest of the frame', async (t) => {
     const server = await startServer(t);
     const malformed = (async () =>

@@ -85,4 +85,45 @@ describe("AInTandem SDK usage", () => {
     await waitFor(() => events.length === 1, 'the event');
     assert.equal(server.clients()[0]!.path, '/ws');
   });
+
+  it("a client's projectId is the project of subscriptions that name none: events of other projects stay out", async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, projectId: 'p1' });
+    t.after(() => client.close());
+    const got: string[] = [];
+    await client.subscribeToTask({ taskId: 't1', onEvent: (e) => got.push(`${e.projectId}/${e.type}`) }).ready;
+    server.publish(task.started('p2', 't1'));
+    server.publish(task.started('p1', 't1'));
+    await waitFor(() => got.length >= 1, 'an event');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(got, ['p1/task_started']);
+    let known: string | undefined;
+    client.subscribeToTask({ taskId: 't1', onState: (s) => (known = `${s.projectId}/${s.status}`) });
+    await waitFor(() => known !== undefined, 'the known state, at once');
+    assert.equal(known, 'p1/running');
+  });
+
+  it('connect() opens the default project again after disconnect(), besides the others', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: perProject(server.url), WebSocket: NodeWebSocket, lingerTime: 0, projectId: 'p1' });
+    t.after(() => client.close());
+    await client.connect();
+    client.subscribeToTask({ projectId: 'q', taskId: 't' });
+    client.disconnect();
+    await client.connect();
+    assert.equal(client.getConnectionState('p1'), 'connected');
+    assert.equal(client.getConnectionState('q'), 'connected');
+  });
+
+  it('offConnectionState(listener) also removes a listener added for one project', async (t) => {
+    const server = await startServer(t);
+    const client = new ProgressClient({ url: perProject(server.url), WebSocket: NodeWebSocket, lingerTime: 0 });
+    t.after(() => client.close());
+    const heard: string[] = [];
+    const listener = (e: ConnectionEvent) => heard.push(e.type);
+    client.onConnectionState('p1', listener);
+    client.offConnectionState(listener);
+    await client.subscribeToTask({ projectId: 'p1', taskId: 't' }).ready;
+    assert.deepEqual(heard, []);
+  });
 });
