@@ -82,6 +82,11 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
     configureServer(server) {
       server.httpServer?.prependListener('upgrade', refuseDuringOutage);
       server.middlewares.use('/api/demo', handle);
+      // The reference server's snapshot and REST reads (`/api/progress/snapshot`, `/api/projects/…`),
+      // which the demo's client loads late-joining views from.
+      server.middlewares.use((request, response, next) => {
+        if (!backend()?.progress.handleRequest(request, response)) next();
+      });
     },
   };
 }

@@ -109,7 +109,10 @@ export interface ProgressOptions {
 export interface ProgressSubscription {
   (): void;
   unsubscribe(): void;
-  /** Resolves when the subscription's socket is connected; rejects when it gives up. */
+  /**
+   * Resolves when the subscription's socket is connected; rejects when it gives up. A server that
+   * refuses the token closes the socket after it opened (4401): that comes as the state `failed`.
+   */
   readonly ready: Promise<void>;
   /** The state of the subscription's socket. */
   getConnectionState(): ConnectionState;

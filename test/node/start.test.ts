@@ -68,6 +68,15 @@ test('npm start serves the demo, the progress sockets and the control API on one
   const { taskId } = (await started.json()) as { taskId: string };
   await until(() => progress.frames.some((f) => JSON.parse(f).taskId === taskId && JSON.parse(f).type === 'task_queued'), 'the new task');
 
+  // The snapshot and REST reads the demo's client loads late-joining views from.
+  await until(() => progress.frames.some((f) => JSON.parse(f).taskId === taskId && JSON.parse(f).type === 'task_started'), 'the task started');
+  const rest = await fetch(new URL(`/api/projects/demo/tasks/${taskId}`, url), { headers: { accept: 'application/json' } });
+  assert.equal(rest.status, 200);
+  assert.match(rest.headers.get('content-type') ?? '', /json/);
+  assert.equal(((await rest.json()) as { status?: string }).status, 'running');
+  const snapshot = await fetch(new URL(`/api/progress/snapshot?kind=task&projectId=demo&taskId=${taskId}`, url));
+  assert.equal(((await snapshot.json()) as { taskId?: string }).taskId, taskId);
+
   const stats = (await (await fetch(new URL('/api/demo/stats', url))).json()) as { sockets: number; activeRuns: number };
   assert.equal(stats.sockets, 1, 'one progress socket open');
   assert.ok(stats.activeRuns >= 1);
