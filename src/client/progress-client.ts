@@ -111,7 +111,8 @@ export interface ProgressSubscription {
   unsubscribe(): void;
   /**
    * Resolves when the subscription's socket is connected; rejects when it gives up. A server that
-   * refuses the token closes the socket after it opened (4401): that comes as the state `failed`.
+   * refuses a token sent in the URL closes the socket after it opened (4401): that comes as the
+   * state `failed`. With `tokenTransport: 'message'`, connected means accepted.
    */
   readonly ready: Promise<void>;
   /** The state of the subscription's socket. */

@@ -168,6 +168,8 @@ export class WebSocketManager {
   #askedFrom: ResumePosition | undefined;
   #speaksSession = false;
   #hasConnected = false;
+  /** Open, with the token sent in the first message: waiting for the server to accept it. */
+  #awaitingSession = false;
 
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -395,6 +397,7 @@ export class WebSocketManager {
 
   async #open(): Promise<void> {
     const generation = ++this.#generation;
+    this.#awaitingSession = false;
     // One deadline for the whole attempt: a getToken that never answers counts as a failed attempt.
     this.#connectTimer = setTimeout(() => this.#abandon(generation, 'connection timeout'), this.#config.connectionTimeout);
     let token: string | null | undefined;
@@ -428,23 +431,16 @@ export class WebSocketManager {
     }
     ws.onopen = () => {
       if (generation !== this.#generation) return;
-      clearTimeout(this.#connectTimer);
-      if (token && this.#config.tokenTransport === 'message') ws.send(JSON.stringify({ type: 'auth', token }));
-      this.#openedAt = Date.now();
-      const reconnected = this.#hasConnected;
-      this.#hasConnected = true;
-      // Timers are armed before listeners run, so that a listener that disconnects clears them.
-      if (this.#config.heartbeatInterval > 0) {
-        this.#heartbeatTimer = setInterval(() => this.#ping(), this.#config.heartbeatInterval);
+      if (token && this.#config.tokenTransport === 'message') {
+        ws.send(JSON.stringify({ type: 'auth', token }));
+        // The server takes the socket once it has checked the token, and then opens with the session
+        // frame: connected from then on (a refused token never counts as connected).
+        if (this.#config.resume) {
+          this.#awaitingSession = true;
+          return;
+        }
       }
-      this.#setState('connected');
-      if (generation !== this.#generation) return;
-      const pending = this.#pending;
-      this.#pending = null;
-      this.#emitConnection({ type: 'connected' });
-      pending?.resolve();
-      // A server without sequence numbers cannot replay: whatever happened meanwhile is unknown.
-      if (generation === this.#generation && reconnected && !this.#speaksSession) this.#resyncListeners.emit('reconnect');
+      this.#connected(generation);
     };
     ws.onmessage = (event) => {
       if (generation === this.#generation) this.#handleFrame(event.data);
@@ -460,6 +456,27 @@ export class WebSocketManager {
       detach(ws);
       this.#handleClose(generation, event.code, event.reason);
     };
+  }
+
+  /** The socket is open (and, with the token in the first message, accepted). */
+  #connected(generation: number): void {
+    clearTimeout(this.#connectTimer);
+    this.#awaitingSession = false;
+    this.#openedAt = Date.now();
+    const reconnected = this.#hasConnected;
+    this.#hasConnected = true;
+    // Timers are armed before listeners run, so that a listener that disconnects clears them.
+    if (this.#config.heartbeatInterval > 0) {
+      this.#heartbeatTimer = setInterval(() => this.#ping(), this.#config.heartbeatInterval);
+    }
+    this.#setState('connected');
+    if (generation !== this.#generation) return;
+    const pending = this.#pending;
+    this.#pending = null;
+    this.#emitConnection({ type: 'connected' });
+    pending?.resolve();
+    // A server without sequence numbers cannot replay: whatever happened meanwhile is unknown.
+    if (generation === this.#generation && reconnected && !this.#speaksSession) this.#resyncListeners.emit('reconnect');
   }
 
   #buildUrl(token: string | null | undefined): string {
@@ -553,9 +570,15 @@ export class WebSocketManager {
         case 'pong':
           this.#emitConnection({ type: 'heartbeat', direction: 'pong' });
           break;
-        case 'session':
+        case 'session': {
+          if (this.#awaitingSession) {
+            const generation = this.#generation;
+            this.#connected(generation);
+            if (generation !== this.#generation) return; // a listener closed it
+          }
           this.#handleSession(message);
           break;
+        }
         default:
           if (message.seq !== undefined && this.#epoch !== undefined) {
             if (message.seq <= this.#lastSeq) {

@@ -401,7 +401,8 @@ describe('token in the first message', () => {
     const got: ProgressEvent[] = [];
     good.on('*', (e) => got.push(e));
     await good.connect();
-    await waitFor(() => server.clientCount === 1, 'authorised');
+    assert.equal(server.clientCount, 1, 'connected means accepted: the server holds the socket by then');
+    assert.ok(good.getResumePosition(), 'the session frame came first');
     server.publish(task.started('p', 't'));
     await waitFor(() => got.length === 1, 'an event after authentication');
     assert.ok(urls.every((u) => !u.includes('msg-secret')), 'the token is not in the request URL');
@@ -411,8 +412,11 @@ describe('token in the first message', () => {
     t.after(() => bad.disconnect());
     const events: ConnectionEvent[] = [];
     bad.onConnectionState((e) => events.push(e));
-    await bad.connect().catch(() => {});
-    await waitFor(() => bad.getState() === 'failed', 'the refusal');
+    const states: string[] = [];
+    bad.onStateChange((state) => states.push(state));
+    await assert.rejects(bad.connect(), /refused/, 'a refused token never counts as connected');
+    assert.equal(bad.getState(), 'failed');
+    assert.deepEqual(states, ['connecting', 'failed']);
     assert.equal(events.find((e) => e.type === 'disconnected')?.type === 'disconnected' && (events.find((e) => e.type === 'disconnected') as { code: number }).code, 4401);
     assert.equal(server.clientCount, 1);
   });
