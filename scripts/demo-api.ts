@@ -84,7 +84,7 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
       server.middlewares.use('/api/demo', handle);
       // The reference server's snapshot and REST reads (`/api/progress/snapshot`, `/api/projects/…`),
       // which the demo's client loads late-joining views from.
-      server.middlewares.use((request, response, next) => {
+      server.middlewares.use('/api', (request, response, next) => {
         if (!backend()?.progress.handleRequest(request, response)) next();
       });
     },

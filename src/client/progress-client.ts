@@ -133,6 +133,8 @@ interface Load {
   overflow: boolean;
   /** The sequence number of the state held when the load began. */
   seqBefore: number | undefined;
+  /** The connection count when it began. */
+  stamp: number;
 }
 
 /** True when an event about `target` is one the snapshot request asks for. */
@@ -183,8 +185,13 @@ interface Subscription {
 }
 
 interface SocketEntry {
-  /** Late-join snapshot loads waiting for the socket to open (by request key). */
-  waitingLoads: Map<string, SnapshotRequest>;
+  /**
+   * Late-join snapshots to ask for once the socket is open (by request key); `shown`: already
+   * loaded once while the socket could not connect, so that the view had something to show.
+   */
+  waitingLoads: Map<string, { request: SnapshotRequest; shown: boolean }>;
+  /** Stamp of the socket's latest connection (see #connections). */
+  connectedStamp: number;
   url: string;
   /** The URL without its query (which may hold a token): safe to show, log and store. */
   publicUrl: string;
@@ -212,6 +219,8 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #onListenerError: (error: unknown) => void;
   readonly store: ProgressStore;
+  /** Counts socket connections: a load stamped before a socket's latest one predates it. */
+  #connections = 0;
   /** Snapshot loads under way, by request. */
   readonly #loading = new Map<string, Load>();
   /**
@@ -463,7 +472,7 @@ export class ProgressClient {
     const resumeFrom = this.#keptPositions.get(publicUrl);
     this.#keptPositions.delete(publicUrl);
     const manager = new WebSocketManager({ ...this.#config, url, onListenerError: this.#onListenerError, ...(resumeFrom ? { resumeFrom } : {}) });
-    entry = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [], waitingLoads: new Map() };
+    entry = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, manager, subscriptions: 0, offs: [], waitingLoads: new Map(), connectedStamp: 0 };
     if (!resumeFrom) {
       // Nothing to resume from: what is held for this socket's projects is not known to be current,
       // and its sequence numbers (if any) belong to a sequence this socket cannot place.
@@ -477,14 +486,7 @@ export class ProgressClient {
       manager.onRejectedFrame((r) => this.#rejectionListeners.emit(r)),
     );
     entry.offs.push(manager.onFrame((events) => this.#dispatchFrame(events)));
-    entry.offs.push(
-      manager.onStateChange((state) => {
-        if (state !== 'connected' || socket.waitingLoads.size === 0) return;
-        const waiting = [...socket.waitingLoads.values()];
-        socket.waitingLoads.clear();
-        for (const request of waiting) this.#loadSnapshot(request);
-      }),
-    );
+    entry.offs.push(manager.onStateChange((state) => this.#socketStateChanged(socket, state)));
     this.#sockets.set(url, entry);
     return entry;
   }
@@ -523,12 +525,7 @@ export class ProgressClient {
     if (sub.entity) {
       const known = this.#stateOf(sub.entity);
       if (known) this.#replay(sub, known);
-      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) {
-        // A snapshot taken before the socket is open could miss what is published until then:
-        // it is asked for once the socket is open, and the events from then on go on top of it.
-        if (sub.socket.manager.isConnected()) this.#loadSnapshot(sub.entity);
-        else if (this.#config.snapshotLoader) sub.socket.waitingLoads.set(JSON.stringify(sub.entity), sub.entity);
-      }
+      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) this.#lateJoin(sub.socket, sub.entity);
     }
     const unsubscribe = (): void => this.#remove(sub);
     return Object.assign(unsubscribe, {
@@ -543,6 +540,12 @@ export class ProgressClient {
     sub.active = false;
     sub.offConnection?.();
     this.#routes.delete(sub);
+    if (sub.entity && sub.socket.waitingLoads.size > 0) {
+      const key = JSON.stringify(sub.entity);
+      let wanted = false;
+      for (const other of this.#routes.all()) if (other.socket === sub.socket && other.entity && JSON.stringify(other.entity) === key) wanted = true;
+      if (!wanted) sub.socket.waitingLoads.delete(key);
+    }
     this.#subscriptionCount--;
     const socket = sub.socket;
     socket.subscriptions--;
@@ -663,8 +666,10 @@ export class ProgressClient {
         // Resumed: nothing was missed. Without a loader, nothing better is known: views keep saying so.
         if (reason === 'resumed') this.#confirm(entity);
       } else {
-        // A load under way may have been answered before the events that were missed.
-        this.#loadSnapshot(entity, true);
+        // A load under way from before this connection may have been answered before the
+        // events that were missed; one begun on it has them.
+        const running = this.#loading.get(JSON.stringify(entity));
+        this.#loadSnapshot(entity, running !== undefined && running.stamp < socket.connectedStamp);
       }
     }
   }
@@ -673,6 +678,44 @@ export class ProgressClient {
   #confirm(entity: SnapshotRequest): void {
     const state = this.#stateOf(entity);
     if (state) this.#routes.visit(targetOf(state), false, (sub) => this.#deliverState(sub, state));
+  }
+
+  /**
+   * A view joins an entity whose state is unknown or unconfirmed. A snapshot taken before the
+   * socket is open could miss what is published until then, so it is asked for once the socket
+   * is open (the events from then on go on top of it); while the socket cannot connect, one is
+   * loaded at once too, so the view has something to show meanwhile.
+   */
+  #lateJoin(socket: SocketEntry, request: SnapshotRequest): void {
+    if (!this.#config.snapshotLoader) return;
+    const state = socket.manager.getState();
+    if (state === 'connected') {
+      this.#loadSnapshot(request);
+      return;
+    }
+    const key = JSON.stringify(request);
+    const waiting = socket.waitingLoads.get(key) ?? { request, shown: false };
+    socket.waitingLoads.set(key, waiting);
+    if (!waiting.shown && (state === 'reconnecting' || state === 'failed')) {
+      waiting.shown = true;
+      this.#loadSnapshot(request);
+    }
+  }
+
+  #socketStateChanged(socket: SocketEntry, state: ConnectionState): void {
+    if (state === 'connected') socket.connectedStamp = ++this.#connections;
+    if (socket.waitingLoads.size === 0) return;
+    if (state === 'connected') {
+      const waiting = [...socket.waitingLoads.values()];
+      socket.waitingLoads.clear();
+      for (const { request } of waiting) this.#loadSnapshot(request, true);
+    } else if (state === 'reconnecting' || state === 'failed') {
+      for (const waiting of socket.waitingLoads.values()) {
+        if (waiting.shown) continue;
+        waiting.shown = true;
+        this.#loadSnapshot(waiting.request);
+      }
+    }
   }
 
   /** The states of a project (or of all) may have missed events. */
@@ -695,7 +738,7 @@ export class ProgressClient {
     if (running && !restart) return;
     running?.controller.abort();
     const held = this.#stateOf(entity);
-    const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq };
+    const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq, stamp: this.#connections };
     this.#loading.set(key, load);
     let request: Promise<EntityState | undefined>;
     try {

@@ -434,7 +434,7 @@ export class WebSocketManager {
       if (token && this.#config.tokenTransport === 'message') {
         ws.send(JSON.stringify({ type: 'auth', token }));
         // The server takes the socket once it has checked the token, and then opens with the session
-        // frame: connected from then on (a refused token never counts as connected).
+        // frame: connected from the server's first frame on (a refused token never counts as connected).
         if (this.#config.resume) {
           this.#awaitingSession = true;
           return;
@@ -560,6 +560,13 @@ export class WebSocketManager {
       this.#stats.framesRejected++;
       this.#rejectionListeners.emit(rejection);
     }
+    if (this.#awaitingSession && messages.length > 0) {
+      // The server's first frame after the auth message (the session frame, from a server that
+      // resumes): the token was accepted.
+      const generation = this.#generation;
+      this.#connected(generation);
+      if (generation !== this.#generation) return; // a listener closed it
+    }
     let events: ProgressEvent[] | undefined;
     for (const message of messages) {
       switch (message.type) {
@@ -570,15 +577,9 @@ export class WebSocketManager {
         case 'pong':
           this.#emitConnection({ type: 'heartbeat', direction: 'pong' });
           break;
-        case 'session': {
-          if (this.#awaitingSession) {
-            const generation = this.#generation;
-            this.#connected(generation);
-            if (generation !== this.#generation) return; // a listener closed it
-          }
+        case 'session':
           this.#handleSession(message);
           break;
-        }
         default:
           if (message.seq !== undefined && this.#epoch !== undefined) {
             if (message.seq <= this.#lastSeq) {

@@ -175,7 +175,8 @@ const PREFLIGHT_HEADERS = {
 function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.destroyed) return;
   response.writeHead(status, { ...READ_HEADERS, ...headers });
-  response.end(JSON.stringify(body));
+  // HEAD: the same answer without its body.
+  response.end(response.req?.method === 'HEAD' ? undefined : JSON.stringify(body));
 }
 
 /** The token of an HTTP read: `Authorization: Bearer …`, else the `token` query parameter. */
@@ -349,7 +350,7 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    if ((request.method !== 'GET' && request.method !== 'OPTIONS') || !request.url) return false;
+    if ((request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') || !request.url) return false;
     let url: URL;
     try {
       url = new URL(request.url, 'http://localhost');

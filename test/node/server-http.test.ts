@@ -149,3 +149,14 @@ test('a CORS preflight on the snapshot and REST paths gets 204 with the headers 
   assert.equal(other.status, 404);
   await other.text();
 });
+
+test('HEAD on a read gets the answer GET gets, without its body', async (t) => {
+  const server = await startServer(t);
+  publishTask(server);
+  for (const [path, status] of [[READS[0]!, 200], ['/progress/snapshot?kind=task&projectId=p&taskId=nobody', 404]] as const) {
+    const res = await fetch(httpBase(server) + path, { method: 'HEAD' });
+    assert.equal(res.status, status, path);
+    assert.match(res.headers.get('content-type') ?? '', /json/);
+    assert.equal(await res.text(), '');
+  }
+});

@@ -164,6 +164,7 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
     this.#detach();
     if (key !== this.#key || client !== this.#client) {
       // Another entity or another server: nothing known about the old one applies.
+      const lastUpdateAt = this.#lastUpdateAt;
       this.#pending = undefined;
       this.#cancelFrame();
       this.#lastUpdateAt = undefined;
@@ -172,8 +173,15 @@ export class ProgressController<S extends EntityState> implements ReactiveContro
       this.#gap = false;
       // A state about another entity goes, and so does what another server said (not a state the page set).
       const shown = this.#host.state;
-      const otherServer = client !== undefined && shown === this.#received && client.url !== this.#receivedFrom;
-      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || otherServer)) this.#host.state = undefined;
+      const live = client !== undefined && shown === this.#received;
+      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || (live && client.url !== this.#receivedFrom))) {
+        this.#host.state = undefined;
+      } else if (live && key === this.#key && client !== this.#client) {
+        // The same server through a new client, which knows nothing of what happened meanwhile: once
+        // connected, the element says updates may have been missed, until a live update comes.
+        this.#everConnected = true;
+        this.#lastUpdateAt = lastUpdateAt;
+      }
     }
     this.#key = key;
     this.#client = client;

@@ -124,6 +124,23 @@ describe('elements and the connection', () => {
     const second = configureProgress({ url: server.projectUrl, lingerTime: 50, token: 'b' });
     await waitFor(() => second.isConnected(projectId), 'the second socket', 10000);
     expect(text(el, '[part~="status"]')).to.equal('Completed');
+    expect(notice(el), 'a finished task cannot have missed anything').to.equal('');
+  });
+
+  it('says updates may have been missed when reconfigured to the same server in the middle of a run, until the next update', async () => {
+    const server = await TestServer.shared();
+    const projectId = uniqueId('p');
+    const first = configureProgress({ url: server.projectUrl, lingerTime: 50 });
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    await waitFor(() => first.isConnected(projectId), 'the first socket', 10000);
+    await server.publish(task(projectId, 't').started());
+    await waitForStatus(el, 'Running');
+    const second = configureProgress({ url: server.projectUrl, lingerTime: 50 });
+    await waitFor(() => second.isConnected(projectId), 'the second socket', 10000);
+    await waitFor(() => /updates may have been missed/.test(notice(el)), 'the notice', 4000);
+    await server.publish(task(projectId, 't').completed());
+    await waitForStatus(el, 'Completed');
+    await waitFor(() => notice(el) === '', 'the notice gone', 4000);
   });
 
   it('closes a client it made once it is replaced, also after the page handed it back to configureProgress()', async () => {

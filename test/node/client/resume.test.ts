@@ -337,6 +337,53 @@ describe('snapshots and views that come back', () => {
     await waitFor(() => shown.at(-1) === 'completed', 'the task completed');
   });
 
+  it('a late view whose socket cannot connect still shows the snapshot, and asks again once the socket is open', async (t) => {
+    const server = await startServer(t);
+    server.publish(task.started('p', 't'));
+    let refuse = true;
+    // The socket's host refuses connections for a while; its HTTP reads still answer.
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, reconnectDelay: 20, maxReconnectDelay: 20,
+      snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url)),
+      getToken: async () => {
+        if (refuse) throw new Error('auth service down');
+        return 'token';
+      },
+      onListenerError: () => {},
+    });
+    t.after(() => client.close());
+    const shown: string[] = [];
+    client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s.status) });
+    await waitFor(() => shown.includes('running'), 'the snapshot, while the socket cannot connect');
+    server.publish(task.completed('p', 't'));
+    refuse = false;
+    await waitFor(() => shown.at(-1) === 'completed', 'the snapshot asked for again once connected');
+  });
+
+  it('asks for the snapshot of a view removed before its socket opened no more, and asks once per view after a resync', async (t) => {
+    const server = await startServer(t);
+    for (const id of ['a', 'b']) server.publish(task.started('p', id));
+    const asked: string[] = [];
+    const reference = referenceSnapshotLoader(httpOriginOf(server.url));
+    const loader: SnapshotLoader = (request, signal) => {
+      asked.push((request as { taskId: string }).taskId);
+      return reference(request, signal);
+    };
+    // A position in an epoch the server does not have: the socket resyncs as it opens.
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, snapshotLoader: loader, resumeFrom: { epoch: 'gone', seq: 7 } });
+    t.after(() => client.close());
+    const resyncs: ResyncReason[] = [];
+    client.onResync((reason) => resyncs.push(reason));
+    const keep = client.subscribeToTask({ projectId: 'p', taskId: 'a' });
+    client.subscribeToTask({ projectId: 'p', taskId: 'b' })(); // removed at once
+    await keep.ready;
+    await waitFor(() => resyncs.length === 1 && client.getTaskState('p', 'a') !== undefined, 'the resync and the snapshot');
+    await sleep(100);
+    assert.deepEqual(resyncs, ['epoch']);
+    assert.deepEqual(asked, ['a']);
+    assert.equal(client.getTaskState('p', 'b'), undefined);
+  });
+
   it('a resync while a snapshot is on its way asks again: the answer from before the gap is not taken', async (t) => {
     const server = await startServer(t, { replayBufferSize: 2 });
     server.publish(task.started('p', 't'));

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { WebSocketServer } from 'ws';
 import { backoffCeiling, backoffDelay, WebSocketManager, type ConnectionEvent, type ProgressEvent } from '../../../src/client/index.js';
 import { activeResources, deadUrl, NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
 
@@ -388,6 +390,23 @@ describe('WebSocketManager over a real socket', () => {
 });
 
 describe('token in the first message', () => {
+  it("counts as connected from a server's first frame, also from a server that sends no session frame", async (t) => {
+    // A server that takes the token in the first message but knows nothing of resume.
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    t.after(() => new Promise((resolve) => wss.close(resolve)));
+    wss.on('connection', (ws) => ws.once('message', () => ws.send(JSON.stringify(task.started('p', 't')))));
+    const m = new WebSocketManager({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, WebSocket: NodeWebSocket, token: 'x', tokenTransport: 'message', connectionTimeout: 2000 });
+    t.after(() => m.disconnect());
+    const states: string[] = [];
+    m.onStateChange((state) => states.push(state));
+    const got: ProgressEvent[] = [];
+    m.on('*', (e) => got.push(e));
+    await m.connect();
+    assert.deepEqual(states, ['connecting', 'connected']);
+    assert.equal(got.length, 1, 'the first frame is delivered too');
+  });
+
   it('keeps the token out of the URL: sent as {"type":"auth"} first, and checked by the server', async (t) => {
     const urls: string[] = [];
     const server = await startServer(t, {
