@@ -135,7 +135,12 @@ interface Load {
   seqBefore: number | undefined;
   /** The connection count when it began. */
   stamp: number;
+  /** Asked for while the socket was not open: events may follow that the socket will not bring. */
+  preview: boolean;
 }
+
+/** A socket in these states is not expected to open soon (`connecting` is). */
+const cannotConnect = (state: ConnectionState): boolean => state === 'reconnecting' || state === 'failed' || state === 'disconnected';
 
 /** True when an event about `target` is one the snapshot request asks for. */
 function requested(request: SnapshotRequest, target: Target): boolean {
@@ -181,7 +186,18 @@ interface Subscription {
   options: AnyOptions;
   types: ReadonlySet<string> | undefined;
   active: boolean;
+  /** The late-join load this view waits for, while its socket is not open. */
+  waiting?: WaitingLoad;
   offConnection?: () => void;
+}
+
+/** A late-join snapshot to ask for once the socket is open. */
+interface WaitingLoad {
+  request: SnapshotRequest;
+  /** Already loaded once while the socket could not connect, so that the views had something to show. */
+  shown: boolean;
+  /** The views waiting for it. */
+  views: number;
 }
 
 interface SocketEntry {
@@ -189,7 +205,7 @@ interface SocketEntry {
    * Late-join snapshots to ask for once the socket is open (by request key); `shown`: already
    * loaded once while the socket could not connect, so that the view had something to show.
    */
-  waitingLoads: Map<string, { request: SnapshotRequest; shown: boolean }>;
+  waitingLoads: Map<string, WaitingLoad>;
   /** Stamp of the socket's latest connection (see #connections). */
   connectedStamp: number;
   url: string;
@@ -522,15 +538,15 @@ export class ProgressClient {
   }
 
   #handle(sub: Subscription): ProgressSubscription {
-    if (sub.entity) {
-      const known = this.#stateOf(sub.entity);
-      if (known) this.#replay(sub, known);
-      if (!known || this.#unconfirmed.has(entityKey(targetOf(known)))) this.#lateJoin(sub.socket, sub.entity);
-    }
+    const known = sub.entity && this.#stateOf(sub.entity);
+    if (known) this.#replay(sub, known);
+    // Connecting first: a late join waits for a socket that is connecting, not for one that cannot.
+    const ready = sub.socket.manager.connect();
+    if (sub.entity && (!known || this.#unconfirmed.has(entityKey(targetOf(known))))) this.#lateJoin(sub, sub.entity);
     const unsubscribe = (): void => this.#remove(sub);
     return Object.assign(unsubscribe, {
       unsubscribe,
-      ready: sub.socket.manager.connect(),
+      ready,
       getConnectionState: () => sub.socket.manager.getState(),
     });
   }
@@ -540,11 +556,10 @@ export class ProgressClient {
     sub.active = false;
     sub.offConnection?.();
     this.#routes.delete(sub);
-    if (sub.entity && sub.socket.waitingLoads.size > 0) {
-      const key = JSON.stringify(sub.entity);
-      let wanted = false;
-      for (const other of this.#routes.all()) if (other.socket === sub.socket && other.entity && JSON.stringify(other.entity) === key) wanted = true;
-      if (!wanted) sub.socket.waitingLoads.delete(key);
+    const waiting = sub.waiting;
+    if (waiting && --waiting.views === 0) {
+      const key = JSON.stringify(waiting.request);
+      if (sub.socket.waitingLoads.get(key) === waiting) sub.socket.waitingLoads.delete(key);
     }
     this.#subscriptionCount--;
     const socket = sub.socket;
@@ -686,19 +701,22 @@ export class ProgressClient {
    * is open (the events from then on go on top of it); while the socket cannot connect, one is
    * loaded at once too, so the view has something to show meanwhile.
    */
-  #lateJoin(socket: SocketEntry, request: SnapshotRequest): void {
+  #lateJoin(sub: Subscription, request: SnapshotRequest): void {
     if (!this.#config.snapshotLoader) return;
+    const socket = sub.socket;
     const state = socket.manager.getState();
     if (state === 'connected') {
       this.#loadSnapshot(request);
       return;
     }
     const key = JSON.stringify(request);
-    const waiting = socket.waitingLoads.get(key) ?? { request, shown: false };
-    socket.waitingLoads.set(key, waiting);
-    if (!waiting.shown && (state === 'reconnecting' || state === 'failed')) {
+    let waiting = socket.waitingLoads.get(key);
+    if (!waiting) socket.waitingLoads.set(key, (waiting = { request, shown: false, views: 0 }));
+    waiting.views++;
+    sub.waiting = waiting;
+    if (!waiting.shown && cannotConnect(state)) {
       waiting.shown = true;
-      this.#loadSnapshot(request);
+      this.#loadSnapshot(request, false, true);
     }
   }
 
@@ -709,11 +727,11 @@ export class ProgressClient {
       const waiting = [...socket.waitingLoads.values()];
       socket.waitingLoads.clear();
       for (const { request } of waiting) this.#loadSnapshot(request, true);
-    } else if (state === 'reconnecting' || state === 'failed') {
+    } else if (cannotConnect(state)) {
       for (const waiting of socket.waitingLoads.values()) {
         if (waiting.shown) continue;
         waiting.shown = true;
-        this.#loadSnapshot(waiting.request);
+        this.#loadSnapshot(waiting.request, false, true);
       }
     }
   }
@@ -730,7 +748,8 @@ export class ProgressClient {
     }
   }
 
-  #loadSnapshot(entity: SnapshotRequest, restart = false): void {
+  /** `preview`: asked for while the socket is not open, so it does not confirm the state. */
+  #loadSnapshot(entity: SnapshotRequest, restart = false, preview = false): void {
     const loader = this.#config.snapshotLoader;
     if (!loader) return;
     const key = JSON.stringify(entity);
@@ -738,7 +757,7 @@ export class ProgressClient {
     if (running && !restart) return;
     running?.controller.abort();
     const held = this.#stateOf(entity);
-    const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq, stamp: this.#connections };
+    const load: Load = { request: entity, controller: new AbortController(), events: [], overflow: false, seqBefore: held?.seq, stamp: this.#connections, preview };
     this.#loading.set(key, load);
     let request: Promise<EntityState | undefined>;
     try {
@@ -793,7 +812,9 @@ export class ProgressClient {
         this.#onListenerError(new Error(`state update failed for ${event.type}`, { cause: error }));
       }
     }
-    this.#unconfirmed.delete(key);
+    // A snapshot from before the socket opened may be overtaken by events the socket will not bring.
+    if (load.preview) this.#unconfirmed.add(key);
+    else this.#unconfirmed.delete(key);
     return this.store.get(snapshot) ?? snapshot;
   }
 

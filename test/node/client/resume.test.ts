@@ -352,12 +352,31 @@ describe('snapshots and views that come back', () => {
       onListenerError: () => {},
     });
     t.after(() => client.close());
+    const first: string[] = [];
+    const view = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => first.push(s.status) });
+    await waitFor(() => first.includes('running'), 'the snapshot, while the socket cannot connect');
+    // The view is moved in the page (removed and added again) while the socket still cannot connect.
+    view();
     const shown: string[] = [];
     client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s.status) });
-    await waitFor(() => shown.includes('running'), 'the snapshot, while the socket cannot connect');
+    await waitFor(() => shown.includes('running'), 'the state known, at once');
     server.publish(task.completed('p', 't'));
     refuse = false;
     await waitFor(() => shown.at(-1) === 'completed', 'the snapshot asked for again once connected');
+  });
+
+  it('a late view whose socket gives up at once (reconnect: false) still shows the snapshot', async (t) => {
+    const server = await startServer(t, { authenticate: (token) => token === 'good' });
+    server.publish(task.completed('p', 't'));
+    const client = new ProgressClient({
+      url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, reconnect: false, token: 'expired', tokenTransport: 'message',
+      snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url), { token: 'good' }),
+    });
+    t.after(() => client.close());
+    const shown: string[] = [];
+    const view = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s.status) });
+    await assert.rejects(view.ready);
+    await waitFor(() => shown.includes('completed'), 'the snapshot');
   });
 
   it('asks for the snapshot of a view removed before its socket opened no more, and asks once per view after a resync', async (t) => {
