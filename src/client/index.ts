@@ -12,7 +12,6 @@ export type {
   TokenSource,
   ResumePosition,
   ResyncReason,
-  ConnectionEventType,
 } from './websocket-manager.js';
 export { referenceSnapshotLoader, httpOriginOf, asEntityState } from './snapshots.js';
 export type { SnapshotLoader, SnapshotRequest, HttpLoaderOptions } from './snapshots.js';

@@ -3,15 +3,17 @@
  * JSON heartbeat with a timeout, typed events. Runs in browsers and in Node (pass `ws`).
  */
 import { backoffDelay } from './backoff.js';
-import type {
-  ConnectionEvent,
-  ConnectionEventListener,
-  ConnectionState,
-  ProgressEvent,
-  ProgressEventListener,
-  ProgressEventMap,
-  ProgressEventType,
-  SessionMessage,
+import {
+  CONNECTION_EVENT_TYPES,
+  type ConnectionEvent,
+  type ConnectionEventListener,
+  type ConnectionEventType,
+  type ConnectionState,
+  type ProgressEvent,
+  type ProgressEventListener,
+  type ProgressEventMap,
+  type ProgressEventType,
+  type SessionMessage,
 } from './events.js';
 import { ListenerSet } from './listener-set.js';
 import { definedOnly } from './objects.js';
@@ -281,7 +283,7 @@ export class WebSocketManager {
 
   /**
    * Listens to one event type, to every progress event with `'*'`, or (as AInTandem's manager
-   * allows) to the connection events `'connected'`, `'disconnected'` and `'error'`.
+   * allows) to one kind of connection event: `'connected'`, `'disconnected'`, `'error'`, `'heartbeat'`.
    */
   on<K extends ProgressEventType>(type: K, listener: (event: ProgressEventMap[K]) => void): void;
   on<K extends ConnectionEventType>(type: K, listener: (event: Extract<ConnectionEvent, { type: K }>) => void): void;
@@ -675,9 +677,8 @@ export class WebSocketManager {
 }
 
 /** The connection events `on()` also takes, as AInTandem's manager does. */
-export type ConnectionEventType = 'connected' | 'disconnected' | 'error';
-
-const isConnectionEventType = (type: string): type is ConnectionEventType => type === 'connected' || type === 'disconnected' || type === 'error';
+const connectionTypes: ReadonlySet<string> = new Set(CONNECTION_EVENT_TYPES);
+const isConnectionEventType = (type: string): type is ConnectionEventType => connectionTypes.has(type);
 
 const ignore = (): void => {};
 
