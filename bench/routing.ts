@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import type { ProgressEvent } from '../src/client/events.js';
+import { CONTAINER_EVENT_TYPES, TASK_EVENT_TYPES, WORKFLOW_EVENT_TYPES, type ProgressEvent } from '../src/client/events.js';
 import type { WebSocketLike } from '../src/client/websocket-manager.js';
 import { row, summarize, type ResultRow } from './stats.js';
 
@@ -145,18 +145,6 @@ async function progressClientRouter({ ProgressClient }: Client, others: number):
 
 type Listener = (event: { type: string; projectId: string; taskId?: string; workflowId?: string; executionId?: string; containerId?: string }) => void;
 
-const TASK_TYPES = ['task_queued', 'task_started', 'step_progress', 'output', 'artifact', 'task_completed', 'task_failed', 'task_cancelled'];
-const WORKFLOW_TYPES = [
-  'workflow_execution_created',
-  'workflow_execution_started',
-  'workflow_phase_started',
-  'workflow_phase_completed',
-  'workflow_execution_completed',
-  'workflow_execution_failed',
-  'workflow_execution_paused',
-  'workflow_execution_resumed',
-];
-const CONTAINER_TYPES = ['container_created', 'container_started', 'container_stopped', 'container_error'];
 
 /**
  * The baseline: listeners kept per event type, as an event emitter does; every subscription adds
@@ -172,7 +160,7 @@ function linearScanRouter(others: number): Router {
   };
   let hits = 0;
   let sink = 0;
-  const subscribe = (types: string[], matches: (event: Parameters<Listener>[0]) => boolean, handler: () => void) => {
+  const subscribe = (types: readonly string[], matches: (event: Parameters<Listener>[0]) => boolean, handler: () => void) => {
     for (const type of types) on(type, (event) => {
       if (matches(event)) handler();
     });
@@ -182,22 +170,22 @@ function linearScanRouter(others: number): Router {
     switch (i % 3) {
       case 0: {
         const taskId = `task-${i}`;
-        subscribe(TASK_TYPES, (e) => e.projectId === PROJECT && e.taskId === taskId, handler);
+        subscribe(TASK_EVENT_TYPES, (e) => e.projectId === PROJECT && e.taskId === taskId, handler);
         break;
       }
       case 1: {
         const workflowId = `wf-${i}`;
         const executionId = `ex-${i}`;
-        subscribe(WORKFLOW_TYPES, (e) => e.workflowId === workflowId && e.executionId === executionId, handler);
+        subscribe(WORKFLOW_EVENT_TYPES, (e) => e.workflowId === workflowId && e.executionId === executionId, handler);
         break;
       }
       default: {
         const containerId = `c-${i}`;
-        subscribe(CONTAINER_TYPES, (e) => e.projectId === PROJECT && e.containerId === containerId, handler);
+        subscribe(CONTAINER_EVENT_TYPES, (e) => e.projectId === PROJECT && e.containerId === containerId, handler);
       }
     }
   }
-  subscribe(TASK_TYPES, (e) => e.projectId === PROJECT && e.taskId === TARGET, () => hits++);
+  subscribe(TASK_EVENT_TYPES, (e) => e.projectId === PROJECT && e.taskId === TARGET, () => hits++);
   return {
     name: `linear scan, ${others} others`,
     deliver(frame) {
