@@ -3,8 +3,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { progressServerPlugin } from './test/browser/progress-server-plugin.ts';
-
-const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -20,16 +19,8 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath,
-        args: [
-          '--no-sandbox',
-          '--headless=new',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
+        executablePath: CHROMIUM_PATH,
+        args: [...CHROMIUM_FLAGS],
       },
     }),
   ],

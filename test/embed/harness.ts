@@ -18,13 +18,12 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createProgressServer, type ProgressEvent, type ProgressServer } from '../../src/server/index.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const APPS = resolve(import.meta.dirname, 'apps');
 export const PAGES = resolve(import.meta.dirname, 'pages');
 
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Fails with the command to run when the package's build is missing. */
 export function checkBuilt(): void {
@@ -126,7 +125,7 @@ export async function serveStatic(mounts: Record<string, string>): Promise<Stati
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_FLAGS] });
 }
 
 /** A reference progress server on loopback; `template` is the per-project socket URL the pages configure. */

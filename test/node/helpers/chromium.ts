@@ -9,20 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 
-export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-export const hasChromium = (): boolean => existsSync(CHROMIUM);
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../../scripts/chromium.js';
 
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--remote-debugging-address=127.0.0.1',
-  '--remote-debugging-port=0',
-];
+export const hasChromium = (): boolean => existsSync(CHROMIUM_PATH);
+
+const ARGS = [...CHROMIUM_FLAGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'];
 
 export interface Page {
   /** Evaluates an expression (awaiting a promise it returns) and returns its JSON value. */
@@ -62,7 +53,7 @@ function devToolsUrl(child: ChildProcess): Promise<string> {
 
 export async function openPage(url: string, size = { width: 1280, height: 900 }): Promise<Page> {
   const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
-  const child = spawn(CHROMIUM, [...ARGS, `--user-data-dir=${profile}`, `--window-size=${size.width},${size.height}`, 'about:blank'], {
+  const child = spawn(CHROMIUM_PATH, [...ARGS, `--user-data-dir=${profile}`, `--window-size=${size.width},${size.height}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const cleanUp = async () => {
