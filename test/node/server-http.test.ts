@@ -2,18 +2,13 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect as connectTcp } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
 import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
-import { createProgressServer, type ProgressEvent, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { createProgressServer, type ProgressEvent, type ProgressServer } from '../../src/server/index.js';
+import { startServer } from './helpers/fixtures.js';
 
 const now = () => new Date().toISOString();
-
-async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
-  t.after(() => server.close());
-  return server;
-}
 
 const httpBase = (server: ProgressServer) => `http://127.0.0.1:${server.port}`;
 

@@ -4,29 +4,14 @@ import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import {
   CLOSE_TRY_AGAIN_LATER,
-  createProgressServer,
   type ProgressClientInfo,
   type ProgressEvent,
-  type ProgressServer,
-  type ProgressServerOptions,
 } from '../../src/server/index.js';
-import { connect, delay, once, type RawClient } from './helpers/raw-client.js';
+import { startServer } from './helpers/fixtures.js';
+import { delay, once, open, type RawClient } from './helpers/raw-client.js';
 
 const now = () => new Date().toISOString();
 const output = (projectId: string, text: string): ProgressEvent => ({ type: 'output', projectId, taskId: 't1', output: text, timestamp: now() });
-
-async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
-  t.after(() => server.close());
-  return server;
-}
-
-async function open(t: TestContext, url: string): Promise<RawClient> {
-  const client = await connect(url);
-  client.ws.on('error', () => {});
-  t.after(() => client.terminate());
-  return client;
-}
 
 /** Stop reading: the kernel buffers fill, then the server's side of the socket. */
 const stopReading = (client: RawClient) => (client.ws as any)._socket.pause();

@@ -1,34 +1,20 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import {
   CLOSE_UNAUTHORIZED,
   createProgressServer,
   type ProgressClientInfo,
   type ProgressEvent,
-  type ProgressServer,
-  type ProgressServerOptions,
 } from '../../src/server/index.js';
-import { connect, connectError, delay, once, type RawClient } from './helpers/raw-client.js';
+import { startServer } from './helpers/fixtures.js';
+import { connect, connectError, delay, once, open, type RawClient } from './helpers/raw-client.js';
 
 const now = () => new Date().toISOString();
 
 function taskStarted(projectId: string, taskId = 't1'): ProgressEvent {
   return { type: 'task_started', timestamp: now(), projectId, taskId };
-}
-
-/** A server whose heartbeat is off unless a test asks for it; closed when the test ends. */
-async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
-  t.after(() => server.close());
-  return server;
-}
-
-async function open(t: TestContext, url: string): Promise<RawClient> {
-  const client = await connect(url);
-  t.after(() => client.terminate());
-  return client;
 }
 
 /** Resolves true when nothing matching arrives within `ms`. */

@@ -9,7 +9,7 @@ import {
   type TaskState,
   type WorkflowState,
 } from '../../../src/client/index.js';
-import { activeResources, container, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
+import { activeResources, container, MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
 
 describe('ProgressClient over the reference server', () => {
   it('routes task events by project and id, and filters by type', async (t) => {
@@ -295,8 +295,7 @@ describe('ProgressClient over the reference server', () => {
 
   it('keeps a token in the socket URL out of resync reports and stored positions', async (t) => {
     const server = await startServer(t);
-    const stored = new Map<string, string>();
-    const storage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v), removeItem: (k: string) => void stored.delete(k) };
+    const storage = new MemoryStorage();
     const client = new ProgressClient({ url: `${server.urlFor()}?token=SECRET-JWT`, WebSocket: NodeWebSocket, reconnectDelay: 10, persist: { storage } });
     t.after(() => client.close());
     const urls: string[] = [];
@@ -306,7 +305,7 @@ describe('ProgressClient over the reference server', () => {
     await waitFor(() => urls.length === 1, 'a resync after the reconnect');
     client.save();
     assert.deepEqual(urls, [server.urlFor()]);
-    assert.ok(stored.size > 0);
-    for (const [key, value] of stored) assert.doesNotMatch(key + value, /SECRET/);
+    assert.ok(storage.map.size > 0);
+    for (const [key, value] of storage.map) assert.doesNotMatch(key + value, /SECRET/);
   });
 });

@@ -13,26 +13,12 @@ import {
   type ProgressEvent,
   type SnapshotLoader,
   type ResyncReason,
-  type StorageLike,
   type TaskState,
   WebSocketManager,
   type WorkflowState,
 } from '../../../src/client/index.js';
 import { createProgressServer, ProgressJournal } from '../../../src/server/index.js';
-import { NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
-
-class MemoryStorage implements StorageLike {
-  readonly map = new Map<string, string>();
-  getItem(k: string) {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.map.set(k, v);
-  }
-  removeItem(k: string) {
-    this.map.delete(k);
-  }
-}
+import { MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
 
 const steps = (projectId: string, taskId: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => task.step(projectId, taskId, `s${from + i}`, 'completed', from + i));

@@ -4,13 +4,14 @@ import WebSocket from 'ws';
 import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../../src/server/index.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
+import type { StorageLike } from '../../../src/client/persistence.js';
 
 /** `ws`'s WebSocket as the client's constructor option: it fits the option's type as it is (typecheck checks this). */
 export const NodeWebSocket: WebSocketConstructor = WebSocket;
 
-/** A reference server on loopback, closed when the test ends. */
+/** A reference server on loopback, its protocol heartbeat off unless a test asks for it; closed when the test ends. */
 export async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer(options);
+  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
   t.after(() => server.close());
   return server;
 }
@@ -57,4 +58,18 @@ export function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
   return counts;
+}
+
+/** A `sessionStorage` stand-in for persistence tests. */
+export class MemoryStorage implements StorageLike {
+  readonly map = new Map<string, string>();
+  getItem(k: string) {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.map.set(k, v);
+  }
+  removeItem(k: string) {
+    this.map.delete(k);
+  }
 }

@@ -2,6 +2,7 @@
  * A plain `ws` client for server tests: records every frame it receives and lets a test wait
  * for the next one, for the close, or for the absence of anything.
  */
+import type { TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 
 export interface Closed {
@@ -140,4 +141,13 @@ export function once<T extends unknown[]>(
     }, timeoutMs);
     emitter.on(event, listener);
   });
+}
+
+/** A raw client for the length of a test: cut when it ends. */
+export async function open(t: TestContext, url: string): Promise<RawClient> {
+  const client = await connect(url);
+  // A socket the server cuts may report an error; the test looks at frames and the close.
+  client.ws.on('error', () => {});
+  t.after(() => client.terminate());
+  return client;
 }
