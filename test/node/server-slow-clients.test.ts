@@ -41,6 +41,8 @@ test('a client that stops reading is closed with 1013 at maxBufferedBytes; the o
   const slowId = server.clients()[1]!.id;
   const disconnected: ProgressClientInfo[] = [];
   server.on('disconnection', (c) => disconnected.push(c));
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const timersBefore = timers();
   stopReading(slow);
 
   // Rounds the reader keeps up with, until the server gives up on the slow client (at most 64 MB).
@@ -66,6 +68,7 @@ test('a client that stops reading is closed with 1013 at maxBufferedBytes; the o
     [slowId],
   );
   assert.equal(server.clientCount, 1);
+  assert.ok(timers() <= timersBefore, 'the timer that would cut the slow client is gone with it');
 
   const readerEvents = () => reader.frames.filter((f: any) => f?.type === 'output').length;
   for (const end = Date.now() + 5000; readerEvents() < published && Date.now() < end; ) await delay(10);
