@@ -7,7 +7,7 @@
 import { isObject } from './objects.js';
 import { asEntityState, getJson, type HttpLoaderOptions, type SnapshotLoader } from './snapshots.js';
 import type { EntityState } from './state/progress-store.js';
-import { initialTaskState, type StepState, type TaskState, type TaskStatus } from './state/task-state.js';
+import { initialTaskState, taskName, type StepState, type TaskState, type TaskStatus } from './state/task-state.js';
 import { initialWorkflowState, type PhaseState, type PhaseStatus, type WorkflowState, type WorkflowStatus } from './state/workflow-state.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -41,6 +41,8 @@ export function taskFromRest(projectId: string, taskId: string, body: unknown): 
   const status = pick(o.status, TASK_STATUS);
   if (!status) return undefined;
   const state: TaskState = { ...initialTaskState(projectId, taskId), status };
+  const name = str(o.name) ?? str(o.title) ?? taskName(o.task);
+  if (name) state.name = name;
   const progress = num(o.progress) ?? (isObject(o.progress) ? num(o.progress.percentage) : undefined);
   if (progress !== undefined) state.progress = Math.min(100, Math.max(0, progress));
   if (Array.isArray(o.steps)) {
@@ -79,6 +81,8 @@ export function workflowFromRest(body: unknown, fallback: { projectId?: string; 
   const status = pick(o.status, WORKFLOW_STATUS);
   if (!executionId || !status) return undefined;
   const state: WorkflowState = { ...initialWorkflowState(str(o.projectId) ?? fallback.projectId ?? '', workflowId, executionId), status };
+  const name = str(o.workflowName) ?? (isObject(o.workflow) ? str(o.workflow.name) : str(o.workflow)) ?? str(o.name);
+  if (name) state.name = name;
   if (Array.isArray(o.phases)) {
     state.phases = o.phases.flatMap((p): PhaseState[] => {
       if (!isObject(p)) return [];

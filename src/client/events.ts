@@ -18,6 +18,22 @@ export interface WebSocketEvent {
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
 
+/**
+ * Extension (docs/protocol.md): one entry of a run's plan, announced before it runs. A task's
+ * plan lists its steps, a workflow execution's plan its phases, in order, with the same field
+ * names as the step and phase events.
+ */
+export interface PlannedStep {
+  stepId?: string;
+  /** The step's name. */
+  step?: string;
+}
+export interface PlannedPhase {
+  phaseId: string;
+  /** The phase's name. */
+  phase?: string;
+}
+
 export interface ArtifactInfo {
   path: string;
   type: string;
@@ -26,20 +42,27 @@ export interface ArtifactInfo {
 
 // ---- task events --------------------------------------------------------------------------
 
-export interface TaskQueuedEvent extends WebSocketEvent {
+interface TaskEventBase extends WebSocketEvent {
+  taskId: string;
+  /** The task as the orchestrator describes it: its name as a string, or an object with a `name`. */
+  task?: unknown;
+  /** Extension: when the task started (ISO 8601), so that a view that joins late counts from it. */
+  startedAt?: string;
+}
+
+export interface TaskQueuedEvent extends TaskEventBase {
   type: 'task_queued';
-  taskId: string;
-  task?: unknown;
   input?: unknown;
+  /** Extension: the task's steps in order, before they run. */
+  steps?: PlannedStep[];
 }
-export interface TaskStartedEvent extends WebSocketEvent {
+export interface TaskStartedEvent extends TaskEventBase {
   type: 'task_started';
-  taskId: string;
-  task?: unknown;
+  /** Extension: the task's steps in order, before they run. */
+  steps?: PlannedStep[];
 }
-export interface TaskStepProgressEvent extends WebSocketEvent {
+export interface TaskStepProgressEvent extends TaskEventBase {
   type: 'step_progress';
-  taskId: string;
   stepId?: string;
   step?: string;
   status: StepStatus;
@@ -49,37 +72,29 @@ export interface TaskStepProgressEvent extends WebSocketEvent {
   /** Terminal output when a string (added to the task's output tail); a step result otherwise. */
   output?: unknown;
 }
-export interface TaskOutputEvent extends WebSocketEvent {
+export interface TaskOutputEvent extends TaskEventBase {
   type: 'output';
-  taskId: string;
   stepId?: string;
   /** A chunk of terminal output; may hold several lines. */
   output: string;
 }
-export interface TaskArtifactEvent extends WebSocketEvent {
+export interface TaskArtifactEvent extends TaskEventBase {
   type: 'artifact';
-  taskId: string;
   artifact: ArtifactInfo;
 }
-export interface TaskCompletedEvent extends WebSocketEvent {
+export interface TaskCompletedEvent extends TaskEventBase {
   type: 'task_completed';
-  taskId: string;
-  task?: unknown;
   output?: unknown;
   /** ms */
   duration?: number;
 }
-export interface TaskFailedEvent extends WebSocketEvent {
+export interface TaskFailedEvent extends TaskEventBase {
   type: 'task_failed';
-  taskId: string;
-  task?: unknown;
   error?: string;
   output?: unknown;
 }
-export interface TaskCancelledEvent extends WebSocketEvent {
+export interface TaskCancelledEvent extends TaskEventBase {
   type: 'task_cancelled';
-  taskId: string;
-  task?: unknown;
 }
 
 // ---- workflow events ----------------------------------------------------------------------
@@ -89,13 +104,21 @@ interface WorkflowEventBase extends WebSocketEvent {
   workflowId: string;
   /** Extension: the number of phases of the execution, when the server knows it. */
   totalPhases?: number;
+  /** Extension: the workflow's name. */
+  workflow?: string;
+  /** Extension: when the execution started (ISO 8601), so that a view that joins late counts from it. */
+  startedAt?: string;
 }
 export interface WorkflowExecutionCreatedEvent extends WorkflowEventBase {
   type: 'workflow_execution_created';
   input?: unknown;
+  /** Extension: the execution's phases in order, before they run. */
+  phases?: PlannedPhase[];
 }
 export interface WorkflowExecutionStartedEvent extends WorkflowEventBase {
   type: 'workflow_execution_started';
+  /** Extension: the execution's phases in order, before they run. */
+  phases?: PlannedPhase[];
 }
 export interface WorkflowPhaseStartedEvent extends WorkflowEventBase {
   type: 'workflow_phase_started';
@@ -128,23 +151,25 @@ export interface WorkflowExecutionResumedEvent extends WorkflowEventBase {
 
 // ---- container events ---------------------------------------------------------------------
 
-export interface ContainerCreatedEvent extends WebSocketEvent {
-  type: 'container_created';
+interface ContainerEventBase extends WebSocketEvent {
   containerId: string;
+  /** Extension: the image, on any container event (AInTandem sends it on `container_created`). */
   image?: string;
+  /** Extension: when the container last started (ISO 8601), so that a view that joins late counts its uptime from it. */
+  startedAt?: string;
 }
-export interface ContainerStartedEvent extends WebSocketEvent {
+export interface ContainerCreatedEvent extends ContainerEventBase {
+  type: 'container_created';
+}
+export interface ContainerStartedEvent extends ContainerEventBase {
   type: 'container_started';
-  containerId: string;
 }
-export interface ContainerStoppedEvent extends WebSocketEvent {
+export interface ContainerStoppedEvent extends ContainerEventBase {
   type: 'container_stopped';
-  containerId: string;
   exitCode?: number;
 }
-export interface ContainerErrorEvent extends WebSocketEvent {
+export interface ContainerErrorEvent extends ContainerEventBase {
   type: 'container_error';
-  containerId: string;
   error?: string;
 }
 

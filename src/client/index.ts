@@ -21,6 +21,7 @@ export { ProgressClient, ProgressClientError } from './progress-client.js';
 export type {
   ProgressClientConfig,
   ProgressSubscription,
+  ConnectionDetail,
   TaskProgressOptions,
   WorkflowProgressOptions,
   ContainerProgressOptions,

@@ -48,18 +48,18 @@ export type ParseResult =
 /** Default cap on an incoming frame: 1 MiB of text. */
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
 
-type Check = 'string' | 'number' | 'object' | 'status' | 'seq';
+type Check = 'string' | 'number' | 'object' | 'status' | 'seq' | 'steps' | 'phases';
 /** Required (`!`) and optional fields per event type, beyond type/timestamp/projectId. */
 type Shape = Record<string, `${Check}!` | Check>;
 
-const task: Shape = { taskId: 'string!' };
-const workflow: Shape = { executionId: 'string!', workflowId: 'string!', totalPhases: 'number' };
+const task: Shape = { taskId: 'string!', startedAt: 'string' };
+const workflow: Shape = { executionId: 'string!', workflowId: 'string!', totalPhases: 'number', workflow: 'string', startedAt: 'string' };
 const phase: Shape = { ...workflow, phaseId: 'string!', phase: 'string' };
-const container: Shape = { containerId: 'string!' };
+const container: Shape = { containerId: 'string!', image: 'string', startedAt: 'string' };
 
 const SHAPES: Record<string, Shape> = {
-  task_queued: task,
-  task_started: task,
+  task_queued: { ...task, steps: 'steps' },
+  task_started: { ...task, steps: 'steps' },
   step_progress: {
     ...task,
     stepId: 'string',
@@ -74,15 +74,15 @@ const SHAPES: Record<string, Shape> = {
   task_completed: { ...task, duration: 'number' },
   task_failed: { ...task, error: 'string' },
   task_cancelled: task,
-  workflow_execution_created: workflow,
-  workflow_execution_started: workflow,
+  workflow_execution_created: { ...workflow, phases: 'phases' },
+  workflow_execution_started: { ...workflow, phases: 'phases' },
   workflow_phase_started: phase,
   workflow_phase_completed: phase,
   workflow_execution_completed: { ...workflow, duration: 'number' },
   workflow_execution_failed: { ...workflow, error: 'string' },
   workflow_execution_paused: workflow,
   workflow_execution_resumed: workflow,
-  container_created: { ...container, image: 'string' },
+  container_created: container,
   container_started: container,
   container_stopped: { ...container, exitCode: 'number' },
   container_error: { ...container, error: 'string' },
@@ -122,8 +122,15 @@ function fits(value: unknown, check: Check): boolean {
       return typeof value === 'string' && statuses.has(value);
     case 'seq':
       return Number.isSafeInteger(value) && (value as number) > 0;
+    case 'steps':
+      // A plan: every step named by an id or a name.
+      return Array.isArray(value) && value.every((s) => isObject(s) && optionalString(s.stepId) && optionalString(s.step) && (typeof s.stepId === 'string' || typeof s.step === 'string'));
+    case 'phases':
+      return Array.isArray(value) && value.every((p) => isObject(p) && typeof p.phaseId === 'string' && optionalString(p.phase));
   }
 }
+
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
 /** Longest `error` text kept from an error that is not a string. */
 const MAX_ERROR_TEXT = 1000;

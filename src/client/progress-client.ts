@@ -70,8 +70,11 @@ interface CommonOptions<E extends ProgressEvent, S> {
   onEvent?: (event: E) => void;
   /** The entity's state after every matching event, and at once when it is already known. */
   onState?: (state: S) => void;
-  /** The state of the socket serving this subscription, at once and on every change. */
-  onConnectionChange?: (state: ConnectionState) => void;
+  /**
+   * The state of the socket serving this subscription, at once and on every change, and, while
+   * it reconnects, when the next attempt is due (`detail.retryAt`, as Date.now()).
+   */
+  onConnectionChange?: (state: ConnectionState, detail: ConnectionDetail) => void;
   /** Deliver only these event types. */
   types?: readonly E['type'][];
 }
@@ -102,7 +105,13 @@ export interface ProgressOptions {
   projectId?: string;
   types?: readonly ProgressEventType[];
   onEvent: (event: ProgressEvent) => void;
-  onConnectionChange?: (state: ConnectionState) => void;
+  onConnectionChange?: (state: ConnectionState, detail: ConnectionDetail) => void;
+}
+
+/** What a subscription is told beside its socket's state. */
+export interface ConnectionDetail {
+  /** While reconnecting: Date.now() when the next attempt is due (undefined once it is under way). */
+  retryAt?: number;
 }
 
 /** Also a function: calling it unsubscribes, as `unsubscribe()` does. */
@@ -117,6 +126,11 @@ export interface ProgressSubscription {
   readonly ready: Promise<void>;
   /** The state of the subscription's socket. */
   getConnectionState(): ConnectionState;
+  /**
+   * Reconnects the subscription's socket now, with a fresh attempt counter (a "retry now"
+   * button): from reconnecting or failed, without waiting for the backoff.
+   */
+  reconnect(): Promise<void>;
 }
 
 type AnyOptions = TaskProgressOptions | WorkflowProgressOptions | ContainerProgressOptions | ProgressOptions;
@@ -525,13 +539,24 @@ export class ProgressClient {
     socket.linger = undefined;
     const onConnectionChange = options.onConnectionChange;
     if (onConnectionChange) {
-      let told = false;
-      sub.offConnection = socket.manager.onStateChange((state) => {
-        told = true;
-        onConnectionChange(state);
-      });
+      // Told on every change of the state, or of when the next attempt is due.
+      let told: { state: ConnectionState; retryAt: number | undefined } | undefined;
+      const tell = (): void => {
+        const state = socket.manager.getState();
+        const retryAt = state === 'reconnecting' ? socket.manager.getRetryAt() : undefined;
+        if (told && told.state === state && told.retryAt === retryAt) return;
+        told = { state, retryAt };
+        onConnectionChange(state, retryAt === undefined ? {} : { retryAt });
+      };
+      const offs = [
+        socket.manager.onStateChange(tell),
+        socket.manager.onConnectionState((event) => {
+          if (event.type === 'disconnected' && event.willReconnect) tell();
+        }),
+      ];
+      sub.offConnection = () => offs.forEach((off) => off());
       queueMicrotask(() => {
-        if (sub.active && !told) this.#safely(() => onConnectionChange(socket.manager.getState()));
+        if (sub.active && !told) this.#safely(tell);
       });
     }
     return sub;
@@ -548,6 +573,7 @@ export class ProgressClient {
       unsubscribe,
       ready,
       getConnectionState: () => sub.socket.manager.getState(),
+      reconnect: () => sub.socket.manager.reconnect(),
     });
   }
 

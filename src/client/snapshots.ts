@@ -55,6 +55,7 @@ export function isEntityState(v: unknown): v is EntityState {
   // What orders events against the state (limits.ts isStale).
   if ((v.seq !== undefined && !Number.isSafeInteger(v.seq)) || (v.snapshotAt !== undefined && typeof v.snapshotAt !== 'string')) return false;
   if (v.progress !== undefined && !Number.isFinite(v.progress)) return false;
+  if ((v.name !== undefined && typeof v.name !== 'string') || (v.earlierUnknown !== undefined && typeof v.earlierUnknown !== 'boolean')) return false;
   switch (v.kind) {
     case 'task':
       return (

@@ -174,6 +174,8 @@ export class WebSocketManager {
   #awaitingSession = false;
 
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Date.now() when the scheduled reconnect attempt is due. */
+  #retryAt: number | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
@@ -348,6 +350,11 @@ export class WebSocketManager {
    */
   onResync(listener: (reason: ResyncReason) => void): () => void {
     return this.#resyncListeners.add(listener);
+  }
+
+  /** While a reconnect attempt is scheduled: Date.now() when it is due. */
+  getRetryAt(): number | undefined {
+    return this.#reconnectTimer === undefined ? undefined : this.#retryAt;
   }
 
   /** Where this connection stands in the server's sequence, when the server numbers its events. */
@@ -536,6 +543,7 @@ export class WebSocketManager {
     const delay = backoffDelay(this.#attempts, this.#config.reconnectDelay, this.#config.maxReconnectDelay, this.#config.random);
     this.#attempts++;
     // Armed before listeners run, so that a listener that disconnects clears it.
+    this.#retryAt = Date.now() + delay;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       void this.#open();

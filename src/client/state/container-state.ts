@@ -1,6 +1,7 @@
 /** The current state of one container, reduced from its events. */
 import type { ContainerEvent } from '../events.js';
 import type { Versioned } from './limits.js';
+import { validTime } from './stages.js';
 
 /** `waiting`: nothing known yet. */
 export type ContainerStatus = 'waiting' | 'created' | 'running' | 'stopped' | 'error';
@@ -10,10 +11,12 @@ export interface ContainerState extends Versioned {
   projectId: string;
   containerId: string;
   status: ContainerStatus;
+  /** The image: the container's name on the wire. */
   image?: string;
   exitCode?: number;
   error?: string;
   createdAt?: string;
+  /** When it last started (its own start, never when the state began); undefined while unknown. */
   startedAt?: string;
   stoppedAt?: string;
   updatedAt?: string;
@@ -34,11 +37,10 @@ export function reduceContainer(state: ContainerState, event: ContainerEvent): C
     case 'container_created':
       next = { ...state, createdAt: state.createdAt ?? event.timestamp };
       if (state.status === 'waiting') next.status = 'created';
-      if (event.image !== undefined) next.image = event.image;
       break;
     case 'container_started':
       // A container can be started again after a stop.
-      next = { ...state, status: 'running', startedAt: event.timestamp };
+      next = { ...state, status: 'running', startedAt: validTime(event.startedAt) ?? event.timestamp };
       delete next.stoppedAt;
       delete next.exitCode;
       delete next.error;
@@ -53,6 +55,11 @@ export function reduceContainer(state: ContainerState, event: ContainerEvent): C
       break;
     default:
       return state;
+  }
+  if (event.image !== undefined) next.image = event.image;
+  if (next.status === 'running' && next.startedAt === undefined) {
+    const startedAt = validTime(event.startedAt);
+    if (startedAt !== undefined) next.startedAt = startedAt;
   }
   if (!state.updatedAt || event.timestamp > state.updatedAt) next.updatedAt = event.timestamp;
   if (event.seq !== undefined) next.seq = event.seq;

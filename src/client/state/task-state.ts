@@ -1,6 +1,7 @@
 /** The current state of one task, reduced from its events. */
-import type { ArtifactInfo, StepStatus, TaskEvent } from '../events.js';
+import type { ArtifactInfo, PlannedStep, StepStatus, TaskEvent } from '../events.js';
 import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
+import { capStages, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
 
 /** `waiting`: nothing known yet (no event, no snapshot). */
 export type TaskStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -9,9 +10,12 @@ export interface StepState {
   /** The stepId, or the step's name when the server sends no id. */
   id: string;
   name: string;
+  /** `pending`: planned, not begun. */
   status: StepStatus;
+  /** What the step is doing, or the message it ended with. */
   message?: string;
   progress?: number;
+  /** When it began; unknown for a step already running when the state began. */
   startedAt?: string;
   endedAt?: string;
 }
@@ -20,14 +24,22 @@ export interface TaskState extends Versioned {
   kind: 'task';
   projectId: string;
   taskId: string;
+  /** The task's own name, when the wire gives one (`task` on its events). */
+  name?: string;
   status: TaskStatus;
   /** Overall percent 0-100; undefined while unknown (indeterminate). */
   progress?: number;
   /** The latest step message. */
   message?: string;
+  /** The steps in order: the plan's (pending until they begin), and every step an event named. */
   steps: StepState[];
   /** Steps dropped from the front when more than the cap arrived. */
   droppedSteps: number;
+  /**
+   * True when the state began after the task did, with no plan or snapshot since: steps before
+   * the first one listed may be missing, so a step's index is not its position.
+   */
+  earlierUnknown?: boolean;
   currentStepId?: string;
   /** The tail of the terminal output, one entry per line. */
   output: string[];
@@ -41,9 +53,10 @@ export interface TaskState extends Versioned {
   /** The `output` of task_completed. */
   result?: unknown;
   queuedAt?: string;
+  /** When the task started (its own start, never when the state began); undefined while unknown. */
   startedAt?: string;
   endedAt?: string;
-  /** ms, from the server when it says, else derived from the times. */
+  /** ms, from the server when it says, else from startedAt to endedAt; undefined while unknown. */
   duration?: number;
   /** Timestamp of the newest event applied. */
   updatedAt?: string;
@@ -86,7 +99,30 @@ function appendOutput(state: TaskState, chunk: string, limits: StateLimits): Tas
   };
 }
 
-function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progress' }>, limits: StateLimits): TaskState {
+/** The name of a task as the wire gives it: `task` as a string, or its `name`. */
+export function taskName(task: unknown): string | undefined {
+  if (typeof task === 'string') return task || undefined;
+  const name = (task as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+const planned = (step: PlannedStep): { id: string; name: string } => {
+  const id = step.stepId ?? step.step ?? '';
+  return { id, name: step.step ?? id };
+};
+
+function applyPlan(state: TaskState, plan: readonly PlannedStep[], limits: StateLimits): TaskState {
+  const steps = withPlan(state.steps, plan.map(planned), ({ id, name }): StepState => ({ id, name, status: 'pending' }));
+  const capped = capStages(steps, limits.maxSteps);
+  const next: TaskState = { ...state, steps: capped.list, droppedSteps: state.droppedSteps + capped.dropped };
+  delete next.earlierUnknown;
+  return next;
+}
+
+const DONE_STEP: ReadonlySet<StepStatus> = new Set(['completed', 'failed', 'skipped']);
+
+/** `late`: the state begins with this event, after the task began. */
+function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progress' }>, limits: StateLimits, late: boolean): TaskState {
   const id = e.stepId ?? e.step ?? '';
   const index = state.steps.findIndex((s) => s.id === id);
   const previous = index >= 0 ? state.steps[index] : undefined;
@@ -95,23 +131,25 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
     name: e.step ?? previous?.name ?? id,
     status: e.status,
   };
-  const message = e.message ?? previous?.message;
+  const done = DONE_STEP.has(e.status);
+  // A step that ends says what it ended with, not what it was doing.
+  const message = done ? e.message : (e.message ?? previous?.message);
   if (message !== undefined) step.message = message;
   const progress = e.progress !== undefined ? clampPercent(e.progress) : previous?.progress;
   if (progress !== undefined) step.progress = progress;
-  const startedAt = previous?.startedAt ?? (e.status === 'running' ? e.timestamp : undefined);
+  // A step's first event is its start unless the state began with it (it may have run for a while).
+  const seenBefore = previous ? previous.status === 'pending' : !late;
+  const startedAt = previous?.startedAt ?? (e.status === 'running' && seenBefore ? e.timestamp : undefined);
   if (startedAt) step.startedAt = startedAt;
-  const done = e.status === 'completed' || e.status === 'failed' || e.status === 'skipped';
   const endedAt = done ? (previous?.endedAt ?? e.timestamp) : undefined;
   if (endedAt) step.endedAt = endedAt;
 
   let steps: StepState[];
   let droppedSteps = state.droppedSteps;
   if (index >= 0) {
-    steps = state.steps.slice();
-    steps[index] = step;
+    steps = withStageAt(state.steps, index, step);
   } else {
-    const capped = appendCapped(state.steps, [step], limits.maxSteps);
+    const capped = capStages(withNewStage(state.steps, step), limits.maxSteps);
     steps = capped.list;
     droppedSteps += capped.dropped;
   }
@@ -120,10 +158,7 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
   else if (state.currentStepId === id) delete next.currentStepId;
   if (e.message !== undefined) next.message = e.message;
   if (e.progress !== undefined) next.progress = clampPercent(e.progress);
-  if (!TERMINAL_TASK_STATUSES.has(state.status)) {
-    next.status = 'running';
-    if (!next.startedAt) next.startedAt = e.timestamp;
-  }
+  if (!TERMINAL_TASK_STATUSES.has(state.status)) next.status = 'running';
   return typeof e.output === 'string' ? appendOutput(next, e.output, limits) : next;
 }
 
@@ -131,29 +166,37 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
  * Applies one event. Returns the same object when the event changes nothing.
  * A task that reached completed, failed or cancelled keeps that status.
  */
-export function reduceTask(state: TaskState, event: TaskEvent, limits: StateLimits = DEFAULT_LIMITS): TaskState {
+export function reduceTask(given: TaskState, event: TaskEvent, limits: StateLimits = DEFAULT_LIMITS): TaskState {
+  // A state that begins with an event after the task's start has not seen the steps before it.
+  const late = given.status === 'waiting' && given.steps.length === 0 && given.earlierUnknown === undefined && event.type !== 'task_queued' && event.type !== 'task_started';
+  const state: TaskState = late ? { ...given, earlierUnknown: true } : given;
   const terminal = TERMINAL_TASK_STATUSES.has(state.status);
   let next: TaskState;
   switch (event.type) {
     case 'task_queued':
       next = terminal || state.status === 'running' ? { ...state } : { ...state, status: 'queued' };
       next.queuedAt ??= event.timestamp;
+      if (event.steps) next = applyPlan(next, event.steps, limits);
       break;
     case 'task_started':
       next = terminal ? { ...state } : { ...state, status: 'running' };
-      next.startedAt ??= event.timestamp;
+      next.startedAt ??= validTime(event.startedAt) ?? event.timestamp;
+      if (event.steps) next = applyPlan(next, event.steps, limits);
       break;
     case 'step_progress':
-      next = applyStep(state, event, limits);
+      next = applyStep(state, event, limits, late);
       break;
     case 'output':
       next = appendOutput(state, event.output, limits);
+      if (next === state) next = { ...state };
+      if (!terminal) next.status = 'running';
       break;
     case 'artifact': {
       const artifact = { path: event.artifact.path, type: event.artifact.type } as typeof event.artifact;
       if (event.artifact.size !== undefined) artifact.size = event.artifact.size;
       const { list, dropped } = appendCapped(state.artifacts, [artifact], limits.maxArtifacts);
       next = { ...state, artifacts: list, droppedArtifacts: state.droppedArtifacts + dropped };
+      if (!terminal) next.status = 'running';
       break;
     }
     case 'task_completed':
@@ -168,14 +211,21 @@ export function reduceTask(state: TaskState, event: TaskEvent, limits: StateLimi
         if (event.type === 'task_completed' && event.output !== undefined) next.result = event.output;
       }
       if (event.type === 'task_failed' && event.error !== undefined) next.error = event.error;
-      const duration = event.type === 'task_completed' && event.duration !== undefined
-        ? event.duration
-        : elapsed(state.startedAt ?? state.queuedAt, event.timestamp);
-      if (duration !== undefined) next.duration = duration;
       break;
     }
     default:
       return state;
+  }
+  const name = taskName(event.task);
+  if (name !== undefined) next.name = name;
+  if (next.startedAt === undefined) {
+    const startedAt = validTime(event.startedAt);
+    if (startedAt !== undefined) next.startedAt = startedAt;
+  }
+  if (next.endedAt !== undefined && next.duration === undefined) {
+    // Counted from the task's own start: unknown when the state began after it and no event says when.
+    const duration = event.type === 'task_completed' && event.duration !== undefined ? event.duration : elapsed(next.startedAt, next.endedAt);
+    if (duration !== undefined) next.duration = duration;
   }
   if (!state.updatedAt || event.timestamp > state.updatedAt) next.updatedAt = event.timestamp;
   if (event.seq !== undefined) next.seq = event.seq;

@@ -1,6 +1,7 @@
 /** The current state of one workflow execution, reduced from its events. */
-import type { WorkflowEvent } from '../events.js';
-import { appendCapped, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
+import type { PlannedPhase, WorkflowEvent } from '../events.js';
+import { DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
+import { capStages, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
 
 /**
  * `waiting`: nothing known yet. A resumed execution is `running` again. `cancelled` comes from a
@@ -12,7 +13,9 @@ export type PhaseStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skip
 export interface PhaseState {
   id: string;
   name: string;
+  /** `pending`: planned, not begun. */
   status: PhaseStatus;
+  /** When it began; unknown for a phase already running when the state began. */
   startedAt?: string;
   endedAt?: string;
   /** ms */
@@ -26,19 +29,28 @@ export interface WorkflowState extends Versioned {
   /** '' while unknown: AInTandem's REST execution does not say it; the first live event does. */
   workflowId: string;
   executionId: string;
+  /** The workflow's own name, when the wire gives one. */
+  name?: string;
   status: WorkflowStatus;
-  /** Phases in the order they were announced. */
+  /** The phases in order: the plan's (pending until they begin), and every phase an event named. */
   phases: PhaseState[];
   droppedPhases: number;
+  /**
+   * True when the state began after the execution did, with no plan or snapshot since: phases
+   * before the first one listed may be missing, so a phase's index is not its position and the
+   * phases done are not counted.
+   */
+  earlierUnknown?: boolean;
   currentPhaseId?: string;
   /** The number of phases, when the server or a snapshot says it. */
   totalPhases?: number;
   output?: unknown;
   error?: string;
   createdAt?: string;
+  /** When the execution started (its own start, never when the state began); undefined while unknown. */
   startedAt?: string;
   endedAt?: string;
-  /** ms */
+  /** ms, from the server when it says, else from startedAt to endedAt; undefined while unknown. */
   duration?: number;
   updatedAt?: string;
 }
@@ -49,24 +61,32 @@ export function initialWorkflowState(projectId: string, workflowId: string, exec
   return { kind: 'workflow', projectId, workflowId, executionId, status: 'waiting', phases: [], droppedPhases: 0 };
 }
 
-/** Overall percent: finished phases over all phases; undefined while the total is unknown. */
+/**
+ * Overall percent: finished phases over all phases; undefined while either is unknown (the total
+ * not given, or phases before the first one listed not seen).
+ */
 export function workflowPercent(state: WorkflowState): number | undefined {
   if (state.status === 'completed') return 100;
-  const total = Math.max(state.totalPhases ?? 0, state.phases.length);
-  if (!state.totalPhases || total === 0) return undefined;
-  const done = state.phases.filter((p) => p.status === 'completed' || p.status === 'skipped').length;
-  return Math.round((done / total) * 100);
+  const total = Math.max(state.totalPhases ?? 0, state.phases.length + state.droppedPhases);
+  if (!state.totalPhases || total === 0 || state.earlierUnknown) return undefined;
+  const done = state.phases.filter((p) => p.status === 'completed' || p.status === 'skipped').length + state.droppedPhases;
+  return Math.round((Math.min(done, total) / total) * 100);
 }
 
 function withPhase(state: WorkflowState, id: string, update: (p: PhaseState | undefined) => PhaseState, limits: StateLimits): WorkflowState {
   const index = state.phases.findIndex((p) => p.id === id);
-  if (index >= 0) {
-    const phases = state.phases.slice();
-    phases[index] = update(state.phases[index]);
-    return { ...state, phases };
-  }
-  const { list, dropped } = appendCapped(state.phases, [update(undefined)], limits.maxSteps);
+  if (index >= 0) return { ...state, phases: withStageAt(state.phases, index, update(state.phases[index])) };
+  const { list, dropped } = capStages(withNewStage(state.phases, update(undefined)), limits.maxSteps);
   return { ...state, phases: list, droppedPhases: state.droppedPhases + dropped };
+}
+
+function applyPlan(state: WorkflowState, plan: readonly PlannedPhase[], limits: StateLimits): WorkflowState {
+  const phases = withPlan(state.phases, plan.map((p) => ({ id: p.phaseId, name: p.phase ?? p.phaseId })), ({ id, name }): PhaseState => ({ id, name, status: 'pending' }));
+  const { list, dropped } = capStages(phases, limits.maxSteps);
+  const next: WorkflowState = { ...state, phases: list, droppedPhases: state.droppedPhases + dropped };
+  next.totalPhases = Math.max(state.totalPhases ?? 0, list.length + next.droppedPhases);
+  delete next.earlierUnknown;
+  return next;
 }
 
 /** A state from a REST execution may not know its workflow (or project): an event of it does. */
@@ -77,22 +97,36 @@ function withIds(state: WorkflowState, event: WorkflowEvent): WorkflowState {
 }
 
 export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limits: StateLimits = DEFAULT_LIMITS): WorkflowState {
-  const state = withIds(given, event);
+  // A state that begins with an event after the execution's start has not seen the phases before it.
+  const late =
+    given.status === 'waiting' &&
+    given.phases.length === 0 &&
+    given.earlierUnknown === undefined &&
+    event.type !== 'workflow_execution_created' &&
+    event.type !== 'workflow_execution_started';
+  const state = withIds(late ? { ...given, earlierUnknown: true } : given, event);
   const terminal = TERMINAL_WORKFLOW_STATUSES.has(state.status);
+  /** A live event of the execution says it has begun: it moves the status off waiting and created. */
+  const begun = (s: WorkflowState): WorkflowState => (s.status === 'waiting' || s.status === 'created' ? { ...s, status: 'running' } : s);
   let next: WorkflowState;
   switch (event.type) {
     case 'workflow_execution_created':
       next = { ...state, createdAt: state.createdAt ?? event.timestamp };
       if (state.status === 'waiting') next.status = 'created';
+      if (event.phases) next = applyPlan(next, event.phases, limits);
       break;
     case 'workflow_execution_started':
     case 'workflow_execution_resumed':
       next = { ...state };
       if (!terminal) next.status = 'running';
-      next.startedAt ??= event.timestamp;
+      if (event.type === 'workflow_execution_started') {
+        next.startedAt ??= validTime(event.startedAt) ?? event.timestamp;
+        if (event.phases) next = applyPlan(next, event.phases, limits);
+      }
       break;
     case 'workflow_execution_paused':
-      next = terminal ? state : { ...state, status: 'paused' };
+      if (terminal) return state;
+      next = { ...state, status: 'paused' };
       break;
     case 'workflow_phase_started':
       next = withPhase(state, event.phaseId, (p) => {
@@ -101,8 +135,7 @@ export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limit
         return phase;
       }, limits);
       next.currentPhaseId = event.phaseId;
-      if (!terminal && state.status !== 'paused') next.status = 'running';
-      next.startedAt ??= event.timestamp;
+      next = begun(next);
       break;
     case 'workflow_phase_completed':
       next = withPhase(state, event.phaseId, (p) => {
@@ -113,12 +146,15 @@ export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limit
         return phase;
       }, limits);
       if (next.currentPhaseId === event.phaseId) delete next.currentPhaseId;
+      next = begun(next);
       break;
     case 'workflow_execution_completed':
     case 'workflow_execution_failed': {
       if (terminal) return state;
       const failed = event.type === 'workflow_execution_failed';
       next = { ...state, status: failed ? 'failed' : 'completed', endedAt: event.timestamp };
+      // A completed execution has no current phase; a failed one stays at the phase it failed in.
+      if (!failed) delete next.currentPhaseId;
       if (failed) {
         if (event.error !== undefined) next.error = event.error;
         // The phase that was running when the execution failed failed with it.
@@ -133,17 +169,26 @@ export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limit
       } else if (event.output !== undefined) {
         next.output = event.output;
       }
-      const duration = event.type === 'workflow_execution_completed' && event.duration !== undefined
-        ? event.duration
-        : elapsed(state.startedAt ?? state.createdAt, event.timestamp);
-      if (duration !== undefined) next.duration = duration;
+      if (event.type === 'workflow_execution_completed' && event.duration !== undefined) next.duration = event.duration;
       break;
     }
     default:
       return state;
   }
-  if (event.totalPhases !== undefined && event.totalPhases >= 0) next = { ...next, totalPhases: Math.floor(event.totalPhases) };
-  if (next !== state && (!state.updatedAt || event.timestamp > state.updatedAt)) next.updatedAt = event.timestamp;
-  if (next !== state && event.seq !== undefined) next.seq = event.seq;
+  if (event.totalPhases !== undefined && event.totalPhases >= 0) next.totalPhases = Math.floor(event.totalPhases);
+  // A phase beyond the total (one the plan or the server's count did not include) adds to it.
+  if (next.totalPhases !== undefined && next.phases.length + next.droppedPhases > next.totalPhases) next.totalPhases = next.phases.length + next.droppedPhases;
+  if (event.workflow !== undefined && event.workflow !== '') next.name = event.workflow;
+  if (next.startedAt === undefined) {
+    const startedAt = validTime(event.startedAt);
+    if (startedAt !== undefined) next.startedAt = startedAt;
+  }
+  if (next.endedAt !== undefined && next.duration === undefined) {
+    // Counted from the execution's own start: unknown when the state began after it and no event says when.
+    const duration = elapsed(next.startedAt, next.endedAt);
+    if (duration !== undefined) next.duration = duration;
+  }
+  if (!state.updatedAt || event.timestamp > state.updatedAt) next.updatedAt = event.timestamp;
+  if (event.seq !== undefined) next.seq = event.seq;
   return next;
 }

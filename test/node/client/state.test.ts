@@ -38,7 +38,7 @@ describe('task state', () => {
     s = reduceTask(s, te({ type: 'step_progress', stepId: 'b', step: 'Build', status: 'running', progress: 150 }));
     assert.equal(s.progress, 100, 'clamped');
     assert.deepEqual(s.steps.map((x) => [x.id, x.name, x.status]), [['a', 'Fetch', 'completed'], ['b', 'Build', 'running']]);
-    assert.equal(s.steps[0]!.message, 'downloading', 'a step keeps its last message');
+    assert.equal(s.steps[0]!.message, undefined, 'a step that completed no longer says what it was doing');
     s = reduceTask(s, te({ type: 'task_completed', duration: 4200 }));
     assert.equal(s.status, 'completed');
     assert.equal(s.currentStepId, undefined);
