@@ -35,7 +35,8 @@ async function authHeaders(options: HttpLoaderOptions): Promise<Record<string, s
 export async function getJson(url: string, options: HttpLoaderOptions, signal: AbortSignal): Promise<unknown> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const response = await fetchImpl(url, { headers: { accept: 'application/json', ...(await authHeaders(options)) }, signal });
-  if (response.status === 404) return undefined;
+  // Not known (404), or known to have nothing (204, what the reference server answers for an entity it has not seen).
+  if (response.status === 404 || response.status === 204) return undefined;
   if (!response.ok) throw new Error(`snapshot request failed: HTTP ${response.status}`);
   return response.json();
 }

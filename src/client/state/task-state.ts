@@ -80,20 +80,43 @@ export function initialTaskState(projectId: string, taskId: string): TaskState {
   };
 }
 
+/**
+ * A line as a terminal leaves it: a carriage return starts the line over, so only the text after
+ * the last one stays (progress lines of npm, pip, docker pull). A carriage return at the very end
+ * is kept until text follows it, which then replaces the line.
+ */
+function overwritten(line: string): string {
+  const cr = line.lastIndexOf('\r', line.length - 2);
+  return cr === -1 ? line : line.slice(cr + 1);
+}
+
 function appendOutput(state: TaskState, chunk: string, limits: StateLimits): TaskState {
   if (!chunk) return state;
-  const clip = (line: string) => (line.length > limits.maxLineLength ? line.slice(0, limits.maxLineLength) + '…' : line);
+  const finish = (line: string) => {
+    const text = overwritten(line);
+    return text.length > limits.maxLineLength ? text.slice(0, limits.maxLineLength) + '…' : text;
+  };
   const pieces = chunk.split(/\r?\n/);
   const endsOpen = pieces[pieces.length - 1] !== '';
   if (!endsOpen) pieces.pop();
-  let lines = state.output;
-  if (state.outputLineOpen && lines.length > 0 && pieces.length > 0) {
-    lines = [...lines.slice(0, -1), clip(lines[lines.length - 1] + pieces.shift()!)];
+  const previous = state.output;
+  // The lines kept from before; an open last line is continued by the first piece.
+  let kept = previous.length;
+  const added: string[] = [];
+  if (state.outputLineOpen && kept > 0 && pieces.length > 0) {
+    kept--;
+    added.push(finish(previous[kept]! + pieces[0]!));
+    for (let i = 1; i < pieces.length; i++) added.push(finish(pieces[i]!));
+  } else {
+    for (const piece of pieces) added.push(finish(piece));
   }
-  const { list, dropped } = appendCapped(lines, pieces.map(clip), limits.maxOutputLines);
+  // One copy of the tail, however long it is.
+  const dropped = Math.max(0, kept + added.length - limits.maxOutputLines);
+  const output = dropped >= kept ? added.slice(dropped - kept) : previous.slice(dropped, kept);
+  if (dropped < kept) for (const line of added) output.push(line);
   return {
     ...state,
-    output: list,
+    output,
     droppedOutputLines: state.droppedOutputLines + dropped,
     outputLineOpen: endsOpen,
   };

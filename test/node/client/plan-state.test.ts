@@ -250,3 +250,23 @@ describe('AInTandem REST reads', () => {
     assert.equal(taskFromRest('p', 't', { status: 'running', name: 'Nightly export' })!.name, 'Nightly export');
   });
 });
+
+describe('output like a terminal', () => {
+  const limits = { maxOutputLines: 3, maxLineLength: 40, maxArtifacts: 1, maxSteps: 5 };
+  const out = (...chunks: string[]) => chunks.reduce<TaskState>((s, output) => reduceTask(s, te({ type: 'output', output }), limits), initialTaskState('p', 't'));
+
+  it('a carriage return starts the line over, within a chunk and across chunks', () => {
+    assert.deepEqual(out('Downloading  10%\rDownloading  55%\rDownloading 100%\n').output, ['Downloading 100%']);
+    const s = out('Pulling fs layer\r', 'Downloading 1 MB\r', 'Download complete\n', 'done\n');
+    assert.deepEqual(s.output, ['Download complete', 'done']);
+    // A line that ends with a carriage return keeps its text until something replaces it.
+    assert.deepEqual(out('Installing…\r').output, ['Installing…\r']);
+    assert.deepEqual(out('a\r\nb\r\n').output, ['a', 'b'], 'CRLF is a newline');
+  });
+
+  it('keeps the tail within its cap, continuing an open line', () => {
+    const s = out('1\n2\n3\n4', '5\n6\n');
+    assert.deepEqual(s.output, ['3', '45', '6']);
+    assert.equal(s.droppedOutputLines, 2);
+  });
+});
