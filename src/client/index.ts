@@ -13,6 +13,10 @@ export type {
   ResumePosition,
   ResyncReason,
 } from './websocket-manager.js';
+export { entityKey, filterKey, identityOf, kindOf, matches, asQuery } from './entity.js';
+export type { EntityFilter, EntityKind, EntityQuery, Ids } from './entity.js';
+export { Connection } from './connection/connection.js';
+export type { ConnectionConfig, ConnectionStats } from './connection/connection.js';
 export { referenceSnapshotLoader, httpOriginOf, asEntityState } from './snapshots.js';
 export type { SnapshotLoader, SnapshotRequest, HttpLoaderOptions } from './snapshots.js';
 export { aintandemSnapshotLoader, taskFromRest, workflowFromRest } from './aintandem-snapshots.js';

@@ -48,53 +48,56 @@ export type ParseResult =
 /** Default cap on an incoming frame: 1 MiB of text. */
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
 
-type Check = 'string' | 'number' | 'object' | 'status' | 'seq' | 'steps' | 'phases';
-/** Required (`!`) and optional fields per event type, beyond type/timestamp/projectId. */
-type Shape = Record<string, `${Check}!` | Check>;
+type Check = (value: unknown) => boolean;
+/** A field of an event: its name, its check, and whether it must be there. Compiled once, at load. */
+type Field = readonly [name: string, check: Check, required: boolean];
 
-const task: Shape = { taskId: 'string!', startedAt: 'string' };
-const workflow: Shape = { executionId: 'string!', workflowId: 'string!', totalPhases: 'number', workflow: 'string', startedAt: 'string' };
-const phase: Shape = { ...workflow, phaseId: 'string!', phase: 'string' };
-const container: Shape = { containerId: 'string!', image: 'string', startedAt: 'string' };
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const statuses: ReadonlySet<string> = new Set(STEP_STATUSES);
+const isString: Check = (v) => typeof v === 'string';
+const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isStatus: Check = (v) => typeof v === 'string' && statuses.has(v);
+const isSeq: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
+/** A task's plan: every step named by an id or a name. */
+const isStepPlan: Check = (v) =>
+  Array.isArray(v) && v.every((s) => isObject(s) && optionalString(s.stepId) && optionalString(s.step) && (typeof s.stepId === 'string' || typeof s.step === 'string'));
+const isPhasePlan: Check = (v) => Array.isArray(v) && v.every((p) => isObject(p) && typeof p.phaseId === 'string' && optionalString(p.phase));
 
-const SHAPES: Record<string, Shape> = {
-  task_queued: { ...task, steps: 'steps' },
-  task_started: { ...task, steps: 'steps' },
-  step_progress: {
-    ...task,
-    stepId: 'string',
-    step: 'string',
-    status: 'status!',
-    message: 'string',
-    progress: 'number',
-    // Terminal text when a string; a step's result of any other kind passes as it is.
-  },
-  output: { ...task, stepId: 'string', output: 'string!' },
-  artifact: { ...task, artifact: 'object!' },
-  task_completed: { ...task, duration: 'number' },
-  task_failed: { ...task, error: 'string' },
+const need = (name: string, check: Check = isString): Field => [name, check, true];
+const may = (name: string, check: Check = isString): Field => [name, check, false];
+
+// Beyond type/timestamp/projectId; every event may carry the server's sequence number (docs/protocol.md).
+const task = [need('taskId'), may('startedAt'), may('seq', isSeq)];
+const workflow = [need('executionId'), need('workflowId'), may('totalPhases', isNumber), may('workflow'), may('startedAt'), may('seq', isSeq)];
+const phase = [...workflow, need('phaseId'), may('phase')];
+const container = [need('containerId'), may('image'), may('startedAt'), may('seq', isSeq)];
+
+const SHAPES: Record<string, readonly Field[]> = {
+  task_queued: [...task, may('steps', isStepPlan)],
+  task_started: [...task, may('steps', isStepPlan)],
+  // `output`: terminal text when a string; a step's result of any other kind passes as it is.
+  step_progress: [...task, may('stepId'), may('step'), need('status', isStatus), may('message'), may('progress', isNumber)],
+  output: [...task, may('stepId'), need('output')],
+  artifact: [...task, need('artifact', isObject)],
+  task_completed: [...task, may('duration', isNumber)],
+  task_failed: [...task, may('error')],
   task_cancelled: task,
-  workflow_execution_created: { ...workflow, phases: 'phases' },
-  workflow_execution_started: { ...workflow, phases: 'phases' },
+  workflow_execution_created: [...workflow, may('phases', isPhasePlan)],
+  workflow_execution_started: [...workflow, may('phases', isPhasePlan)],
   workflow_phase_started: phase,
   workflow_phase_completed: phase,
-  workflow_execution_completed: { ...workflow, duration: 'number' },
-  workflow_execution_failed: { ...workflow, error: 'string' },
+  workflow_execution_completed: [...workflow, may('duration', isNumber)],
+  workflow_execution_failed: [...workflow, may('error')],
   workflow_execution_paused: workflow,
   workflow_execution_resumed: workflow,
   container_created: container,
   container_started: container,
-  container_stopped: { ...container, exitCode: 'number' },
-  container_error: { ...container, error: 'string' },
+  container_stopped: [...container, may('exitCode', isNumber)],
+  container_error: [...container, may('error')],
 };
 // Every known type has a shape (a compile-time list and this table must agree).
-for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVENT_TYPES]) {
-  if (!SHAPES[t]) throw new Error(`no shape for ${t}`);
-  // Extension: the server's sequence number (docs/protocol.md).
-  SHAPES[t] = { ...SHAPES[t], seq: 'seq' };
-}
+for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVENT_TYPES]) if (!SHAPES[t]) throw new Error(`no shape for ${t}`);
 
-const statuses: ReadonlySet<string> = new Set(STEP_STATUSES);
 const hasOwn = Object.hasOwn;
 
 function reject(
@@ -109,28 +112,6 @@ function reject(
   if (field !== undefined) rejection.field = field;
   return { ok: false, rejection };
 }
-
-function fits(value: unknown, check: Check): boolean {
-  switch (check) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'object':
-      return isObject(value);
-    case 'status':
-      return typeof value === 'string' && statuses.has(value);
-    case 'seq':
-      return Number.isSafeInteger(value) && (value as number) > 0;
-    case 'steps':
-      // A plan: every step named by an id or a name.
-      return Array.isArray(value) && value.every((s) => isObject(s) && optionalString(s.stepId) && optionalString(s.step) && (typeof s.stepId === 'string' || typeof s.step === 'string'));
-    case 'phases':
-      return Array.isArray(value) && value.every((p) => isObject(p) && typeof p.phaseId === 'string' && optionalString(p.phase));
-  }
-}
-
-const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
 /** Longest `error` text kept from an error that is not a string. */
 const MAX_ERROR_TEXT = 1000;
@@ -192,25 +173,20 @@ export function parseMessage(value: unknown, size = 0): ParseResult {
     if (typeof o[field] !== 'string') return reject('invalid_field', `${type}: "${field}" is not a string`, size, type, field);
   }
   if (hasOwn(o, 'error')) normaliseError(o);
-  for (const field in shape) {
-    const spec = shape[field]!;
-    const required = spec.endsWith('!');
-    const check = (required ? spec.slice(0, -1) : spec) as Check;
-    const present = hasOwn(o, field) && o[field] !== undefined && o[field] !== null;
-    if (!present) {
+  for (const [field, check, required] of shape) {
+    const value = o[field];
+    if (value === undefined || value === null) {
       if (required) return reject('missing_field', `${type}: missing "${field}"`, size, type, field);
       if (hasOwn(o, field)) delete o[field];
       continue;
     }
-    if (!fits(o[field], check)) {
-      return reject('invalid_field', `${type}: "${field}" has the wrong type or value`, size, type, field);
-    }
+    if (!check(value)) return reject('invalid_field', `${type}: "${field}" has the wrong type or value`, size, type, field);
   }
   if (type === 'artifact') {
     const a = o.artifact as Record<string, unknown>;
     if (typeof a.path !== 'string') return reject('invalid_field', 'artifact: "artifact.path" is not a string', size, type, 'artifact.path');
     if (typeof a.type !== 'string') return reject('invalid_field', 'artifact: "artifact.type" is not a string', size, type, 'artifact.type');
-    if (a.size !== undefined && !fits(a.size, 'number')) {
+    if (a.size !== undefined && !isNumber(a.size)) {
       return reject('invalid_field', 'artifact: "artifact.size" is not a number', size, type, 'artifact.size');
     }
   }

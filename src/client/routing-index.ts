@@ -1,108 +1,129 @@
 /**
  * Subscriptions indexed by their filters, so that routing an event costs a fixed number of map
- * lookups (at most 10), however many subscriptions follow other entities.
+ * lookups (at most 8 for a workflow, 4 for a task or container, 2 for the progress subscriptions),
+ * however many subscriptions follow other entities; and no key is built per event.
  */
-import type { ProgressEvent } from './events.js';
-import type { EntityState } from './state/progress-store.js';
+import type { EntityFilter, EntityKind, Ids } from './entity.js';
 
-export type Kind = 'task' | 'workflow' | 'container' | 'progress';
-
-/** The entity an event or a state is about. */
-export type Target =
-  | { kind: 'task'; projectId: string; taskId: string }
-  | { kind: 'workflow'; projectId: string; workflowId: string; executionId: string }
-  | { kind: 'container'; projectId: string; containerId: string };
-
-export function targetOf(e: EntityState | ProgressEvent): Target {
-  const o = e as { projectId: string; taskId?: string; executionId?: string; workflowId?: string; containerId?: string };
-  if (o.taskId !== undefined) return { kind: 'task', projectId: o.projectId, taskId: o.taskId };
-  if (o.executionId !== undefined) return { kind: 'workflow', projectId: o.projectId, workflowId: o.workflowId!, executionId: o.executionId };
-  return { kind: 'container', projectId: o.projectId, containerId: o.containerId! };
-}
-
-const SEP = '\u0000';
-const ANY = '\u0001*';
-
-/**
- * The routing key of a kind of subscription (`t`ask, `w`orkflow, `c`ontainer, `p`rogress) and its
- * filters, undefined meaning any. Built on every event: plain concatenation.
- */
-export const routeKey = (kind: 't' | 'w' | 'c' | 'p', a?: string, b?: string, c?: string): string =>
-  kind + SEP + (a ?? ANY) + (kind === 'p' ? '' : SEP + (b ?? ANY) + (kind === 'w' ? SEP + (c ?? ANY) : ''));
-
-/** One key per entity. */
-export function entityKey(t: Target): string {
-  return t.kind === 'task'
-    ? routeKey('t', t.projectId, t.taskId)
-    : t.kind === 'workflow'
-      ? routeKey('w', undefined, undefined, t.executionId)
-      : routeKey('c', t.projectId, t.containerId);
-}
+/** What a subscription follows: entities (a filter), or every event of a project or of all (`progress`). */
+export type RouteFilter = EntityFilter | { kind: 'progress'; projectId?: string | undefined };
 
 export interface Routed {
-  kind: Kind;
-  /** From routeKey(), with the subscription's filters. */
-  key: string;
+  filter: RouteFilter;
   active: boolean;
 }
 
+/** The slot of an id a filter leaves out (no id is this string: it holds a control character). */
+const ANY = '\u0001*';
+
+type Level = Map<string, Level | Set<unknown>>;
+
+/** The ids a filter of each kind names, in the order of the index's levels (after the project). */
+function path(f: RouteFilter): (string | undefined)[] {
+  switch (f.kind) {
+    case 'task':
+      return [f.projectId, f.taskId];
+    case 'workflow':
+      return [f.projectId, f.workflowId, f.executionId];
+    case 'container':
+      return [f.projectId, f.containerId];
+    case 'progress':
+      return [f.projectId];
+  }
+}
+
 export class RoutingIndex<S extends Routed> {
-  readonly #index = new Map<string, Set<S>>();
+  readonly #roots: Record<RouteFilter['kind'], Level> = { task: new Map(), workflow: new Map(), container: new Map(), progress: new Map() };
   /** Subscriptions of each kind: an event skips the lookups of kinds nobody subscribed to. */
-  readonly #perKind: Record<Kind, number> = { task: 0, workflow: 0, container: 0, progress: 0 };
+  readonly #perKind: Record<RouteFilter['kind'], number> = { task: 0, workflow: 0, container: 0, progress: 0 };
 
   add(sub: S): void {
-    let set = this.#index.get(sub.key);
-    if (!set) this.#index.set(sub.key, (set = new Set()));
+    const ids = path(sub.filter);
+    let level = this.#roots[sub.filter.kind];
+    for (let i = 0; i < ids.length - 1; i++) {
+      const id = ids[i] ?? ANY;
+      let next = level.get(id) as Level | undefined;
+      if (!next) level.set(id, (next = new Map()));
+      level = next;
+    }
+    const last = ids[ids.length - 1] ?? ANY;
+    let set = level.get(last) as Set<S> | undefined;
+    if (!set) level.set(last, (set = new Set()));
     set.add(sub);
-    this.#perKind[sub.kind]++;
+    this.#perKind[sub.filter.kind]++;
   }
 
   delete(sub: S): void {
-    const set = this.#index.get(sub.key);
+    const ids = path(sub.filter);
+    const levels: Level[] = [this.#roots[sub.filter.kind]];
+    for (let i = 0; i < ids.length - 1; i++) {
+      const next = levels[i]!.get(ids[i] ?? ANY) as Level | undefined;
+      if (!next) return;
+      levels.push(next);
+    }
+    const last = ids[ids.length - 1] ?? ANY;
+    const set = levels[levels.length - 1]!.get(last) as Set<S> | undefined;
     if (!set?.delete(sub)) return;
-    if (set.size === 0) this.#index.delete(sub.key);
-    this.#perKind[sub.kind]--;
+    this.#perKind[sub.filter.kind]--;
+    // Empty levels go, so that entities followed once cost nothing afterwards.
+    if (set.size === 0) levels[levels.length - 1]!.delete(last);
+    for (let i = levels.length - 1; i > 0; i--) {
+      if (levels[i]!.size > 0) break;
+      levels[i - 1]!.delete(ids[i - 1] ?? ANY);
+    }
   }
 
   /** Every subscription, in no particular order. */
   *all(): IterableIterator<S> {
-    for (const set of this.#index.values()) yield* set;
+    for (const root of Object.values(this.#roots)) yield* walk(root) as IterableIterator<S>;
   }
 
   /**
-   * Calls `fn` for every active subscription whose filters match the entity, most specific first,
-   * and, with `withProgress`, every progress subscription of its project or of all.
+   * Calls `fn(sub, a, b)` for every active subscription whose filter matches the entity of
+   * `kind` with `ids`, and, with `withProgress`, every progress subscription of its project or of
+   * all. (`a` and `b` are passed through so that the caller needs no closure per event.)
    */
-  visit(target: Target, withProgress: boolean, fn: (sub: S) => void): void {
-    const p = target.projectId;
+  visit<A, B>(kind: EntityKind, ids: Ids, withProgress: boolean, fn: Visitor<S, A, B>, a: A, b: B): void {
+    const p = ids.projectId;
     if (withProgress && this.#perKind.progress > 0) {
-      this.#each(routeKey('p', p), fn);
-      this.#each(routeKey('p'), fn);
+      const root = this.#roots.progress;
+      each(root.get(p), fn, a, b);
+      each(root.get(ANY), fn, a, b);
     }
-    if (this.#perKind[target.kind] === 0) return;
-    if (target.kind === 'workflow') {
-      const { workflowId: w, executionId: x } = target;
-      this.#each(routeKey('w', p, w, x), fn);
-      this.#each(routeKey('w', p, w), fn);
-      this.#each(routeKey('w', p, undefined, x), fn);
-      this.#each(routeKey('w', p), fn);
-      this.#each(routeKey('w', undefined, w, x), fn);
-      this.#each(routeKey('w', undefined, w), fn);
-      this.#each(routeKey('w', undefined, undefined, x), fn);
-      this.#each(routeKey('w'), fn);
+    if (this.#perKind[kind] === 0) return;
+    const root = this.#roots[kind];
+    if (kind === 'workflow') {
+      twoLevels(root.get(p) as Level | undefined, ids.workflowId!, ids.executionId!, fn, a, b);
+      twoLevels(root.get(ANY) as Level | undefined, ids.workflowId!, ids.executionId!, fn, a, b);
     } else {
-      const prefix = target.kind === 'task' ? 't' : 'c';
-      const id = target.kind === 'task' ? target.taskId : target.containerId;
-      this.#each(routeKey(prefix, p, id), fn);
-      this.#each(routeKey(prefix, p), fn);
-      this.#each(routeKey(prefix, undefined, id), fn);
-      this.#each(routeKey(prefix), fn);
+      const id = kind === 'task' ? ids.taskId! : ids.containerId!;
+      oneLevel(root.get(p) as Level | undefined, id, fn, a, b);
+      oneLevel(root.get(ANY) as Level | undefined, id, fn, a, b);
     }
   }
+}
 
-  #each(key: string, fn: (sub: S) => void): void {
-    const set = this.#index.get(key);
-    if (set) for (const sub of set) if (sub.active) fn(sub);
+export type Visitor<S, A, B> = (sub: S, a: A, b: B) => void;
+
+function oneLevel<S, A, B>(level: Level | undefined, id: string, fn: Visitor<S, A, B>, a: A, b: B): void {
+  if (!level) return;
+  each(level.get(id), fn, a, b);
+  each(level.get(ANY), fn, a, b);
+}
+
+function twoLevels<S, A, B>(level: Level | undefined, first: string, second: string, fn: Visitor<S, A, B>, a: A, b: B): void {
+  if (!level) return;
+  oneLevel(level.get(first) as Level | undefined, second, fn, a, b);
+  oneLevel(level.get(ANY) as Level | undefined, second, fn, a, b);
+}
+
+function each<S, A, B>(set: Level | Set<unknown> | undefined, fn: Visitor<S, A, B>, a: A, b: B): void {
+  if (set) for (const sub of set as Set<S & Routed>) if (sub.active) fn(sub, a, b);
+}
+
+function* walk(level: Level): IterableIterator<unknown> {
+  for (const child of level.values()) {
+    if (child instanceof Set) yield* child;
+    else yield* walk(child);
   }
 }

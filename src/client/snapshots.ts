@@ -4,13 +4,14 @@
  * server's snapshot endpoint and one for AInTandem's REST API.
  */
 import { isObject } from './objects.js';
+import { matches, type EntityQuery } from './entity.js';
+import type { TokenSource } from './connection/reconnecting-socket.js';
 import type { EntityState } from './state/progress-store.js';
-import type { TokenSource } from './websocket-manager.js';
 
-export type SnapshotRequest =
-  | { kind: 'task'; projectId: string; taskId: string }
-  | { kind: 'workflow'; projectId?: string; workflowId?: string; executionId?: string }
-  | { kind: 'container'; projectId: string; containerId: string };
+export { httpOriginOf } from './connection/socket-url.js';
+
+/** The entity a snapshot is asked for: a task or a container of a project, an execution, or the latest execution of a workflow. */
+export type SnapshotRequest = EntityQuery;
 
 /**
  * Returns the entity's state, or undefined when the server does not know it. A state with `seq`
@@ -76,21 +77,8 @@ export function isEntityState(v: unknown): v is EntityState {
 
 /** Checks that a value has the shape of the entity state asked for, so a bad answer cannot corrupt state. */
 export function asEntityState(value: unknown, request: SnapshotRequest): EntityState | undefined {
-  if (!isEntityState(value) || value.kind !== request.kind) return undefined;
   // A snapshot of another project's entity (ids are not unique across projects) is not the one asked for.
-  if (request.projectId !== undefined && value.projectId !== request.projectId) return undefined;
-  const ids = value as { taskId?: string; executionId?: string; workflowId?: string; containerId?: string };
-  switch (request.kind) {
-    case 'task':
-      return ids.taskId === request.taskId ? value : undefined;
-    case 'workflow':
-      return (request.executionId === undefined || ids.executionId === request.executionId) &&
-        (request.workflowId === undefined || ids.workflowId === request.workflowId)
-        ? value
-        : undefined;
-    case 'container':
-      return ids.containerId === request.containerId ? value : undefined;
-  }
+  return isEntityState(value) && matches(request, value.kind, value) ? value : undefined;
 }
 
 /**
@@ -104,10 +92,4 @@ export function referenceSnapshotLoader(httpBase: string, options: HttpLoaderOpt
     for (const [key, value] of Object.entries(request)) if (value !== undefined) params.set(key, String(value));
     return asEntityState(await getJson(`${base}/progress/snapshot?${params}`, options, signal), request);
   };
-}
-
-/** The HTTP origin that serves a progress socket URL (`ws://h:1/ws` -> `http://h:1`). */
-export function httpOriginOf(socketUrl: string): string {
-  const url = new URL(socketUrl.replace('{projectId}', 'p'));
-  return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`;
 }

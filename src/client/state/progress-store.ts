@@ -4,16 +4,13 @@
  */
 import { definedOnly } from '../objects.js';
 import { isContainerEvent, isTaskEvent, isWorkflowEvent, type ProgressEvent } from '../events.js';
+import { entityKey, type EntityKind, type EntityQuery, type Ids } from '../entity.js';
 import { containerFailed, initialContainerState, reduceContainer, type ContainerState } from './container-state.js';
 import { DEFAULT_LIMITS, isStale, type StateLimits } from './limits.js';
 import { initialTaskState, reduceTask, TERMINAL_TASK_STATUSES, type TaskState } from './task-state.js';
 import { initialWorkflowState, reduceWorkflow, TERMINAL_WORKFLOW_STATUSES, type WorkflowState } from './workflow-state.js';
 
 export type EntityState = TaskState | WorkflowState | ContainerState;
-
-const SEP = '\u0000';
-/** The key of a task or a container in its map: ids are unique within a project. */
-const keyOf = (projectId: string, id: string): string => projectId + SEP + id;
 
 /** True when no event is expected to change the entity any more (a stopped container may still start again). */
 export function isFinished(state: EntityState): boolean {
@@ -32,10 +29,12 @@ export interface ProgressStoreOptions extends Partial<StateLimits> {
   maxEntities?: number;
 }
 
+const ids = (kind: EntityKind, projectId: string, id: string): Ids =>
+  kind === 'task' ? { projectId, taskId: id } : kind === 'workflow' ? { projectId, executionId: id } : { projectId, containerId: id };
+
 export class ProgressStore {
-  readonly #tasks = new Map<string, TaskState>();
-  readonly #workflows = new Map<string, WorkflowState>();
-  readonly #containers = new Map<string, ContainerState>();
+  /** Every state by its entity's key, oldest first. */
+  readonly #states = new Map<string, EntityState>();
   /** workflowId -> the executionId seen last. */
   readonly #latestExecution = new Map<string, string>();
   readonly #limits: StateLimits;
@@ -48,25 +47,43 @@ export class ProgressStore {
   }
 
   get size(): number {
-    return this.#tasks.size + this.#workflows.size + this.#containers.size;
+    return this.#states.size;
   }
 
   getTask(projectId: string, taskId: string): TaskState | undefined {
-    return this.#tasks.get(keyOf(projectId, taskId));
+    return this.#states.get(entityKey('task', ids('task', projectId, taskId))) as TaskState | undefined;
   }
 
   getWorkflow(executionId: string): WorkflowState | undefined {
-    return this.#workflows.get(executionId);
+    return this.#states.get(entityKey('workflow', ids('workflow', '', executionId))) as WorkflowState | undefined;
   }
 
   /** The execution of a workflow seen last. */
   getLatestWorkflow(workflowId: string): WorkflowState | undefined {
     const executionId = this.#latestExecution.get(workflowId);
-    return executionId === undefined ? undefined : this.#workflows.get(executionId);
+    return executionId === undefined ? undefined : this.getWorkflow(executionId);
   }
 
   getContainer(projectId: string, containerId: string): ContainerState | undefined {
-    return this.#containers.get(keyOf(projectId, containerId));
+    return this.#states.get(entityKey('container', ids('container', projectId, containerId))) as ContainerState | undefined;
+  }
+
+  /**
+   * The state a query names: a task, a container, an execution, or the latest execution of a
+   * workflow; one of another project (or workflow) than the query says is not it.
+   */
+  find(query: EntityQuery): EntityState | undefined {
+    switch (query.kind) {
+      case 'task':
+        return this.getTask(query.projectId, query.taskId);
+      case 'container':
+        return this.getContainer(query.projectId, query.containerId);
+      case 'workflow': {
+        const state = query.executionId !== undefined ? this.getWorkflow(query.executionId) : query.workflowId !== undefined ? this.getLatestWorkflow(query.workflowId) : undefined;
+        if (!state || (query.projectId !== undefined && state.projectId !== query.projectId)) return undefined;
+        return query.workflowId !== undefined && state.workflowId !== query.workflowId ? undefined : state;
+      }
+    }
   }
 
   /**
@@ -75,44 +92,33 @@ export class ProgressStore {
    */
   apply(event: ProgressEvent): EntityState | undefined {
     if (isTaskEvent(event)) {
-      const key = keyOf(event.projectId, event.taskId);
-      const prev = this.#tasks.get(key);
+      const key = entityKey('task', event);
+      const prev = this.#states.get(key) as TaskState | undefined;
       if (isStale(prev, event)) return undefined;
-      const next = reduceTask(prev ?? initialTaskState(event.projectId, event.taskId), event, this.#limits);
-      return this.#put(this.#tasks, key, next, prev === undefined);
+      return this.#put(key, reduceTask(prev ?? initialTaskState(event.projectId, event.taskId), event, this.#limits), prev === undefined);
     }
     if (isWorkflowEvent(event)) {
-      const prev = this.#workflows.get(event.executionId);
+      const key = entityKey('workflow', event);
+      const prev = this.#states.get(key) as WorkflowState | undefined;
       if (isStale(prev, event)) return undefined;
       const next = reduceWorkflow(prev ?? initialWorkflowState(event.projectId, event.workflowId, event.executionId), event, this.#limits);
       // First seen, or its workflow first known (a REST execution does not name it).
       if ((prev === undefined || prev.workflowId === '') && next.workflowId !== '') this.#latestExecution.set(next.workflowId, event.executionId);
-      return this.#put(this.#workflows, event.executionId, next, prev === undefined);
+      return this.#put(key, next, prev === undefined);
     }
     const e = event as Extract<ProgressEvent, { containerId: string }>;
     if (!isContainerEvent(e)) throw new TypeError('not a progress event');
-    const key = keyOf(e.projectId, e.containerId);
-    const prev = this.#containers.get(key);
+    const key = entityKey('container', e);
+    const prev = this.#states.get(key) as ContainerState | undefined;
     if (isStale(prev, e)) return undefined;
-    const next = reduceContainer(prev ?? initialContainerState(e.projectId, e.containerId), e);
-    return this.#put(this.#containers, key, next, prev === undefined);
+    return this.#put(key, reduceContainer(prev ?? initialContainerState(e.projectId, e.containerId), e), prev === undefined);
   }
 
   /** Replaces an entity's state wholesale (a snapshot, or the app's own data). */
   set(state: EntityState): void {
-    switch (state.kind) {
-      case 'task':
-        this.#put(this.#tasks, keyOf(state.projectId, state.taskId), state, true);
-        break;
-      case 'workflow':
-        // '' is a workflow not known yet (AInTandem's REST execution does not name it), not a workflow.
-        if (state.workflowId !== '') this.#latestExecution.set(state.workflowId, state.executionId);
-        this.#put(this.#workflows, state.executionId, state, true);
-        break;
-      case 'container':
-        this.#put(this.#containers, keyOf(state.projectId, state.containerId), state, true);
-        break;
-    }
+    // '' is a workflow not known yet (AInTandem's REST execution does not name it), not a workflow.
+    if (state.kind === 'workflow' && state.workflowId !== '') this.#latestExecution.set(state.workflowId, state.executionId);
+    this.#put(entityKey(state.kind, state), state, true);
   }
 
   /**
@@ -131,21 +137,12 @@ export class ProgressStore {
 
   /** The stored state of the entity a state is about. */
   get(like: EntityState): EntityState | undefined {
-    switch (like.kind) {
-      case 'task':
-        return this.getTask(like.projectId, like.taskId);
-      case 'workflow':
-        return this.getWorkflow(like.executionId);
-      case 'container':
-        return this.getContainer(like.projectId, like.containerId);
-    }
+    return this.#states.get(entityKey(like.kind, like));
   }
 
-  /** Every state held. */
-  *states(): IterableIterator<EntityState> {
-    yield* this.#tasks.values();
-    yield* this.#workflows.values();
-    yield* this.#containers.values();
+  /** Every state held, oldest first. */
+  states(): IterableIterator<EntityState> {
+    return this.#states.values();
   }
 
   /**
@@ -153,52 +150,38 @@ export class ProgressStore {
    * new sequence, old numbers say nothing about new events.
    */
   forgetSequence(projectId?: string): void {
-    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
-      for (const [key, state] of map) {
-        if (state.seq !== undefined && (projectId === undefined || state.projectId === projectId)) {
-          const { seq: _seq, ...rest } = state;
-          map.set(key, rest as EntityState);
-        }
+    for (const [key, state] of this.#states) {
+      if (state.seq !== undefined && (projectId === undefined || state.projectId === projectId)) {
+        const { seq: _seq, ...rest } = state;
+        this.#states.set(key, rest as EntityState);
       }
     }
   }
 
   clear(): void {
-    this.#tasks.clear();
-    this.#workflows.clear();
-    this.#containers.clear();
+    this.#states.clear();
     this.#latestExecution.clear();
   }
 
-  #put<S extends EntityState>(map: Map<string, S>, key: string, state: S, added: boolean): S {
-    map.set(key, state);
-    if (added && this.size > this.#maxEntities) this.#evict();
+  #put<S extends EntityState>(key: string, state: S, added: boolean): S {
+    this.#states.set(key, state);
+    if (added && this.#states.size > this.#maxEntities) this.#evict();
     return state;
   }
 
   /** Forgets the oldest finished entity, or else the oldest one. */
   #evict(): void {
-    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
-      for (const [key, state] of map) {
-        if (isFinished(state)) {
-          this.#forget(map, key, state);
-          return;
-        }
+    let victim: [string, EntityState] | undefined;
+    for (const entry of this.#states) {
+      victim ??= entry;
+      if (isFinished(entry[1])) {
+        victim = entry;
+        break;
       }
     }
-    for (const map of [this.#tasks, this.#workflows, this.#containers] as Map<string, EntityState>[]) {
-      const first = map.entries().next();
-      if (!first.done) {
-        this.#forget(map, first.value[0], first.value[1]);
-        return;
-      }
-    }
-  }
-
-  #forget(map: Map<string, EntityState>, key: string, state: EntityState): void {
-    map.delete(key);
-    if (state.kind === 'workflow' && this.#latestExecution.get(state.workflowId) === state.executionId) {
-      this.#latestExecution.delete(state.workflowId);
-    }
+    if (!victim) return;
+    const [key, state] = victim;
+    this.#states.delete(key);
+    if (state.kind === 'workflow' && this.#latestExecution.get(state.workflowId) === state.executionId) this.#latestExecution.delete(state.workflowId);
   }
 }

@@ -1,0 +1,261 @@
+/**
+ * One connection to a progress server, composed of a reconnecting socket, a heartbeat and a
+ * sequence tracker: it decodes every frame, answers pings, drops what was already applied, and
+ * tells its listeners about frames, rejections, states and what each reconnection meant.
+ */
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
+import { ListenerSet } from '../listener-set.js';
+import { definedOnly } from '../objects.js';
+import { decodeFrame, DEFAULT_MAX_FRAME_SIZE, type FrameRejection } from '../parse-frame.js';
+import { Heartbeat } from './heartbeat.js';
+import { ReconnectingSocket, type TokenSource, type WebSocketConstructor } from './reconnecting-socket.js';
+import { SequenceTracker, type ResyncReason } from './sequence-tracker.js';
+import { checkSocketUrl, negotiatedUrl, redactUrl, type ResumePosition } from './socket-url.js';
+
+export interface ConnectionConfig {
+  url: string;
+  /** A static token, sent as the `token` query parameter. */
+  token?: string;
+  /** Called before every (re)connect; wins over `token`. */
+  getToken?: TokenSource;
+  /**
+   * How the token travels. `query` (default, what AInTandem servers read): the `token` query
+   * parameter, where proxies and access logs may keep it. `message`: the first message,
+   * `{"type":"auth","token":…}`, announced by `auth=message` in the URL (the reference server
+   * supports it; docs/protocol.md).
+   */
+  tokenTransport?: 'query' | 'message';
+  /** Reconnect after an unexpected close. Default true. */
+  reconnect?: boolean;
+  /** Consecutive failed attempts before giving up. Default 10. */
+  maxReconnectAttempts?: number;
+  /** Base of the exponential backoff, ms. Default 1000. */
+  reconnectDelay?: number;
+  /** Cap of the backoff, ms. Default 30000. */
+  maxReconnectDelay?: number;
+  /** ms between JSON pings; 0 disables the heartbeat. Default 30000. */
+  heartbeatInterval?: number;
+  /** ms to wait for any frame after a ping before the connection is declared dead. Default 10000. */
+  heartbeatTimeout?: number;
+  /** ms for a connection attempt, getToken included, to open. Default 10000. */
+  connectionTimeout?: number;
+  /** A connection must stay open this long (ms) for the attempt counter to reset. Default 5000. */
+  stableConnectionTime?: number;
+  /** Frames longer than this many characters are rejected. Default 1 MiB. */
+  maxFrameSize?: number;
+  /** The WebSocket implementation; default `globalThis.WebSocket`. In Node 20 pass `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** Tell the server that frames holding an array of events are welcome (`batch=1`). Default true. */
+  batch?: boolean;
+  /** Ask the server for sequence numbers and replay after a reconnect (`resume=1`). Default true. */
+  resume?: boolean;
+  /** Start from this position, e.g. one kept across a page reload. */
+  resumeFrom?: ResumePosition;
+  /** Extra query parameters added on every (re)connect. */
+  queryParams?: () => Record<string, string | undefined>;
+  /** Source of randomness for the jitter (tests). Default Math.random. */
+  random?: () => number;
+  /** Where errors thrown by listeners go. Default console.error. */
+  onListenerError?: (error: unknown) => void;
+}
+
+export interface ConnectionStats {
+  framesReceived: number;
+  /** Frames, or members of batch frames, that were dropped as malformed. */
+  framesRejected: number;
+  /** Events dropped because their sequence number was already applied (replays, duplicates). */
+  duplicatesDropped: number;
+  /** Consecutive failed attempts so far (0 after a stable connection). */
+  reconnectAttempts: number;
+  /** Date.now() of the last frame received, or 0. */
+  lastFrameAt: number;
+}
+
+const DEFAULTS = {
+  reconnect: true,
+  maxReconnectAttempts: 10,
+  reconnectDelay: 1000,
+  maxReconnectDelay: 30000,
+  heartbeatInterval: 30000,
+  heartbeatTimeout: 10000,
+  connectionTimeout: 10000,
+  stableConnectionTime: 5000,
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  batch: true,
+  resume: true,
+  tokenTransport: 'query' as 'query' | 'message',
+  random: Math.random,
+};
+
+/** Where listener errors go unless the config says otherwise. */
+export const logListenerError = (error: unknown): void => console.error('[progress] listener threw:', error);
+
+const now = (): string => new Date().toISOString();
+
+export class Connection {
+  /** The URL without its query string: safe to show. */
+  readonly url: string;
+  /** Every change of the state. */
+  readonly states: ListenerSet<ConnectionState>;
+  /** Connection events: connected, disconnected (with willReconnect), error, heartbeat. */
+  readonly events: ListenerSet<ConnectionEvent>;
+  /** The events of each frame, in order: a batch arrives as one call. */
+  readonly frames: ListenerSet<ProgressEvent[]>;
+  /** Every frame, or member of a batch, that was dropped, and why. */
+  readonly rejections: ListenerSet<FrameRejection>;
+  /** What a reconnection (or a first connection from a kept position) meant. */
+  readonly resyncs: ListenerSet<ResyncReason>;
+  readonly #socket: ReconnectingSocket;
+  readonly #heartbeat: Heartbeat;
+  readonly #sequence: SequenceTracker;
+  readonly #maxFrameSize: number;
+  readonly #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, lastFrameAt: 0 };
+
+  constructor(given: ConnectionConfig) {
+    checkSocketUrl(given?.url, 'WebSocketManager');
+    const config = { ...DEFAULTS, ...definedOnly(given) };
+    const onError = given.onListenerError ?? logListenerError;
+    this.url = redactUrl(given.url);
+    this.states = new ListenerSet(onError);
+    this.events = new ListenerSet(onError);
+    this.frames = new ListenerSet(onError);
+    this.rejections = new ListenerSet(onError);
+    this.resyncs = new ListenerSet(onError);
+    this.#maxFrameSize = config.maxFrameSize;
+    this.#sequence = new SequenceTracker(given.resumeFrom);
+    this.#heartbeat = new Heartbeat(
+      config.heartbeatInterval,
+      config.heartbeatTimeout,
+      () => this.send({ type: 'ping', timestamp: now() }),
+      () => this.#socket.abandon('heartbeat timeout'),
+    );
+    const tokenInMessage = config.tokenTransport === 'message';
+    this.#socket = new ReconnectingSocket(
+      {
+        publicUrl: this.url,
+        WebSocket: given.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+        token: given.token,
+        getToken: given.getToken,
+        tokenTransport: config.tokenTransport,
+        acceptOnFirstFrame: config.resume,
+        reconnect: config.reconnect,
+        maxReconnectAttempts: config.maxReconnectAttempts,
+        reconnectDelay: config.reconnectDelay,
+        maxReconnectDelay: config.maxReconnectDelay,
+        connectionTimeout: config.connectionTimeout,
+        stableConnectionTime: config.stableConnectionTime,
+        random: config.random,
+      },
+      {
+        url: (token) =>
+          negotiatedUrl(given.url, {
+            token,
+            tokenInMessage,
+            batch: config.batch,
+            resume: config.resume,
+            from: config.resume ? this.#sequence.ask() : undefined,
+            extra: given.queryParams?.(),
+          }),
+        state: (state) => {
+          // Armed before the listeners run, so that a listener that disconnects stops it.
+          if (state === 'connected') this.#heartbeat.start();
+          else this.#heartbeat.stop();
+          this.states.emit(state);
+        },
+        event: (event) => this.events.emit(event),
+        frame: (data) => this.#frame(data),
+        connected: () => {
+          const reason = this.#sequence.connected();
+          if (reason) this.resyncs.emit(reason);
+        },
+        visible: () => this.check(),
+      },
+    );
+  }
+
+  get state(): ConnectionState {
+    return this.#socket.state;
+  }
+
+  /** Where this connection stands in the server's sequence, when the server numbers its events. */
+  get position(): ResumePosition | undefined {
+    return this.#sequence.position;
+  }
+
+  /** While a reconnect attempt is scheduled: Date.now() when it is due. */
+  get retryAt(): number | undefined {
+    return this.#socket.retryAt;
+  }
+
+  connect(): Promise<void> {
+    return this.#socket.connect();
+  }
+
+  disconnect(): void {
+    this.#socket.disconnect();
+  }
+
+  reconnect(): Promise<void> {
+    return this.#socket.reconnect();
+  }
+
+  /** Sends a JSON message; returns false when not connected. */
+  send(message: object): boolean {
+    return this.#socket.send(JSON.stringify(message));
+  }
+
+  /** Pings now and declares the connection dead when nothing answers in heartbeatTimeout. */
+  check(): void {
+    if (this.#socket.state === 'connected') this.#heartbeat.check();
+  }
+
+  stats(): ConnectionStats {
+    return { ...this.#stats, reconnectAttempts: this.#socket.failures };
+  }
+
+  #frame(data: unknown): void {
+    this.#heartbeat.alive();
+    const stats = this.#stats;
+    stats.framesReceived++;
+    stats.lastFrameAt = Date.now();
+    const { messages, rejections } = decodeFrame(data, this.#maxFrameSize);
+    for (const rejection of rejections) {
+      stats.framesRejected++;
+      this.rejections.emit(rejection);
+    }
+    if (messages.length > 0 && this.#socket.awaitingAccept) {
+      // The server's first frame after the auth message (the session frame, from a server that
+      // resumes): the token was accepted.
+      this.#socket.accepted();
+      if (this.#socket.state !== 'connected') return; // a listener closed it
+    }
+    let events: ProgressEvent[] | undefined;
+    for (const message of messages) {
+      switch (message.type) {
+        case 'ping':
+          this.send({ type: 'pong', timestamp: now() });
+          this.#heartbeatEvent('ping');
+          break;
+        case 'pong':
+          this.#heartbeatEvent('pong');
+          break;
+        case 'session': {
+          const reason = this.#sequence.session(message);
+          if (reason) this.resyncs.emit(reason);
+          break;
+        }
+        default:
+          if (!this.#sequence.accept(message.seq)) {
+            stats.duplicatesDropped++;
+            continue;
+          }
+          (events ??= []).push(message);
+      }
+    }
+    if (events) this.frames.emit(events);
+  }
+
+  #heartbeatEvent(direction: 'ping' | 'pong'): void {
+    if (this.events.size > 0) this.events.emit({ type: 'heartbeat', direction, timestamp: now(), url: this.url, state: this.#socket.state });
+  }
+}
