@@ -307,7 +307,9 @@ export async function runRouting(options: RoutingOptions = ROUTING_DEFAULTS): Pr
     row(B, `linear scan, ${options.few} other subscriptions`, us(ns.scanFew), { unit: ' µs/event' }),
     row(B, `linear scan, ${options.many} other subscriptions`, us(ns.scanMany), { unit: ' µs/event' }),
     row(B, `linear scan: cost ${options.many} / ${options.few}`, ratio('scanMany', 'scanFew'), { target: '(baseline)' }),
+    row(B, `ProgressClient / linear scan, ${options.few} others`, ratio('clientFew', 'scanFew'), { target: '<= 2', ok: (m) => m <= 2 }),
     row(B, `ProgressClient / linear scan, ${options.many} others`, ratio('clientMany', 'scanMany')),
+    row(B, 'ProgressClient: bytes allocated per step_progress event', [bytes.clientFew ?? NaN], { unit: ' B', digits: 0, target: '<= 1024', ok: (m) => m <= 1024 }),
     row(B, 'of the client cost: parse + validate (decodeFrame)', us(ns.parse), { unit: ' µs/event' }),
     row(B, 'of the client cost: parse + state (+ ProgressStore.apply)', us(ns.parseState), { unit: ' µs/event' }),
   ];

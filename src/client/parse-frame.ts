@@ -100,17 +100,15 @@ for (const t of [...TASK_EVENT_TYPES, ...WORKFLOW_EVENT_TYPES, ...CONTAINER_EVEN
 
 const hasOwn = Object.hasOwn;
 
-function reject(
-  reason: RejectionReason,
-  message: string,
-  size: number,
-  type?: string,
-  field?: string,
-): ParseResult {
+/** Why the last call of `validate` returned undefined (set just before it returns: nothing else runs between). */
+let rejected: FrameRejection | undefined;
+
+function reject(reason: RejectionReason, message: string, size: number, type?: string, field?: string): undefined {
   const rejection: FrameRejection = { reason, message, size };
   if (type !== undefined) rejection.type = type;
   if (field !== undefined) rejection.field = field;
-  return { ok: false, rejection };
+  rejected = rejection;
+  return undefined;
 }
 
 /** Longest `error` text kept from an error that is not a string. */
@@ -147,6 +145,12 @@ function normaliseSandbox(o: Record<string, unknown>): void {
  * Exposed apart from {@link parseFrame} so that a frame holding several events can reuse it.
  */
 export function parseMessage(value: unknown, size = 0): ParseResult {
+  const message = validate(value, size);
+  return message ? { ok: true, message } : { ok: false, rejection: rejected! };
+}
+
+/** The message, or undefined with `rejected` saying why. */
+function validate(value: unknown, size: number): ParsedMessage | undefined {
   if (!isObject(value)) {
     return reject('not_object', 'frame is not a JSON object', size);
   }
@@ -154,26 +158,26 @@ export function parseMessage(value: unknown, size = 0): ParseResult {
   if (typeof o.type !== 'string') {
     return reject('missing_field', 'frame has no string "type"', size, undefined, 'type');
   }
-  if (o.type === 'ping' || o.type === 'pong') {
-    return { ok: true, message: o as unknown as PingMessage | PongMessage };
-  }
+  if (o.type === 'ping' || o.type === 'pong') return o as unknown as PingMessage | PongMessage;
   if (o.type === 'session') {
     if (typeof o.epoch !== 'string') return reject('invalid_field', 'session: "epoch" is not a string', size, 'session', 'epoch');
     if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return reject('invalid_field', 'session: "seq" is not a sequence number', size, 'session', 'seq');
     if (typeof o.resumed !== 'boolean') return reject('invalid_field', 'session: "resumed" is not a boolean', size, 'session', 'resumed');
-    return { ok: true, message: o as unknown as SessionMessage };
+    return o as unknown as SessionMessage;
   }
   if (o.type.startsWith('sandbox_')) normaliseSandbox(o);
   const type = o.type;
   const shape = hasOwn(SHAPES, type) ? SHAPES[type] : undefined;
   if (!shape) return reject('unknown_type', `unknown event type "${type.slice(0, 64)}"`, size, type.slice(0, 64));
 
-  for (const field of ['projectId', 'timestamp'] as const) {
+  if (typeof o.projectId !== 'string' || typeof o.timestamp !== 'string') {
+    const field = typeof o.projectId !== 'string' ? 'projectId' : 'timestamp';
     if (!hasOwn(o, field)) return reject('missing_field', `${type}: missing "${field}"`, size, type, field);
-    if (typeof o[field] !== 'string') return reject('invalid_field', `${type}: "${field}" is not a string`, size, type, field);
+    return reject('invalid_field', `${type}: "${field}" is not a string`, size, type, field);
   }
   if (hasOwn(o, 'error')) normaliseError(o);
-  for (const [field, check, required] of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const [field, check, required] = shape[i]!;
     const value = o[field];
     if (value === undefined || value === null) {
       if (required) return reject('missing_field', `${type}: missing "${field}"`, size, type, field);
@@ -190,7 +194,13 @@ export function parseMessage(value: unknown, size = 0): ParseResult {
       return reject('invalid_field', 'artifact: "artifact.size" is not a number', size, type, 'artifact.size');
     }
   }
-  return { ok: true, message: o as unknown as ProgressEvent };
+  return o as unknown as ProgressEvent;
+}
+
+/** Where the messages and rejections of a frame go, in order. */
+export interface FrameSink {
+  message(message: ParsedMessage): void;
+  rejection(rejection: FrameRejection): void;
 }
 
 /** What one frame carried: the valid messages in order, and a rejection for each bad part. */
@@ -205,39 +215,16 @@ export interface DecodedFrame {
  * its index) and the others are kept. Never throws.
  */
 export function decodeFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): DecodedFrame {
-  const size = typeof data === 'string' ? data.length : 0;
-  if (typeof data !== 'string' || size > maxSize || data.charCodeAt(firstNonSpace(data)) !== 0x5b /* [ */) {
-    const result = parseFrame(data, maxSize);
-    return result.ok ? { messages: [result.message], rejections: [] } : { messages: [], rejections: [result.rejection] };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return { messages: [], rejections: [{ reason: 'not_json', message: 'frame is not valid JSON', size }] };
-  }
-  const members = value as unknown[];
-  if (members.length === 0) {
-    return { messages: [], rejections: [{ reason: 'empty_batch', message: 'batch frame holds no event', size }] };
-  }
-  const messages: ParsedMessage[] = [];
-  const rejections: FrameRejection[] = [];
-  for (let index = 0; index < members.length; index++) {
-    const result = parseMessage(members[index], size);
-    if (result.ok) messages.push(result.message);
-    else rejections.push({ ...result.rejection, index, message: `batch member ${index}: ${result.rejection.message}` });
-  }
-  return { messages, rejections };
+  const frame: DecodedFrame = { messages: [], rejections: [] };
+  decodeInto(data, maxSize, { message: (m) => frame.messages.push(m), rejection: (r) => frame.rejections.push(r) });
+  return frame;
 }
 
-function firstNonSpace(text: string): number {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x0d || text.charCodeAt(i) === 0x09)) i++;
-  return i;
-}
+/** Marks a frame that could not be read (`rejected` says why). */
+const UNREADABLE = Symbol('unreadable');
 
-/** Parse one WebSocket frame holding one message. Binary frames are rejected: the wire format is text. */
-export function parseFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): ParseResult {
+/** A frame's JSON value, or UNREADABLE: binary, too large, or not JSON. */
+function readJson(data: unknown, maxSize: number): unknown {
   if (typeof data !== 'string') {
     const size =
       typeof (data as { byteLength?: unknown })?.byteLength === 'number'
@@ -245,15 +232,50 @@ export function parseFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): Par
         : typeof (data as { size?: unknown })?.size === 'number'
           ? (data as { size: number }).size
           : 0;
-    return reject('binary', 'binary frame: the wire format is JSON text', size);
+    reject('binary', 'binary frame: the wire format is JSON text', size);
+    return UNREADABLE;
   }
   const size = data.length;
-  if (size > maxSize) return reject('too_large', `frame of ${size} characters exceeds the limit of ${maxSize}`, size);
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return reject('not_json', 'frame is not valid JSON', size);
+  if (size > maxSize) {
+    reject('too_large', `frame of ${size} characters exceeds the limit of ${maxSize}`, size);
+    return UNREADABLE;
   }
-  return parseMessage(value, size);
+  try {
+    return JSON.parse(data);
+  } catch {
+    reject('not_json', 'frame is not valid JSON', size);
+    return UNREADABLE;
+  }
+}
+
+/** `decodeFrame` without building arrays: each message and rejection goes to the sink as it is found. */
+export function decodeInto(data: unknown, maxSize: number, sink: FrameSink): void {
+  const value = readJson(data, maxSize);
+  if (value === UNREADABLE) {
+    sink.rejection(rejected!);
+    return;
+  }
+  const size = (data as string).length;
+  if (!Array.isArray(value)) {
+    const message = validate(value, size);
+    if (message) sink.message(message);
+    else sink.rejection(rejected!);
+    return;
+  }
+  if (value.length === 0) {
+    sink.rejection({ reason: 'empty_batch', message: 'batch frame holds no event', size });
+    return;
+  }
+  for (let index = 0; index < value.length; index++) {
+    const message = validate(value[index], size);
+    if (message) sink.message(message);
+    else sink.rejection({ ...rejected!, index, message: `batch member ${index}: ${rejected!.message}` });
+  }
+}
+
+/** Parse one WebSocket frame holding one message (an array is not one). Binary frames are rejected: the wire format is text. */
+export function parseFrame(data: unknown, maxSize = DEFAULT_MAX_FRAME_SIZE): ParseResult {
+  const value = readJson(data, maxSize);
+  const message = value === UNREADABLE ? undefined : validate(value, (data as string).length);
+  return message ? { ok: true, message } : { ok: false, rejection: rejected! };
 }

@@ -12,7 +12,7 @@ import type { ResyncReason } from './connection/sequence-tracker.js';
 import { checkSocketUrl, redactUrl } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
-import { RoutingIndex, type RouteFilter } from './routing-index.js';
+import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
 import { SnapshotSync } from './snapshot-sync.js';
 import type { SnapshotLoader } from './snapshots.js';
 import { ProgressClientError, SocketPool, type PooledSocket } from './socket-pool.js';
@@ -66,9 +66,6 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
   persist?: boolean | { key?: string; storage?: StorageLike };
 }
 
-const collect = (sub: Subscription, into: Subscription[]): void => {
-  into.push(sub);
-};
 
 /** States of views kept across a reload, at most. */
 const MAX_PERSISTED_STATES = 200;
@@ -79,7 +76,7 @@ export class ProgressClient {
   readonly #pool: SocketPool;
   readonly #routes = new RoutingIndex<Subscription>();
   /** The subscriptions of the event being dispatched (reused: no array per event). */
-  readonly #scratch: Subscription[] = [];
+  readonly #scratch = new Matches<Subscription>();
   readonly #sync: SnapshotSync;
   #subscriptionCount = 0;
   /** Events not applied to the state because it already held something newer (a snapshot). */
@@ -366,6 +363,7 @@ export class ProgressClient {
     const batch = events.length > 1;
     /** A batch's newest state of each entity, by entity key, in the order they first changed. */
     let changed: Map<string, EntityState> | undefined;
+    const onError = this.#onListenerError;
     for (const event of events) {
       const kind = kindOf(event);
       if (this.#sync.loading) this.#sync.hold(event, kind);
@@ -375,32 +373,27 @@ export class ProgressClient {
       } catch (error) {
         // A state the reducers cannot take (bad data set by the app): this event still reaches
         // onEvent, and the rest of the frame goes on.
-        this.#onListenerError(new Error(`state update failed for ${event.type}`, { cause: error }));
+        onError(new Error(`state update failed for ${event.type}`, { cause: error }));
       }
       // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
       if (!state) this.#staleDropped++;
+      // One walk of the index; every subscriber hears the event before any hears the state.
+      const matched = this.#routes.collect(kind, event, true, this.#scratch.count === 0 ? this.#scratch : new Matches());
+      const { list, count } = matched;
+      for (let i = 0; i < count; i++) if (list[i]!.active) deliverEvent(list[i]!, event, onError);
       if (batch) {
-        this.#routes.visit(kind, event, true, this.#deliverEvent, event, undefined);
         if (state) (changed ??= new Map()).set(entityKey(kind, event), state);
-      } else {
-        // One walk of the index; every subscriber hears the event before any hears the state.
-        const matched = this.#scratch.length === 0 ? this.#scratch : [];
-        this.#routes.visit(kind, event, true, collect, matched, undefined);
-        for (const sub of matched) if (sub.active) deliverEvent(sub, event, this.#onListenerError);
-        if (state) for (const sub of matched) if (sub.active && sub.filter.kind !== 'progress') deliverState(sub, state, this.#onListenerError);
-        matched.length = 0;
+      } else if (state) {
+        for (let i = 0; i < count; i++) if (list[i]!.active && list[i]!.filter.kind !== 'progress') deliverState(list[i]!, state, onError);
       }
+      matched.clear();
     }
     if (changed) for (const state of changed.values()) this.#show(state);
   };
 
-  readonly #deliverEvent = (sub: Subscription, event: ProgressEvent): void => deliverEvent(sub, event, this.#onListenerError);
-
-
-  readonly #deliverState = (sub: Subscription, state: EntityState): void => deliverState(sub, state, this.#onListenerError);
-
   /** Tells the views of an entity its state. */
   #show(state: EntityState): void {
-    this.#routes.visit(state.kind, state, false, this.#deliverState, state, undefined);
+    const { list, count } = this.#routes.collect(state.kind, state, false, new Matches());
+    for (let i = 0; i < count; i++) if (list[i]!.active) deliverState(list[i]!, state, this.#onListenerError);
   }
 }

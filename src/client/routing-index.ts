@@ -79,46 +79,65 @@ export class RoutingIndex<S extends Routed> {
   }
 
   /**
-   * Calls `fn(sub, a, b)` for every active subscription whose filter matches the entity of
-   * `kind` with `ids`, and, with `withProgress`, every progress subscription of its project or of
-   * all. (`a` and `b` are passed through so that the caller needs no closure per event.)
+   * Adds to `into` every active subscription whose filter matches the entity of `kind` with
+   * `ids`, and, with `withProgress`, every progress subscription of its project or of all: most
+   * specific first. Nothing is called meanwhile, so callers deliver after the walk.
    */
-  visit<A, B>(kind: EntityKind, ids: Ids, withProgress: boolean, fn: Visitor<S, A, B>, a: A, b: B): void {
+  collect(kind: EntityKind, ids: Ids, withProgress: boolean, into: Matches<S>): Matches<S> {
     const p = ids.projectId;
     if (withProgress && this.#perKind.progress > 0) {
       const root = this.#roots.progress;
-      each(root.get(p), fn, a, b);
-      each(root.get(ANY), fn, a, b);
+      add(root.get(p), into);
+      add(root.get(ANY), into);
     }
-    if (this.#perKind[kind] === 0) return;
+    if (this.#perKind[kind] === 0) return into;
     const root = this.#roots[kind];
     if (kind === 'workflow') {
-      twoLevels(root.get(p) as Level | undefined, ids.workflowId!, ids.executionId!, fn, a, b);
-      twoLevels(root.get(ANY) as Level | undefined, ids.workflowId!, ids.executionId!, fn, a, b);
+      twoLevels(root.get(p) as Level | undefined, ids.workflowId!, ids.executionId!, into);
+      twoLevels(root.get(ANY) as Level | undefined, ids.workflowId!, ids.executionId!, into);
     } else {
       const id = kind === 'task' ? ids.taskId! : ids.containerId!;
-      oneLevel(root.get(p) as Level | undefined, id, fn, a, b);
-      oneLevel(root.get(ANY) as Level | undefined, id, fn, a, b);
+      oneLevel(root.get(p) as Level | undefined, id, into);
+      oneLevel(root.get(ANY) as Level | undefined, id, into);
     }
+    return into;
   }
 }
 
-export type Visitor<S, A, B> = (sub: S, a: A, b: B) => void;
-
-function oneLevel<S, A, B>(level: Level | undefined, id: string, fn: Visitor<S, A, B>, a: A, b: B): void {
-  if (!level) return;
-  each(level.get(id), fn, a, b);
-  each(level.get(ANY), fn, a, b);
+/**
+ * The subscriptions an event matched: `list[0..count)`. Reused from event to event (emptied with
+ * `clear()`, which keeps its storage): no array per event.
+ */
+export class Matches<S> {
+  list: S[] = [];
+  count = 0;
+  clear(): void {
+    // Emptied by hand: fill() costs more than the two or three slots an event uses.
+    const list = this.list;
+    for (let i = 0; i < this.count; i++) list[i] = undefined as S;
+    this.count = 0;
+  }
 }
 
-function twoLevels<S, A, B>(level: Level | undefined, first: string, second: string, fn: Visitor<S, A, B>, a: A, b: B): void {
+function oneLevel(level: Level | undefined, id: string, into: Matches<unknown>): void {
   if (!level) return;
-  oneLevel(level.get(first) as Level | undefined, second, fn, a, b);
-  oneLevel(level.get(ANY) as Level | undefined, second, fn, a, b);
+  add(level.get(id), into);
+  add(level.get(ANY), into);
 }
 
-function each<S, A, B>(set: Level | Set<unknown> | undefined, fn: Visitor<S, A, B>, a: A, b: B): void {
-  if (set) for (const sub of set as Set<S & Routed>) if (sub.active) fn(sub, a, b);
+function twoLevels(level: Level | undefined, first: string, second: string, into: Matches<unknown>): void {
+  if (!level) return;
+  oneLevel(level.get(first) as Level | undefined, second, into);
+  oneLevel(level.get(ANY) as Level | undefined, second, into);
+}
+
+/** forEach with a plain function and the matches as `this`: no iterator or closure per call. */
+function add(set: Level | Set<unknown> | undefined, into: Matches<unknown>): void {
+  if (set) (set as Set<Routed>).forEach(addActive, into);
+}
+
+function addActive(this: Matches<unknown>, sub: Routed): void {
+  if (sub.active) this.list[this.count++] = sub;
 }
 
 function* walk(level: Level): IterableIterator<unknown> {

@@ -4,7 +4,7 @@
  * Real reference servers on loopback, the real elements in Chromium.
  */
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
-import { configureProgress, getProgressClient, resetProgress, WebSocketManager, type ProgressEvent } from '../../src/index.js';
+import { configureProgress, getProgressClient, resetProgress, WebSocketManager, type ConnectionEvent, type ProgressClient, type ProgressEvent, type ResyncReason } from '../../src/index.js';
 import { TestServer, uniqueId, waitFor } from './helpers/progress-server.js';
 import { text } from './elements/support.js';
 
@@ -55,6 +55,10 @@ interface FaultContext {
   /** The second half of the run, to publish around the fault. */
   rest: ProgressEvent[];
   setToken: (token: string) => void;
+  client: ProgressClient;
+  /** The connection events and resync reasons of the run so far. */
+  connection: ConnectionEvent[];
+  resyncs: ResyncReason[];
 }
 
 /** Runs the scripted run with a fault injected after its first half; returns what was rendered and received. */
@@ -81,6 +85,10 @@ async function run(fault: ((ctx: FaultContext) => Promise<void>) | undefined, op
     </div>`);
     const received: number[] = [];
     const client = getProgressClient()!;
+    const connection: ConnectionEvent[] = [];
+    const resyncs: ResyncReason[] = [];
+    client.onConnectionState((e) => e.type !== 'heartbeat' && connection.push(e));
+    client.onResync((reason) => resyncs.push(reason));
     client.subscribeToProgress({ projectId, onEvent: (e) => received.push(e.seq!) });
     await waitFor(() => client.isConnected(projectId), 'the socket', 10000);
     const half = Math.floor(events.length / 2);
@@ -88,7 +96,7 @@ async function run(fault: ((ctx: FaultContext) => Promise<void>) | undefined, op
     await waitFor(() => received.length === half, 'the first half', 10000);
     const rest = events.slice(half);
     if (fault) {
-      await fault({ server, rest, publish: (e) => server.publish(...e), setToken: (t) => (token = t) });
+      await fault({ server, rest, publish: (e) => server.publish(...e), setToken: (t) => (token = t), client, connection, resyncs });
     } else {
       await server.publish(...rest);
     }
@@ -135,26 +143,46 @@ describe('faults: the final rendered state and the events received equal a run w
     );
   });
 
-  it('the connection goes half-open (no close frame, no traffic)', async () => {
+  it('the connection goes half-open (no close frame, no traffic): the heartbeat notices, and the client resumes', async () => {
     check(
-      await run(async ({ server, publish, rest }) => {
+      await run(async ({ server, publish, rest, client, connection, resyncs }) => {
         await server.stall(true);
         await publish(rest.slice(0, 6)); // held on the dead connection, kept in the journal
-        await new Promise((r) => setTimeout(r, 1200)); // heartbeat interval + timeout
+        // Only the heartbeat can tell: the socket neither closes nor errors.
+        await waitFor(() => connection.some((e) => e.type === 'disconnected'), 'the heartbeat to declare the connection dead', 5000);
+        const drop = connection.find((e) => e.type === 'disconnected');
+        expect(drop?.type === 'disconnected' && drop.reason).to.equal('heartbeat timeout');
+        expect(drop?.type === 'disconnected' && drop.willReconnect).to.equal(true);
         await server.stall(false);
+        await waitFor(() => resyncs.length > 0 && client.getConnectionState() === 'connected', 'the new connection', 10000);
+        expect(resyncs, 'what the reconnection meant').to.deep.equal(['resumed']);
         await publish(rest.slice(6));
       }),
     );
   });
 
-  it('the server stalls for a moment, then catches up', async () => {
+  it('the server stalls for a moment, then catches up: shorter than the heartbeat timeout, so the connection stays', async () => {
     check(
-      await run(async ({ server, publish, rest }) => {
+      await run(async ({ server, publish, rest, connection, resyncs }) => {
+        const pongs: number[] = [];
+        const watch = getProgressClient()!.onConnectionState((e) => e.type === 'heartbeat' && e.direction === 'pong' && pongs.push(performance.now()));
+        // Pings go every 400 ms and may wait 400 ms for an answer. The stall covers the next ping:
+        // from 200 ms after an answer to 550 ms, so that ping waits about 150 ms, then frames come.
+        const before = pongs.length;
+        await waitFor(() => pongs.length > before, 'a heartbeat answered', 5000);
+        const answeredAt = pongs.at(-1)!;
+        await new Promise((r) => setTimeout(r, Math.max(0, answeredAt + 200 - performance.now())));
         await server.stall(true);
         await publish(rest.slice(0, 6));
-        await new Promise((r) => setTimeout(r, 250)); // shorter than the heartbeat can notice
+        await new Promise((r) => setTimeout(r, Math.max(0, answeredAt + 550 - performance.now())));
         await server.stall(false);
         await publish(rest.slice(6));
+        // The next pong after the stall shows the heartbeat went on over the same connection.
+        const after = pongs.length;
+        await waitFor(() => pongs.length > after, 'a heartbeat answered after the stall', 5000);
+        watch();
+        expect(connection.filter((e) => e.type === 'disconnected'), 'no drop: a short stall is not a dead connection').to.deep.equal([]);
+        expect(resyncs).to.deep.equal([]);
       }),
     );
   });

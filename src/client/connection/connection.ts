@@ -6,7 +6,7 @@
 import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
 import { ListenerSet } from '../listener-set.js';
 import { definedOnly } from '../objects.js';
-import { decodeFrame, DEFAULT_MAX_FRAME_SIZE, type FrameRejection } from '../parse-frame.js';
+import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../parse-frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { ReconnectingSocket, type TokenSource, type WebSocketConstructor } from './reconnecting-socket.js';
 import { SequenceTracker, type ResyncReason } from './sequence-tracker.js';
@@ -218,19 +218,34 @@ export class Connection {
     const stats = this.#stats;
     stats.framesReceived++;
     stats.lastFrameAt = Date.now();
-    const { messages, rejections } = decodeFrame(data, this.#maxFrameSize);
-    for (const rejection of rejections) {
-      stats.framesRejected++;
+    this.#halted = false;
+    decodeInto(data, this.#maxFrameSize, this.#sink);
+    const events = this.#events;
+    this.#events = undefined;
+    if (events) this.frames.emit(events);
+  }
+
+  /** The events of the frame being decoded. */
+  #events: ProgressEvent[] | undefined;
+  /** A listener closed the connection while the frame was decoded: the rest of it is not for anyone. */
+  #halted = false;
+
+  readonly #sink: FrameSink = {
+    rejection: (rejection) => {
+      this.#stats.framesRejected++;
       this.rejections.emit(rejection);
-    }
-    if (messages.length > 0 && this.#socket.awaitingAccept) {
-      // The server's first frame after the auth message (the session frame, from a server that
-      // resumes): the token was accepted.
-      this.#socket.accepted();
-      if (this.#socket.state !== 'connected') return; // a listener closed it
-    }
-    let events: ProgressEvent[] | undefined;
-    for (const message of messages) {
+    },
+    message: (message) => {
+      if (this.#halted) return;
+      if (this.#socket.awaitingAccept) {
+        // The server's first frame after the auth message (the session frame, from a server that
+        // resumes): the token was accepted.
+        this.#socket.accepted();
+        if (this.#socket.state !== 'connected') {
+          this.#halted = true; // a listener closed it
+          return;
+        }
+      }
       switch (message.type) {
         case 'ping':
           this.send({ type: 'pong', timestamp: now() });
@@ -245,15 +260,13 @@ export class Connection {
           break;
         }
         default:
-          if (!this.#sequence.accept(message.seq)) {
-            stats.duplicatesDropped++;
-            continue;
-          }
-          (events ??= []).push(message);
+          if (!this.#sequence.accept(message.seq)) this.#stats.duplicatesDropped++;
+          // A literal of one: an array that grows starts with room for 17.
+          else if (this.#events) this.#events.push(message);
+          else this.#events = [message];
       }
-    }
-    if (events) this.frames.emit(events);
-  }
+    },
+  };
 
   #heartbeatEvent(direction: 'ping' | 'pong'): void {
     if (this.events.size > 0) this.events.emit({ type: 'heartbeat', direction, timestamp: now(), url: this.url, state: this.#socket.state });

@@ -59,3 +59,10 @@ export function isStale(state: Versioned | undefined, event: { seq?: number; tim
   }
   return false;
 }
+
+/** The keys of T that may be left out. */
+export type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+/** True only when `Copied` names every optional key of T (a copy function that forgets a new field fails the type check). */
+export type CopiesAll<T, Copied extends keyof T> = Exclude<OptionalKeys<T>, Copied> extends never ? true : { notCopied: Exclude<OptionalKeys<T>, Copied> };
+/** Compiles only for `true`. */
+export type Assert<T extends true> = T;

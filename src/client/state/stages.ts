@@ -57,6 +57,12 @@ export function withNewStage<S extends Stage>(list: readonly S[], stage: S): S[]
   return [...list.slice(0, at), stage, ...list.slice(at)];
 }
 
+/** The index of the stage with this id, or -1. */
+export function indexOf(list: readonly Stage[], id: string): number {
+  for (let i = 0; i < list.length; i++) if (list[i]!.id === id) return i;
+  return -1;
+}
+
 /** The list replaced at one index. */
 export function withStageAt<S extends Stage>(list: readonly S[], index: number, stage: S): S[] {
   const next = list.slice();

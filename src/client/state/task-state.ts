@@ -1,7 +1,7 @@
 /** The current state of one task, reduced from its events. */
 import type { ArtifactInfo, PlannedStep, StepStatus, TaskEvent } from '../events.js';
-import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, type StateLimits, type Versioned } from './limits.js';
-import { capStages, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
+import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, type Assert, type CopiesAll, type StateLimits, type Versioned } from './limits.js';
+import { capStages, indexOf, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
 
 /** `waiting`: nothing known yet (no event, no snapshot). */
 export type TaskStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -81,6 +81,31 @@ export function initialTaskState(projectId: string, taskId: string): TaskState {
 }
 
 /**
+ * A copy of a state to change: the fields it holds. Object spread, which V8 clones about ten
+ * times slower for objects made by earlier copies, would run for every event.
+ */
+function copyTask(s: TaskState): TaskState {
+  const n: TaskState = { kind: 'task', projectId: s.projectId, taskId: s.taskId, status: s.status, steps: s.steps, droppedSteps: s.droppedSteps, output: s.output, droppedOutputLines: s.droppedOutputLines, outputLineOpen: s.outputLineOpen, artifacts: s.artifacts, droppedArtifacts: s.droppedArtifacts };
+  if (s.name !== undefined) n.name = s.name;
+  if (s.progress !== undefined) n.progress = s.progress;
+  if (s.message !== undefined) n.message = s.message;
+  if (s.earlierUnknown !== undefined) n.earlierUnknown = s.earlierUnknown;
+  if (s.currentStepId !== undefined) n.currentStepId = s.currentStepId;
+  if (s.error !== undefined) n.error = s.error;
+  if (s.result !== undefined) n.result = s.result;
+  if (s.queuedAt !== undefined) n.queuedAt = s.queuedAt;
+  if (s.startedAt !== undefined) n.startedAt = s.startedAt;
+  if (s.endedAt !== undefined) n.endedAt = s.endedAt;
+  if (s.duration !== undefined) n.duration = s.duration;
+  if (s.updatedAt !== undefined) n.updatedAt = s.updatedAt;
+  if (s.seq !== undefined) n.seq = s.seq;
+  if (s.snapshotAt !== undefined) n.snapshotAt = s.snapshotAt;
+  return n;
+}
+/** Fails the type check when a field of TaskState is added and not copied above. */
+export type TaskStateCopiesAll = Assert<CopiesAll<TaskState, 'name' | 'progress' | 'message' | 'earlierUnknown' | 'currentStepId' | 'error' | 'result' | 'queuedAt' | 'startedAt' | 'endedAt' | 'duration' | 'updatedAt' | 'seq' | 'snapshotAt'>>;
+
+/**
  * A line as a terminal leaves it: a carriage return starts the line over, so only the text after
  * the last one stays (progress lines of npm, pip, docker pull). A carriage return at the very end
  * is kept until text follows it, which then replaces the line.
@@ -114,12 +139,11 @@ function appendOutput(state: TaskState, chunk: string, limits: StateLimits): Tas
   const dropped = Math.max(0, kept + added.length - limits.maxOutputLines);
   const output = dropped >= kept ? added.slice(dropped - kept) : previous.slice(dropped, kept);
   if (dropped < kept) for (const line of added) output.push(line);
-  return {
-    ...state,
-    output,
-    droppedOutputLines: state.droppedOutputLines + dropped,
-    outputLineOpen: endsOpen,
-  };
+  const next = copyTask(state);
+  next.output = output;
+  next.droppedOutputLines = state.droppedOutputLines + dropped;
+  next.outputLineOpen = endsOpen;
+  return next;
 }
 
 /** The name of a task as the wire gives it: `task` as a string, or its `name`. */
@@ -137,7 +161,9 @@ const planned = (step: PlannedStep): { id: string; name: string } => {
 function applyPlan(state: TaskState, plan: readonly PlannedStep[], limits: StateLimits): TaskState {
   const steps = withPlan(state.steps, plan.map(planned), ({ id, name }): StepState => ({ id, name, status: 'pending' }));
   const capped = capStages(steps, limits.maxSteps);
-  const next: TaskState = { ...state, steps: capped.list, droppedSteps: state.droppedSteps + capped.dropped };
+  const next = copyTask(state);
+  next.steps = capped.list;
+  next.droppedSteps = state.droppedSteps + capped.dropped;
   delete next.earlierUnknown;
   return next;
 }
@@ -147,7 +173,7 @@ const DONE_STEP: ReadonlySet<StepStatus> = new Set(['completed', 'failed', 'skip
 /** `late`: the state begins with this event, after the task began. */
 function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progress' }>, limits: StateLimits, late: boolean): TaskState {
   const id = e.stepId ?? e.step ?? '';
-  const index = state.steps.findIndex((s) => s.id === id);
+  const index = indexOf(state.steps, id);
   const previous = index >= 0 ? state.steps[index] : undefined;
   const step: StepState = {
     id,
@@ -176,7 +202,9 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
     steps = capped.list;
     droppedSteps += capped.dropped;
   }
-  const next: TaskState = { ...state, steps, droppedSteps };
+  const next = copyTask(state);
+  next.steps = steps;
+  next.droppedSteps = droppedSteps;
   if (e.status === 'running') next.currentStepId = id;
   else if (state.currentStepId === id) delete next.currentStepId;
   if (e.message !== undefined) next.message = e.message;
@@ -192,17 +220,23 @@ function applyStep(state: TaskState, e: Extract<TaskEvent, { type: 'step_progres
 export function reduceTask(given: TaskState, event: TaskEvent, limits: StateLimits = DEFAULT_LIMITS): TaskState {
   // A state that begins with an event after the task's start has not seen the steps before it.
   const late = given.status === 'waiting' && given.steps.length === 0 && given.earlierUnknown === undefined && event.type !== 'task_queued' && event.type !== 'task_started';
-  const state: TaskState = late ? { ...given, earlierUnknown: true } : given;
+  let state = given;
+  if (late) {
+    state = copyTask(given);
+    state.earlierUnknown = true;
+  }
   const terminal = TERMINAL_TASK_STATUSES.has(state.status);
   let next: TaskState;
   switch (event.type) {
     case 'task_queued':
-      next = terminal || state.status === 'running' ? { ...state } : { ...state, status: 'queued' };
+      next = copyTask(state);
+      if (!terminal && state.status !== 'running') next.status = 'queued';
       next.queuedAt ??= event.timestamp;
       if (event.steps) next = applyPlan(next, event.steps, limits);
       break;
     case 'task_started':
-      next = terminal ? { ...state } : { ...state, status: 'running' };
+      next = copyTask(state);
+      if (!terminal) next.status = 'running';
       next.startedAt ??= validTime(event.startedAt) ?? event.timestamp;
       if (event.steps) next = applyPlan(next, event.steps, limits);
       break;
@@ -211,14 +245,16 @@ export function reduceTask(given: TaskState, event: TaskEvent, limits: StateLimi
       break;
     case 'output':
       next = appendOutput(state, event.output, limits);
-      if (next === state) next = { ...state };
+      if (next === state) next = copyTask(state);
       if (!terminal) next.status = 'running';
       break;
     case 'artifact': {
       const artifact = { path: event.artifact.path, type: event.artifact.type } as typeof event.artifact;
       if (event.artifact.size !== undefined) artifact.size = event.artifact.size;
       const { list, dropped } = appendCapped(state.artifacts, [artifact], limits.maxArtifacts);
-      next = { ...state, artifacts: list, droppedArtifacts: state.droppedArtifacts + dropped };
+      next = copyTask(state);
+      next.artifacts = list;
+      next.droppedArtifacts = state.droppedArtifacts + dropped;
       if (!terminal) next.status = 'running';
       break;
     }
@@ -227,7 +263,9 @@ export function reduceTask(given: TaskState, event: TaskEvent, limits: StateLimi
     case 'task_cancelled': {
       if (terminal) return state;
       const status = event.type === 'task_completed' ? 'completed' : event.type === 'task_failed' ? 'failed' : 'cancelled';
-      next = { ...state, status, endedAt: event.timestamp };
+      next = copyTask(state);
+      next.status = status;
+      next.endedAt = event.timestamp;
       delete next.currentStepId;
       if (status === 'completed') {
         next.progress = 100;

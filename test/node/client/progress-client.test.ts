@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  isTaskEvent,
   ProgressClient,
   ProgressClientError,
   type ConnectionState,
@@ -10,6 +11,7 @@ import {
   type WorkflowState,
 } from '../../../src/client/index.js';
 import { activeResources, container, MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
+import { drain } from '../helpers/drain.js';
 
 describe('ProgressClient over the reference server', () => {
   it('routes task events by project and id, and filters by type', async (t) => {
@@ -100,8 +102,10 @@ describe('ProgressClient over the reference server', () => {
     server.publish(task.started('B', 't'));
     server.publish(task.started('C', 't'));
     await waitFor(() => a.length === 1 && b.length === 1, 'one event each');
-    await sleep(50);
-    assert.deepEqual([a.length, b.length], [1, 1]);
+    await drain(server, client, 'A');
+    await drain(server, client, 'B');
+    // Only the task events: the drains' own markers (container events) reach these too.
+    assert.deepEqual([a.filter(isTaskEvent).length, b.filter(isTaskEvent).length], [1, 1]);
     assert.equal(a[0]!.projectId, 'A');
     assert.equal(b[0]!.projectId, 'B');
     assert.throws(() => client.subscribeToTask({ taskId: 'x' }), (e: unknown) => e instanceof ProgressClientError && e.code === 'project_required');
@@ -113,15 +117,22 @@ describe('ProgressClient over the reference server', () => {
     t.after(() => client.close());
     const subs = Array.from({ length: 100 }, (_, i) => client.subscribeToTask({ projectId: 'p', taskId: `t${i}`, onEvent: () => {} }));
     await subs[0]!.ready;
-    await sleep(30);
-    assert.equal(server.clientCount, 1);
+    await waitFor(() => server.clientCount === 1, 'the socket on the server');
+    assert.equal(client.getStats().sockets, 1);
     assert.equal(client.getSubscriptionCount(), 100);
     for (const s of subs) s.unsubscribe();
     subs[0]!.unsubscribe(); // twice is harmless
     assert.equal(client.getSubscriptionCount(), 0);
     // A subscription that arrives within the linger keeps the socket.
     const again = client.subscribeToTask({ projectId: 'p', taskId: 'x' });
+    // The socket would have closed 50 ms after the last unsubscribe: it did not, and still serves.
+    let closed = false;
+    const onGone = () => (closed = true);
+    server.on('disconnection', onGone);
     await sleep(100);
+    server.off('disconnection', onGone);
+    assert.equal(closed, false);
+    await drain(server, client, 'p');
     assert.equal(server.clientCount, 1);
     again.unsubscribe();
     await waitFor(() => server.clientCount === 0, 'the socket to close after the linger');
@@ -139,9 +150,8 @@ describe('ProgressClient over the reference server', () => {
     subs[0]!.unsubscribe(); // a linger timer is pending
     client.close();
     await waitFor(() => server.clientCount === 0, 'sockets closed');
-    await sleep(20);
-    const after = activeResources();
-    assert.ok((after.Timeout ?? 0) <= (before.Timeout ?? 0), `timers left: ${JSON.stringify(after)}`);
+    // The sockets' own closing timers go once their close completes.
+    await waitFor(() => (activeResources().Timeout ?? 0) <= (before.Timeout ?? 0), 'no timer left');
     assert.equal(client.getSubscriptionCount(), 0);
   });
 
@@ -208,7 +218,7 @@ describe('ProgressClient over the reference server', () => {
     const states: ConnectionState[] = [];
     const s = client.subscribeToTask({ projectId: 'p', taskId: 't', onConnectionChange: (st) => states.push(st) });
     await s.ready;
-    await sleep(0);
+    await waitFor(() => states.includes('connected'), 'the state, told at once');
     server.dropConnections({ abrupt: true });
     await waitFor(() => states.filter((st) => st === 'connected').length === 2, 'reconnected');
     assert.deepEqual(states, ['connecting', 'connected', 'reconnecting', 'connected']);
@@ -274,8 +284,8 @@ describe('ProgressClient over the reference server', () => {
     for (const [what, call] of bad) {
       assert.throws(call, (error: unknown) => error instanceof ProgressClientError && error.code === 'invalid_options', what);
     }
+    // No socket object exists, so none can connect later.
     assert.deepEqual([client.getStats().sockets, client.getSubscriptionCount()], [0, 0]);
-    await sleep(50);
     assert.equal(server.clientCount, 0);
   });
 
@@ -288,9 +298,9 @@ describe('ProgressClient over the reference server', () => {
     sub.unsubscribe(); // lingering for 10 s
     client.disconnect();
     await client.connect();
-    await sleep(50);
+    // No socket object exists, so none can connect later.
     assert.equal(client.getStats().sockets, 0);
-    assert.equal(server.clientCount, 0);
+    await waitFor(() => server.clientCount === 0, 'the server to see the close');
   });
 
   it('keeps a token in the socket URL out of resync reports and stored positions', async (t) => {

@@ -19,6 +19,7 @@ import {
 } from '../../../src/client/index.js';
 import { createProgressServer, ProgressJournal } from '../../../src/server/index.js';
 import { MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
+import { drain } from '../helpers/drain.js';
 
 const steps = (projectId: string, taskId: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => task.step(projectId, taskId, `s${from + i}`, 'completed', from + i));
@@ -89,7 +90,7 @@ describe('resume', () => {
     server.publish(task.started('p', 't'));
     await waitFor(() => state?.status === 'running', 'running');
     server.dropConnections({ abrupt: true });
-    await sleep(20);
+    await waitFor(() => server.clientCount === 0, 'the server to see the drop');
     for (const e of steps('p', 't', 0, 20)) server.publish(e); // 20 > buffer of 5
     server.publish(task.completed('p', 't'));
     await waitFor(() => state?.status === 'completed' && state.steps.length === 20, 'the snapshot', 5000);
@@ -167,7 +168,7 @@ describe('resume', () => {
     assert.equal(states[1]!.steps.length, 5);
     // An event older than the snapshot is not applied over it.
     server.sendRaw(JSON.stringify({ ...task.step('p', 't', 'old', 'running', 1), seq: 2 }));
-    await sleep(50);
+    await drain(server, client, 'p');
     assert.equal(client.getTaskState('p', 't')!.steps.length, 5);
   });
 });
@@ -316,8 +317,7 @@ describe('snapshots and views that come back', () => {
     const shown: string[] = [];
     const sub = client.subscribeToTask({ projectId: 'p', taskId: 't', onState: (s) => shown.push(s.status) });
     await asked;
-    await sleep(50);
-    server.publish(task.completed('p', 't')); // before the socket is open
+    server.publish(task.completed('p', 't')); // before the socket is open: it waits for the token
     answer('token');
     await sub.ready;
     await waitFor(() => shown.at(-1) === 'completed', 'the task completed');
@@ -382,8 +382,8 @@ describe('snapshots and views that come back', () => {
     const keep = client.subscribeToTask({ projectId: 'p', taskId: 'a' });
     client.subscribeToTask({ projectId: 'p', taskId: 'b' })(); // removed at once
     await keep.ready;
+    // Loads are asked for when the socket opens and at the resync, both over by now.
     await waitFor(() => resyncs.length === 1 && client.getTaskState('p', 'a') !== undefined, 'the resync and the snapshot');
-    await sleep(100);
     assert.deepEqual(resyncs, ['epoch']);
     assert.deepEqual(asked, ['a']);
     assert.equal(client.getTaskState('p', 'b'), undefined);
@@ -394,23 +394,33 @@ describe('snapshots and views that come back', () => {
     server.publish(task.started('p', 't'));
     const reference = referenceSnapshotLoader(httpOriginOf(server.url));
     let loads = 0;
-    const slow: SnapshotLoader = async (request, signal) => {
-      const snapshot = await reference(request, signal);
-      if (++loads === 1) await sleep(600); // the first answer arrives late
-      return snapshot;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstAnswered!: Promise<unknown>;
+    const slow: SnapshotLoader = (request, signal) => {
+      const answer = (async () => {
+        const snapshot = await reference(request, signal);
+        if (loads === 1) await firstHeld; // the first answer arrives late, after the gap
+        return snapshot;
+      })();
+      if (++loads === 1) firstAnswered = answer;
+      return answer;
     };
     const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, reconnectDelay: 20, maxReconnectDelay: 20, lingerTime: 0, snapshotLoader: slow });
     t.after(() => client.close());
     const reasons: ResyncReason[] = [];
     client.onResync((reason) => reasons.push(reason));
     await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
-    await sleep(50);
+    await waitFor(() => loads === 1, 'the first load under way');
     server.dropConnections({ abrupt: true });
     for (const e of steps('p', 't', 0, 3)) server.publish(e);
     server.publish(task.completed('p', 't'));
     await waitFor(() => reasons.includes('gap'), 'a gap');
     await waitFor(() => client.getTaskState('p', 't')?.status === 'completed', 'the snapshot asked for after the gap');
-    await sleep(700); // the first answer has arrived by now, and changed nothing
+    releaseFirst();
+    await firstAnswered;
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first answer has arrived, and changed nothing.
     assert.equal(client.getTaskState('p', 't')?.status, 'completed');
     assert.equal(client.getTaskState('p', 't')?.steps.length, 3);
   });
@@ -420,14 +430,17 @@ describe('snapshots and views that come back', () => {
     const malformed = (async () =>
       new Response(JSON.stringify({ kind: 'task', projectId: 'p', taskId: 't', status: 'running', steps: [null], output: [], artifacts: [] }))) as typeof fetch;
     const errors: unknown[] = [];
+    const load = referenceSnapshotLoader(httpOriginOf(server.url), { fetch: malformed });
+    let answered: Promise<unknown> | undefined;
     const client = new ProgressClient({
       url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, onListenerError: (error) => errors.push(error),
-      snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url), { fetch: malformed }),
+      snapshotLoader: (request, signal) => (answered = load(request, signal)),
     });
     t.after(() => client.close());
     await client.subscribeToTask({ projectId: 'p', taskId: 't' }).ready;
-    await waitFor(() => errors.length === 0 && client.getStats().sockets === 1, 'subscribed');
-    await sleep(50);
+    await waitFor(() => answered !== undefined, 'the snapshot asked for');
+    await answered;
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(client.getTaskState('p', 't'), undefined, 'the malformed snapshot was not taken');
     // The app's own data, set straight into the store, is not checked: it must not break other entities.
     client.store.set({ kind: 'task', projectId: 'p', taskId: 'bad', status: 'running', steps: [null] } as unknown as TaskState);
