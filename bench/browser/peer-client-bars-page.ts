@@ -1,0 +1,40 @@
+/**
+ * Our client without our elements: the page's shared client, configured as the elements page
+ * configures it, with one task subscription per plain bar that sets the bar from the task's state.
+ */
+import { configureProgress, getProgressClient, resetProgress } from '../../src/index.js';
+import type { ProgressSubscription } from '../../src/client/index.js';
+import { BarBoard } from './plain-bars.js';
+
+const board = new BarBoard();
+let subscriptions: ProgressSubscription[] = [];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const bench = {
+  /** Mounts `count` bars following tasks t0… of `projectId` on per-project sockets at `url`, batch frames accepted or not. */
+  async mount(url: string, batch: boolean, projectId: string, count: number): Promise<number> {
+    await board.mount(count);
+    const client = configureProgress({ url, batch, heartbeatInterval: 0 });
+    for (let i = 0; i < count; i++) {
+      const taskId = `t${i}`;
+      subscriptions.push(client.subscribeToTask({ projectId, taskId, onState: (state) => board.set(taskId, state.status === 'completed' ? 100 : state.progress, state.status === 'completed') }));
+    }
+    await Promise.all(subscriptions.map((s) => s.ready));
+    const end = performance.now() + 30000;
+    while (!client.isConnected(projectId)) {
+      if (performance.now() > end) throw new Error('the socket did not connect');
+      await sleep(5);
+    }
+    return getProgressClient()!.getSubscriptionCount();
+  },
+  flood: (events: number) => board.flood(events),
+  reset(): void {
+    for (const s of subscriptions) s.unsubscribe();
+    subscriptions = [];
+    resetProgress();
+    board.unmount();
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
