@@ -9,7 +9,8 @@
  *   yourself" page;
  * - our client alone, setting the same bars from each task's state, with and without batch frames;
  * - our client driving 1,000 `<task-progress>` elements (bench/browser/e2e-page.ts), with and
- *   without batch frames.
+ *   without batch frames;
+ * - and, as a diagnostic of what partysocket adds, the browser's own WebSocket on the same page.
  *
  * Each run ends when every bar shows 100% (every element "Completed"). Besides events per second,
  * the page's main-thread time during the flood (DevTools Performance metrics) says what the page
@@ -36,6 +37,8 @@ interface Variant {
   label: string;
   page: 'peer-socketio-page' | 'peer-partysocket-page' | 'peer-client-bars-page' | 'e2e-page';
   batch: boolean;
+  /** The partysocket page on the browser's own WebSocket. */
+  native?: boolean;
 }
 
 const VARIANTS = {
@@ -45,6 +48,7 @@ const VARIANTS = {
   clientBarsBatch: { label: 'our client -> plain bars, batching', page: 'peer-client-bars-page', batch: true },
   elements: { label: 'our client -> <task-progress>, no batching', page: 'e2e-page', batch: false },
   elementsBatch: { label: 'our client -> <task-progress>, batching', page: 'e2e-page', batch: true },
+  native: { label: "browser's WebSocket -> plain bars (reference server, single-event frames)", page: 'peer-partysocket-page', batch: false, native: true },
 } satisfies Record<string, Variant>;
 type Mode = keyof typeof VARIANTS;
 
@@ -83,7 +87,7 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
         case 'peer-socketio-page':
           return page.call<number>('mount', socketio.url, projectId, n);
         case 'peer-partysocket-page':
-          return page.call<number>('mount', `${server.url}/api/progress/subscribe/${projectId}`, n);
+          return page.call<number>('mount', `${server.url}/api/progress/subscribe/${projectId}`, n, variant.native === true);
         case 'peer-client-bars-page':
           return page.call<number>('mount', template, variant.batch, projectId, n);
         case 'e2e-page':
@@ -132,23 +136,35 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
     const ratio = (a: Mode, b: Mode) => runs[a].map((run, i) => run.eventsPerSecond / runs[b][i]!.eventsPerSecond);
     const mainMs = (mode: Mode) => runs[mode].map((run) => run.main.TaskDuration!);
     const mainRatio = (a: Mode, b: Mode) => runs[a].map((run, i) => run.main.TaskDuration! / runs[b][i]!.main.TaskDuration!);
+    const publishMs = (mode: Mode) => runs[mode].map((run) => run.server.publishMs);
     const B = `peers: e2e Chromium (${n} bars or elements)`;
     const ev = { unit: ' ev/s', digits: 0 };
     const ms = { unit: ' ms', digits: 0 };
+    const main = modes.filter((mode) => mode !== 'native');
+    const D = `${B} diagnostic`;
     return [
-      ...modes.map((mode) => row(B, VARIANTS[mode].label, rate(mode), ev)),
+      ...main.map((mode) => row(B, VARIANTS[mode].label, rate(mode), ev)),
       row(B, 'our client -> plain bars (no batching) / socket.io-client', ratio('clientBars', 'socketio'), { target: '(context)' }),
       row(B, 'our client -> plain bars (batching) / socket.io-client', ratio('clientBarsBatch', 'socketio'), { target: '(context)' }),
       row(B, '<task-progress> (no batching) / socket.io-client -> plain bars', ratio('elements', 'socketio'), { target: '(context)' }),
       row(B, '<task-progress> (batching) / socket.io-client -> plain bars', ratio('elementsBatch', 'socketio'), { target: '(context)' }),
       row(B, 'partysocket -> plain bars / socket.io-client', ratio('partysocket', 'socketio'), { target: '(context)' }),
       row(B, 'our client -> plain bars (no batching) / partysocket', ratio('clientBars', 'partysocket'), { target: '(context)' }),
+      row(B, 'our client -> plain bars (batching) / partysocket', ratio('clientBarsBatch', 'partysocket'), { target: '(context)' }),
       row(B, '<task-progress> / our client -> plain bars, no batching (cost of the elements)', ratio('elements', 'clientBars')),
       row(B, '<task-progress> / our client -> plain bars, batching (cost of the elements)', ratio('elementsBatch', 'clientBarsBatch')),
-      ...modes.map((mode) => row(B, `main-thread time per flood: ${VARIANTS[mode].label}`, mainMs(mode), ms)),
+      ...main.map((mode) => row(B, `main-thread time per flood: ${VARIANTS[mode].label}`, mainMs(mode), ms)),
       row(B, 'main-thread time: our client -> plain bars (no batching) / socket.io-client', mainRatio('clientBars', 'socketio')),
       row(B, 'main-thread time: our client -> plain bars (no batching) / partysocket', mainRatio('clientBars', 'partysocket')),
+      row(B, 'main-thread time: our client -> plain bars (batching) / socket.io-client', mainRatio('clientBarsBatch', 'socketio')),
       row(B, 'main-thread time: <task-progress> (batching) / socket.io-client', mainRatio('elementsBatch', 'socketio')),
+      row(B, 'server publish loop per flood: socket.io server', publishMs('socketio'), ms),
+      row(B, 'server publish loop per flood: reference server, single-event frames (partysocket runs)', publishMs('partysocket'), ms),
+      row(D, VARIANTS.native.label, rate('native'), ev),
+      row(D, 'partysocket / browser WebSocket (same page, same frames)', ratio('partysocket', 'native')),
+      row(D, 'main-thread time: partysocket / browser WebSocket', mainRatio('partysocket', 'native')),
+      row(D, 'our client -> plain bars (no batching) / browser WebSocket', ratio('clientBars', 'native')),
+      row(D, 'main-thread time: our client -> plain bars (no batching) / browser WebSocket', mainRatio('clientBars', 'native')),
     ];
   } finally {
     await browser.close();

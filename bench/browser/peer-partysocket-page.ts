@@ -1,23 +1,24 @@
 /**
  * The "write it yourself" page: 1,000 plain bars fed by partysocket (a reconnecting WebSocket,
  * as published) from the reference server; the page parses each frame and hands the event to the
- * bars.
+ * bars. With `native`, the browser's own WebSocket instead (a diagnostic: what partysocket adds).
  */
 import { WebSocket as ReconnectingWebSocket } from 'partysocket';
 import { BarBoard } from './plain-bars.js';
 
 const board = new BarBoard();
-let socket: ReconnectingWebSocket | undefined;
+let socket: ReconnectingWebSocket | WebSocket | undefined;
 
 const bench = {
   /** Mounts `count` bars and opens `url` (one project's stream of single-event frames). */
-  async mount(url: string, count: number): Promise<number> {
+  async mount(url: string, count: number, native = false): Promise<number> {
     await board.mount(count);
-    socket = new ReconnectingWebSocket(url);
-    socket.onmessage = (message) => board.applyEvent(JSON.parse(message.data as string));
+    const ws = native ? new WebSocket(url) : new ReconnectingWebSocket(url);
+    socket = ws;
+    ws.onmessage = (message: MessageEvent) => board.applyEvent(JSON.parse(message.data as string));
     await new Promise<void>((resolve, reject) => {
-      socket!.onopen = () => resolve();
-      socket!.onerror = () => reject(new Error(`cannot open ${url}`));
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error(`cannot open ${url}`));
     });
     return board.size;
   },
