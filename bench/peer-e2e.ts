@@ -22,7 +22,7 @@ import { Browser, type Page } from './browser/chromium.js';
 import { startPageServer } from './browser/page-server.js';
 import { floodEvents, inChunks, publishInChunks } from './events.js';
 import { startSocketIoServer } from './peer-socketio-server.js';
-import { fmt, row, withTimeout, type ResultRow } from './stats.js';
+import { fmt, row, single, withTimeout, type ResultRow } from './stats.js';
 
 export interface PeerEndToEndOptions {
   rounds: number;
@@ -59,6 +59,8 @@ interface FloodRun {
   server: { publishMs: number; cpuMs: number };
   /** Main-thread ms by kind during the flood. */
   main: Record<string, number>;
+  /** Why the page could not show the whole flood (the figures are then NaN). */
+  failed?: string;
 }
 
 export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DEFAULTS): Promise<ResultRow[]> {
@@ -66,10 +68,12 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
   const socketio = await startSocketIoServer(['websocket']);
   // What the next flood publishes, and through which server.
   let prepared: { via: 'reference'; events: ProgressEvent[] } | { via: 'socketio'; projectId: string; events: unknown[] } = { via: 'reference', events: [] };
+  let publishing: Promise<unknown> = Promise.resolve();
   const pages = await startPageServer(['peer-socketio-page', 'peer-partysocket-page', 'peer-client-bars-page', 'e2e-page'], {
     flood: () => {
       const p = prepared;
-      return p.via === 'reference' ? publishInChunks(server, p.events) : inChunks(p.events.length, (i) => socketio.emit(p.projectId, p.events[i]), 100);
+      publishing = p.via === 'reference' ? publishInChunks(server, p.events) : inChunks(p.events.length, (i) => socketio.emit(p.projectId, p.events[i]), 100);
+      return publishing;
     },
   });
   const browser = await Browser.launch();
@@ -110,7 +114,17 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
       const mounted = await withTimeout(mount(variant, projectId), 60000, `${variant.label}: mount`);
       if (mounted !== n) throw new Error(`${variant.label}: ${mounted} bars or subscriptions, expected ${n}`);
       const before = await page.mainThreadTimes();
-      const result = await withTimeout(page.call<Omit<FloodRun, 'main'>>('flood', total), 90000, `${variant.label}: flood`);
+      let result: Omit<FloodRun, 'main'>;
+      try {
+        result = await withTimeout(page.call<Omit<FloodRun, 'main'>>('flood', total), 90000, `${variant.label}: flood`);
+      } catch (error) {
+        // A page that lost events (its socket was closed under it) cannot finish: count it and go on.
+        const failed = String((error as Error).message).replace(/^in page: Error: /, '').split('\n')[0]!;
+        log(`${variant.label}: did not complete: ${failed}`);
+        await page.call('reset');
+        await publishing;
+        return { events: total, ms: NaN, eventsPerSecond: NaN, server: { publishMs: NaN, cpuMs: NaN }, main: { TaskDuration: NaN }, failed };
+      }
       const after = await page.mainThreadTimes();
       await page.call('reset');
       const main = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k]! - (before[k] ?? 0)) * 1000]));
@@ -165,6 +179,11 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
       row(D, 'main-thread time: partysocket / browser WebSocket', mainRatio('partysocket', 'native')),
       row(D, 'our client -> plain bars (no batching) / browser WebSocket', ratio('clientBars', 'native')),
       row(D, 'main-thread time: our client -> plain bars (no batching) / browser WebSocket', mainRatio('clientBars', 'native')),
+      ...modes
+        .filter((mode) => runs[mode].some((run) => run.failed))
+        .map((mode) =>
+          single(mode === 'native' ? D : B, `floods not completed: ${VARIANTS[mode].label}`, `${runs[mode].filter((run) => run.failed).length} of ${runs[mode].length}`, '0', false),
+        ),
     ];
   } finally {
     await browser.close();

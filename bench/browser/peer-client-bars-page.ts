@@ -6,8 +6,14 @@ import { configureProgress, getProgressClient, resetProgress } from '../../src/i
 import type { ProgressSubscription } from '../../src/client/index.js';
 import { BarBoard } from './plain-bars.js';
 
-const board = new BarBoard();
+/** What the client said about its socket during the run: connection states and resync reasons. */
+const seen: string[] = [];
+const board = new BarBoard(() => {
+  const stats = getProgressClient()?.getStats();
+  return `client: ${seen.join(', ') || 'no connection changes'}${stats ? `; frames received ${stats.framesReceived}, duplicates dropped ${stats.duplicatesDropped}` : ''}`;
+});
 let subscriptions: ProgressSubscription[] = [];
+let offs: (() => void)[] = [];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -16,9 +22,18 @@ const bench = {
   async mount(url: string, batch: boolean, projectId: string, count: number): Promise<number> {
     await board.mount(count);
     const client = configureProgress({ url, batch, heartbeatInterval: 0 });
+    seen.length = 0;
+    offs.push(client.onResync((reason) => seen.push(`resync ${reason}`)));
     for (let i = 0; i < count; i++) {
       const taskId = `t${i}`;
-      subscriptions.push(client.subscribeToTask({ projectId, taskId, onState: (state) => board.set(taskId, state.status === 'completed' ? 100 : state.progress, state.status === 'completed') }));
+      subscriptions.push(
+        client.subscribeToTask({
+          projectId,
+          taskId,
+          onState: (state) => board.set(taskId, state.status === 'completed' ? 100 : state.progress, state.status === 'completed'),
+          ...(i === 0 ? { onConnectionChange: (state) => void seen.push(state) } : {}),
+        }),
+      );
     }
     await Promise.all(subscriptions.map((s) => s.ready));
     const end = performance.now() + 30000;
@@ -32,6 +47,8 @@ const bench = {
   reset(): void {
     for (const s of subscriptions) s.unsubscribe();
     subscriptions = [];
+    for (const off of offs) off();
+    offs = [];
     resetProgress();
     board.unmount();
   },

@@ -16,6 +16,8 @@ const bench = {
     const ws = native ? new WebSocket(url) : new ReconnectingWebSocket(url);
     socket = ws;
     ws.onmessage = (message: MessageEvent) => board.applyEvent(JSON.parse(message.data as string));
+    // Neither socket asks the server for what it missed while away: a close loses events.
+    ws.onclose = (event: CloseEvent) => board.fail(`the server closed the socket (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new Error(`cannot open ${url}`));
@@ -24,6 +26,7 @@ const bench = {
   },
   flood: (events: number) => board.flood(events),
   reset(): void {
+    if (socket) socket.onclose = null;
     socket?.close();
     socket = undefined;
     board.unmount();

@@ -14,6 +14,7 @@ const bench = {
     await board.mount(count);
     socket = io(url, { transports: ['websocket'], query: { project: projectId } });
     socket.on('progress', (event) => board.applyEvent(event));
+    socket.on('disconnect', (reason) => board.fail(`socket.io disconnected (${reason})`));
     await new Promise<void>((resolve, reject) => {
       socket!.once('connect', () => resolve());
       socket!.once('connect_error', reject);
@@ -22,6 +23,7 @@ const bench = {
   },
   flood: (events: number) => board.flood(events),
   reset(): void {
+    socket?.off('disconnect');
     socket?.disconnect();
     socket = undefined;
     board.unmount();

@@ -43,10 +43,14 @@ const nextFrame = (): Promise<number> => new Promise((resolve) => requestAnimati
 
 /** 1,000 bars, one per task t0…, and the bookkeeping of which tasks completed. */
 export class BarBoard {
+  /** @param describe What the page knows about its connection, added to the error of a flood that did not complete. */
+  constructor(private readonly describe: () => string = () => '') {}
+
   private readonly host = document.body.appendChild(document.createElement('div'));
   private bars = new Map<string, PlainBar>();
   private completed = new Set<string>();
   private onAllComplete: (() => void) | undefined;
+  private onFailure: ((error: Error) => void) | undefined;
 
   get size(): number {
     return this.bars.size;
@@ -83,6 +87,19 @@ export class BarBoard {
     }
   }
 
+  /**
+   * Ends the running flood with an error (e.g. the server closed the socket: a page without
+   * resume has lost the events in between, so its bars would never complete).
+   */
+  fail(reason: string): void {
+    this.onFailure?.(new Error(`flood not shown: ${reason} (${this.completed.size}/${this.bars.size} tasks completed)${this.notes()}`));
+  }
+
+  private notes(): string {
+    const text = this.describe();
+    return text ? `; ${text}` : '';
+  }
+
   /** What a page's own handler of raw events does: find the bar by taskId, set its percent. */
   applyEvent(event: WireEvent): void {
     if (typeof event.taskId !== 'string') return;
@@ -96,19 +113,23 @@ export class BarBoard {
    */
   async flood(events: number): Promise<BarsFloodResult> {
     this.completed.clear();
-    const done = new Promise<void>((resolve) => (this.onAllComplete = resolve));
+    const done = new Promise<void>((resolve, reject) => {
+      this.onAllComplete = resolve;
+      this.onFailure = reject;
+    });
     await nextFrame();
     const t0 = performance.now();
     const response = fetch('/control/flood').then((r) => r.json());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`flood not shown: ${this.completed.size}/${this.bars.size} tasks completed`)), 60000);
+      timer = setTimeout(() => reject(new Error(`flood not shown: ${this.completed.size}/${this.bars.size} tasks completed${this.notes()}`)), 60000);
     });
     try {
       await Promise.race([done, deadline]);
     } finally {
       clearTimeout(timer);
       this.onAllComplete = undefined;
+      this.onFailure = undefined;
     }
     await Promise.all([...this.bars.values()].map((bar) => bar.updateComplete));
     const ms = performance.now() - t0;
