@@ -10,7 +10,7 @@
  */
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer } from '../src/server/index.js';
-import { Browser, type Page } from './browser/chromium.js';
+import { Browser } from './browser/chromium.js';
 import { startPageServer } from './browser/page-server.js';
 import { floodEvents, publishInChunks, stepEvent } from './events.js';
 import { fmt, row, summarize, withTimeout, type ResultRow } from './stats.js';
@@ -63,13 +63,6 @@ interface FloodRun {
   main?: Record<string, number>;
 }
 
-const METRICS = ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'];
-
-async function metrics(page: Page): Promise<Record<string, number>> {
-  const { metrics: list } = await page.send<{ metrics: { name: string; value: number }[] }>('Performance.getMetrics');
-  return Object.fromEntries(list.filter((m) => METRICS.includes(m.name)).map((m) => [m.name, m.value]));
-}
-
 export async function runEndToEnd(options: EndToEndOptions = E2E_DEFAULTS): Promise<ResultRow[]> {
   const server = await createProgressServer({ heartbeatInterval: 0 });
   let prepared: ProgressEvent[] = [];
@@ -105,9 +98,9 @@ export async function runEndToEnd(options: EndToEndOptions = E2E_DEFAULTS): Prom
         await page.call('configure', template, variant.batch);
         const subscriptions = await withTimeout(page.call<number>('mount', projectId, n, options.layout), 60000, 'mount');
         if (subscriptions !== n) throw new Error(`expected ${n} subscriptions, got ${subscriptions}`);
-        const before = await metrics(page);
+        const before = await page.mainThreadTimes();
         result = await withTimeout(page.call<FloodRun>('flood', total), 90000, `${variant.label}: flood`);
-        const after = await metrics(page);
+        const after = await page.mainThreadTimes();
         result.main = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k]! - (before[k] ?? 0)) * 1000]));
         await page.call('reset');
       }

@@ -3,11 +3,10 @@
  * the same clients receiving a raw `ws` broadcast of the same frames. The servers run here; the
  * clients run in a child process (bench/fanout-clients.ts), so the two do not share a core.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createProgressServer, ProgressJournal } from '../src/server/index.js';
 import { floodEvents, inChunks } from './events.js';
+import { ClientProcess } from './fanout-client-process.js';
 import { fmt, row, withTimeout, type ResultRow } from './stats.js';
 
 export interface FanoutOptions {
@@ -22,55 +21,6 @@ export interface FanoutOptions {
 export const FANOUT_DEFAULTS: FanoutOptions = { rounds: 5, clients: 1000, events: 200, chunk: 10 };
 
 type Mode = 'reference' | 'referenceBatch' | 'raw';
-
-interface Reply {
-  type: string;
-  group?: string;
-  message?: string;
-}
-
-class ClientProcess {
-  private readonly child: ChildProcess;
-  private waiting: { type: string; group?: string; resolve: () => void }[] = [];
-  private failure: Error | undefined;
-
-  constructor() {
-    this.child = fork(fileURLToPath(new URL('./fanout-clients.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (reply: Reply) => {
-      if (reply.type === 'error') {
-        this.failure = new Error(`fan-out clients: ${reply.message}`);
-        return;
-      }
-      const i = this.waiting.findIndex((w) => w.type === reply.type && (w.group === undefined || w.group === reply.group));
-      if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve();
-    });
-  }
-
-  /** Sends a command and resolves when the child answers with `type` (for `group`). */
-  request(command: object, type: string, group?: string, timeout = 60000): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const answered = new Promise<void>((resolve) => this.waiting.push({ type, group, resolve }));
-    this.child.send(command);
-    return withTimeout(answered, timeout, `fan-out clients: ${type}`);
-  }
-
-  /** Resolves when the child says `type` for `group`, without sending anything. */
-  expect(type: string, group: string): Promise<void> {
-    return new Promise<void>((resolve) => this.waiting.push({ type, group, resolve }));
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.request({ cmd: 'close' }, 'closed', undefined, 10000);
-    } catch {
-      // ended already
-    }
-    if (this.child.exitCode === null) this.child.kill();
-  }
-}
 
 export async function runFanout(options: FanoutOptions = FANOUT_DEFAULTS): Promise<ResultRow[]> {
   const reference = await createProgressServer({ heartbeatInterval: 0 });

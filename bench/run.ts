@@ -3,15 +3,20 @@
  *
  *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
- * names: size routing fanout e2e memory recovery (default: all). `--quick` runs fewer rounds
- * (a smoke run; its figures are noisier). `--flood N`: the e2e floods give each task N steps of
- * progress (default 10; 100 for a long flood, where the elements coalesce more). Benchmarks print figures; they never fail a build:
- * the exit code is 0 unless a benchmark could not run at all.
+ * names: size routing fanout e2e memory recovery peer-size peer-fanout peer-e2e (default: all).
+ * The peer-* benchmarks measure socket.io, partysocket, Shoelace and Material Web beside ours.
+ * `--quick` runs fewer rounds (a smoke run; its figures are noisier). `--flood N`: the e2e and
+ * peer-e2e floods give each task N steps of progress (default 10; 100 for a long flood, where the
+ * elements coalesce more). Benchmarks print figures; they never fail a build: the exit code is 0
+ * unless a benchmark could not run at all.
  */
 import { parseArgs } from 'node:util';
 import { E2E_DEFAULTS, runEndToEnd } from './e2e.js';
 import { FANOUT_DEFAULTS, runFanout } from './fanout.js';
 import { MEMORY_DEFAULTS, runMemory } from './memory.js';
+import { PEER_E2E_DEFAULTS, runPeerEndToEnd } from './peer-e2e.js';
+import { PEER_FANOUT_DEFAULTS, runPeerFanout } from './peer-fanout.js';
+import { runPeerSize } from './peer-size.js';
 import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
@@ -33,6 +38,9 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   e2e: () => runEndToEnd(quick ? { ...e2eDefaults, rounds: 1, latencySamples: 10, diagnostics: false } : e2eDefaults),
   memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
   recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),
+  'peer-size': () => runPeerSize(),
+  'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
+  'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1 } : { ...PEER_E2E_DEFAULTS, perTask }),
 };
 
 const unknown = positionals.filter((name) => !(name in benchmarks));

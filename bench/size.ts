@@ -41,8 +41,11 @@ async function buildMode(mode: string): Promise<Chunk[]> {
   return chunksOf(result);
 }
 
-/** Lit's own entry (`export * from 'lit'`), minified like the CDN bundle. */
-async function buildLitAlone(): Promise<string> {
+/**
+ * One entry module and everything it imports, bundled into one file and minified like the CDN
+ * bundle (Vite with Rolldown, ES2022, license comments kept), in memory.
+ */
+export async function buildMinified(entry: string): Promise<string> {
   const result = await build({
     root,
     configFile: false,
@@ -51,14 +54,19 @@ async function buildLitAlone(): Promise<string> {
       write: false,
       target: 'es2022',
       minify: true,
-      lib: { entry: fileURLToPath(new URL('./lit-alone.ts', import.meta.url)), formats: ['es'], fileName: () => 'lit.js' },
+      lib: { entry, formats: ['es'], fileName: () => 'bundle.js' },
       rolldownOptions: { output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } },
     },
   });
-  return chunksOf(result)[0]!.code!;
+  const chunks = chunksOf(result);
+  if (chunks.length !== 1) throw new Error(`${entry} built into ${chunks.length} chunks`);
+  return chunks[0]!.code!;
 }
 
-function sizes(code: string): { raw: number; gzip: number; brotli: number } {
+/** Lit's own entry (`export * from 'lit'`), minified like the CDN bundle. */
+export const buildLitAlone = (): Promise<string> => buildMinified(fileURLToPath(new URL('./lit-alone.ts', import.meta.url)));
+
+export function sizes(code: string): { raw: number; gzip: number; brotli: number } {
   const bytes = Buffer.from(code);
   return {
     raw: bytes.length,
@@ -67,7 +75,7 @@ function sizes(code: string): { raw: number; gzip: number; brotli: number } {
   };
 }
 
-const kb = (n: number) => `${(n / KB).toFixed(2)} KB`;
+export const kb = (n: number) => `${(n / KB).toFixed(2)} KB`;
 
 /** When the Vite config has no CDN modes: the same entries bundled and minified by esbuild. */
 async function buildWithEsbuild(entry: string, fileName: string): Promise<Chunk[]> {
@@ -87,7 +95,8 @@ async function buildWithEsbuild(entry: string, fileName: string): Promise<Chunk[
   return [{ type: 'chunk', fileName, code: result.outputFiles[0]!.text }];
 }
 
-export async function runSize(): Promise<ResultRow[]> {
+/** Our bundles as the build ships them: the CDN module, the classic script (when built), the client core. */
+export async function buildOwnBundles(): Promise<{ cdn: string; iife?: string; client: string }> {
   let cdn: Chunk[];
   let client: Chunk[];
   try {
@@ -98,14 +107,19 @@ export async function runSize(): Promise<ResultRow[]> {
     cdn = await buildWithEsbuild('src/index.ts', 'progress-elements.js');
     client = await buildWithEsbuild('src/client/index.ts', 'progress-client.js');
   }
-  const bundles: Bundle[] = [];
   const esm = cdn.find((c) => c.fileName === 'progress-elements.js');
   const iife = cdn.find((c) => c.fileName === 'progress-elements.iife.js');
   const core = client.find((c) => c.fileName === 'progress-client.js');
   if (!esm || !core) throw new Error(`the cdn builds gave ${[...cdn, ...client].map((c) => c.fileName).join(', ') || 'nothing'}`);
-  bundles.push({ name: 'CDN module (progress-elements.js)', code: esm.code! });
-  if (iife) bundles.push({ name: 'CDN classic script (progress-elements.iife.js)', code: iife.code! });
-  bundles.push({ name: 'client core (progress-client.js)', code: core.code! });
+  return { cdn: esm.code!, ...(iife ? { iife: iife.code! } : {}), client: core.code! };
+}
+
+export async function runSize(): Promise<ResultRow[]> {
+  const own = await buildOwnBundles();
+  const bundles: Bundle[] = [];
+  bundles.push({ name: 'CDN module (progress-elements.js)', code: own.cdn });
+  if (own.iife) bundles.push({ name: 'CDN classic script (progress-elements.iife.js)', code: own.iife });
+  bundles.push({ name: 'client core (progress-client.js)', code: own.client });
   const lit = sizes(await buildLitAlone());
 
   const B = 'size';

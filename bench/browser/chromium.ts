@@ -63,6 +63,8 @@ class CdpConnection {
   }
 }
 
+const MAIN_THREAD_METRICS = ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'];
+
 export class Page {
   constructor(
     private readonly cdp: CdpConnection,
@@ -109,6 +111,16 @@ export class Page {
   /** Calls `window.bench[name](...args)` in the page and returns its (awaited) JSON value. */
   call<T>(name: string, ...args: unknown[]): Promise<T> {
     return this.evaluate<T>(`window.bench[${JSON.stringify(name)}](...${JSON.stringify(args)})`);
+  }
+
+  /**
+   * Main-thread time so far (s), by kind: all tasks, script, style, layout (the DevTools
+   * Performance domain; `Performance.enable` first). The difference of two readings is the time
+   * spent in between.
+   */
+  async mainThreadTimes(): Promise<Record<string, number>> {
+    const { metrics } = await this.send<{ metrics: { name: string; value: number }[] }>('Performance.getMetrics');
+    return Object.fromEntries(metrics.filter((m) => MAIN_THREAD_METRICS.includes(m.name)).map((m) => [m.name, m.value]));
   }
 
   /** Full garbage collection (twice, so that objects freed by finalisers go too), then the JS heap in use. */
