@@ -15,7 +15,8 @@ import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageL
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
 import { SnapshotSync } from './snapshot-sync.js';
 import type { SnapshotLoader } from './snapshots.js';
-import { ProgressClientError, SocketPool, type PooledSocket } from './socket-pool.js';
+import { ProgressClientError } from './progress-client-error.js';
+import { SocketPool, type PooledSocket } from './socket-pool.js';
 import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
 import type { ContainerState } from './state/container-state.js';
 import type { TaskState } from './state/task-state.js';
@@ -31,7 +32,7 @@ import {
   type WorkflowProgressOptions,
 } from './subscription-options.js';
 
-export { ProgressClientError } from './socket-pool.js';
+export { ProgressClientError } from './progress-client-error.js';
 export type {
   ConnectionDetail,
   ContainerProgressOptions,

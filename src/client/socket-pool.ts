@@ -6,6 +6,7 @@
 import { Connection, type ConnectionConfig } from './connection/connection.js';
 import { projectUrl, PROJECT_PLACEHOLDER, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { ConnectionState } from './events.js';
+import { ProgressClientError } from './progress-client-error.js';
 
 export interface PooledSocket {
   /** The socket URL, query included. */
@@ -20,17 +21,6 @@ export interface PooledSocket {
   subscriptions: number;
   linger?: ReturnType<typeof setTimeout>;
   offs: (() => void)[];
-}
-
-/** Thrown for calls that cannot be served, e.g. no projectId with a per-project URL. */
-export class ProgressClientError extends Error {
-  constructor(
-    readonly code: 'project_required' | 'invalid_options' | 'closed',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProgressClientError';
-  }
 }
 
 /** The worst of several states, in this order; `disconnected` when there are none. */

@@ -15,7 +15,7 @@ import type {
   WorkflowExecutionCompletedEvent,
   WorkflowExecutionFailedEvent,
 } from './events.js';
-import { ProgressClientError } from './socket-pool.js';
+import { ProgressClientError } from './progress-client-error.js';
 import type { ContainerState } from './state/container-state.js';
 import type { TaskState } from './state/task-state.js';
 import type { WorkflowState } from './state/workflow-state.js';
