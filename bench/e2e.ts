@@ -10,8 +10,8 @@
  */
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer } from '../src/server/index.js';
-import { Browser } from './browser/chromium.js';
-import { startPageServer } from './browser/page-server.js';
+import { Browser } from '../scripts/devtools-browser.js';
+import { startPageServer } from '../scripts/page-server.js';
 import { floodEvents, publishInChunks, stepEvent } from './events.js';
 import { fmt, row, summarize, withTimeout, type ResultRow } from './stats.js';
 
@@ -67,7 +67,7 @@ export async function runEndToEnd(options: EndToEndOptions = E2E_DEFAULTS): Prom
   const server = await createProgressServer({ heartbeatInterval: 0 });
   let prepared: ProgressEvent[] = [];
   let loneProject = '';
-  const pages = await startPageServer(['raw-page', 'e2e-page'], {
+  const pages = await startPageServer(new URL('./browser/', import.meta.url), ['raw-page', 'e2e-page'], {
     flood: () => publishInChunks(server, prepared),
     lone: (query) => {
       const event = stepEvent(loneProject, query.get('task') ?? 't0', 1, 2);

@@ -5,9 +5,9 @@
  */
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer, type ProgressServer } from '../src/server/index.js';
-import { Browser } from './browser/chromium.js';
+import { Browser } from '../scripts/devtools-browser.js';
 import type { PageState, Tag } from './browser/memory-page.js';
-import { startPageServer } from './browser/page-server.js';
+import { startPageServer } from '../scripts/page-server.js';
 import { fmt, row, single, sleep, withTimeout, type ResultRow } from './stats.js';
 
 export interface MemoryOptions {
@@ -60,7 +60,7 @@ function leftovers(state: PageState, serverClients: number): string[] {
 
 export async function runMemory(options: MemoryOptions = MEMORY_DEFAULTS): Promise<ResultRow[]> {
   const server = await createProgressServer({ heartbeatInterval: 0 });
-  const pages = await startPageServer(['memory-page']);
+  const pages = await startPageServer(new URL('./browser/', import.meta.url), ['memory-page']);
   const browser = await Browser.launch();
   const log = (text: string) => console.log(`  memory: ${text}`);
   const rows: ResultRow[] = [];

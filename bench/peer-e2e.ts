@@ -18,8 +18,8 @@
  */
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer, ProgressJournal } from '../src/server/index.js';
-import { Browser, type Page } from './browser/chromium.js';
-import { startPageServer } from './browser/page-server.js';
+import { Browser, type Page } from '../scripts/devtools-browser.js';
+import { startPageServer } from '../scripts/page-server.js';
 import { floodEvents, inChunks, publishInChunks } from './events.js';
 import { startSocketIoServer } from './peer-socketio-server.js';
 import { fmt, row, single, withTimeout, type ResultRow } from './stats.js';
@@ -69,7 +69,7 @@ export async function runPeerEndToEnd(options: PeerEndToEndOptions = PEER_E2E_DE
   // What the next flood publishes, and through which server.
   let prepared: { via: 'reference'; events: ProgressEvent[] } | { via: 'socketio'; projectId: string; events: unknown[] } = { via: 'reference', events: [] };
   let publishing: Promise<unknown> = Promise.resolve();
-  const pages = await startPageServer(['peer-socketio-page', 'peer-partysocket-page', 'peer-client-bars-page', 'e2e-page'], {
+  const pages = await startPageServer(new URL('./browser/', import.meta.url), ['peer-socketio-page', 'peer-partysocket-page', 'peer-client-bars-page', 'e2e-page'], {
     flood: () => {
       const p = prepared;
       publishing = p.via === 'reference' ? publishInChunks(server, p.events) : inChunks(p.events.length, (i) => socketio.emit(p.projectId, p.events[i]), 100);

@@ -9,8 +9,8 @@
 import type { ConnectionRecord } from './browser/recovery-page.js';
 import type { ProgressEvent } from '../src/client/events.js';
 import { createProgressServer, ProgressJournal, type ProgressServer } from '../src/server/index.js';
-import { Browser, type Page } from './browser/chromium.js';
-import { startPageServer } from './browser/page-server.js';
+import { Browser, type Page } from '../scripts/devtools-browser.js';
+import { startPageServer } from '../scripts/page-server.js';
 import { fmt, row, sleep, withTimeout, type ResultRow } from './stats.js';
 
 export interface RecoveryOptions {
@@ -63,7 +63,7 @@ export async function runRecovery(options: RecoveryOptions = RECOVERY_DEFAULTS):
   const serverOptions = { heartbeatInterval: 0, journal };
   let server: ProgressServer = await createProgressServer(serverOptions);
   const port = server.port;
-  const pages = await startPageServer(['recovery-page']);
+  const pages = await startPageServer(new URL('./browser/', import.meta.url), ['recovery-page']);
   const browser = await Browser.launch();
   const log = (text: string) => console.log(`  recovery: ${text}`);
   const projects = Array.from({ length: options.projects }, (_, i) => `rec-${i}`);

@@ -7,7 +7,8 @@
 import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from './events.js';
 import { asQuery, entityKey, kindOf, type EntityFilter } from './entity.js';
 import { ListenerSet } from './listener-set.js';
-import { logListenerError, type ConnectionConfig } from './connection/connection.js';
+import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
+import { canShareTabs, TabShare } from './sharing/tab-share.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import { checkSocketUrl, redactUrl } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
@@ -65,8 +66,21 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
    * the same tab (sessionStorage). `true`, or `{ key, storage }`. Default false.
    */
   persist?: boolean | { key?: string; storage?: StorageLike };
+  /**
+   * Share one socket per URL among the tabs of this browser that show the same server
+   * (docs/tab-sharing.md): one tab holds the sockets, the others hear them through it. `true`, or
+   * `{ key }`: tabs share only when they have the same URL and the same key (put the user in it
+   * when tabs of one origin may belong to different users). Where the browser has no Web Locks
+   * or BroadcastChannel, each tab keeps its own sockets. Default false.
+   */
+  shareTabs?: boolean | { key?: string };
 }
 
+
+/** A loader that asks the tab holding the shared sockets first, then the configured loader. */
+function askPeersFirst(share: TabShare, loader: SnapshotLoader | undefined): SnapshotLoader {
+  return async (query, signal) => (await share.ask(query)) ?? loader?.(query, signal);
+}
 
 /** States of views kept across a reload, at most. */
 const MAX_PERSISTED_STATES = 200;
@@ -90,6 +104,7 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #storage: StorageLike | undefined;
   readonly #storageKey: string;
+  readonly #share: TabShare | undefined;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
@@ -101,14 +116,21 @@ export class ProgressClient {
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
+    const share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined;
+    this.#share = share;
     this.#sync = new SnapshotSync({
       store: this.store,
-      loader: config.snapshotLoader,
+      // A tab that shares asks the tab holding the sockets first: it has what they brought.
+      loader: share ? askPeersFirst(share, config.snapshotLoader) : config.snapshotLoader,
       views: () => this.#routes.all(),
       show: (state) => this.#show(state),
       report: onError,
     });
-    this.#pool = new SocketPool({ ...config, onListenerError: onError }, (socket) => this.#wire(socket));
+    this.#pool = new SocketPool(
+      { ...config, onListenerError: onError },
+      (socket) => this.#wire(socket),
+      share ? (_url, key, resumeFrom) => share.connection(key, resumeFrom) : undefined,
+    );
     const persist = config.persist;
     this.#storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
     this.#storageKey = (typeof persist === 'object' && persist.key) || `aintandem-progress:${redactUrl(config.url)}`;
@@ -215,6 +237,7 @@ export class ProgressClient {
     this.#sync.close();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
     this.#pool.close();
+    this.#share?.close();
     this.#connectionListeners.clear();
     this.#projectConnectionListeners.clear();
     this.#rejectionListeners.clear();
@@ -275,8 +298,20 @@ export class ProgressClient {
     return this.#rejectionListeners.add(listener);
   }
 
-  /** Sockets open or opening, and their counters. */
-  getStats(): { sockets: number; subscriptions: number; framesReceived: number; framesRejected: number; duplicatesDropped: number; staleEvents: number } {
+  /**
+   * Sockets open or opening, and their counters. `tabs`: whether this tab has sockets of its own
+   * (`own`), holds the sockets it shares with other tabs (`holding`), or hears them through the
+   * tab that does (`following`).
+   */
+  getStats(): {
+    sockets: number;
+    subscriptions: number;
+    framesReceived: number;
+    framesRejected: number;
+    duplicatesDropped: number;
+    staleEvents: number;
+    tabs: 'own' | 'holding' | 'following';
+  } {
     let framesReceived = 0;
     let framesRejected = 0;
     let duplicatesDropped = 0;
@@ -286,10 +321,23 @@ export class ProgressClient {
       framesRejected += stats.framesRejected;
       duplicatesDropped += stats.duplicatesDropped;
     }
-    return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped };
+    const tabs = !this.#share ? 'own' : this.#share.leading ? 'holding' : 'following';
+    return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs };
   }
 
   // ---- internals --------------------------------------------------------------------------
+
+  /** Joins the tabs of this browser that share the sockets of this URL (and key). */
+  #startSharing(config: ProgressClientConfig): TabShare {
+    const key = typeof config.shareTabs === 'object' ? (config.shareTabs.key ?? '') : '';
+    return new TabShare(`${redactUrl(config.url)}#${key}`, {
+      // The socket is opened by this tab, with its own token: the token never goes to the others.
+      open: (socketKey, from) => new Connection({ ...config, onListenerError: this.#onListenerError, url: this.#pool.urlOfKey(socketKey), ...(from ? { resumeFrom: from } : {}) }),
+      find: (query) => this.store.find(query),
+      publicUrl: (socketKey) => redactUrl(this.#pool.urlOfKey(socketKey)),
+      onError: (error) => this.#onListenerError(error),
+    });
+  }
 
   #projectOf(options: { projectId?: string | undefined }): string | undefined {
     return options.projectId ?? this.#config.projectId;

@@ -3,7 +3,7 @@
  * `{projectId}`), opened for their first subscription and closed `lingerTime` after their last.
  * The position of a socket that closes is kept for the next socket to the same URL.
  */
-import { Connection, type ConnectionConfig } from './connection/connection.js';
+import { Connection, type ConnectionConfig, type ConnectionLike } from './connection/connection.js';
 import { projectUrl, PROJECT_PLACEHOLDER, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { ConnectionState } from './events.js';
 import { ProgressClientError } from './progress-client-error.js';
@@ -15,13 +15,16 @@ export interface PooledSocket {
   readonly publicUrl: string;
   /** The project of a per-project socket. */
   readonly projectId: string | undefined;
-  readonly connection: Connection;
+  readonly connection: ConnectionLike;
   /** Whether it started from a kept position (so what is held for it can catch up by resume). */
   readonly resumes: boolean;
   subscriptions: number;
   linger?: ReturnType<typeof setTimeout>;
   offs: (() => void)[];
 }
+
+/** Makes the connection of a socket: its URL, its key, and where to resume from. */
+export type Opener = (url: string, key: string, resumeFrom: ResumePosition | undefined) => ConnectionLike;
 
 /** The worst of several states, in this order; `disconnected` when there are none. */
 const WORST_FIRST: readonly ConnectionState[] = ['failed', 'reconnecting', 'connecting', 'disconnecting', 'connected'];
@@ -33,12 +36,27 @@ export class SocketPool {
   /** Positions by public URL, kept from a socket that closed (or from a previous page); used once. */
   readonly #kept = new Map<string, ResumePosition>();
   readonly #setUp: (socket: PooledSocket) => (() => void)[];
+  readonly #open: Opener;
 
-  /** @param setUp wires a new socket's listeners; returns the functions that remove them. */
-  constructor(config: ConnectionConfig & { projectId?: string | undefined; lingerTime?: number | undefined }, setUp: (socket: PooledSocket) => (() => void)[]) {
+  /**
+   * @param setUp wires a new socket's listeners; returns the functions that remove them.
+   * @param open makes the connection of a socket (default: a Connection of this tab's own).
+   */
+  constructor(config: ConnectionConfig & { projectId?: string | undefined; lingerTime?: number | undefined }, setUp: (socket: PooledSocket) => (() => void)[], open?: Opener) {
     this.#config = config;
     this.#perProject = config.url.includes(PROJECT_PLACEHOLDER);
     this.#setUp = setUp;
+    this.#open = open ?? ((url, _key, resumeFrom) => new Connection({ ...this.#config, url, ...(resumeFrom ? { resumeFrom } : {}) }));
+  }
+
+  /** The key of a socket: its project with a per-project URL, else '' (the one socket). */
+  keyOf(projectId = this.#config.projectId): string {
+    return this.#perProject ? (projectId ?? '') : '';
+  }
+
+  /** The URL of the socket with this key. */
+  urlOfKey(key: string): string {
+    return this.urlOf(key === '' ? undefined : key);
   }
 
   get perProject(): boolean {
@@ -69,8 +87,8 @@ export class SocketPool {
     const publicUrl = redactUrl(url);
     const resumeFrom = this.#kept.get(publicUrl);
     this.#kept.delete(publicUrl);
-    const connection = new Connection({ ...this.#config, url, ...(resumeFrom ? { resumeFrom } : {}) });
-    socket = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, connection, resumes: resumeFrom !== undefined, subscriptions: 0, offs: [] };
+    const connection = this.#open(url, this.keyOf(projectId), resumeFrom);
+    socket = { url, publicUrl, projectId: this.#perProject ? projectId : undefined, connection, resumes: connection.position !== undefined, subscriptions: 0, offs: [] };
     this.#sockets.set(url, socket);
     socket.offs = this.#setUp(socket);
     return socket;

@@ -71,6 +71,23 @@ export interface ConnectionStats {
   lastFrameAt: number;
 }
 
+/** What the rest of the client uses of a connection: a socket of this tab's, or one it shares with other tabs. */
+export interface ConnectionLike {
+  readonly url: string;
+  readonly states: ListenerSet<ConnectionState>;
+  readonly events: ListenerSet<ConnectionEvent>;
+  readonly frames: ListenerSet<ProgressEvent[]>;
+  readonly rejections: ListenerSet<FrameRejection>;
+  readonly resyncs: ListenerSet<ResyncReason>;
+  readonly state: ConnectionState;
+  readonly position: ResumePosition | undefined;
+  readonly retryAt: number | undefined;
+  connect(): Promise<void>;
+  disconnect(): void;
+  reconnect(): Promise<void>;
+  stats(): ConnectionStats;
+}
+
 const DEFAULTS = {
   reconnect: true,
   maxReconnectAttempts: 10,
@@ -92,7 +109,7 @@ export const logListenerError = (error: unknown): void => console.error('[progre
 
 const now = (): string => new Date().toISOString();
 
-export class Connection {
+export class Connection implements ConnectionLike {
   /** The URL without its query string: safe to show. */
   readonly url: string;
   /** Every change of the state. */

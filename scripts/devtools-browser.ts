@@ -1,13 +1,14 @@
 /**
- * Debian's Chromium, headless, driven over the Chrome DevTools protocol with `ws`: launch, open a
- * page, evaluate in it, collect garbage and read its heap.
+ * Debian's Chromium, headless, driven over the Chrome DevTools protocol with `ws`: launch, open
+ * pages (tabs of one browser), evaluate in them, collect garbage and read their heap. Used by the
+ * benchmarks and by the tests that need several tabs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
 
 interface Pending {
   resolve: (value: any) => void;

@@ -1,7 +1,8 @@
 /**
- * Serves the benchmark pages on loopback: each page is one TypeScript module of bench/browser,
- * bundled with esbuild (the library's source and Lit inlined), and a page may call back into the
- * benchmark through `GET /control/{name}?…` (start a flood, publish an event, restart a server).
+ * Serves pages on loopback for the benchmarks and the multi-tab tests: each page is one TypeScript
+ * module of a folder, bundled with esbuild (the library's source and Lit inlined), and a page may
+ * call back into its driver through `GET /control/{name}?…` (start a flood, publish an event,
+ * restart a server).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -11,17 +12,15 @@ export type ControlHandler = (query: URLSearchParams) => unknown | Promise<unkno
 
 export interface PageServer {
   readonly origin: string;
-  /** The URL of `bench/browser/{name}.ts` wrapped in a page. */
+  /** The URL of `{dir}/{name}.ts` wrapped in a page. */
   pageUrl(name: string): string;
   close(): Promise<void>;
 }
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-
 /** Bundles the pages once; returns name -> JavaScript. */
-async function bundle(names: readonly string[]): Promise<Map<string, string>> {
+async function bundle(dir: string, names: readonly string[]): Promise<Map<string, string>> {
   const result = await build({
-    entryPoints: Object.fromEntries(names.map((name) => [name, `${here}${name}.ts`])),
+    entryPoints: Object.fromEntries(names.map((name) => [name, `${dir}/${name}.ts`])),
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -43,8 +42,9 @@ async function bundle(names: readonly string[]): Promise<Map<string, string>> {
   return scripts;
 }
 
-export async function startPageServer(pages: readonly string[], controls: Record<string, ControlHandler> = {}): Promise<PageServer> {
-  const scripts = await bundle(pages);
+/** `dir`: the folder (a file: URL or a path) that holds `{name}.ts` for each page. */
+export async function startPageServer(dir: URL | string, pages: readonly string[], controls: Record<string, ControlHandler> = {}): Promise<PageServer> {
+  const scripts = await bundle((typeof dir === 'string' ? dir : fileURLToPath(dir)).replace(/\/+$/, ''), pages);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const send = (status: number, type: string, body: string) => {

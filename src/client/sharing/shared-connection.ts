@@ -1,0 +1,269 @@
+/**
+ * A socket shared by the tabs of one browser: in the tab that holds the sockets it is a real
+ * Connection, whose states, events and frames it passes on to the other tabs; in the others it
+ * hears all of that from the channel. Either way this tab's client sees one connection.
+ */
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
+import { ListenerSet } from '../listener-set.js';
+import type { FrameRejection } from '../parse-frame.js';
+import type { Connection, ConnectionLike, ConnectionStats } from '../connection/connection.js';
+import type { ResyncReason } from '../connection/sequence-tracker.js';
+import type { ResumePosition } from '../connection/socket-url.js';
+import type { ShareMessage } from './messages.js';
+
+/** What a shared connection needs of its share. */
+export interface ShareLink {
+  /** Whether this tab holds the sockets. */
+  readonly leading: boolean;
+  /** Tells the share that this tab needs the socket now, or no longer. */
+  need(key: string, needed: boolean): void;
+  /** Asks the tab holding the sockets to reconnect this one now. */
+  retry(key: string): void;
+  /** Tells the other tabs. */
+  post(message: ShareMessage): void;
+  /** A real connection for this key, resuming from `from`. */
+  open(key: string, from: ResumePosition | undefined): Connection;
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  promise: Promise<void>;
+}
+
+export class SharedConnection implements ConnectionLike {
+  readonly states: ListenerSet<ConnectionState>;
+  readonly events: ListenerSet<ConnectionEvent>;
+  readonly frames: ListenerSet<ProgressEvent[]>;
+  readonly rejections: ListenerSet<FrameRejection>;
+  readonly resyncs: ListenerSet<ResyncReason>;
+  readonly #link: ShareLink;
+  readonly #key: string;
+  /** The real connection, while this tab holds the sockets and someone needs this one. */
+  #real: Connection | undefined;
+  #offReal: (() => void)[] = [];
+  /** Whether this tab needs the socket (connect() until disconnect()). */
+  #wanted = false;
+  /** The state the tab holding the sockets reported last. */
+  #relayed: ConnectionState = 'connecting';
+  #retryAt: number | undefined;
+  #position: ResumePosition | undefined;
+  #state: ConnectionState = 'disconnected';
+  #pending: Pending | undefined;
+  readonly #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0 };
+
+  constructor(
+    readonly url: string,
+    key: string,
+    link: ShareLink,
+    from: ResumePosition | undefined,
+    onError: (error: unknown) => void,
+  ) {
+    this.#key = key;
+    this.#link = link;
+    this.#position = from;
+    this.states = new ListenerSet(onError);
+    this.events = new ListenerSet(onError);
+    this.frames = new ListenerSet(onError);
+    this.rejections = new ListenerSet(onError);
+    this.resyncs = new ListenerSet(onError);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get position(): ResumePosition | undefined {
+    return this.#position ?? this.#real?.position;
+  }
+
+  get retryAt(): number | undefined {
+    return this.#real ? this.#real.retryAt : this.#state === 'reconnecting' ? this.#retryAt : undefined;
+  }
+
+  /** Whether this socket is open (or opening) for real in this tab. */
+  get real(): boolean {
+    return this.#real !== undefined;
+  }
+
+  connect(): Promise<void> {
+    if (!this.#wanted) {
+      this.#wanted = true;
+      this.#link.need(this.#key, true);
+      this.#setState(this.#real ? this.#real.state : this.#relayed);
+    }
+    if (this.#state === 'connected') return Promise.resolve();
+    if (this.#real) return this.#real.connect();
+    return (this.#pending ??= newPending()).promise;
+  }
+
+  disconnect(): void {
+    if (!this.#wanted) return;
+    this.#wanted = false;
+    this.#link.need(this.#key, false);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(new Error('disconnected'));
+    if (this.#state !== 'disconnected') {
+      this.#setState('disconnected');
+      this.#emitEvent({ type: 'disconnected', timestamp: new Date().toISOString(), url: this.url, state: 'disconnected', code: 1000, reason: 'client disconnect', willReconnect: false });
+    }
+  }
+
+  reconnect(): Promise<void> {
+    if (!this.#wanted) return this.connect();
+    if (this.#real) return this.#real.reconnect();
+    this.#link.retry(this.#key);
+    return this.#state === 'connected' ? Promise.resolve() : (this.#pending ??= newPending()).promise;
+  }
+
+  stats(): ConnectionStats {
+    return this.#real ? this.#real.stats() : { ...this.#stats };
+  }
+
+  // ---- the tab holding the sockets --------------------------------------------------------
+
+  /** This tab now holds the sockets: open this one for real, from where the tabs stand. */
+  promote(): void {
+    if (this.#real) return;
+    const real = (this.#real = this.#link.open(this.#key, this.#position));
+    const key = this.#key;
+    const post = (message: ShareMessage) => this.#link.post(message);
+    this.#offReal = [
+      real.states.add((state) => {
+        post({ t: 'conn', key, state, ...definedRetry(real.retryAt), ...definedPosition(real.position) });
+        this.#setState(this.#wanted ? state : 'disconnected');
+      }),
+      real.events.add((event) => {
+        // `retryAt` changes with every scheduled attempt, while the state stays `reconnecting`.
+        if (event.type === 'disconnected' && event.willReconnect) post({ t: 'conn', key, state: real.state, ...definedRetry(real.retryAt), ...definedPosition(real.position) });
+        if (event.type !== 'heartbeat') post({ t: 'event', key, event });
+        this.#emitEvent(event);
+      }),
+      real.frames.add((events) => {
+        post({ t: 'frame', key, events, ...definedPosition(real.position) });
+        this.#frame(events, real.position);
+      }),
+      real.rejections.add((rejection) => {
+        post({ t: 'reject', key, rejection });
+        if (this.#wanted) this.rejections.emit(rejection);
+      }),
+      real.resyncs.add((reason) => {
+        post({ t: 'resync', key, reason });
+        if (this.#wanted) this.resyncs.emit(reason);
+      }),
+    ];
+    void real.connect();
+  }
+
+  /** No tab needs this socket any more, or this tab no longer holds the sockets: the real one closes. */
+  demote(): void {
+    const real = this.#real;
+    if (!real) return;
+    this.#real = undefined;
+    for (const off of this.#offReal) off();
+    this.#offReal = [];
+    real.disconnect();
+    this.#relayed = 'connecting';
+    if (this.#wanted) this.#setState('connecting');
+  }
+
+  /** What the real socket's state is now, for a tab that just asked. */
+  describe(): ShareMessage | undefined {
+    const real = this.#real;
+    return real && { t: 'conn', key: this.#key, state: real.state, ...definedRetry(real.retryAt), ...definedPosition(real.position) };
+  }
+
+  reconnectReal(): void {
+    void this.#real?.reconnect();
+  }
+
+  // ---- the other tabs ---------------------------------------------------------------------
+
+  /** A message of the tab holding the sockets about this socket. */
+  relay(message: ShareMessage): void {
+    // Frames are taken from any tab (deduplicated): a tab that held the sockets until another took
+    // them over may have some the other has not sent yet, and the other way round.
+    if (message.t === 'frame') {
+      this.#frame(message.events, message.position);
+      return;
+    }
+    if (this.#real) return;
+    switch (message.t) {
+      case 'conn':
+        this.#relayed = message.state;
+        this.#retryAt = message.retryAt;
+        if (message.position) this.#advance(message.position);
+        if (this.#wanted) this.#setState(message.state);
+        break;
+      case 'event':
+        this.#emitEvent(message.event);
+        break;
+      case 'reject':
+        this.#stats.framesRejected++;
+        if (this.#wanted) this.rejections.emit(message.rejection);
+        break;
+      case 'resync':
+        if (this.#wanted) this.resyncs.emit(message.reason);
+        break;
+    }
+  }
+
+  /**
+   * Events of this socket, from the real one or from the channel: each copy holds them in the
+   * server's order, so keeping only those numbered above the highest seen merges the copies
+   * without loss or repeat.
+   */
+  #frame(events: ProgressEvent[], position: ResumePosition | undefined): void {
+    const stats = this.#stats;
+    stats.framesReceived++;
+    stats.lastFrameAt = Date.now();
+    const at = this.#position;
+    let fresh = events;
+    if (at && position && position.epoch === at.epoch) {
+      fresh = events.filter((e) => e.seq === undefined || e.seq > at.seq);
+      stats.duplicatesDropped += events.length - fresh.length;
+    }
+    if (position) this.#advance(position);
+    if (this.#wanted && fresh.length > 0) this.frames.emit(fresh);
+  }
+
+  /** The position moves on, never back (within an epoch). */
+  #advance(position: ResumePosition): void {
+    const at = this.#position;
+    this.#position = at && at.epoch === position.epoch ? { epoch: at.epoch, seq: Math.max(at.seq, position.seq) } : position;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.states.emit(state);
+    if (state === 'connected') {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.resolve();
+    } else if (state === 'failed') {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.reject(new Error('gave up reconnecting'));
+    }
+  }
+
+  #emitEvent(event: ConnectionEvent): void {
+    if (this.#wanted) this.events.emit(event);
+  }
+}
+
+const definedRetry = (retryAt: number | undefined): { retryAt?: number } => (retryAt === undefined ? {} : { retryAt });
+const definedPosition = (position: ResumePosition | undefined): { position?: ResumePosition } => (position === undefined ? {} : { position });
+
+function newPending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { resolve, reject, promise };
+}
