@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer, type ViteDevServer } from 'vite';
 import { createProgressServer, type ProgressServer } from '../src/server/progress-server.js';
-import { createSimulator, type Simulator } from '../src/server/simulator.js';
+import { createSimulator, type Simulator } from '../src/server/simulator/index.js';
 import { demoApi, type DemoBackend } from './demo-api.js';
 
 const DEFAULT_PORT = 5173;

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { parseFrame } from '../../src/client/parse-frame.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator/index.js';
 import { sleep, waitFor } from './helpers/fixtures.js';
 
 const TERMINAL = new Set([
@@ -24,7 +24,8 @@ interface Listener {
 }
 
 async function serverWithListener(t: TestContext): Promise<{ server: ProgressServer; listener: Listener }> {
-  const server = await createProgressServer({ heartbeatInterval: 0 });
+  // The events as the simulator published them (a bare socket would get containers as sandbox_*).
+  const server = await createProgressServer({ heartbeatInterval: 0, containerEvents: 'published' });
   t.after(() => server.close());
   const ws = new WebSocket(server.urlFor());
   t.after(() => ws.terminate());
