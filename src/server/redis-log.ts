@@ -348,8 +348,9 @@ export class RedisLog implements ProgressLog {
     );
   }
 
+  /** Both connections ready again: publishing works. */
   #available(): void {
-    if (!this.#down || this.#closed) return;
+    if (!this.#down || this.#closed || this.#commands.status !== 'ready' || this.#reader.status !== 'ready') return;
     this.#down = false;
     this.#settings.logger.info(`progress log: Redis at ${this.#settings.where} is back (epoch ${this.#epoch}); catching up from ${this.#read}`);
   }

@@ -1,0 +1,116 @@
+/**
+ * The Redis log in this process, against a real redis-server: numbers are the stream's entry
+ * ids, the epoch lives in Redis, errors are clear when Redis is away, and the epoch changes when
+ * the stream goes back behind what was read (never reusing a number).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createProgressPublisher, createProgressServer, LogUnavailableError } from '../../../src/server/index.js';
+import { createRedisLog, type RedisLogOptions } from '../../../src/server/redis.js';
+import { freePort } from '../helpers/free-port.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { startedProcesses } from '../helpers/processes.js';
+import { task, waitFor } from '../helpers/fixtures.js';
+import type { TestContext } from 'node:test';
+
+/** Log lines, kept instead of printed. */
+function logger(): { lines: string[]; warn(m: string): void; info(m: string): void } {
+  const lines: string[] = [];
+  return { lines, warn: (m) => lines.push(m), info: (m) => lines.push(m) };
+}
+
+async function openLog(t: TestContext, options: RedisLogOptions) {
+  const log = await createRedisLog(options);
+  t.after(() => log.close());
+  return log;
+}
+
+test('sequence numbers are the stream ids 0-N; the epoch is in Redis, shared by every log on the prefix', async (t) => {
+  const redis = await startRedis(t);
+  const a = await openLog(t, { url: redis.url, prefix: 'a:' });
+  const b = await openLog(t, { url: redis.url, prefix: 'a:' });
+  const other = await openLog(t, { url: redis.url, prefix: 'other:' });
+  assert.equal(a.epoch, b.epoch);
+  assert.notEqual(other.epoch, a.epoch, 'another prefix, another log');
+  assert.equal(await redis.command('HGET', 'a:meta', 'epoch'), a.epoch);
+
+  const publisher = createProgressPublisher({ log: a });
+  assert.deepEqual([await publisher.publish(task.started('p', 't')), await createProgressPublisher({ log: b }).publish(task.started('p', 'u'))], [1, 2]);
+  const ids = ((await redis.command('XRANGE', 'a:stream', '-', '+')) as [string, string[]][]).map(([id]) => id);
+  assert.deepEqual(ids, ['0-1', '0-2']);
+  await assert.rejects(publisher.publish({ type: 'task_started' } as never), TypeError);
+});
+
+test('createRedisLog fails clearly when Redis cannot be reached, and never prints the password', async () => {
+  const port = await freePort();
+  await assert.rejects(createRedisLog({ url: `redis://:s3cret@127.0.0.1:${port}`, connectTimeout: 1000 }), (error: Error) => {
+    assert.match(error.message, new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(error.message, /s3cret/);
+    return true;
+  });
+});
+
+test('Redis away: publish rejects with LogUnavailableError, the sockets stay open, one log line each way; back with its data, the same epoch', async (t) => {
+  const redis = await startRedis(t, { aof: true, password: 'pa55word' });
+  const lines = logger();
+  const log = await openLog(t, { url: redis.url, logger: lines, commandTimeout: 1000 });
+  const server = await createProgressServer({ log, heartbeatInterval: 0 });
+  t.after(() => server.close());
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(server.urlFor('p') + '?resume=1');
+  const frames: any[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+  t.after(() => ws.terminate());
+  await waitFor(() => frames.length === 1, 'the session frame');
+  assert.equal(await server.publish(task.started('p', 't')), 1);
+  await waitFor(() => frames.length === 2, 'the event');
+  const epoch = log.epoch;
+
+  await redis.kill();
+  await waitFor(() => lines.lines.some((l) => /unavailable/.test(l)), 'the outage reported');
+  const refused = await server.publish(task.started('p', 'u')).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  assert.ok(refused instanceof LogUnavailableError, String(refused));
+  assert.match(refused.message, /^progress log: cannot publish: Redis at redis:\/\/127\.0\.0\.1:\d+ is unavailable/);
+  assert.equal(ws.readyState, WebSocket.OPEN, 'the socket stays open');
+  assert.equal(server.clientCount, 1);
+
+  await redis.start();
+  await waitFor(() => lines.lines.some((l) => /is back \(epoch/.test(l)), 'the recovery reported', 10000);
+  assert.equal(await server.publish(task.started('p', 'v')), 2);
+  await waitFor(() => frames.length === 3, 'the event after the outage');
+  assert.equal(log.epoch, epoch, 'the data survived: the same epoch');
+  assert.deepEqual(frames.slice(1).map((f) => f.taskId), ['t', 'v']);
+  assert.equal(lines.lines.filter((l) => /unavailable/.test(l)).length, 1, 'one line per outage');
+  for (const line of lines.lines) assert.doesNotMatch(line, /pa55word/);
+});
+
+test('the stream gone back behind what was read: a new epoch after the highest number read, never a number used twice', async (t) => {
+  const redis = await startRedis(t);
+  const lines = logger();
+  const log = await openLog(t, { url: redis.url, logger: lines });
+  const lost: string[] = [];
+  const seen: number[] = [];
+  log.tail({ entry: (e) => seen.push(e.seq), lost: (epoch) => lost.push(epoch) });
+  const publisher = createProgressPublisher({ log });
+  for (let i = 0; i < 20; i++) await publisher.publish(task.started('p', `t${i}`));
+  await waitFor(() => log.position === 20, 'the tail at 20');
+  const before = log.epoch;
+
+  // A failover to a replica that had only the first five entries.
+  await redis.command('DEL', 'progress:stream');
+  for (let i = 0; i < 5; i++) await redis.command('XADD', 'progress:stream', '0-*', 'p', 'p', 'e', JSON.stringify(task.started('p', `r${i}`)), 'x', before);
+  await waitFor(() => log.epoch !== before, 'a new epoch', 10000);
+  assert.deepEqual(lost, [log.epoch]);
+  assert.equal(await publisher.publish(task.started('p', 'after')), 21, 'numbering goes on after the highest number read');
+  await waitFor(() => seen.at(-1) === 21, 'the new entry delivered');
+  assert.ok(lines.lines.some((l) => l.includes(`epoch ${before} -> ${log.epoch}`)));
+});
+
+test('every redis-server these tests started is stopped', () => {
+  const { count, running } = startedProcesses();
+  assert.ok(count >= 4, `${count} started`);
+  assert.deepEqual(running, []);
+});
