@@ -3,7 +3,7 @@
  *
  *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
- * names: size routing fanout e2e memory recovery (default: all). `--quick` runs fewer rounds
+ * names: size routing fanout e2e memory recovery redis (default: all). `--quick` runs fewer rounds
  * (a smoke run; its figures are noisier). `--flood N`: the e2e floods give each task N steps of
  * progress (default 10; 100 for a long flood, where the elements coalesce more). Benchmarks print figures; they never fail a build:
  * the exit code is 0 unless a benchmark could not run at all.
@@ -13,6 +13,7 @@ import { E2E_DEFAULTS, runEndToEnd } from './e2e.js';
 import { FANOUT_DEFAULTS, runFanout } from './fanout.js';
 import { MEMORY_DEFAULTS, runMemory } from './memory.js';
 import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
+import { REDIS_DEFAULTS, runRedis } from './redis.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
 import { printTable, type ResultRow } from './stats.js';
@@ -33,6 +34,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   e2e: () => runEndToEnd(quick ? { ...e2eDefaults, rounds: 1, latencySamples: 10, diagnostics: false } : e2eDefaults),
   memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
   recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),
+  redis: () => runRedis(quick ? { ...REDIS_DEFAULTS, rounds: 2, latencySamples: 100, resumeRepeats: 2 } : REDIS_DEFAULTS),
 };
 
 const unknown = positionals.filter((name) => !(name in benchmarks));

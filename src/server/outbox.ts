@@ -52,6 +52,10 @@ export class Outbox {
   /** What a replay may take in the queue on top of `maxQueued`; shrinks as the replay drains. */
   #allowance = 0;
   #full = false;
+  /** Writes whose callback has not come yet: one of them takes from the queue when it comes. */
+  #inFlight = 0;
+  /** Checks the socket again when frames wait and no write callback will come. */
+  #poll: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, batch: BatchOptions | undefined, limits: OutboxLimits, onFull: () => void) {
     this.#ws = ws;
@@ -155,6 +159,8 @@ export class Outbox {
   close(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#poll);
+    this.#poll = undefined;
     this.#pending = [];
     this.#held = [];
     this.#queue = [];
@@ -187,12 +193,20 @@ export class Outbox {
   #write(frame: string | Uint8Array): void {
     const ws = this.#ws;
     if (this.#full || ws.readyState !== WebSocket.OPEN) return;
-    if (this.#queuedSize === 0 && ws.bufferedAmount < this.#limits.socketWindow) {
-      ws.send(frame, this.#written);
+    const buffered = ws.bufferedAmount;
+    if (this.#queuedSize === 0 && buffered < this.#limits.socketWindow) {
+      // A callback costs: only writes to a socket that is not keeping up get one.
+      if (buffered === 0) {
+        ws.send(frame);
+      } else {
+        this.#inFlight++;
+        ws.send(frame, this.#written);
+      }
       return;
     }
     this.#queue.push(frame);
     this.#queuedSize += sizeOf(frame);
+    if (this.#inFlight === 0 && this.#poll === undefined) this.#poll = setTimeout(this.#check, 5);
     if (this.#queuedSize > this.#limits.maxQueued + this.#allowance) {
       // Too slow: what waits here is dropped (the client resumes from what it received), and the
       // close frame that follows comes right after the socket's window.
@@ -204,10 +218,21 @@ export class Outbox {
 
   /** A write reached the kernel: the socket may take more from the queue. */
   readonly #written = (): void => {
+    this.#inFlight--;
+    this.#pump();
+  };
+
+  readonly #check = (): void => {
+    this.#poll = undefined;
+    this.#pump();
+  };
+
+  #pump(): void {
     const ws = this.#ws;
     while (this.#head < this.#queue.length && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < this.#limits.socketWindow) {
       const frame = this.#queue[this.#head++]!;
       this.#queuedSize -= sizeOf(frame);
+      this.#inFlight++;
       ws.send(frame, this.#written);
     }
     if (this.#head === this.#queue.length) {
@@ -218,5 +243,6 @@ export class Outbox {
       this.#head = 0;
     }
     if (this.#allowance > this.#queuedSize) this.#allowance = this.#queuedSize;
-  };
+    if (this.#queuedSize > 0 && this.#inFlight === 0 && this.#poll === undefined && ws.readyState === WebSocket.OPEN) this.#poll = setTimeout(this.#check, 5);
+  }
 }
