@@ -25,9 +25,11 @@ process.on('message', (command: Command) => {
     switch (command.cmd) {
       case 'flood': {
         const pending: Promise<number>[] = [];
+        const t0 = performance.now();
         const { publishMs } = await inChunks(command.events.length, (i) => void pending.push(server.publish(command.events[i]!)), command.chunk);
         await Promise.all(pending);
-        reply({ id: command.id, publishMs });
+        // Until the last event is in the log (appended, for Redis acknowledged).
+        reply({ id: command.id, publishMs, storedMs: performance.now() - t0 });
         break;
       }
       case 'stamped': {

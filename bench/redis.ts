@@ -4,6 +4,8 @@
  *
  * - fan-out: the same events to the same number of loopback clients (bench/fanout-clients.ts),
  *   spread over 3 servers on Redis (published through one of them), or all on 1 server in memory;
+ * - events per second into the log from one server (validated, appended, acknowledged), no
+ *   socket listening;
  * - publish -> delivery latency (p50, p99) of lone events: published on one server, received on
  *   another through Redis, against the same on one server in memory;
  * - resume of 2,000 missed events from another server (read from the stream), against the same
@@ -29,6 +31,8 @@ export interface RedisBenchOptions {
   clients: number;
   /** Events per fan-out round. */
   events: number;
+  /** Events per round of the append-rate figure (no socket listening). */
+  appends: number;
   /** Events published per turn of the event loop. */
   chunk: number;
   latencySamples: number;
@@ -43,6 +47,7 @@ export const REDIS_DEFAULTS: RedisBenchOptions = {
   rounds: 4,
   clients: 600,
   events: 1000,
+  appends: 10000,
   chunk: 10,
   latencySamples: 300,
   latencyGapMs: 5,
@@ -227,6 +232,7 @@ export async function runRedis(options: RedisBenchOptions = REDIS_DEFAULTS): Pro
       await clients.request({ cmd: 'connect', group: groups[i], url: instance.url(fanPath), count: i === 2 ? options.clients - 2 * third : third }, 'connected', groups[i]);
     }
     const rates = { memory: [] as number[], redis: [] as number[] };
+
     for (let round = 0; round < options.rounds; round++) {
       const events = floodEvents('fan', 50, Math.ceil(options.events / 50)).slice(0, options.events);
       for (const mode of round % 2 === 0 ? (['memory', 'redis'] as const) : (['redis', 'memory'] as const)) {
@@ -244,6 +250,17 @@ export async function runRedis(options: RedisBenchOptions = REDIS_DEFAULTS): Pro
     }
     await clients.close();
     clients = undefined;
+
+    // ---- events into the log, no socket listening ------------------------------------------------
+    const appends = { memory: [] as number[], redis: [] as number[] };
+    for (let round = 0; round < options.rounds; round++) {
+      const events = floodEvents('append', 50, Math.ceil(options.appends / 50)).slice(0, options.appends);
+      for (const mode of round % 2 === 0 ? (['memory', 'redis'] as const) : (['redis', 'memory'] as const)) {
+        const { storedMs } = await (mode === 'memory' ? memory! : r0).request<{ storedMs: number }>({ cmd: 'flood', events, chunk: 100 });
+        appends[mode].push((events.length / storedMs) * 1000);
+      }
+    }
+    log(`events into the log: memory ${fmt(appends.memory.at(-1)!, 0)}/s, Redis ${fmt(appends.redis.at(-1)!, 0)}/s`);
 
     // ---- latency -------------------------------------------------------------------------------
     const latency = { memory: [] as number[], redis: [] as number[] };
@@ -288,6 +305,8 @@ export async function runRedis(options: RedisBenchOptions = REDIS_DEFAULTS): Pro
       row(B, `fan-out to ${options.clients} clients, 1 server on the memory log`, rates.memory, { unit: ' deliveries/s', digits: 0 }),
       row(B, `fan-out to ${options.clients} clients, 3 servers on one Redis`, rates.redis, { unit: ' deliveries/s', digits: 0 }),
       row(B, 'fan-out: 3 servers on Redis / 1 on memory', ratios(rates.redis, rates.memory), { target: '(context)' }),
+      row(B, 'events into the log from one server (no socket listening), memory', appends.memory, { unit: ' events/s', digits: 0 }),
+      row(B, 'events into the log from one server (no socket listening), Redis', appends.redis, { unit: ' events/s', digits: 0 }),
       row(B, 'publish -> delivery p50, memory log', [percentile(latency.memory, 50)], { unit: ' ms' }),
       row(B, 'publish -> delivery p99, memory log', [percentile(latency.memory, 99)], { unit: ' ms' }),
       row(B, 'publish -> delivery p50, through Redis to another server', [percentile(latency.redis, 50)], { unit: ' ms' }),

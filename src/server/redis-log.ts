@@ -78,12 +78,19 @@ export class RedisLog implements ProgressLog {
   #epoch: string;
   /** The last number before the epoch's first entry. */
   #start: number;
-  /** The newest entry delivered to the listeners (or the position the tail started from). */
+  /**
+   * The newest entry delivered to the listeners, or the position the tail started from: entries
+   * up to here (read again, or in the stream before this reader started) go to the states only.
+   */
   #position: number;
   /** The newest entry read (applied to the states). */
   #read = 0;
-  /** Entries up to here are applied to the states only: they were in the stream before this reader started. */
-  #fanOutFrom = 0;
+  /**
+   * Set when entries left the stream before this reader got to them: its states miss them until
+   * it reloads the states hash once that is complete past this number (another server wrote it).
+   */
+  #behind: { through: number; since: number } | undefined;
+  #lastCheck = 0;
   #tail: Promise<void> | undefined;
   #closed = false;
   #down = false;
@@ -206,6 +213,12 @@ export class RedisLog implements ProgressLog {
   async #checkpoint(): Promise<void> {
     const position = this.#read;
     if (position === this.#checkpointedAt) return;
+    if (this.#behind) {
+      // Incomplete states are not written, unless no other server writes complete ones for a while.
+      if (performance.now() - this.#behind.since < Math.max(10 * this.#settings.checkpointInterval, 3 * BLOCK_MS)) return;
+      this.#settings.logger.warn('progress log: no server wrote the states this one missed; its states stay without those events');
+      this.#behind = undefined;
+    }
     if (await this.#states.checkpoint(this.#epoch, position)) this.#checkpointedAt = position;
   }
 
@@ -218,14 +231,17 @@ export class RedisLog implements ProgressLog {
           const [, , statesAt, head] = await this.#check();
           await this.#states.load();
           this.#read = Math.min(statesAt, head);
-          this.#fanOutFrom = Math.max(this.#position, this.#start);
+          this.#position = Math.max(this.#position, this.#start);
           loaded = true;
         }
+        if (this.#behind && performance.now() - this.#lastCheck > this.#settings.checkpointInterval) this.#recheck = true;
         if (this.#recheck) {
           this.#recheck = false;
           await this.#check();
         }
-        const reply = (await this.#reader.xread('COUNT', PAGE, 'BLOCK', BLOCK_MS, 'STREAMS', this.#keys.stream, `0-${this.#read}`)) as [string, StreamEntry[]][] | null;
+        // Behind: look at the states hash again soon, even when the stream is quiet.
+        const block = this.#behind ? Math.min(BLOCK_MS, this.#settings.checkpointInterval) : BLOCK_MS;
+        const reply = (await this.#reader.xread('COUNT', PAGE, 'BLOCK', block, 'STREAMS', this.#keys.stream, `0-${this.#read}`)) as [string, StreamEntry[]][] | null;
         this.#available();
         if (reply === null) {
           await this.#check();
@@ -249,13 +265,13 @@ export class RedisLog implements ProgressLog {
       return false;
     }
     if (seq > this.#read + 1) {
-      // Trimmed before this reader got to them.
-      if (seq - 1 > this.#fanOutFrom) {
-        this.#settings.logger.warn(`progress log: entries ${this.#read + 1} to ${seq - 1} left the stream before this server read them (retention ${this.#settings.retention}); its sockets reconnect`);
+      // Trimmed before this reader got to them: its states miss them.
+      this.#settings.logger.warn(`progress log: entries ${this.#read + 1} to ${seq - 1} left the stream before this server read them (retention ${this.#settings.retention}); its states are reloaded from Redis once another server has written them`);
+      this.#behind = { through: seq - 1, since: this.#behind?.since ?? performance.now() };
+      if (seq - 1 > this.#position) {
+        // Its sockets missed them too: they reconnect, and resume (or resync) from the stream.
         this.#position = seq - 1;
         for (const listener of this.#listeners) listener.lost(this.#epoch);
-      } else {
-        this.#settings.logger.warn(`progress log: the states in Redis are older than the stream's retention: entities whose events were trimmed may be missing`);
       }
     }
     this.#read = seq;
@@ -265,7 +281,7 @@ export class RedisLog implements ProgressLog {
       this.#warnedInvalid = true;
     } else {
       this.#states.apply(event);
-      if (seq > this.#fanOutFrom) {
+      if (seq > this.#position) {
         const entry: LogEntry = { seq, projectId: event.projectId, text: fields.e!, event };
         for (const listener of this.#listeners) listener.entry(entry);
       }
@@ -280,6 +296,7 @@ export class RedisLog implements ProgressLog {
    * starts one when the stream went back behind what was read.
    */
   async #check(): Promise<Described> {
+    this.#lastCheck = performance.now();
     let described = await this.#commands.progressCheck(this.#keys.meta, this.#keys.stream, newEpoch());
     if (described[0] === this.#epoch && described[3] < this.#read) {
       described = await this.#commands.progressSwitch(this.#keys.meta, this.#keys.stream, this.#epoch, newEpoch(), this.#read);
@@ -291,11 +308,20 @@ export class RedisLog implements ProgressLog {
       this.#start = start;
       this.#read = Math.min(this.#read, start);
       this.#position = start;
-      this.#fanOutFrom = start;
+      this.#behind = undefined;
       this.#states.forgetNumbers();
       this.#checkpointedAt = -1;
       this.#settings.logger.warn(`progress log: continuity lost (epoch ${from} -> ${epoch}): clients resync`);
       for (const listener of this.#listeners) listener.lost(epoch);
+    } else if (this.#behind && described[2] >= this.#behind.through) {
+      // The states hash holds what this reader missed: start from it, and read on from where it is complete.
+      await this.#states.replace();
+      // Entries after it go to the states again (those already in a state are skipped by number),
+      // and those after what the sockets got, to the sockets.
+      this.#read = Math.min(described[2], this.#position);
+      this.#behind = undefined;
+      this.#settings.logger.info(`progress log: states reloaded from Redis (complete at ${described[2]})`);
+      this.#wake();
     }
     return described;
   }
@@ -315,7 +341,7 @@ export class RedisLog implements ProgressLog {
     } catch {
       return;
     }
-    if (this.#read >= head || this.#closed) return;
+    if ((this.#read >= head && !this.#behind) || this.#closed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.#settings.commandTimeout);
       function done(): void {
@@ -327,6 +353,7 @@ export class RedisLog implements ProgressLog {
   }
 
   #wake(): void {
+    if (this.#behind) return;
     const read = this.#read;
     const ready = this.#waiters.filter((w) => w.seq <= read);
     if (ready.length === 0) return;

@@ -83,6 +83,13 @@ export class RedisStates implements EntityStates {
     for (const state of this.#store.states()) this.#dirty.add(entityKey(state));
   }
 
+  /** Drops every state held and loads the hash instead (a reader that missed entries). */
+  async replace(): Promise<void> {
+    this.#store.clear();
+    this.#dirty = new Set();
+    await this.load();
+  }
+
   /** Loads the states hash (what the reader then reads from `statesAt` on builds on it). */
   async load(): Promise<void> {
     let cursor = '0';

@@ -10,8 +10,10 @@ import { createRedisLog, type RedisLogOptions } from '../../../src/server/redis.
 import { freePort } from '../helpers/free-port.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { startedProcesses } from '../helpers/processes.js';
+import { startForwarder } from '../helpers/tcp-forwarder.js';
 import { task, waitFor } from '../helpers/fixtures.js';
 import type { TestContext } from 'node:test';
+import type { TaskState } from '../../../src/client/state/task-state.js';
 
 /** Log lines, kept instead of printed. */
 function logger(): { lines: string[]; warn(m: string): void; info(m: string): void } {
@@ -107,6 +109,34 @@ test('the stream gone back behind what was read: a new epoch after the highest n
   assert.equal(await publisher.publish(task.started('p', 'after')), 21, 'numbering goes on after the highest number read');
   await waitFor(() => seen.at(-1) === 21, 'the new entry delivered');
   assert.ok(lines.lines.some((l) => l.includes(`epoch ${before} -> ${log.epoch}`)));
+});
+
+test('a server that fell behind the retention reloads the states another server wrote, and its sockets reconnect', async (t) => {
+  const redis = await startRedis(t);
+  const proxy = await startForwarder(t, [redis.port]);
+  const a = await openLog(t, { url: redis.url, retention: 50, checkpointInterval: 50 });
+  const lines = logger();
+  const b = await openLog(t, { url: `redis://127.0.0.1:${proxy.port}`, retention: 50, checkpointInterval: 50, commandTimeout: 10000, logger: lines });
+  a.tail({ entry: () => {}, lost: () => {} });
+  const lost: string[] = [];
+  b.tail({ entry: () => {}, lost: (epoch) => lost.push(epoch) });
+  const publisher = createProgressPublisher({ log: a });
+  await publisher.publish(task.started('p', 'early'));
+  await waitFor(() => b.position === 1, 'B at 1');
+
+  proxy.pause();
+  // One after the other: A's own tail keeps up (a burst past the retention would leave A behind too).
+  for (let i = 0; i < 500; i++) await publisher.publish(task.step('p', 'busy', `s${i}`, 'completed', i % 100));
+  await publisher.publish(task.completed('p', 'early'));
+  await waitFor(() => a.position === 502, 'A read everything');
+  proxy.resume();
+  await waitFor(() => lines.lines.some((l) => /states reloaded from Redis/.test(l)), 'B reloaded its states', 10000);
+  assert.ok(lines.lines.some((l) => /left the stream before this server read them/.test(l)));
+  assert.deepEqual(lost, [a.epoch], "B's sockets were told");
+  for (const query of [{ kind: 'task', projectId: 'p', taskId: 'early' }, { kind: 'task', projectId: 'p', taskId: 'busy' }] as const) {
+    assert.deepEqual(await b.states.snapshot(query), await a.states.snapshot(query), `${query.taskId}: the same on both`);
+  }
+  assert.equal(((await b.states.snapshot({ kind: 'task', projectId: 'p', taskId: 'busy' })) as TaskState | undefined)?.steps.length, 500);
 });
 
 test('every redis-server these tests started is stopped', () => {
