@@ -139,6 +139,22 @@ test('a server that fell behind the retention reloads the states another server 
   assert.equal(((await b.states.snapshot({ kind: 'task', projectId: 'p', taskId: 'busy' })) as TaskState | undefined)?.steps.length, 500);
 });
 
+test('close() ends the tail, the checkpoint timer and both connections, and writes the states once more', async (t) => {
+  const redis = await startRedis(t);
+  const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind || (kind === 'TCP' && r.startsWith('TCP'))).length;
+  const before = { tcp: count('TCP'), timers: count('Timeout') };
+  const log = await createRedisLog({ url: redis.url, checkpointInterval: 60000 });
+  const server = await createProgressServer({ log, heartbeatInterval: 0 });
+  await server.publish(task.started('p', 't'));
+  await waitFor(() => log.position === 1, 'the tail at 1');
+  assert.ok(count('TCP') >= before.tcp + 2, 'two connections while open');
+  await server.close();
+  await log.close();
+  await waitFor(() => count('TCP') <= before.tcp && count('Timeout') <= before.timers, 'nothing left', 3000);
+  assert.equal(await redis.command('HGET', 'progress:meta', 'statesAt'), '1', 'the states written on close');
+  assert.ok(await redis.command('HGET', 'progress:states', 't\u0000p\u0000t'));
+});
+
 test('every redis-server these tests started is stopped', () => {
   const { count, running } = startedProcesses();
   assert.ok(count >= 4, `${count} started`);
