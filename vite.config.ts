@@ -3,10 +3,11 @@
  * all, see package.json):
  *
  * - `npm`: the modules behind package.json's `exports` (the root entry, `./elements`, one entry
- *   per element, `./client`, `./server`), one output file per source module, so that
- *   `sideEffects` stays exact and a page's bundler drops what it does not use. Every bare import
- *   (lit, ws, node:*) stays an import: a page with other Lit elements shares one copy of Lit. The
- *   `.d.ts` files beside them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
+ *   per element, `./client`, `./server`, `./server/redis`, `./server/simulator`), one output file
+ *   per source module, so that `sideEffects` stays exact and a page's bundler drops what it does
+ *   not use. Every bare import (lit, ws, ioredis, node:*) stays an import: a page with other Lit
+ *   elements shares one copy of Lit, and only `./server/redis` loads ioredis. The `.d.ts` files
+ *   beside them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
  * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
  *   one ES module (from src/cdn.ts) that defines the three tags and exports what a page configures
  *   them with (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
@@ -58,6 +59,9 @@ function npmBuild(): UserConfig {
     'elements/index': src('elements/index.ts'),
     'client/index': src('client/index.ts'),
     'server/index': src('server/index.ts'),
+    // Loads ioredis (an optional peer dependency): only this entry does.
+    'server/redis': src('server/redis.ts'),
+    'server/simulator/index': src('server/simulator/index.ts'),
   };
   for (const tag of TAGS) entry[`elements/define/${tag}`] = src(`elements/define/${tag}.ts`);
   return base({

@@ -8,7 +8,8 @@
  */
 import type { ConnectionRecord } from './browser/recovery-page.js';
 import type { ProgressEvent } from '../src/client/events.js';
-import { createProgressServer, ProgressJournal, type ProgressServer } from '../src/server/index.js';
+import { ProgressJournal } from '../src/server/index.js';
+import { createFaultServer, type FaultServer } from '../test/node/helpers/fault-server.js';
 import { Browser, type Page } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';
 import { fmt, row, sleep, withTimeout, type ResultRow } from './stats.js';
@@ -61,7 +62,7 @@ function touchEveryEntity(projects: string[], count: number, round: number): Pro
 export async function runRecovery(options: RecoveryOptions = RECOVERY_DEFAULTS): Promise<ResultRow[]> {
   const journal = new ProgressJournal({ size: 20000 });
   const serverOptions = { heartbeatInterval: 0, journal };
-  let server: ProgressServer = await createProgressServer(serverOptions);
+  let server: FaultServer = await createFaultServer(serverOptions);
   const port = server.port;
   const pages = await startPageServer(new URL('./browser/', import.meta.url), ['recovery-page']);
   const browser = await Browser.launch();
@@ -101,7 +102,7 @@ export async function runRecovery(options: RecoveryOptions = RECOVERY_DEFAULTS):
       const tStop = Date.now();
       await server.close();
       await sleep(Math.max(0, options.downMs - (Date.now() - tStop)));
-      server = await createProgressServer({ ...serverOptions, port });
+      server = await createFaultServer({ ...serverOptions, port });
       const tRestart = Date.now();
       const first = touch();
       const liveAt = await waitLive(page, first);

@@ -2,8 +2,10 @@
  * The demo page's control API, as a Vite plugin:
  *
  * - `POST /api/demo/task`, `/api/demo/workflow`, `/api/demo/container`: start a run, answer its ids.
- * - `POST /api/demo/drop?outage=3000`: cut every progress socket without a close frame, and refuse
- *   new ones for `outage` ms (default 3000, at most 30000), so that clients are seen reconnecting.
+ * - `POST /api/demo/drop?outage=3000`: cut every progress socket's connection without a close
+ *   frame, and refuse new ones for `outage` ms (default 3000, at most 30000), so that clients are
+ *   seen reconnecting. The connections are cut here, under the progress server, as a network
+ *   fault would.
  * - `GET /api/demo/stats`: the open progress sockets and the simulator's runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Plugin } from 'vite';
 import type { ProgressServer } from '../src/server/progress-server.js';
 import { matchRoute } from '../src/server/routes.js';
-import type { Simulator } from '../src/server/simulator.js';
+import type { Simulator } from '../src/server/simulator/index.js';
 
 export interface DemoBackend {
   progress: ProgressServer;
@@ -29,10 +31,24 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 /** `backend()` is undefined until the progress server runs; the API answers 503 until then. */
 export function demoApi(backend: () => DemoBackend | undefined): Plugin {
   let outageUntil = 0;
+  /** The connections of the progress sockets, until they close. */
+  const connections = new Set<Duplex>();
 
   // Registered before the progress server's listener: during an outage its sockets are refused.
-  const refuseDuringOutage = (request: IncomingMessage, socket: Duplex): void => {
-    if (Date.now() < outageUntil && matchRoute(request.url, '/ws')) socket.destroy();
+  const watchUpgrade = (request: IncomingMessage, socket: Duplex): void => {
+    if (!matchRoute(request.url, '/ws')) return;
+    if (Date.now() < outageUntil) {
+      socket.destroy();
+      return;
+    }
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  };
+  const cutConnections = (): number => {
+    const cut = connections.size;
+    for (const socket of connections) socket.destroy();
+    connections.clear();
+    return cut;
   };
 
   const handle = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
@@ -59,7 +75,7 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
         const asked = Number(url.searchParams.get('outage') ?? DEFAULT_OUTAGE_MS);
         const outage = Number.isFinite(asked) ? Math.min(Math.max(asked, 0), MAX_OUTAGE_MS) : DEFAULT_OUTAGE_MS;
         outageUntil = Date.now() + outage;
-        sendJson(response, 200, { dropped: progress.dropConnections({ abrupt: true }), outage });
+        sendJson(response, 200, { dropped: cutConnections(), outage });
         return;
       }
       case 'GET /stats':
@@ -80,7 +96,7 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
   return {
     name: 'progress-demo-api',
     configureServer(server) {
-      server.httpServer?.prependListener('upgrade', refuseDuringOutage);
+      server.httpServer?.prependListener('upgrade', watchUpgrade);
       server.middlewares.use('/api/demo', handle);
       // The reference server's snapshot and REST reads (`/api/progress/snapshot`, `/api/projects/…`),
       // which the demo's client loads late-joining views from.

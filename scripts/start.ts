@@ -4,14 +4,19 @@
  * `ws://host:port/api/progress/subscribe/{projectId}` (or `/ws` for every project).
  *
  * Options: `--port <n>` (or env PORT; default 5173; 0 picks a free one), `--host <name>`
- * (default 127.0.0.1), `--seed <n>` (reproduce a run), `--speed <x>` (time runs faster).
+ * (default 127.0.0.1), `--seed <n>` (reproduce a run), `--speed <x>` (time runs faster),
+ * `--redis <url>` (or env PROGRESS_REDIS_URL): the progress log in that Redis, so that several
+ * `npm start` processes on one Redis act as one service. Without it nothing but this process is
+ * needed (the log is in memory, and ioredis is never loaded).
  */
 import type { Server as HttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer, type ViteDevServer } from 'vite';
+import type { ProgressLog } from '../src/server/progress-log.js';
 import { createProgressServer, type ProgressServer } from '../src/server/progress-server.js';
-import { createSimulator, type Simulator } from '../src/server/simulator.js';
+import type { RedisProgressLog } from '../src/server/redis.js';
+import { createSimulator, type Simulator } from '../src/server/simulator/index.js';
 import { demoApi, type DemoBackend } from './demo-api.js';
 
 const DEFAULT_PORT = 5173;
@@ -21,7 +26,11 @@ interface Settings {
   host: string;
   seed: number | undefined;
   speed: number;
+  /** The Redis of the progress log; undefined: the log in memory. */
+  redis: string | undefined;
 }
+
+const USAGE = 'Usage: npm start -- [--port <n>] [--host <name>] [--seed <n>] [--speed <x>] [--redis <redis://host:port>]';
 
 function fail(message: string): never {
   console.error(message);
@@ -29,13 +38,13 @@ function fail(message: string): never {
 }
 
 function readSettings(): Settings {
-  let values: { port?: string; host?: string; seed?: string; speed?: string };
+  let values: { port?: string; host?: string; seed?: string; speed?: string; redis?: string };
   try {
     ({ values } = parseArgs({
-      options: { port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, redis: { type: 'string' } },
     }));
   } catch (error) {
-    fail(`${(error as Error).message}\nUsage: npm start -- [--port <n>] [--host <name>] [--seed <n>] [--speed <x>]`);
+    fail(`${(error as Error).message}\n${USAGE}`);
   }
   const portText = values.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
@@ -44,11 +53,26 @@ function readSettings(): Settings {
   if (seed !== undefined && !Number.isInteger(seed)) fail(`Invalid seed "${values.seed}": give an integer.`);
   const speed = Number(values.speed ?? 1);
   if (!(speed > 0)) fail(`Invalid speed "${values.speed}": give a number above 0.`);
-  return { port, host: values.host ?? '127.0.0.1', seed, speed };
+  const redis = values.redis ?? (process.env.PROGRESS_REDIS_URL || undefined);
+  if (redis !== undefined && !/^rediss?:\/\/[^/]/.test(redis)) fail(`Invalid Redis URL: give redis://host:port (or rediss://).\n${USAGE}`);
+  return { port, host: values.host ?? '127.0.0.1', seed, speed, redis };
+}
+
+/** The progress log: in Redis when asked (loading ioredis only then), else undefined (the server's journal in memory). */
+async function openLog(settings: Settings): Promise<RedisProgressLog | undefined> {
+  if (settings.redis === undefined) return undefined;
+  const { createRedisLog } = await import('../src/server/redis.js');
+  try {
+    return await createRedisLog({ url: settings.redis });
+  } catch (error) {
+    const message = (error as Error).message;
+    fail(/cannot reach Redis/.test(message) ? `${message}\nStart Redis (7.0 or later; on Debian: apt-get install -y redis-server), or run without --redis.` : message);
+  }
 }
 
 async function main(): Promise<void> {
   const settings = readSettings();
+  const redisLog = await openLog(settings);
   let backend: DemoBackend | undefined;
   const vite: ViteDevServer = await createServer({
     configFile: false,
@@ -62,6 +86,7 @@ async function main(): Promise<void> {
     await vite.listen();
   } catch (error) {
     await vite.close();
+    await redisLog?.close();
     const message = (error as Error).message;
     if (/already in use|EADDRINUSE/.test(message)) {
       fail(`Port ${settings.port} on ${settings.host} is already in use. Stop what uses it, or pick another port: npm start -- --port <n> (0 picks a free one).`);
@@ -71,7 +96,8 @@ async function main(): Promise<void> {
 
   // Without `server.https` in the config, Vite's server is a plain node:http one.
   const httpServer = vite.httpServer as HttpServer;
-  const progress: ProgressServer = await createProgressServer({ server: httpServer, host: settings.host });
+  const log: ProgressLog | undefined = redisLog;
+  const progress: ProgressServer = await createProgressServer({ server: httpServer, host: settings.host, ...(log ? { log } : {}) });
   const simulator: Simulator = createSimulator(progress, { seed: settings.seed, speed: settings.speed });
   backend = { progress, simulator };
   simulator.start();
@@ -79,6 +105,7 @@ async function main(): Promise<void> {
   const origin = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${progress.port}`;
   console.log(`Demo:      ${origin}/`);
   console.log(`Progress:  ${progress.urlFor(simulator.projectId).replace(/\/progress\//, '/api/progress/')} (seed ${simulator.seed})`);
+  console.log(`Log:       ${redisLog ? `Redis (epoch ${redisLog.epoch})` : 'in memory'}`);
   console.log('Press Ctrl-C to stop.');
 
   let closing = false;
@@ -88,6 +115,7 @@ async function main(): Promise<void> {
     console.log('\nStopping...');
     simulator.stop();
     await progress.close();
+    await redisLog?.close();
     await vite.close();
   };
   process.on('SIGINT', shutdown);

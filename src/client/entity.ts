@@ -82,6 +82,16 @@ export function entityKey(kind: EntityKind, ids: Ids): string {
   }
 }
 
+/** The identity an entity key stands for (the inverse of `entityKey`), or undefined for a string that is not one. */
+export function parseEntityKey(key: string): EntityQuery | undefined {
+  const [kind, p, a, b, ...rest] = key.split(SEP);
+  if (rest.length > 0) return undefined;
+  if (kind === 't' && p && p !== ANY && a !== undefined && a !== ANY && b === undefined) return { kind: 'task', projectId: p, taskId: a };
+  if (kind === 'c' && p && p !== ANY && a !== undefined && a !== ANY && b === undefined) return { kind: 'container', projectId: p, containerId: a };
+  if (kind === 'w' && p === ANY && a === ANY && b !== undefined && b !== ANY) return { kind: 'workflow', executionId: b };
+  return undefined;
+}
+
 /** Whether the entity of `kind` with `ids` is one the filter names. */
 export function matches(f: EntityFilter, kind: EntityKind, ids: Ids): boolean {
   if (f.kind !== kind || (f.projectId !== undefined && f.projectId !== ids.projectId)) return false;

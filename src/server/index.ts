@@ -1,6 +1,17 @@
-/** The reference progress server (Node only) and the protocol types it speaks. */
-export * from './progress-server.js';
-export type * from '../client/events.js';
+/**
+ * The reference progress server (Node only), its logs and the protocol types it speaks. Several
+ * servers on one Redis: `@aintandem/progress-elements/server/redis`; the simulator of runs:
+ * `@aintandem/progress-elements/server/simulator`.
+ */
+export { CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, createProgressServer } from './progress-server.js';
+export type { ClientFrameRejection, ClientMessage, ProgressClientInfo, ProgressServer, ProgressServerOptions, SocketTerms } from './progress-server.js';
+export type { ContainerSpelling } from './event-frames.js';
+export { createProgressPublisher } from './publisher.js';
+export type { ProgressPublisher, ProgressPublisherOptions } from './publisher.js';
 export { ProgressJournal } from './journal.js';
-export type { JournalOptions, Replay, SnapshotQuery } from './journal.js';
-export * from './simulator.js';
+export type { JournalOptions } from './journal.js';
+export { LogUnavailableError } from './progress-log.js';
+export type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from './progress-log.js';
+export type { EntityStates, SnapshotQuery } from './entity-states.js';
+export type * from '../client/events.js';
+export type { EntityState } from '../client/state/progress-store.js';

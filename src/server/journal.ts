@@ -1,11 +1,16 @@
 /**
- * The server's memory of what it published: a sequence number per event within an epoch, a
- * bounded replay buffer for clients that resume, and the current state of every entity for
- * snapshots. Pass the same journal to a new server to keep all three across a restart.
+ * The progress log in memory, for one process (the default of `createProgressServer`, `npm start`
+ * and the tests): a sequence number per event within an epoch, a bounded replay buffer for
+ * clients that resume, and the current state of every entity for snapshots. Hand the same journal
+ * to a new server to keep all three across a restart; servers that share one journal in a process
+ * behave as instances on one log.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProgressEvent } from '../client/events.js';
 import { ProgressStore, type EntityState } from '../client/state/progress-store.js';
+import type { EntityStates, SnapshotQuery } from './entity-states.js';
+import { withSeq } from './event-frames.js';
+import type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from './progress-log.js';
 
 export interface JournalOptions {
   /** Events kept for replay. Default 10000. */
@@ -14,100 +19,91 @@ export interface JournalOptions {
   maxEntities?: number;
 }
 
-interface Entry {
-  seq: number;
-  projectId: string;
-  frame: string;
-}
-
-export interface Replay {
-  /** False when some events after the position are gone (or the epoch differs): resync. */
-  resumed: boolean;
-  /** The frames to send, oldest first (empty when not resumed). */
-  frames: string[];
-}
-
-export type SnapshotQuery =
-  | { kind: 'task'; projectId: string; taskId: string }
-  | { kind: 'workflow'; executionId?: string; workflowId?: string }
-  | { kind: 'container'; projectId: string; containerId: string };
-
-export class ProgressJournal {
+export class ProgressJournal implements ProgressLog, EntityStates {
   readonly epoch = randomUUID().slice(0, 8);
   readonly size: number;
-  private seqCounter = 0;
+  #seq = 0;
   /** Ring buffer of the newest `size` entries. */
-  private readonly entries: (Entry | undefined)[];
+  readonly #entries: (LogEntry | undefined)[];
   /** The newest sequence number evicted from the buffer, per project. */
-  private readonly evicted = new Map<string, number>();
-  private readonly store: ProgressStore;
+  readonly #evicted = new Map<string, number>();
+  readonly #store: ProgressStore;
+  readonly #listeners = new Set<TailListener>();
 
   constructor(options: JournalOptions = {}) {
     this.size = Math.max(1, options.size ?? 10000);
-    this.entries = new Array(this.size);
-    this.store = new ProgressStore({ maxEntities: options.maxEntities ?? 10000 });
+    this.#entries = new Array(this.size);
+    this.#store = new ProgressStore({ maxEntities: options.maxEntities ?? 10000 });
   }
 
   /** The sequence number of the newest event. */
   get seq(): number {
-    return this.seqCounter;
+    return this.#seq;
+  }
+
+  /** The newest event is delivered as soon as it is appended: the same as `seq`. */
+  get position(): number {
+    return this.#seq;
+  }
+
+  get states(): EntityStates {
+    return this;
   }
 
   /**
-   * Numbers an event, keeps it for replay and snapshots, and returns it as a frame.
-   * @param wire the event as it goes to clients, as JSON (default: `event`'s JSON); the state
-   *   is reduced from `event`.
+   * Numbers an event, keeps it for replay and snapshots, hands it to the tail's listeners (at once,
+   * before returning), and returns its number and its frame.
+   * @param wire the event as published, as JSON (default: `event`'s JSON); the state is reduced
+   *   from `event`.
    */
   append(event: ProgressEvent, wire?: string): { seq: number; frame: string } {
-    const seq = ++this.seqCounter;
+    const seq = ++this.#seq;
     const stamped = { ...event, seq } as ProgressEvent;
-    const frame = wire === undefined ? JSON.stringify(stamped) : withSeq(wire, seq);
+    const text = wire ?? JSON.stringify(event);
+    const entry: LogEntry = { seq, projectId: event.projectId, text, event: stamped };
     const slot = seq % this.size;
-    const old = this.entries[slot];
-    if (old) this.evicted.set(old.projectId, old.seq);
-    this.entries[slot] = { seq, projectId: event.projectId, frame };
-    this.store.apply(stamped);
-    return { seq, frame };
+    const old = this.#entries[slot];
+    if (old) this.#evicted.set(old.projectId, old.seq);
+    this.#entries[slot] = entry;
+    this.#store.apply(stamped);
+    for (const listener of this.#listeners) listener.entry(entry);
+    return {
+      seq,
+      get frame() {
+        return withSeq(text, seq);
+      },
+    };
   }
 
-  /**
-   * What a client that applied everything up to `since` in `epoch` is missing, for one project
-   * or (projectId undefined) for all.
-   */
-  replay(epoch: string | undefined, since: number | undefined, projectId: string | undefined): Replay {
-    if (epoch !== this.epoch || since === undefined || !Number.isSafeInteger(since) || since < 0 || since > this.seqCounter) {
-      return { resumed: false, frames: [] };
+  read(request: ReadRequest): ReadResult {
+    const { after, projectId } = request;
+    if (request.epoch !== this.epoch) return { resumed: false, reason: 'epoch' };
+    if (!Number.isSafeInteger(after) || after < 0 || after > this.#seq) return { resumed: false, reason: 'gap' };
+    const through = Math.min(request.through, this.#seq);
+    const oldestKept = Math.max(1, this.#seq - this.size + 1);
+    const lost = projectId === undefined ? oldestKept - 1 : (this.#evicted.get(projectId) ?? 0);
+    if (after < lost) return { resumed: false, reason: 'gap' };
+    const entries: LogEntry[] = [];
+    let bytes = 0;
+    for (let seq = Math.max(after + 1, oldestKept); seq <= through; seq++) {
+      const entry = this.#entries[seq % this.size]!;
+      if (projectId !== undefined && entry.projectId !== projectId) continue;
+      bytes += entry.text.length;
+      if (bytes > request.maxBytes) return { resumed: false, reason: 'too_large' };
+      entries.push(entry);
     }
-    const oldestKept = Math.max(1, this.seqCounter - this.size + 1);
-    const lost = projectId === undefined ? oldestKept - 1 : (this.evicted.get(projectId) ?? 0);
-    if (since < lost) return { resumed: false, frames: [] };
-    const frames: string[] = [];
-    for (let seq = Math.max(since + 1, oldestKept); seq <= this.seqCounter; seq++) {
-      const entry = this.entries[seq % this.size]!;
-      if (projectId === undefined || entry.projectId === projectId) frames.push(entry.frame);
-    }
-    return { resumed: true, frames };
+    return { resumed: true, entries };
+  }
+
+  tail(listener: TailListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   /** The current state of an entity, with the sequence number of the newest event in it. */
   snapshot(query: SnapshotQuery): EntityState | undefined {
-    switch (query.kind) {
-      case 'task':
-        return this.store.getTask(query.projectId, query.taskId);
-      case 'workflow':
-        return query.executionId !== undefined
-          ? this.store.getWorkflow(query.executionId)
-          : query.workflowId !== undefined
-            ? this.store.getLatestWorkflow(query.workflowId)
-            : undefined;
-      case 'container':
-        return this.store.getContainer(query.projectId, query.containerId);
-    }
+    return this.#store.find(query);
   }
-}
-
-/** A JSON object's text with `seq` set (added at the end, or replacing one it had). */
-function withSeq(json: string, seq: number): string {
-  if (!json.includes('"seq"')) return `${json.slice(0, -1)},"seq":${seq}}`;
-  return JSON.stringify({ ...(JSON.parse(json) as object), seq });
 }

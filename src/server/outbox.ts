@@ -1,7 +1,9 @@
 /**
  * What the server sends one socket, in order: event frames gathered into batches for a client
- * that accepts them (docs/protocol.md), and everything held back while the server is stalled.
- * It also watches how much the socket has not yet sent: past a limit the client is too slow.
+ * that accepts them (docs/protocol.md), everything held back while a session is being opened, and
+ * a queue of its own in front of the socket, so that the socket itself never holds more than a
+ * small window: a client too slow for the queue's limit is shed, and the close frame that tells it
+ * so comes right after that window, not after everything that was waiting.
  */
 import { WebSocket } from 'ws';
 
@@ -14,34 +16,67 @@ export interface BatchOptions {
   maxSize: number;
 }
 
+export interface OutboxLimits {
+  /**
+   * Characters waiting here (not yet handed to the socket) past which the client is too slow:
+   * `onFull` is called once and nothing more is sent. A replay may take this much on top.
+   */
+  maxQueued: number;
+  /** Bytes the socket may hold unsent (`bufferedAmount`) before frames wait in the queue. */
+  socketWindow: number;
+}
+
+type Held = { kind: 'event' | 'raw' | 'control'; frame: string | Uint8Array };
+
+const sizeOf = (frame: string | Uint8Array): number => (typeof frame === 'string' ? frame.length : frame.byteLength);
+
 export class Outbox {
   readonly #ws: WebSocket;
   /** Undefined when the client takes single events only. */
   readonly #batch: BatchOptions | undefined;
-  #queue: string[] = [];
-  #queueSize = 0;
+  readonly #limits: OutboxLimits;
+  readonly #onFull: () => void;
+  /** The batch being gathered. */
+  #pending: string[] = [];
+  #pendingSize = 0;
   #timer: NodeJS.Timeout | undefined;
   /** performance.now() of the last event frame sent. */
   #lastSentAt = -Infinity;
-  #held: { frame: string | Uint8Array; event: boolean }[] = [];
-  #holding = false;
-  readonly #maxBuffered: number;
-  readonly #onFull: () => void;
+  /** While above 0, every frame waits in `#held` (a session being opened; a stall in the tests). */
+  #holds = 0;
+  #held: Held[] = [];
+  /** Frames waiting for the socket's window, oldest first from `#head`. */
+  #queue: (string | Uint8Array)[] = [];
+  #head = 0;
+  #queuedSize = 0;
+  /** What a replay may take in the queue on top of `maxQueued`; shrinks as the replay drains. */
+  #allowance = 0;
+  #full = false;
+  /** Writes whose callback has not come yet: one of them takes from the queue when it comes. */
+  #inFlight = 0;
+  /** Checks the socket again when frames wait and no write callback will come. */
+  #poll: NodeJS.Timeout | undefined;
 
-  /**
-   * @param maxBuffered bytes the socket may hold unsent (`ws.bufferedAmount`); once a send leaves
-   *   more, `onFull` is called (once: the socket is then expected to close) and nothing more is sent.
-   */
-  constructor(ws: WebSocket, batch: BatchOptions | undefined, maxBuffered: number, onFull: () => void) {
+  constructor(ws: WebSocket, batch: BatchOptions | undefined, limits: OutboxLimits, onFull: () => void) {
     this.#ws = ws;
     this.#batch = batch && batch.window > 0 ? batch : undefined;
-    this.#maxBuffered = maxBuffered;
+    this.#limits = limits;
     this.#onFull = onFull;
   }
 
-  /** A frame sent at once, outside batches and even while held (the session frame, a JSON pong). */
-  send(frame: string): void {
-    this.#send(frame);
+  /** Characters waiting in the queue for the socket. */
+  get queued(): number {
+    return this.#queuedSize;
+  }
+
+  /**
+   * The first frames of a session, sent before anything held: the session frame, then the replay
+   * (in batches when allowed). The replay may exceed `maxQueued` by its own size.
+   */
+  open(first: string, replay: readonly string[]): void {
+    this.#write(first);
+    for (const frame of replay) this.#allowance += frame.length + 1;
+    this.#burst(replay);
   }
 
   /**
@@ -49,53 +84,101 @@ export class Outbox {
    * (or the batch is full), then sent as one array frame.
    */
   event(frame: string): void {
-    if (this.#holding) {
-      this.#held.push({ frame, event: true });
+    if (this.#holds > 0) {
+      this.#held.push({ kind: 'event', frame });
       return;
     }
     const batch = this.#batch;
     if (!batch) {
-      this.#send(frame);
+      this.#write(frame);
       return;
     }
     const now = performance.now();
     if (this.#timer === undefined && now - this.#lastSentAt >= batch.window) {
-      this.#send(frame);
+      this.#write(frame);
       this.#lastSentAt = now;
       return;
     }
     // A batch frame never exceeds maxSize characters (an event larger than that goes alone).
-    if (this.#queue.length > 0 && this.#queueSize + frame.length + 2 > batch.maxSize) this.flush();
-    this.#queue.push(frame);
-    this.#queueSize += frame.length + 1;
-    if (this.#queue.length >= batch.maxEvents || this.#queueSize >= batch.maxSize) {
+    if (this.#pending.length > 0 && this.#pendingSize + frame.length + 2 > batch.maxSize) this.flush();
+    this.#pending.push(frame);
+    this.#pendingSize += frame.length + 1;
+    if (this.#pending.length >= batch.maxEvents || this.#pendingSize >= batch.maxSize) {
       this.flush();
     } else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.flush(), Math.max(0, batch.window - (now - this.#lastSentAt)));
     }
   }
 
+  /** A frame outside batches, sent without waiting for the batch (a JSON pong). */
+  control(frame: string): void {
+    if (this.#holds > 0) this.#held.push({ kind: 'control', frame });
+    else this.#write(frame);
+  }
+
   /** Any other frame, as is, after the events gathered before it. */
   raw(frame: string | Uint8Array): void {
-    if (this.#holding) {
-      this.#held.push({ frame, event: false });
+    if (this.#holds > 0) {
+      this.#held.push({ kind: 'raw', frame });
       return;
     }
     this.flush();
-    this.#send(frame);
+    this.#write(frame);
   }
 
-  /** Frames sent together at once, outside the batch window (a replay), in batches when allowed. */
-  burst(frames: readonly string[]): void {
+  /** Sends the gathered events as one array frame (a lone event as itself). */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const frame = this.#pending.length === 1 ? this.#pending[0]! : '[' + this.#pending.join(',') + ']';
+    this.#pending = [];
+    this.#pendingSize = 0;
+    this.#write(frame);
+    this.#lastSentAt = performance.now();
+  }
+
+  /** Holds every frame (but those of `open()`) until as many `release()` calls. */
+  hold(): void {
+    this.#holds++;
+  }
+
+  /** Once every hold is released, sends what was held, in order. */
+  release(): void {
+    if (this.#holds === 0 || --this.#holds > 0) return;
+    const held = this.#held;
+    this.#held = [];
+    for (const { kind, frame } of held) {
+      if (kind === 'event') this.event(frame as string);
+      else if (kind === 'control') this.control(frame as string);
+      else this.raw(frame);
+    }
+  }
+
+  /** The socket is gone: drop what waits, clear the timer. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    clearTimeout(this.#poll);
+    this.#poll = undefined;
+    this.#pending = [];
+    this.#held = [];
+    this.#queue = [];
+    this.#head = 0;
+    this.#queuedSize = 0;
+  }
+
+  /** Frames sent together at once (a replay), cut into batches by the same limits when allowed. */
+  #burst(frames: readonly string[]): void {
     const batch = this.#batch;
     if (!batch) {
-      for (const frame of frames) this.#send(frame);
+      for (const frame of frames) this.#write(frame);
       return;
     }
     let chunk: string[] = [];
     let size = 0;
     const send = () => {
-      if (chunk.length > 0) this.#send(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+      if (chunk.length > 0) this.#write(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
       chunk = [];
       size = 0;
     };
@@ -107,46 +190,59 @@ export class Outbox {
     send();
   }
 
-  /** Sends the gathered events as one array frame (a lone event as itself). */
-  flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#queue.length === 0) return;
-    const frame = this.#queue.length === 1 ? this.#queue[0]! : '[' + this.#queue.join(',') + ']';
-    this.#queue = [];
-    this.#queueSize = 0;
-    this.#send(frame);
-    this.#lastSentAt = performance.now();
-  }
-
-  /** Holds every frame until `release()`: a stalled server. */
-  hold(): void {
-    this.#holding = true;
-  }
-
-  /** Sends what was held, in order. */
-  release(): void {
-    this.#holding = false;
-    const held = this.#held;
-    this.#held = [];
-    for (const { frame, event } of held) {
-      if (event) this.event(frame as string);
-      else this.raw(frame);
+  #write(frame: string | Uint8Array): void {
+    const ws = this.#ws;
+    if (this.#full || ws.readyState !== WebSocket.OPEN) return;
+    const buffered = ws.bufferedAmount;
+    if (this.#queuedSize === 0 && buffered < this.#limits.socketWindow) {
+      // A callback costs: only writes to a socket that is not keeping up get one.
+      if (buffered === 0) {
+        ws.send(frame);
+      } else {
+        this.#inFlight++;
+        ws.send(frame, this.#written);
+      }
+      return;
+    }
+    this.#queue.push(frame);
+    this.#queuedSize += sizeOf(frame);
+    if (this.#inFlight === 0 && this.#poll === undefined) this.#poll = setTimeout(this.#check, 5);
+    if (this.#queuedSize > this.#limits.maxQueued + this.#allowance) {
+      // Too slow: what waits here is dropped (the client resumes from what it received), and the
+      // close frame that follows comes right after the socket's window.
+      this.#full = true;
+      this.close();
+      this.#onFull();
     }
   }
 
-  /** The socket is gone: drop what waits, clear the timer. */
-  close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#queue = [];
-    this.#held = [];
-  }
+  /** A write reached the kernel: the socket may take more from the queue. */
+  readonly #written = (): void => {
+    this.#inFlight--;
+    this.#pump();
+  };
 
-  #send(frame: string | Uint8Array): void {
+  readonly #check = (): void => {
+    this.#poll = undefined;
+    this.#pump();
+  };
+
+  #pump(): void {
     const ws = this.#ws;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(frame);
-    if (ws.bufferedAmount > this.#maxBuffered) this.#onFull();
+    while (this.#head < this.#queue.length && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < this.#limits.socketWindow) {
+      const frame = this.#queue[this.#head++]!;
+      this.#queuedSize -= sizeOf(frame);
+      this.#inFlight++;
+      ws.send(frame, this.#written);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#allowance > this.#queuedSize) this.#allowance = this.#queuedSize;
+    if (this.#queuedSize > 0 && this.#inFlight === 0 && this.#poll === undefined && ws.readyState === WebSocket.OPEN) this.#poll = setTimeout(this.#check, 5);
   }
 }

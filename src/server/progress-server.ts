@@ -1,7 +1,8 @@
 /**
- * A reference progress server speaking AInTandem's wire format, for demos, tests and fault
- * injection. It serves both socket shapes: one socket per project
- * (`{any prefix}/progress/subscribe/{projectId}`) and one socket for every project (`path`).
+ * A reference progress server speaking AInTandem's wire format. It serves both socket shapes: one
+ * socket per project (`{any prefix}/progress/subscribe/{projectId}`) and one socket for every
+ * project (`path`), and fans out what its log's tail delivers: the events published through any
+ * server on the same log, in the log's order.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -9,11 +10,15 @@ import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
-import { checkEvent, heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
-import { ProgressJournal, type SnapshotQuery } from './journal.js';
-import { Outbox, type BatchOptions } from './outbox.js';
-import { isRestPath, restAnswer } from './rest.js';
+import { EntryFrames, type ContainerSpelling } from './event-frames.js';
+import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
+import { handleRead } from './http-reads.js';
+import { ProgressJournal } from './journal.js';
+import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
+import type { LogEntry, ProgressLog } from './progress-log.js';
+import { publishTo } from './publisher.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
+import { openSession, type SessionSocket } from './session.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
 
@@ -21,8 +26,12 @@ export type { ClientMessage, ClientFrameRejection } from './frames.js';
 export const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
-const CLOSE_SERVICE_RESTART = 1012;
-/** Close code sent to a client that does not read what is sent to it fast enough (`maxBufferedBytes`). */
+/** Close code sent to resuming clients when the log lost continuity (a new epoch): they reconnect and resume or resync. */
+export const CLOSE_SERVICE_RESTART = 1012;
+/**
+ * Close code sent to a client that does not read what is sent to it fast enough
+ * (`maxBufferedBytes`), and to one whose session cannot be opened while the log is unavailable.
+ */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 /** How long a socket with `auth=message` may take to send its token. */
 const AUTH_MESSAGE_TIMEOUT = 5000;
@@ -30,6 +39,20 @@ const AUTH_MESSAGE_TIMEOUT = 5000;
 const AUTH_QUEUE_LIMIT = 64;
 /** How long close() waits for clients to answer its close frame before cutting their connections. */
 const CLOSE_GRACE_MS = 1000;
+/** How long a shed client has to read the little in front of its 1013 close frame before it is cut. */
+const SHED_GRACE_MS = 5000;
+/** Bytes a socket may hold unsent before frames wait in its outbox's queue. */
+const SOCKET_WINDOW = 128 * 1024;
+
+/** What a socket negotiated, for choosing its spelling of container events. */
+export interface SocketTerms {
+  /** `resume=1`: sequence numbers and the session frame. */
+  resume: boolean;
+  /** `batch=1`: frames holding arrays of events. */
+  batch: boolean;
+  /** The project of a per-project socket; undefined on the all-projects path. */
+  projectId?: string;
+}
 
 export interface ProgressServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. Ignored when `server` is given. */
@@ -53,20 +76,27 @@ export interface ProgressServerOptions {
    */
   heartbeatInterval?: number;
   /**
-   * Bytes the server may hold unsent for one client (`bufferedAmount`). A client that lets more
-   * pile up is closed with 1013 (`CLOSE_TRY_AGAIN_LATER`), and a replay larger than this is not
-   * sent (the client resyncs from snapshots). Default 8388608 (8 MiB); Infinity disables.
+   * Characters the server may hold unsent for one client, beyond the socket's own small window
+   * (128 KiB). A client that lets more pile up is closed with 1013 (`CLOSE_TRY_AGAIN_LATER`),
+   * and resumes when it reconnects. Default 8388608 (8 MiB); Infinity disables.
    */
   maxBufferedBytes?: number;
+  /**
+   * Largest replay sent to a resuming client, in characters; a larger one is not sent (the
+   * client resyncs from snapshots). Larger than `maxBufferedBytes`, so that a client shed for
+   * being slow can resume. Default 4 × `maxBufferedBytes` (32 MiB).
+   */
+  maxReplayBytes?: number;
   /** Largest client frame in bytes; a larger one closes that socket with 1009. Default 65536. */
   maxPayload?: number;
-  /** Validate each published event with the client's parser and throw a TypeError when invalid. Default true. */
-  validate?: boolean;
   /**
-   * Sequence numbers, the replay buffer and snapshots. Pass the journal of a previous server to
-   * keep them across a restart. Default: a new journal of `replayBufferSize` events.
+   * The ordered, replayable log events are numbered, kept and fanned out from, with the entity
+   * states for snapshots. A `ProgressJournal` (in memory) or `createRedisLog()` (several servers
+   * on one Redis). Default: a new journal of `replayBufferSize` events.
    */
-  journal?: ProgressJournal;
+  log?: ProgressLog;
+  /** The log, by its former name: a journal handed from a server to the next. */
+  journal?: ProgressLog;
   /** Events kept for replay when the server creates its journal. Default 10000. */
   replayBufferSize?: number;
   /**
@@ -78,6 +108,14 @@ export interface ProgressServerOptions {
   maxBatchEvents?: number;
   /** Largest batch frame, in characters. Default 262144. */
   maxBatchSize?: number;
+  /**
+   * How container events are spelled on each socket: `'sandbox'` (`sandbox_*` with `sandboxId`:
+   * what AInTandem's orchestrator sends and its SDK listens for), `'container'` (`container_*` with
+   * `containerId`) or `'published'` (as published); or a function of what the socket negotiated.
+   * Default: `'sandbox'` for a socket that negotiated no extension (neither `resume=1` nor
+   * `batch=1`: AInTandem's own client), `'published'` for the others.
+   */
+  containerEvents?: ContainerSpelling | ((socket: SocketTerms) => ContainerSpelling);
 }
 
 export interface ProgressClientInfo {
@@ -90,46 +128,30 @@ export interface ProgressClientInfo {
   connectedAt: number;
 }
 
-export interface DropOptions {
-  /** Cut the TCP connection without a close frame. */
-  abrupt?: boolean;
-  /** Close code for a clean drop; default 1012. */
-  code?: number;
-  /** Close reason for a clean drop; default `server restarting`. */
-  reason?: string;
-}
-
 export interface ProgressServer {
   /** `ws://host:port`, without a path. */
   readonly url: string;
   readonly port: number;
   /** A project's socket URL, or the all-projects socket URL when no project is given. */
   urlFor(projectId?: string): string;
-  /** Send an event to its project's sockets and every all-projects socket; returns how many sockets got it. */
-  publish(event: ProgressEvent): number;
+  /**
+   * Validates an event with the client's parser and appends it to the log; every server on the
+   * log sends it to its project's sockets and every all-projects socket. Resolves with the event's
+   * `seq` once it is in the log (with the in-memory log, the sockets of this server have it by
+   * then). Rejects with a TypeError when the event is invalid, and with a `LogUnavailableError`
+   * when the log cannot be reached.
+   */
+  publish(event: ProgressEvent): Promise<number>;
   clients(): ProgressClientInfo[];
   readonly clientCount: number;
-  /** Send any frame as is (binary for a Uint8Array), to every client or those `filter` accepts. */
-  sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number;
-  /** Send the JSON heartbeat `{"type":"ping","timestamp":ISO}` to every client. */
-  ping(): number;
-  /** Drop every client: cleanly with a close frame, or abruptly. Returns how many were dropped. */
-  dropConnections(options?: DropOptions): number;
-  /**
-   * While stalled the server reads nothing (no pong answers), terminates no one, and holds what it
-   * would send (events, raw frames) until it is no longer stalled, when the held frames go out in
-   * order to the sockets still open:
-   * to a client it looks like a half-open connection.
-   */
-  stall(stalled: boolean): void;
   on(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
   on(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
   on(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
   off(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
   off(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
   off(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
-  /** Sequence numbers, replay buffer and entity states (docs/protocol.md). */
-  readonly journal: ProgressJournal;
+  /** Sequence numbers, replay and entity states (docs/protocol.md). */
+  readonly log: ProgressLog;
   /**
    * Answers `GET …/progress/snapshot?kind=task&projectId=…&taskId=…` (also kind=workflow with
    * executionId or workflowId, kind=container with projectId and containerId) with the entity's
@@ -140,20 +162,37 @@ export interface ProgressServer {
    * server is attached to an HTTP server of yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
-  /** Close every client socket (1001) and, when this server created it, the HTTP server. */
+  /** Close every client socket (1001) and, when this server created it, the HTTP server. The log stays open. */
   close(): Promise<void>;
 }
 
 type ServerEventName = 'connection' | 'disconnection' | 'message' | 'rejected';
 type AnyListener = (...args: any[]) => void;
 
-interface Client {
-  info: ProgressClientInfo;
-  ws: WebSocket;
+/** A client socket as the server holds it. */
+export interface HeldSocket {
+  readonly info: ProgressClientInfo;
+  readonly ws: WebSocket;
+  readonly outbox: Outbox;
+}
+
+interface Client extends HeldSocket, SessionSocket {
   /** Whether the client answered the last heartbeat ping (or has not been pinged yet). */
   alive: boolean;
-  /** What the server sends it, in order. */
-  outbox: Outbox;
+  /** It negotiated `resume=1`: its numbers end with the epoch. */
+  readonly resume: boolean;
+}
+
+const held = new WeakMap<ProgressServer, () => Iterable<HeldSocket>>();
+
+/**
+ * The sockets a server holds, for code that wraps a server (the test suite's fault injection:
+ * holding frames, sending raw ones, cutting connections). Not part of the package's API.
+ */
+export function heldSockets(server: ProgressServer): Iterable<HeldSocket> {
+  const sockets = held.get(server);
+  if (!sockets) throw new TypeError('not a progress server');
+  return sockets();
 }
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
@@ -161,55 +200,6 @@ function answerPlainRequest(request: IncomingMessage, response: ServerResponse):
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
   response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
   response.end(healthy ? 'ok' : 'not found');
-}
-
-const SNAPSHOT_PATH = '/progress/snapshot';
-const READ_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
-/** The answer to a CORS preflight: loaders send `Authorization`, which a cross-origin GET may only do after one. */
-const PREFLIGHT_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET',
-  'access-control-allow-headers': 'authorization, accept',
-};
-
-function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (response.destroyed) return;
-  response.writeHead(status, { ...READ_HEADERS, ...headers });
-  // HEAD: the same answer without its body.
-  response.end(response.req?.method === 'HEAD' ? undefined : JSON.stringify(body));
-}
-
-/** The token of an HTTP read: `Authorization: Bearer …`, else the `token` query parameter. */
-function httpToken(request: IncomingMessage, params: URLSearchParams): string | undefined {
-  const bearer = /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return bearer ? bearer[1] : (params.get('token') ?? undefined);
-}
-
-/** The entity a snapshot request names, or undefined when it names none. */
-function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
-  const get = (name: string) => params.get(name) ?? undefined;
-  const projectId = get('projectId');
-  switch (get('kind')) {
-    case 'task': {
-      const taskId = get('taskId');
-      return projectId !== undefined && taskId !== undefined ? { kind: 'task', projectId, taskId } : undefined;
-    }
-    case 'workflow': {
-      const executionId = get('executionId');
-      const workflowId = get('workflowId');
-      if (executionId === undefined && workflowId === undefined) return undefined;
-      const query: SnapshotQuery = { kind: 'workflow' };
-      if (executionId !== undefined) query.executionId = executionId;
-      if (workflowId !== undefined) query.workflowId = workflowId;
-      return query;
-    }
-    case 'container': {
-      const containerId = get('containerId');
-      return projectId !== undefined && containerId !== undefined ? { kind: 'container', projectId, containerId } : undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /** Refuse an upgrade request with a minimal HTTP response, then drop the socket. */
@@ -226,13 +216,22 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
+function spellingOf(option: ProgressServerOptions['containerEvents'], route: Route): ContainerSpelling {
+  if (typeof option === 'function') {
+    const terms: SocketTerms = { resume: route.resume, batch: route.batch };
+    if (route.projectId !== undefined) terms.projectId = route.projectId;
+    return option(terms);
+  }
+  return option ?? (route.resume || route.batch ? 'published' : 'sandbox');
+}
+
 class ProgressServerImpl implements ProgressServer {
   readonly #http: HttpServer;
   readonly #owned: boolean;
   readonly #host: string;
   readonly #path: string;
   readonly #authenticate: ProgressServerOptions['authenticate'];
-  readonly #validate: boolean;
+  readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #wss: WebSocketServer;
   readonly #events = new EventEmitter();
   readonly #clients = new Map<WebSocket, Client>();
@@ -240,16 +239,17 @@ class ProgressServerImpl implements ProgressServer {
   readonly #sockets = new Set<WebSocket>();
   /** Upgrade requests waiting for `authenticate`. */
   readonly #pending = new Set<Duplex>();
-  readonly #maxBuffered: number;
+  readonly #limits: OutboxLimits;
+  readonly #maxReplayBytes: number;
+  readonly #untail: () => void;
   #heartbeat: NodeJS.Timeout | undefined;
   /** The payload of the last heartbeat ping: only a pong that echoes it shows a client alive. */
   #pingPayload = '';
   #pings = 0;
   #port = 0;
-  #stalled = false;
   #closing: Promise<void> | undefined;
   #nextId = 1;
-  readonly journal: ProgressJournal;
+  readonly log: ProgressLog;
   readonly #batching: BatchOptions;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
@@ -258,9 +258,11 @@ class ProgressServerImpl implements ProgressServer {
     this.#host = options.host ?? '127.0.0.1';
     this.#path = options.path ?? '/ws';
     this.#authenticate = options.authenticate;
-    this.#validate = options.validate ?? true;
-    this.#maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    this.journal = options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
+    this.#containerEvents = options.containerEvents;
+    const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
+    this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
+    this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
     this.#batching = {
       window: options.batchWindow ?? 16,
       maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
@@ -270,9 +272,11 @@ class ProgressServerImpl implements ProgressServer {
       noServer: true,
       clientTracking: false,
       maxPayload: options.maxPayload ?? 65536,
-      // Pongs are sent by hand so that a stalled server can withhold them.
+      // Pongs are sent by hand: the server answers only what it reads.
       autoPong: false,
     });
+    held.set(this, () => this.#clients.values());
+    this.#untail = this.log.tail({ entry: this.#fanOut, lost: this.#onLost });
     http.on('upgrade', this.#onUpgrade);
     const interval = options.heartbeatInterval ?? 30000;
     if (interval > 0) {
@@ -326,90 +330,12 @@ class ProgressServerImpl implements ProgressServer {
     return [...this.#clients.values()].map((client) => client.info);
   }
 
-  publish(event: ProgressEvent): number {
-    if (!this.#validate) {
-      // Unvalidated events (fault injection) are sent as given, outside the sequence.
-      const frame = JSON.stringify(event);
-      const projectId = (event as { projectId?: unknown }).projectId;
-      return this.#broadcast(frame, (info) => info.projectId === undefined || info.projectId === projectId);
-    }
-    const { event: normalised, text } = checkEvent(event);
-    const { frame } = this.journal.append(normalised, text);
-    let sent = 0;
-    for (const client of this.#clients.values()) {
-      if (client.ws.readyState !== WebSocket.OPEN) continue;
-      if (client.info.projectId !== undefined && client.info.projectId !== normalised.projectId) continue;
-      client.outbox.event(frame);
-      sent++;
-    }
-    return sent;
-  }
-
-  sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
-    return this.#broadcast(frame, filter);
+  publish(event: ProgressEvent): Promise<number> {
+    return publishTo(this.log, event);
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    if ((request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') || !request.url) return false;
-    let url: URL;
-    try {
-      url = new URL(request.url, 'http://localhost');
-    } catch {
-      answerJson(response, 400, { error: 'bad request URL' });
-      return true;
-    }
-    if (!url.pathname.endsWith(SNAPSHOT_PATH) && !isRestPath(url.pathname)) return false;
-    if (request.method === 'OPTIONS') {
-      response.writeHead(204, PREFLIGHT_HEADERS);
-      response.end();
-      return true;
-    }
-    void this.#answerRead(request, response, url);
-    return true;
-  }
-
-  /** A snapshot or REST read, once `authenticate` (when there is one) accepts its token. */
-  async #answerRead(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    if (!(await this.#isAuthorised(httpToken(request, url.searchParams), request))) {
-      answerJson(response, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
-      return;
-    }
-    if (url.pathname.endsWith(SNAPSHOT_PATH)) {
-      const query = snapshotQuery(url.searchParams);
-      const state = query && this.journal.snapshot(query);
-      answerJson(response, query ? (state ? 200 : 404) : 400, query ? (state ?? null) : { error: 'kind and ids are required' });
-      return;
-    }
-    const body = restAnswer(this.journal, url.pathname);
-    answerJson(response, body ? 200 : 404, body ?? null);
-  }
-
-  ping(): number {
-    if (this.#stalled) return 0;
-    return this.#broadcast(heartbeatFrame('ping'));
-  }
-
-  dropConnections(options: DropOptions = {}): number {
-    const clients = [...this.#clients.values()];
-    for (const { ws } of clients) {
-      if (options.abrupt) ws.terminate();
-      else ws.close(options.code ?? CLOSE_SERVICE_RESTART, options.reason ?? 'server restarting');
-    }
-    return clients.length;
-  }
-
-  stall(stalled: boolean): void {
-    if (stalled === this.#stalled) return;
-    this.#stalled = stalled;
-    for (const client of this.#clients.values()) {
-      if (stalled) {
-        client.outbox.hold();
-      } else {
-        client.outbox.release();
-        // Frames ignored while stalled must not count against the clients afterwards.
-        client.alive = true;
-      }
-    }
+    return handleRead(request, response, this.log.states, (token, req) => this.#isAuthorised(token, req));
   }
 
   on(event: ServerEventName, listener: AnyListener): this {
@@ -428,6 +354,7 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   async #shutdown(): Promise<void> {
+    this.#untail();
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     this.#http.off('upgrade', this.#onUpgrade);
@@ -464,40 +391,52 @@ class ProgressServerImpl implements ProgressServer {
     });
   }
 
-  #broadcast(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number {
-    let sent = 0;
+  /** One entry from the log's tail: to every socket of its project and every all-projects socket, in the spelling each reads. */
+  readonly #fanOut = (entry: LogEntry): void => {
+    let frames: EntryFrames | undefined;
     for (const client of this.#clients.values()) {
-      const { ws, info } = client;
-      if (ws.readyState !== WebSocket.OPEN || (filter && !filter(info))) continue;
-      client.outbox.raw(frame);
-      sent++;
+      if (client.projectId !== undefined && client.projectId !== entry.projectId) continue;
+      if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
+      frames ??= new EntryFrames(entry);
+      client.outbox.event(frames.get(client.spelling));
     }
-    return sent;
-  }
+  };
+
+  /** Continuity lost: resuming clients hold positions this server cannot continue from, so they reconnect (and resume or resync). */
+  readonly #onLost = (): void => {
+    for (const client of this.#clients.values()) {
+      if (client.resume) client.ws.close(CLOSE_SERVICE_RESTART, 'continuity lost');
+    }
+  };
 
   /**
    * One heartbeat tick: terminate the clients that did not answer the last ping, ping the others.
    * Each ping carries a new payload, so an unsolicited pong (or any other frame) from a client
-   * that does not read does not keep it.
+   * that does not read does not keep it. A socket the server does not read (paused) cannot show
+   * an answer: it is neither judged nor pinged.
    */
   #checkLiveness = (): void => {
-    if (this.#stalled) return;
     this.#pingPayload = String(++this.#pings);
     for (const client of this.#clients.values()) {
-      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      const { ws } = client;
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.isPaused) {
+        client.alive = true;
+        continue;
+      }
       if (!client.alive) {
-        client.ws.terminate();
+        ws.terminate();
         continue;
       }
       client.alive = false;
-      client.ws.ping(this.#pingPayload);
+      ws.ping(this.#pingPayload);
     }
   };
 
   /** The client let more than `maxBufferedBytes` pile up: close it, and cut it if it does not answer. */
   #shed(ws: WebSocket): void {
     ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow');
-    const cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+    const cut = setTimeout(() => ws.terminate(), SHED_GRACE_MS);
     ws.once('close', () => clearTimeout(cut));
   }
 
@@ -589,18 +528,32 @@ class ProgressServerImpl implements ProgressServer {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#maxBuffered, () => this.#shed(ws));
-    const client: Client = { info, ws, alive: true, outbox };
-    if (this.#stalled) client.outbox.hold();
+    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
+    const client: Client = {
+      info,
+      ws,
+      outbox,
+      alive: true,
+      resume: route.resume,
+      projectId: route.projectId,
+      spelling: spellingOf(this.#containerEvents, route),
+      skipThrough: 0,
+      isOpen: () => ws.readyState === WebSocket.OPEN,
+    };
     this.#clients.set(ws, client);
-    if (route.resume) this.#startSession(client, route);
+    if (route.resume) {
+      openSession(this.log, client, route, this.#maxReplayBytes).catch(() => {
+        // The log cannot be read now: the client comes back later rather than be told a gap.
+        if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
+      });
+    }
 
     ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
     ws.on('ping', (data) => {
-      if (!this.#stalled && ws.readyState === WebSocket.OPEN) ws.pong(data);
+      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
     });
     ws.on('pong', (data) => {
-      if (!this.#stalled && data.toString() === this.#pingPayload) client.alive = true;
+      if (data.toString() === this.#pingPayload) client.alive = true;
     });
     ws.once('close', () => {
       client.outbox.close();
@@ -611,27 +564,14 @@ class ProgressServerImpl implements ProgressServer {
     for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
   }
 
-  /** The session frame, then the events the client missed since its position (when still kept). */
-  #startSession(client: Client, route: Route): void {
-    let replay = this.journal.replay(route.epoch, route.since, route.projectId);
-    // A replay the client may not buffer would only get it closed again: it resyncs from snapshots instead.
-    if (replay.frames.reduce((bytes, frame) => bytes + Buffer.byteLength(frame), 0) > this.#maxBuffered) replay = { resumed: false, frames: [] };
-    client.outbox.send(
-      JSON.stringify({ type: 'session', epoch: this.journal.epoch, seq: this.journal.seq, resumed: replay.resumed, timestamp: new Date().toISOString() }),
-    );
-    // Sent even by a stalled server: a new connection gets what the old one had stopped receiving.
-    client.outbox.burst(replay.frames);
-  }
-
   #onFrame(client: Client, data: RawData, isBinary: boolean): void {
-    if (this.#stalled) return;
     const frame = readClientFrame(data, isBinary);
     if (!frame.ok) {
       this.#events.emit('rejected', client.info, frame.reason);
       return;
     }
     if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
-      client.outbox.send(heartbeatFrame('pong'));
+      client.outbox.control(heartbeatFrame('pong'));
     }
     this.#events.emit('message', client.info, frame.message);
   }

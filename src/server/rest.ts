@@ -1,12 +1,12 @@
 /**
  * The read side of AInTandem's REST API, as far as progress views need it, served from the
- * journal's states: `GET …/projects/{projectId}/tasks/{taskId}` and
+ * log's entity states: `GET …/projects/{projectId}/tasks/{taskId}` and
  * `GET …/workflows/executions/{executionId}`. Lets `aintandemSnapshotLoader` work against the
  * reference server as it does against an orchestrator.
  */
 import type { TaskState } from '../client/state/task-state.js';
 import type { WorkflowState } from '../client/state/workflow-state.js';
-import type { ProgressJournal } from './journal.js';
+import type { EntityStates } from './entity-states.js';
 
 const TASK_PATH = /\/projects\/([^/]+)\/tasks\/([^/]+)$/;
 const EXECUTION_PATH = /\/workflows\/executions\/([^/]+)$/;
@@ -53,7 +53,7 @@ export function isRestPath(path: string): boolean {
 }
 
 /** The REST answer for a path, or undefined when the path is not one of these endpoints; null when the entity is unknown. */
-export function restAnswer(journal: ProgressJournal, path: string): object | null | undefined {
+export async function restAnswer(states: EntityStates, path: string): Promise<object | null | undefined> {
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -66,14 +66,14 @@ export function restAnswer(journal: ProgressJournal, path: string): object | nul
     const projectId = decode(m[1]!);
     const taskId = decode(m[2]!);
     if (projectId === undefined || taskId === undefined) return null;
-    const state = journal.snapshot({ kind: 'task', projectId, taskId });
+    const state = await states.snapshot({ kind: 'task', projectId, taskId });
     return state?.kind === 'task' ? taskBody(state) : null;
   }
   m = EXECUTION_PATH.exec(path);
   if (m) {
     const executionId = decode(m[1]!);
     if (executionId === undefined) return null;
-    const state = journal.snapshot({ kind: 'workflow', executionId });
+    const state = await states.snapshot({ kind: 'workflow', executionId });
     return state?.kind === 'workflow' ? executionBody(state) : null;
   }
   return undefined;

@@ -1,10 +1,12 @@
 /**
  * A @web/test-runner plugin that runs reference progress servers on loopback for the browser
- * tests, and lets a test drive them through `executeServerCommand('progress', { action, ... })`.
+ * tests, with the test suite's fault injection (test/node/helpers/fault-server.ts), and lets a
+ * test drive them through `executeServerCommand('progress', { action, ... })`.
  */
 import type { TestRunnerPlugin } from '@web/test-runner';
-import { createProgressServer, ProgressJournal, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { ProgressJournal } from '../../src/server/index.js';
 import type { ProgressEvent } from '../../src/client/events.js';
+import { createFaultServer, type FaultServer, type FaultServerOptions } from '../node/helpers/fault-server.js';
 
 export type ProgressCommand =
   | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number }
@@ -22,9 +24,9 @@ export type ProgressCommand =
   | { action: 'offline'; server?: string; offline: boolean };
 
 interface Entry {
-  server: ProgressServer | undefined;
+  server: FaultServer | undefined;
   port: number;
-  options: ProgressServerOptions;
+  options: FaultServerOptions;
   /** Date.now() of every connection accepted, across restarts. */
   connectedAt: number[];
   /** The token the server accepts now, when it checks tokens. */
@@ -43,7 +45,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
   const cdpSessions = new Map<string, unknown>();
   let next = 0;
 
-  async function create(options: ProgressServerOptions, id = `s${next++}`, token?: string): Promise<ServerInfo> {
+  async function create(options: FaultServerOptions, id = `s${next++}`, token?: string): Promise<ServerInfo> {
     // The journal outlives restarts (like a backend's database), unless a restart asks for a fresh one.
     const entry: Entry = { server: undefined, port: 0, options, connectedAt: [], token };
     entry.options = {
@@ -56,8 +58,8 @@ export function progressServerPlugin(): TestRunnerPlugin {
     servers.set(id, entry);
     return info(id);
   }
-  async function start(entry: Entry, port: number): Promise<ProgressServer> {
-    const server = await createProgressServer({ ...entry.options, port });
+  async function start(entry: Entry, port: number): Promise<FaultServer> {
+    const server = await createFaultServer({ ...entry.options, port });
     server.on('connection', () => entry.connectedAt.push(Date.now()));
     return server;
   }
@@ -66,7 +68,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
     if (!e) throw new Error(`no progress server "${id}"`);
     return e;
   }
-  function live(id?: string): ProgressServer {
+  function live(id?: string): FaultServer {
     const server = entry(id).server;
     if (!server) throw new Error(`progress server "${id ?? 'default'}" is stopped`);
     return server;

@@ -5,14 +5,14 @@ import { connect as connectTcp } from 'node:net';
 import { test } from 'node:test';
 import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
 import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
-import { createProgressServer, type ProgressEvent, type ProgressServer } from '../../src/server/index.js';
+import { createProgressServer, type ProgressEvent } from '../../src/server/index.js';
 import { startServer } from './helpers/fixtures.js';
 
 const now = () => new Date().toISOString();
 
-const httpBase = (server: ProgressServer) => `http://127.0.0.1:${server.port}`;
+const httpBase = (server: { port: number }) => `http://127.0.0.1:${server.port}`;
 
-function publishTask(server: ProgressServer): void {
+function publishTask(server: { publish(event: ProgressEvent): unknown }): void {
   server.publish({ type: 'task_started', projectId: 'p', taskId: 't', timestamp: now() });
   server.publish({ type: 'output', projectId: 'p', taskId: 't', output: 'secret output\n', timestamp: now() } as ProgressEvent);
 }

@@ -7,6 +7,7 @@ import {
   type ProgressClientInfo,
   type ProgressEvent,
 } from '../../src/server/index.js';
+import { ProgressClient } from '../../src/client/index.js';
 import { startServer } from './helpers/fixtures.js';
 import { delay, once, open, type RawClient } from './helpers/raw-client.js';
 
@@ -31,8 +32,8 @@ function watchBufferedAmount(t: TestContext): { max: number } {
   return seen;
 }
 
-test('a client that stops reading is closed with 1013 at maxBufferedBytes; the others keep receiving; it resumes without loss', async (t) => {
-  const maxBufferedBytes = 256 * 1024;
+test('a client that stops reading is shed with 1013 that reaches it right after a small window; the others keep receiving; it resumes without loss', async (t) => {
+  const maxBufferedBytes = 1024 * 1024;
   const buffered = watchBufferedAmount(t);
   const server = await startServer(t, { maxBufferedBytes });
   const reader = await open(t, server.urlFor('p1'));
@@ -57,11 +58,15 @@ test('a client that stops reading is closed with 1013 at maxBufferedBytes; the o
     await delay(5);
   }
   assert.ok(!sentToBoth, `the slow client was still being sent events after ${published} events`);
-  assert.ok(buffered.max <= maxBufferedBytes + 8192, `the server buffered ${buffered.max} bytes for one socket`);
+  assert.ok(buffered.max <= 128 * 1024 + 8192, `the socket itself held ${buffered.max} bytes`);
 
-  // It gets what was sent before, then the close frame.
+  // What waited in the server's queue was dropped: the close frame comes after what the socket and
+  // the kernel held, not after maxBufferedBytes of events.
   startReading(slow);
   assert.deepEqual(await slow.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'too slow' });
+  const got = slow.frames.filter((f: any) => f?.type === 'output') as { seq: number }[];
+  const queuedAtShed = published * text.length - got.length * text.length;
+  assert.ok(queuedAtShed >= maxBufferedBytes, `only ${queuedAtShed} characters were not delivered before the close frame`);
   for (const end = Date.now() + 5000; disconnected.length === 0 && Date.now() < end; ) await delay(10);
   assert.deepEqual(
     disconnected.map((c) => c.id),
@@ -76,14 +81,52 @@ test('a client that stops reading is closed with 1013 at maxBufferedBytes; the o
   assert.equal(server.publish(output('p1', 'after')), 1);
   published++;
 
-  // The slow client comes back from where it stopped and gets the rest from the replay buffer.
-  const got = slow.frames.filter((f: any) => f?.type === 'output') as { seq: number }[];
+  // The slow client comes back from where it stopped and gets the rest (more than maxBufferedBytes) from the replay buffer.
   const since = got.at(-1)!.seq;
   const back = await open(t, server.urlFor('p1') + `?resume=1&epoch=${session.epoch}&since=${since}`);
   const resumed = await back.next();
   assert.equal(resumed.resumed, true);
-  for (let i = got.length; i < published; i++) assert.equal((await back.next()).type, 'output');
+  for (let seq = since + 1; seq <= published; seq++) {
+    const frame = await back.next();
+    assert.equal(frame.type, 'output');
+    assert.equal(frame.seq, seq, 'every event once, in order');
+  }
   assert.equal((back.frames.at(-1) as { output: string }).output, 'after');
+});
+
+test('a ProgressClient shed for being slow reconnects and resumes: every event once, in order', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: 256 * 1024 });
+  const sockets: WebSocket[] = [];
+  class Recorded extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  const client = new ProgressClient({ url: server.urlFor(), WebSocket: Recorded, reconnectDelay: 20, lingerTime: 0 });
+  t.after(() => client.close());
+  const seqs: number[] = [];
+  const closes: number[] = [];
+  const reasons: string[] = [];
+  client.onResync((reason) => reasons.push(reason));
+  await client.subscribeToProgress({ projectId: 'p1', onEvent: (e) => seqs.push(e.seq!) }).ready;
+  sockets[0]!.on('close', (code) => closes.push(code));
+  (sockets[0] as any)._socket.pause();
+
+  const text = 'y'.repeat(4000);
+  let published = 0;
+  let sent = 1;
+  for (let round = 0; round < 1000 && sent > 0; round++) {
+    for (let i = 0; i < 16; i++, published++) sent = server.publish(output('p1', text));
+    await delay(5);
+  }
+  assert.equal(sent, 0, 'the slow client was shed');
+  (sockets[0] as any)._socket.resume();
+  for (let i = 0; i < 5; i++, published++) server.publish(output('p1', 'after'));
+  for (const end = Date.now() + 10000; seqs.length < published && Date.now() < end; ) await delay(10);
+  assert.deepEqual(closes, [CLOSE_TRY_AGAIN_LATER], 'the client saw why it was closed');
+  assert.deepEqual(reasons, ['resumed']);
+  assert.deepEqual(seqs, Array.from({ length: published }, (_, i) => i + 1));
 });
 
 test('the heartbeat drops a client that sends (unsolicited pongs, messages) but never reads', async (t) => {
@@ -107,8 +150,8 @@ test('the heartbeat drops a client that sends (unsolicited pongs, messages) but 
   assert.equal((await healthy.next((f) => f.type === 'output')).output, 'hello');
 });
 
-test('a replay larger than maxBufferedBytes is not sent: the client is told to resync', async (t) => {
-  const server = await startServer(t, { maxBufferedBytes: 64 * 1024 });
+test('a replay larger than maxReplayBytes is not sent: the client is told to resync; one past maxBufferedBytes is', async (t) => {
+  const server = await startServer(t, { maxBufferedBytes: 16 * 1024, maxReplayBytes: 64 * 1024 });
   const first = await open(t, server.urlFor('p1') + '?resume=1');
   const session = await first.next();
   first.terminate();

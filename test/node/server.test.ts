@@ -4,7 +4,9 @@ import { createServer as createNetServer } from 'node:net';
 import { test } from 'node:test';
 import {
   CLOSE_UNAUTHORIZED,
+  createProgressPublisher,
   createProgressServer,
+  ProgressJournal,
   type ProgressClientInfo,
   type ProgressEvent,
 } from '../../src/server/index.js';
@@ -87,21 +89,77 @@ test('publish returns 0 without clients and rejects invalid events with a TypeEr
   assert.ok(await silentFor(client, 150), 'an invalid event reached the client');
 });
 
-test('publish sends an event in the spelling it was published in: sandbox_* stays sandbox_* for AInTandem clients', async (t) => {
-  const server = await startServer(t);
+test('publish resolves with the seq once the event is in the log; the sockets of this server have it by then; an invalid event rejects with a TypeError', async (t) => {
+  const server = await createProgressServer({ heartbeatInterval: 0 });
+  t.after(() => server.close());
   const client = await open(t, server.urlFor('p1'));
-  const event = { type: 'sandbox_started', timestamp: now(), projectId: 'p1', sandboxId: 's1' };
-  assert.equal(server.publish(event as unknown as ProgressEvent), 1);
-  const frame = await client.next();
-  assert.equal(frame.type, 'sandbox_started');
-  assert.equal(frame.sandboxId, 's1');
-  assert.equal(frame.seq, 1);
-  assert.equal(event.type, 'sandbox_started', "the caller's object is left as it was");
-  // The server's own state (snapshots) reads it as the container event.
-  assert.equal(server.journal.snapshot({ kind: 'container', projectId: 'p1', containerId: 's1' })?.status, 'running');
-  // An event published with a seq of its own goes out with the server's.
+  const publishing = server.publish(taskStarted('p1'));
+  assert.ok(publishing instanceof Promise);
+  assert.equal(await publishing, 1);
+  assert.equal((await client.next()).seq, 1);
+  assert.equal(await server.publish(taskStarted('other')), 2, 'numbered across projects');
+  await assert.rejects(server.publish({ type: 'step_progress', timestamp: now(), projectId: 'p1', taskId: 't1' } as unknown as ProgressEvent), TypeError);
+  assert.equal(server.log.position, 2, 'an invalid event takes no number');
+});
+
+test('a publisher without sockets appends to the log the servers fan out from; two servers on one journal deliver the same order', async (t) => {
+  const log = new ProgressJournal();
+  const a = await createProgressServer({ heartbeatInterval: 0, log });
+  const b = await createProgressServer({ heartbeatInterval: 0, log });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const publisher = createProgressPublisher({ log });
+  const onA = await open(t, a.urlFor());
+  const onB = await open(t, b.urlFor('p1'));
+  assert.equal(await publisher.publish(taskStarted('p1', 'x')), 1);
+  assert.equal(await a.publish(taskStarted('p2', 'y')), 2);
+  assert.equal(await b.publish(taskStarted('p1', 'z')), 3);
+  assert.deepEqual([(await onA.next()).taskId, (await onA.next()).taskId, (await onA.next()).taskId], ['x', 'y', 'z']);
+  assert.deepEqual([(await onB.next()).seq, (await onB.next()).seq], [1, 3]);
+  await assert.rejects(publisher.publish({ type: 'nonsense' } as unknown as ProgressEvent), TypeError);
+});
+
+test('container events go out as sandbox_* to sockets that negotiated no extension (AInTandem SDK), as published to the others', async (t) => {
+  const server = await startServer(t);
+  const bare = await open(t, server.urlFor('p1'));
+  const resuming = await open(t, server.urlFor('p1') + '?resume=1');
+  assert.equal((await resuming.next()).type, 'session');
+  const batching = await open(t, server.urlFor('p1') + '?batch=1');
+
+  const published = { type: 'container_started', timestamp: now(), projectId: 'p1', containerId: 'c1' };
+  assert.equal(server.publish(published as ProgressEvent), 3);
+  assert.deepEqual(await bare.next(), { type: 'sandbox_started', timestamp: published.timestamp, projectId: 'p1', sandboxId: 'c1', seq: 1 });
+  assert.deepEqual(await resuming.next(), { ...published, seq: 1 });
+  assert.deepEqual(await batching.next(), { ...published, seq: 1 });
+  assert.equal(published.type, 'container_started', "the caller's object is left as it was");
+
+  // Published in the orchestrator's spelling: the bare socket gets it as is too.
+  const sandbox = { type: 'sandbox_stopped', timestamp: now(), projectId: 'p1', sandboxId: 'c1', exitCode: 0 };
+  server.publish(sandbox as unknown as ProgressEvent);
+  assert.deepEqual(await bare.next(), { ...sandbox, seq: 2 });
+  assert.deepEqual(await resuming.next(), { ...sandbox, seq: 2 });
+  // The server's own state (snapshots) reads both spellings as the container's events.
+  assert.equal(server.journal.snapshot({ kind: 'container', projectId: 'p1', containerId: 'c1' })?.status, 'stopped');
+  // Other events are the same for everyone; one published with a seq of its own goes out with the server's.
   server.publish({ ...taskStarted('p1'), seq: 99 } as ProgressEvent);
-  assert.equal((await client.next()).seq, 2);
+  assert.equal((await bare.next()).seq, 3);
+  assert.equal((await resuming.next()).seq, 3);
+});
+
+test('containerEvents chooses the spelling: one for every socket, or by what each negotiated', async (t) => {
+  const sandbox = { type: 'sandbox_created', timestamp: now(), projectId: 'p1', sandboxId: 's1', image: 'node:20' };
+  const everyone = await startServer(t, { containerEvents: 'container' });
+  const bare = await open(t, everyone.urlFor('p1'));
+  everyone.publish(sandbox as unknown as ProgressEvent);
+  assert.deepEqual(await bare.next(), { type: 'container_created', timestamp: sandbox.timestamp, projectId: 'p1', image: 'node:20', containerId: 's1', seq: 1 });
+
+  const terms: unknown[] = [];
+  const chosen = await startServer(t, { containerEvents: (socket) => (terms.push(socket), socket.projectId === 'p1' ? 'sandbox' : 'container') });
+  const p1 = await open(t, chosen.urlFor('p1') + '?resume=1&batch=1');
+  const all = await open(t, chosen.urlFor());
+  chosen.publish({ type: 'container_started', timestamp: now(), projectId: 'p1', containerId: 'c1' } as ProgressEvent);
+  assert.equal((await p1.next((f) => f.type !== 'session')).type, 'sandbox_started');
+  assert.equal((await all.next()).type, 'container_started');
+  assert.deepEqual(terms, [{ resume: true, batch: true, projectId: 'p1' }, { resume: false, batch: false }]);
 });
 
 test('validate: false sends the event as is', async (t) => {
@@ -324,7 +382,7 @@ test('attaches to an existing HTTP server and leaves it open on close()', async 
   assert.equal(server.port, (http.address() as { port: number }).port);
 
   const client = await open(t, `${server.url}/api/progress/subscribe/p1`);
-  assert.equal(server.publish(taskStarted('p1')), 1);
+  assert.equal(await server.publish(taskStarted('p1')), 1);
   assert.equal((await client.next()).projectId, 'p1');
   assert.match((await connectError(`${server.url}/other`)).message, /418/);
 
@@ -374,7 +432,7 @@ test('close() closes clients with 1001, frees the port and leaves no timer behin
   await delay(20);
   const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   assert.ok(after <= before, `timers left behind: ${after} after, ${before} before`);
-  assert.equal(server.publish(taskStarted('p1')), 0);
+  assert.equal(await server.publish(taskStarted('p1')), 1, 'the log outlives the server');
   assert.match((await connectError(server.urlFor('p1'))).message, /ECONNREFUSED/);
 });
 

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { parseFrame } from '../../src/client/parse-frame.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator/index.js';
 import { sleep, waitFor } from './helpers/fixtures.js';
 
 const TERMINAL = new Set([
@@ -24,7 +24,8 @@ interface Listener {
 }
 
 async function serverWithListener(t: TestContext): Promise<{ server: ProgressServer; listener: Listener }> {
-  const server = await createProgressServer({ heartbeatInterval: 0 });
+  // The events as the simulator published them (a bare socket would get containers as sandbox_*).
+  const server = await createProgressServer({ heartbeatInterval: 0, containerEvents: 'published' });
   t.after(() => server.close());
   const ws = new WebSocket(server.urlFor());
   t.after(() => ws.terminate());
@@ -219,4 +220,26 @@ test('stop() clears every timer and nothing is published after it', async (t) =>
   const taskId = simulator.startTask({ outcome: 'completed' });
   await waitFor(() => ended(listener, [taskId]), 'a task after the stop', 10000);
   assert.equal(timeouts(), before, 'a finished run leaves no timer');
+});
+
+test('a publish that fails (the log unavailable) is reported to onPublishError and the runs go on', async (t) => {
+  const errors: unknown[] = [];
+  const events: ProgressEvent[] = [];
+  let calls = 0;
+  const target = {
+    publish(event: ProgressEvent): Promise<number> {
+      // Every other publish fails, as it would while Redis is away.
+      if (calls++ % 2 === 0) return Promise.reject(new Error('log unavailable'));
+      events.push(event);
+      return Promise.resolve(events.length);
+    },
+  };
+  const simulator = createSimulator(target, { seed: 8, speed: 200, onPublishError: (error) => errors.push(error) });
+  t.after(() => simulator.stop());
+  const taskId = simulator.startTask({ outcome: 'completed' });
+  await waitFor(() => simulator.activeRuns === 0, 'the run to end', 10000);
+  await sleep(0);
+  assert.ok(errors.length > 0 && errors.every((e) => (e as Error).message === 'log unavailable'));
+  assert.equal(errors.length + events.length, calls, 'every failure reported');
+  assert.ok(events.some((e) => (e as { taskId?: string }).taskId === taskId));
 });

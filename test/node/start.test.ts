@@ -3,7 +3,13 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { parseFrame } from '../../src/client/parse-frame.js';
+import { fileURLToPath } from 'node:url';
+import { startedProcesses } from './helpers/processes.js';
+import { startRedis } from './helpers/redis-server.js';
 import { demoUrl, interrupt, runStartScript } from './helpers/start-script.js';
+
+/** A node option under which any import of ioredis fails. */
+const WITHOUT_IOREDIS = ['--import', fileURLToPath(new URL('./helpers/no-ioredis.mjs', import.meta.url))];
 
 /** Opens a socket and collects its text frames; resolves once open. */
 async function listen(url: string, protocol?: string): Promise<{ ws: WebSocket; frames: string[]; closed: Promise<number> }> {
@@ -35,14 +41,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('npm start serves the demo, the progress sockets and the control API on one port; Ctrl-C stops it', async (t) => {
-  const script = runStartScript(['--port', '0', '--speed', '20', '--seed', '42']);
+test('npm start serves the demo, the progress sockets and the control API on one port, with nothing else (ioredis is never loaded); Ctrl-C stops it', async (t) => {
+  const script = runStartScript(['--port', '0', '--speed', '20', '--seed', '42'], {}, WITHOUT_IOREDIS);
   t.after(() => interrupt(script));
   const url = await demoUrl(script);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const origin = new URL(url);
   // The lines after the demo URL may arrive in a later chunk of the script's output.
   await until(() => /ws:\/\/127\.0\.0\.1:\d+\/api\/progress\/subscribe\/demo/.test(script.output()), 'the socket URL printed');
+  await until(() => /Log:\s+in memory/.test(script.output()), 'the log in memory');
 
   const page = await fetch(url);
   assert.equal(page.status, 200);
@@ -119,4 +126,46 @@ test('a bad port is refused before anything starts', async () => {
   const script = runStartScript(['--port', 'eighty']);
   assert.equal(await script.exited, 1);
   assert.match(script.output(), /Invalid port "eighty"/);
+});
+
+test('npm start -- --redis: two of them on one Redis serve the same events, and each answers for runs the other started', { timeout: 60000 }, async (t) => {
+  const redis = await startRedis(t);
+  const first = runStartScript(['--port', '0', '--speed', '20', '--seed', '1', '--redis', redis.url]);
+  t.after(() => interrupt(first));
+  const second = runStartScript(['--port', '0', '--speed', '20', '--seed', '2'], { PROGRESS_REDIS_URL: redis.url });
+  t.after(() => interrupt(second));
+  const [a, b] = await Promise.all([demoUrl(first), demoUrl(second)]);
+  await until(() => /Log:\s+Redis \(epoch \w+\)/.test(first.output()) && /Log:\s+Redis/.test(second.output()), 'both on Redis');
+  assert.equal(/Log:\s+Redis \(epoch (\w+)\)/.exec(first.output())![1], /Log:\s+Redis \(epoch (\w+)\)/.exec(second.output())![1], 'one epoch');
+
+  // A socket on the second sees the runs of both simulators, numbered in one sequence.
+  const onB = await listen(`ws://${new URL(b).host}/api/progress/subscribe/demo?resume=1`);
+  t.after(() => onB.ws.terminate());
+  const started = await fetch(new URL('/api/demo/task', a), { method: 'POST' });
+  const { taskId } = (await started.json()) as { taskId: string };
+  const frames = () => onB.frames.map((f) => JSON.parse(f) as { type: string; taskId?: string; seq?: number });
+  await until(() => frames().some((f) => f.taskId === taskId && f.type === 'task_started'), 'the first one\'s run on the second');
+  const seqs = frames().slice(1).map((f) => f.seq!);
+  assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'in the log\'s order');
+  const rest = await fetch(new URL(`/api/projects/demo/tasks/${taskId}`, b));
+  assert.equal(rest.status, 200, 'the second answers for a run the first started');
+  assert.ok(Number(await redis.command('XLEN', 'progress:stream')) > 0);
+
+  assert.equal(await interrupt(first), 0);
+  assert.equal(await interrupt(second), 0);
+});
+
+test('npm start -- --redis with no Redis there: a clear message and exit code 1', async () => {
+  const port = await freePort();
+  const script = runStartScript(['--port', '0', '--redis', `redis://127.0.0.1:${port}`]);
+  assert.equal(await script.exited, 1);
+  assert.match(script.output(), new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}`));
+  assert.match(script.output(), /or run without --redis/);
+  const bad = runStartScript(['--port', '0', '--redis', 'localhost:6379']);
+  assert.equal(await bad.exited, 1);
+  assert.match(bad.output(), /Invalid Redis URL/);
+});
+
+test('every redis-server these tests started is stopped', () => {
+  assert.deepEqual(startedProcesses().running, []);
 });

@@ -77,8 +77,8 @@ describe('tabs share one socket per URL', { skip, timeout: 240_000 }, () => {
   const publish = (n: number) => {
     for (let i = 0; i < n; i++) {
       published++;
-      server.publish(step('p1', 't1', published));
-      server.publish(step('p2', 't1', published));
+      void server.publish(step('p1', 't1', published));
+      void server.publish(step('p2', 't1', published));
     }
   };
   /** Every tab got every event of a project exactly once, in order, since it opened (`total`: all published). */
@@ -170,10 +170,10 @@ describe('tabs share one socket per URL', { skip, timeout: 240_000 }, () => {
 
   it('every tab tells the truth about the shared socket: reconnecting while the server is down, then live again, nothing lost', async () => {
     const tabs = [...open];
-    const { port, journal } = server;
+    const { port, log } = server;
     await server.close();
     for (const tab of tabs) await until(async () => (await tab.call('connection', 'p1')) === 'reconnecting', 'every tab to say reconnecting');
-    server = await createProgressServer({ port, journal, heartbeatInterval: 0 });
+    server = await createProgressServer({ port, log, heartbeatInterval: 0 });
     for (const tab of tabs) await until(async () => (await tab.call('connection', 'p1')) === 'connected', 'every tab connected again');
     publish(3);
     await everyTabGotAll(tabs, published);
@@ -187,7 +187,7 @@ describe('tabs share one socket per URL', { skip, timeout: 240_000 }, () => {
       const first = await openTab({ url, token: secret, projects: 'p1', spy: `aintandem-progress:${url}#` });
       const second = await openTab({ url, token: secret, projects: 'p1' });
       await until(() => guarded.clientCount === 1, 'one socket for both');
-      guarded.publish(step('p1', 't1', 1));
+      void guarded.publish(step('p1', 't1', 1));
       await until(async () => (await second.call<number[]>('received', 'p1')).length === 1, 'the event in both tabs');
       const heard = await first.call<string[]>('heard');
       assert.ok(heard.length > 0, 'the spy heard the share');

@@ -4,7 +4,7 @@
  * a socket's events, so whatever would have arrived has arrived by then.
  */
 import type { ProgressClient } from '../../../src/client/index.js';
-import type { ProgressServer } from '../../../src/server/index.js';
+import type { ProgressEvent } from '../../../src/client/events.js';
 import { container, waitFor } from './fixtures.js';
 
 let markers = 0;
@@ -13,7 +13,7 @@ let markers = 0;
  * Waits until an event published now to `projectId` has reached `client`. The marker is a
  * container event of its own container, so that task and workflow subscriptions never see it.
  */
-export async function drain(server: ProgressServer, client: ProgressClient, projectId: string): Promise<void> {
+export async function drain(server: { publish(event: ProgressEvent): unknown }, client: ProgressClient, projectId: string): Promise<void> {
   const containerId = `drain-${++markers}`;
   let seen = false;
   const sub = client.subscribeToContainer({ projectId, containerId, onEvent: () => (seen = true) });

@@ -1,7 +1,8 @@
 /** Shared fixtures for the client's Node tests: a reference server per test, event builders, waiting. */
 import type { TestContext } from 'node:test';
 import WebSocket from 'ws';
-import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../../src/server/index.js';
+import { createProgressServer } from '../../../src/server/index.js';
+import { createFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
 import type { StorageLike } from '../../../src/client/persistence.js';
@@ -9,9 +10,12 @@ import type { StorageLike } from '../../../src/client/persistence.js';
 /** `ws`'s WebSocket as the client's constructor option: it fits the option's type as it is (typecheck checks this). */
 export const NodeWebSocket: WebSocketConstructor = WebSocket;
 
-/** A reference server on loopback, its protocol heartbeat off unless a test asks for it; closed when the test ends. */
-export async function startServer(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
+/**
+ * A reference server on loopback with fault injection (./fault-server.ts), its protocol heartbeat
+ * off unless a test asks for it; closed when the test ends.
+ */
+export async function startServer(t: TestContext, options: FaultServerOptions = {}): Promise<FaultServer> {
+  const server = await createFaultServer({ heartbeatInterval: 0, ...options });
   t.after(() => server.close());
   return server;
 }

@@ -12,9 +12,12 @@ export interface StartScript {
   exited: Promise<number | null>;
 }
 
-export function runStartScript(args: string[], env: NodeJS.ProcessEnv = {}): StartScript {
-  const { PORT: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
+/**
+ * @param nodeArgs options for node before the script (e.g. `--import` of a hook)
+ */
+export function runStartScript(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): StartScript {
+  const { PORT: _, PROGRESS_REDIS_URL: __, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'scripts/start.ts', ...args], {
     cwd: ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

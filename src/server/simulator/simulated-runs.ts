@@ -3,7 +3,7 @@
  * execution or container as a list of events and the waits between them, decided up front.
  * Pure: the same generator state gives the same plan.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../../client/events.js';
 import type { Random } from './random.js';
 import { CONTAINERS, CONTAINER_START_ERRORS, FAILING_EXIT_CODES, TASKS, WORKFLOWS, type Line } from './run-catalogue.js';
 

@@ -1,11 +1,11 @@
 /**
  * Publishes simulated runs of tasks, workflow executions and containers through a progress
- * server: on demand, or as a continuous background mix with a bounded number of runs at once.
+ * server (or a publisher): on demand, or as a continuous background mix with a bounded number of
+ * runs at once.
  * Seeded: the same seed, with runs started in the same order, gives the same runs (ids, events,
  * outcomes, waits); only the timestamps differ.
  */
-import type { ProgressEvent } from '../client/events.js';
-import type { ProgressServer } from './progress-server.js';
+import type { ProgressEvent } from '../../client/events.js';
 import { createRandom, randomSeed } from './random.js';
 import {
   planContainer,
@@ -30,6 +30,16 @@ export interface SimulatorOptions {
   maxConcurrent?: number;
   /** Range of ms (at speed 1) between two background starts; default [1500, 4000]. */
   interval?: readonly [number, number];
+  /**
+   * Called with the error of a publish that failed (the log unavailable); the run goes on with its
+   * next event. Default: the error is dropped (the log reports its outages itself).
+   */
+  onPublishError?: (error: unknown) => void;
+}
+
+/** Where the simulator publishes: a progress server or a publisher. */
+export interface SimulatorTarget {
+  publish(event: ProgressEvent): unknown;
 }
 
 export interface Simulator {
@@ -61,12 +71,13 @@ interface ActiveRun {
 /** The background mix: twice as many tasks as workflows or containers. */
 const BACKGROUND_MIX = { task: 2, workflow: 1, container: 1 } as const;
 
-export function createSimulator(server: ProgressServer, options: SimulatorOptions = {}): Simulator {
+export function createSimulator(target: SimulatorTarget, options: SimulatorOptions = {}): Simulator {
   const seed = (options.seed ?? randomSeed()) >>> 0;
   const projectId = options.projectId ?? 'demo';
   const speed = options.speed ?? 1;
   const maxConcurrent = options.maxConcurrent ?? 8;
   const [minGap, maxGap] = options.interval ?? [1500, 4000];
+  const onPublishError = options.onPublishError ?? (() => {});
   if (!(speed > 0)) throw new RangeError('speed must be above 0');
 
   const random = createRandom(seed);
@@ -75,6 +86,15 @@ export function createSimulator(server: ProgressServer, options: SimulatorOption
   /** The timer of the next background start, owned by the mix. */
   let background: ReturnType<typeof setTimeout> | undefined;
   let running = false;
+
+  function publish(event: ProgressEvent): void {
+    try {
+      const result = target.publish(event);
+      if (result instanceof Promise) result.catch(onPublishError);
+    } catch (error) {
+      onPublishError(error);
+    }
+  }
 
   function play(plan: RunPlan): void {
     const run: ActiveRun = { plan, next: 0 };
@@ -85,7 +105,7 @@ export function createSimulator(server: ProgressServer, options: SimulatorOption
         const last = run.next === plan.beats.length;
         if (last) runs.delete(run);
         else schedule();
-        server.publish({ ...beat.event, timestamp: new Date().toISOString() } as ProgressEvent);
+        publish({ ...beat.event, timestamp: new Date().toISOString() } as ProgressEvent);
       }, beat.delay);
     };
     runs.add(run);

@@ -1,0 +1,102 @@
+/**
+ * The server's HTTP reads: snapshots (`…/progress/snapshot?kind=…`) and AInTandem's REST reads
+ * (`…/projects/{p}/tasks/{t}`, `…/workflows/executions/{e}`), answered from the log's entity
+ * states, with their token check and CORS preflight.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EntityStates, SnapshotQuery } from './entity-states.js';
+import { isRestPath, restAnswer } from './rest.js';
+
+const SNAPSHOT_PATH = '/progress/snapshot';
+const READ_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
+/** The answer to a CORS preflight: loaders send `Authorization`, which a cross-origin GET may only do after one. */
+const PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET',
+  'access-control-allow-headers': 'authorization, accept',
+};
+
+function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.destroyed || response.headersSent) return;
+  response.writeHead(status, { ...READ_HEADERS, ...headers });
+  // HEAD: the same answer without its body.
+  response.end(response.req?.method === 'HEAD' ? undefined : JSON.stringify(body));
+}
+
+/** The token of an HTTP read: `Authorization: Bearer …`, else the `token` query parameter. */
+function httpToken(request: IncomingMessage, params: URLSearchParams): string | undefined {
+  const bearer = /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return bearer ? bearer[1] : (params.get('token') ?? undefined);
+}
+
+/** The entity a snapshot request names, or undefined when it names none. */
+function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
+  const get = (name: string) => params.get(name) ?? undefined;
+  const projectId = get('projectId');
+  switch (get('kind')) {
+    case 'task': {
+      const taskId = get('taskId');
+      return projectId !== undefined && taskId !== undefined ? { kind: 'task', projectId, taskId } : undefined;
+    }
+    case 'workflow': {
+      const executionId = get('executionId');
+      const workflowId = get('workflowId');
+      if (executionId === undefined && workflowId === undefined) return undefined;
+      const query: SnapshotQuery = { kind: 'workflow' };
+      if (executionId !== undefined) query.executionId = executionId;
+      if (workflowId !== undefined) query.workflowId = workflowId;
+      return query;
+    }
+    case 'container': {
+      const containerId = get('containerId');
+      return projectId !== undefined && containerId !== undefined ? { kind: 'container', projectId, containerId } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Whether `token` may read; never throws. */
+export type ReadAuthorisation = (token: string | undefined, request: IncomingMessage) => Promise<boolean>;
+
+/**
+ * Answers a snapshot or REST read (or its preflight); returns false for any other request, which
+ * is left untouched.
+ */
+export function handleRead(request: IncomingMessage, response: ServerResponse, states: EntityStates, authorise: ReadAuthorisation): boolean {
+  if ((request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') || !request.url) return false;
+  let url: URL;
+  try {
+    url = new URL(request.url, 'http://localhost');
+  } catch {
+    answerJson(response, 400, { error: 'bad request URL' });
+    return true;
+  }
+  if (!url.pathname.endsWith(SNAPSHOT_PATH) && !isRestPath(url.pathname)) return false;
+  if (request.method === 'OPTIONS') {
+    response.writeHead(204, PREFLIGHT_HEADERS);
+    response.end();
+    return true;
+  }
+  answerRead(request, response, url, states, authorise).catch(() => answerJson(response, 503, { error: 'states unavailable' }));
+  return true;
+}
+
+async function answerRead(request: IncomingMessage, response: ServerResponse, url: URL, states: EntityStates, authorise: ReadAuthorisation): Promise<void> {
+  if (!(await authorise(httpToken(request, url.searchParams), request))) {
+    answerJson(response, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+    return;
+  }
+  if (url.pathname.endsWith(SNAPSHOT_PATH)) {
+    const query = snapshotQuery(url.searchParams);
+    if (!query) {
+      answerJson(response, 400, { error: 'kind and ids are required' });
+      return;
+    }
+    const state = await states.snapshot(query);
+    answerJson(response, state ? 200 : 404, state ?? null);
+    return;
+  }
+  const body = await restAnswer(states, url.pathname);
+  answerJson(response, body ? 200 : 404, body ?? null);
+}

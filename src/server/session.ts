@@ -1,0 +1,55 @@
+/**
+ * How a socket that negotiated `resume=1` starts: its outbox is held (live events wait there),
+ * the position is what this server has delivered so far, the log is read for what the client
+ * missed up to that position, the session frame says that position, the replay follows, then
+ * the held events. A server that lags behind the log never claims a position it cannot replay.
+ */
+import { entryFrame, type ContainerSpelling } from './event-frames.js';
+import type { Outbox } from './outbox.js';
+import type { ProgressLog } from './progress-log.js';
+
+export interface SessionSocket {
+  readonly outbox: Outbox;
+  /** The project of a per-project socket. */
+  readonly projectId?: string;
+  readonly spelling: ContainerSpelling;
+  /** Entries up to this number are not sent to it (it has them already). */
+  skipThrough: number;
+  isOpen(): boolean;
+}
+
+export interface ClientPosition {
+  epoch?: string;
+  since?: number;
+}
+
+export function sessionFrame(epoch: string, seq: number, resumed: boolean): string {
+  return JSON.stringify({ type: 'session', epoch, seq, resumed, timestamp: new Date().toISOString() });
+}
+
+/**
+ * Opens the session; the caller registered the socket for live events (held) just before.
+ * @throws LogUnavailableError when the log cannot be read (the socket is left held).
+ */
+export async function openSession(log: ProgressLog, socket: SessionSocket, position: ClientPosition, maxReplayBytes: number): Promise<void> {
+  const { outbox } = socket;
+  outbox.hold();
+  const epoch = log.epoch;
+  const through = log.position;
+  let resumed = false;
+  let frames: string[] = [];
+  if (position.epoch === epoch && position.since !== undefined) {
+    const reading = log.read({ epoch, after: position.since, through, projectId: socket.projectId, maxBytes: maxReplayBytes });
+    // A log in memory answers at once: the session opens before this returns.
+    const read = reading instanceof Promise ? await reading : reading;
+    if (read.resumed) {
+      resumed = true;
+      frames = read.entries.map((entry) => entryFrame(entry, socket.spelling));
+      // A client ahead of this server (it came from one that had read further): what it has is not sent again.
+      if (position.since > through) socket.skipThrough = position.since;
+    }
+  }
+  if (!socket.isOpen()) return;
+  outbox.open(sessionFrame(epoch, through, resumed), frames);
+  outbox.release();
+}

@@ -1,0 +1,167 @@
+/**
+ * The reference server with fault injection, for the tests (Node and browser) and nothing else:
+ * unvalidated events outside the sequence, raw frames, cut connections and a stall (a half-open
+ * connection as seen from the client), on top of a production server that knows none of it.
+ */
+import { WebSocket } from 'ws';
+import { heartbeatFrame } from '../../../src/server/frames.js';
+import { checkEvent } from '../../../src/server/frames.js';
+import { ProgressJournal } from '../../../src/server/journal.js';
+import {
+  createProgressServer,
+  heldSockets,
+  type ClientMessage,
+  type HeldSocket,
+  type ProgressClientInfo,
+  type ProgressServer,
+  type ProgressServerOptions,
+} from '../../../src/server/progress-server.js';
+import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressLog } from '../../../src/server/progress-log.js';
+
+export interface FaultServerOptions extends ProgressServerOptions {
+  /**
+   * false: `publish()` sends events as given, unnumbered and outside the log (a server without
+   * sequence numbers, or one that sends what clients must reject). Default true.
+   */
+  validate?: boolean;
+}
+
+export interface DropOptions {
+  /** Cut the TCP connection without a close frame. */
+  abrupt?: boolean;
+  /** Close code for a clean drop; default 1012. */
+  code?: number;
+  /** Close reason for a clean drop; default `server restarting`. */
+  reason?: string;
+}
+
+export interface FaultServer {
+  /** The production server underneath. */
+  readonly server: ProgressServer;
+  readonly url: string;
+  readonly port: number;
+  urlFor(projectId?: string): string;
+  readonly log: ProgressLog;
+  /** The log, when it is a journal (in memory): its epoch, numbers and states. */
+  readonly journal: ProgressJournal;
+  /**
+   * Publishes through the server's log (at once, with the journal) and returns how many of this
+   * server's sockets the event was sent to (held ones count). Throws a TypeError when it is invalid.
+   */
+  publish(event: ProgressEvent): number;
+  clients(): ProgressClientInfo[];
+  readonly clientCount: number;
+  /** Send any frame as is (binary for a Uint8Array), to every client or those `filter` accepts. */
+  sendRaw(frame: string | Uint8Array, filter?: (client: ProgressClientInfo) => boolean): number;
+  /** Send the JSON heartbeat `{"type":"ping","timestamp":ISO}` to every client (none while stalled). */
+  ping(): number;
+  /** Drop every client: cleanly with a close frame, or abruptly. Returns how many were dropped. */
+  dropConnections(options?: DropOptions): number;
+  /**
+   * While stalled the server reads nothing (no pong answers), terminates no one, and holds what it
+   * would send (events, raw frames) until it is no longer stalled, when the held frames go out in
+   * order to the sockets still open: to a client it looks like a half-open connection. A socket
+   * that connects meanwhile gets its session frame and replay, then nothing more.
+   */
+  stall(stalled: boolean): void;
+  on(event: 'connection' | 'disconnection', listener: (client: ProgressClientInfo) => void): this;
+  on(event: 'message', listener: (client: ProgressClientInfo, message: ClientMessage) => void): this;
+  on(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
+  off(event: 'connection' | 'disconnection' | 'message' | 'rejected', listener: (...args: any[]) => void): this;
+  handleRequest: ProgressServer['handleRequest'];
+  close(): Promise<void>;
+}
+
+const isOpen = (socket: HeldSocket) => socket.ws.readyState === WebSocket.OPEN;
+
+export async function createFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
+  const { validate = true, ...serverOptions } = options;
+  const server = await createProgressServer(serverOptions);
+  let stalled = false;
+
+  const sockets = (filter?: (client: ProgressClientInfo) => boolean): HeldSocket[] =>
+    [...heldSockets(server)].filter((socket) => isOpen(socket) && (!filter || filter(socket.info)));
+  const inProject = (projectId: unknown) => (client: ProgressClientInfo) => client.projectId === undefined || client.projectId === projectId;
+  const freeze = (socket: HeldSocket) => {
+    socket.outbox.hold();
+    socket.ws.pause();
+  };
+
+  // A socket that connects while stalled is held and left unread, like the others.
+  server.on('connection', (info) => {
+    if (!stalled) return;
+    for (const socket of heldSockets(server)) if (socket.info === info) freeze(socket);
+  });
+
+  const fault: FaultServer = {
+    server,
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.port;
+    },
+    urlFor: (projectId) => server.urlFor(projectId),
+    get log() {
+      return server.log;
+    },
+    get journal() {
+      if (!(server.log instanceof ProgressJournal)) throw new TypeError('this server runs on a log that is not a journal');
+      return server.log;
+    },
+    publish(event) {
+      if (!validate) return fault.sendRaw(JSON.stringify(event), inProject((event as { projectId?: unknown }).projectId));
+      const { event: normalised } = checkEvent(event);
+      void server.publish(event);
+      return sockets(inProject(normalised.projectId)).length;
+    },
+    clients: () => server.clients(),
+    get clientCount() {
+      return server.clientCount;
+    },
+    sendRaw(frame, filter) {
+      const targets = sockets(filter);
+      for (const socket of targets) socket.outbox.raw(frame);
+      return targets.length;
+    },
+    ping() {
+      return stalled ? 0 : fault.sendRaw(heartbeatFrame('ping'));
+    },
+    dropConnections(drop = {}) {
+      const targets = [...heldSockets(server)];
+      for (const { ws } of targets) {
+        if (drop.abrupt) ws.terminate();
+        else ws.close(drop.code ?? 1012, drop.reason ?? 'server restarting');
+      }
+      return targets.length;
+    },
+    stall(next) {
+      if (next === stalled) return;
+      stalled = next;
+      for (const socket of heldSockets(server)) {
+        if (next) {
+          freeze(socket);
+        } else {
+          socket.ws.resume();
+          socket.outbox.release();
+        }
+      }
+    },
+    on(event: string, listener: (...args: any[]) => void) {
+      server.on(event as 'connection', listener);
+      return fault;
+    },
+    off(event, listener) {
+      server.off(event as 'connection', listener);
+      return fault;
+    },
+    handleRequest: (request, response) => server.handleRequest(request, response),
+    async close() {
+      // Read again, so that the clients' answers to the close frames are seen; what was held is dropped.
+      if (stalled) for (const socket of heldSockets(server)) socket.ws.resume();
+      await server.close();
+    },
+  };
+  return fault;
+}
