@@ -7,6 +7,7 @@ import type { LiveHandlers } from '../shared/live-subscription.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeContainer, type ContainerStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
+import { plainText } from '../shared/terminal-output.js';
 import { errorText, type Tone } from '../shared/templates.js';
 import { containerStatusStyles } from './container-status.styles.js';
 
@@ -127,7 +128,7 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
     const failed = state !== undefined && containerFailed(state);
     return html`${detailed && (image || exitCode)
       ? html`<p part="facts" class="facts">
-          ${image ? html`<span part="image" class="image">${strings.image(image)}</span>` : nothing}
+          ${image ? html`<span part="image" class="image">${plainText(strings.image(image))}</span>` : nothing}
           ${exitCode ? html`<span part="exit-code" class="exit-code" data-tone=${failed ? 'danger' : 'neutral'}>${exitCode}</span>` : nothing}
         </p>`
       : nothing}

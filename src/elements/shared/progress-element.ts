@@ -12,6 +12,7 @@ import { formatPercent, formatRelative, resolveLocale } from './format.js';
 import { schedule, unschedule } from './frame-scheduler.js';
 import { LiveSubscription, type LiveHandlers } from './live-subscription.js';
 import { resolveStrings, type ProgressStrings } from './strings.js';
+import { plainText } from './terminal-output.js';
 import { connectionLine, header, liveRegion, progressBar, type ConnectionLine, type Tone } from './templates.js';
 
 /** What an element shows of a state in the parts every card has. */
@@ -196,7 +197,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     const state = this.state === undefined ? undefined : this.whole(this.state);
     const context: CardContext<S> = { state, strings, locale, detailed: this.layout !== 'compact' };
     const view = this.describe(context);
-    const label = this.label || view.name;
+    const label = plainText(this.label || view.name);
     const live = this.#live;
     const now = Date.now();
 
@@ -247,7 +248,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
         ? progressBar({
             label,
             percent: bar.percent,
-            valueText: strings.join([bar.percent === undefined ? '' : formatPercent(bar.percent, locale), status, view.detail ?? ''].filter(Boolean)),
+            valueText: plainText(strings.join([bar.percent === undefined ? '' : formatPercent(bar.percent, locale), status, view.detail ?? ''].filter(Boolean))),
             tone: view.tone,
             busy: bar.busy,
           })

@@ -4,13 +4,14 @@
  * binding.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { plainText } from './terminal-output.js';
 
 /** The colour family of a status; `data-tone` on the parts picks it up in the styles. */
 export type Tone = 'neutral' | 'active' | 'success' | 'danger' | 'warning';
 
 export function header(label: string, status: string, tone: Tone, time: string | undefined): TemplateResult {
   return html`<div part="header" class="header">
-    <span part="label" class="label">${label}</span>
+    <span part="label" class="label">${plainText(label)}</span>
     <span part="status" class="status" data-tone=${tone}>${status}</span>
     ${time ? html`<span part="time" class="time">${time}</span>` : nothing}
   </div>`;
@@ -101,9 +102,9 @@ export function stageList(part: 'step' | 'phase', label: string, stages: readonl
         aria-current=${s.current ? 'step' : nothing}
       >
         <span class="icon" aria-hidden="true"></span>
-        <span class="stage-name">${s.name}</span>
+        <span class="stage-name">${plainText(s.name)}</span>
         <span class="stage-status">${s.statusText}</span>
-        ${s.detail ? html`<span class="stage-detail">${s.detail}</span>` : nothing}
+        ${s.detail ? html`<span class="stage-detail">${plainText(s.detail)}</span>` : nothing}
       </li>`,
     )}
   </ol>`;
@@ -123,12 +124,12 @@ export function note(text: string | undefined): TemplateResult | typeof nothing 
 }
 
 export function errorText(text: string | undefined): TemplateResult | typeof nothing {
-  return text ? html`<p part="error" class="error">${text}</p>` : nothing;
+  return text ? html`<p part="error" class="error">${plainText(text)}</p>` : nothing;
 }
 
 /** The polite live region; its text changes only when there is something to announce. */
 export function liveRegion(text: string): TemplateResult {
-  return html`<div class="visually-hidden" role="status" aria-atomic="true">${text}</div>`;
+  return html`<div class="visually-hidden" role="status" aria-atomic="true">${plainText(text)}</div>`;
 }
 
 /** A JSON-able value as one short line of text (for output summaries). */
@@ -143,5 +144,6 @@ export function summarise(value: unknown, max = 300): string | undefined {
       text = String(value);
     }
   }
+  text = plainText(text);
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }

@@ -143,10 +143,22 @@ export function terminalLines(lines: readonly string[]): (TemplateResult | strin
   return out;
 }
 
-/** The text a line shows, without any escape sequence (for comparisons and the tests' expectations). */
-export function terminalText(line: string): string {
-  return createAnsiSequenceParser()
-    .parse(forParser(line))
-    .map((t) => t.value)
-    .join('');
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+/**
+ * Server text shown as plain text (names, messages, errors): as a terminal would show it, without
+ * its escape sequences and control characters; newlines kept, tabs as spaces.
+ */
+export function plainText(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const column = { at: 0 };
+      return createAnsiSequenceParser()
+        .parse(forParser(line))
+        .map((t) => expandTabs(t.value, column))
+        .join('');
+    })
+    .join('\n');
 }

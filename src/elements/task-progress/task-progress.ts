@@ -6,7 +6,7 @@ import type { LiveHandlers } from '../shared/live-subscription.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
-import { terminalLines } from '../shared/terminal-output.js';
+import { plainText, terminalLines } from '../shared/terminal-output.js';
 import { errorText, note, section, stageList, type Tone } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
@@ -164,7 +164,7 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
 
   private message(state: TaskState | undefined) {
     const text = [currentStep(state)?.name, state?.status === 'running' ? state.message : undefined].filter(Boolean).join(': ');
-    return text ? html`<p part="message" class="message">${text}</p>` : nothing;
+    return text ? html`<p part="message" class="message">${plainText(text)}</p>` : nothing;
   }
 
   private artifacts(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined) {
@@ -177,8 +177,8 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
         <ul part="artifacts" class="artifacts">
           ${state.artifacts.map(
             (a) => html`<li part="artifact" class="artifact">
-              <span class="artifact-path">${a.path}</span>
-              <span class="artifact-meta">${a.size === undefined ? a.type : strings.join([a.type, formatBytes(a.size, locale)])}</span>
+              <span class="artifact-path">${plainText(a.path)}</span>
+              <span class="artifact-meta">${plainText(a.size === undefined ? a.type : strings.join([a.type, formatBytes(a.size, locale)]))}</span>
             </li>`,
           )}
         </ul>`,

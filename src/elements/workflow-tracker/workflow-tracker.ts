@@ -7,6 +7,7 @@ import type { LiveHandlers } from '../shared/live-subscription.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
+import { plainText } from '../shared/terminal-output.js';
 import { errorText, stageList, summarise, type Tone } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 
@@ -175,7 +176,7 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
     const line = !view.detail ? undefined : whole && shown && state?.status !== 'completed' ? `${view.detail}: ${shown.name}` : view.detail;
     const failed = state?.status === 'failed' && state.error !== undefined;
     const output = state?.status === 'completed' ? summarise(state.output) : undefined;
-    return html`${line ? html`<p part="phase-line" class="phase-line">${line}</p>` : nothing}
+    return html`${line ? html`<p part="phase-line" class="phase-line">${plainText(line)}</p>` : nothing}
     ${detailed && state ? this.phases(state, strings, locale) : nothing} ${errorText(failed ? strings.error(state.error!) : undefined)}
     ${output ? html`<p part="output" class="output">${output}</p>` : nothing}`;
   }
