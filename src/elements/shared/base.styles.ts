@@ -72,10 +72,17 @@ export const baseStyles = css`
   }
 
   .header {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    align-items: baseline;
+    column-gap: var(--_gap);
+  }
+  .title {
     display: flex;
     flex-wrap: wrap;
     align-items: baseline;
-    gap: 0.25rem var(--_gap);
+    gap: 0 var(--_gap);
+    min-inline-size: 0;
   }
   .label {
     font-weight: 600;
@@ -92,7 +99,8 @@ export const baseStyles = css`
     font-variant-numeric: tabular-nums;
   }
   .time {
-    margin-inline-start: auto;
+    grid-column: 2;
+    text-align: end;
   }
   .facts {
     display: flex;

@@ -10,9 +10,12 @@ import { plainText } from './terminal-output.js';
 export type Tone = 'neutral' | 'active' | 'success' | 'danger' | 'warning';
 
 export function header(label: string, status: string, tone: Tone, time: string | undefined): TemplateResult {
+  // The time keeps the top right corner: the label and status wrap beside it.
   return html`<div part="header" class="header">
-    <span part="label" class="label">${plainText(label)}</span>
-    <span part="status" class="status" data-tone=${tone}>${status}</span>
+    <span class="title">
+      <span part="label" class="label">${plainText(label)}</span>
+      <span part="status" class="status" data-tone=${tone}>${status}</span>
+    </span>
     ${time ? html`<span part="time" class="time">${time}</span>` : nothing}
   </div>`;
 }
