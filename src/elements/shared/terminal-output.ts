@@ -1,18 +1,17 @@
 /**
  * Terminal output as a terminal shows it, as Lit templates of text: SGR colours (16, 256 and
- * true colour) and styles (bold, dim, italic, underline, …) become styled spans; every other
- * escape or control sequence is removed, so none reaches the DOM. A line is what it holds after
- * its last return to the start of the line (a carriage return, "cursor to column 1", "erase the
- * line"), as the progress lines of npm, pip and docker pull leave it.
+ * true colour) and styles (bold, dim, italic, underline, reverse, …) become styled spans; every
+ * other escape or control sequence is removed, so none reaches the DOM. A line is what a terminal
+ * leaves on it: a return to its start (a carriage return, the cursor to column 1) lets the next
+ * text, or an erase, replace what was there, as the progress lines of npm, pip and docker pull do.
  *
- * `ansi-sequence-parser` interprets the SGR sequences (and carries their state from line to
- * line). It reads `ESC [ … m` only, and reads it loosely: it would take everything from any
- * `ESC [` up to the next letter "m" as one sequence (so `ESC[K Done in 1m` loses its text), keeps
- * other escape sequences as text, and ignores an empty parameter (`ESC[m`, a reset). So each line
- * is first cut into sequences here, by ECMA-48's grammar, and the parser is given its text and
- * its SGR sequences only, with their parameters written out in full.
+ * Sequences are cut by ECMA-48's grammar here, and SGR is read here too: `ansi-sequence-parser`
+ * reads `ESC [ … m` only and loosely (it takes everything from an `ESC [` to the next letter "m"
+ * as one sequence, so `ESC[K Done in 1m` loses its text; it keeps other sequences as text, and
+ * takes `ESC[m` for nothing instead of a reset), so using it meant cutting every sequence first
+ * and writing its input out again: reading the SGR parameters on top of that is smaller than the
+ * parser.
  */
-import { createAnsiSequenceParser, type Color, type ParseToken } from 'ansi-sequence-parser';
 import { html, type TemplateResult } from 'lit';
 
 /**
@@ -23,122 +22,124 @@ import { html, type TemplateResult } from 'lit';
  */
 const SEQUENCE = /(?:\x1b\[|\x9b)([0-?]*)([ -/]*)([@-~]|$)|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)|\x1b[ -/]*[0-~]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
-/** SGR parameters as the parser reads them: empty ones are 0, and `38:2::r:g:b`-style sub-parameters become `38;2;r;g;b`. */
-function sgrParameters(params: string): string {
-  return params
-    .split(';')
-    .map((p) => {
-      if (!p.includes(':')) return p || '0';
-      const [code = '0', mode, ...rest] = p.split(':');
-      if ((code === '38' || code === '48') && mode === '5') return `${code};5;${rest[0] || '0'}`;
-      if ((code === '38' || code === '48') && mode === '2') return `${code};2;${rest.slice(-3).map((n) => n || '0').join(';')}`;
-      return code || '0';
-    })
-    .join(';');
+/** What SGR sets: colours as CSS, and the decorations as the classes of the output's styles. */
+interface Style {
+  fg?: string | undefined;
+  bg?: string | undefined;
+  /** b bold, d dim, i italic, u underline, s struck, h hidden, r reverse. */
+  flags: string;
+}
+
+/** SGR codes that set (or, with 20 added, clear) a decoration; 22 clears bold and dim. */
+const FLAGS: Record<number, string> = { 1: 'b', 2: 'd', 3: 'i', 4: 'u', 7: 'r', 8: 'h', 9: 's' };
+
+/** A colour of the 256-colour table: the theme's 16 (`--_ansi-0` … `--_ansi-15`), the 6x6x6 cube, the grey ramp. */
+function tableColor(n: number): string | undefined {
+  if (!(n >= 0 && n <= 255)) return undefined;
+  if (n < 16) return `var(--_ansi-${n})`;
+  if (n >= 232) return rgb([8 + (n - 232) * 10, 8 + (n - 232) * 10, 8 + (n - 232) * 10]);
+  const level = (v: number) => (v === 0 ? 0 : 55 + v * 40);
+  return rgb([level(Math.floor((n - 16) / 36)), level(Math.floor((n - 16) / 6) % 6), level((n - 16) % 6)]);
+}
+
+const rgb = (values: number[]): string | undefined =>
+  values.length === 3 && values.every(Number.isFinite) ? `rgb(${values.map((v) => Math.max(0, Math.min(255, v))).join(' ')})` : undefined;
+
+/** Applies one SGR sequence's parameters (`38;5;208`, `38:2::r:g:b`, `` for a reset) to `style`. */
+function applySgr(style: Style, params: string): void {
+  const list = params.split(';');
+  for (let i = 0; i < list.length; i++) {
+    // Sub-parameters (`38:2::r:g:b`, `4:3`) stand for themselves; the others take what follows.
+    const sub = list[i]!.split(':');
+    const code = Number(sub[0] || 0);
+    if (code === 38 || code === 48) {
+      const rest = sub.length > 1 ? sub.slice(1) : list.slice(i + 1);
+      const color = rest[0] === '5' ? tableColor(Number(rest[1])) : rest[0] === '2' ? rgb(rest.slice(sub.length > 1 ? -3 : 1, sub.length > 1 ? undefined : 4).map(Number)) : undefined;
+      if (sub.length === 1) i += rest[0] === '5' ? 2 : rest[0] === '2' ? 4 : 0;
+      if (code === 38) style.fg = color;
+      else style.bg = color;
+    } else if (code === 0) {
+      style.fg = style.bg = undefined;
+      style.flags = '';
+    } else if (FLAGS[code]) {
+      if (!style.flags.includes(FLAGS[code]!)) style.flags += FLAGS[code];
+    } else if (code >= 21 && code <= 29) {
+      style.flags = style.flags.replace(code === 22 ? /[bd]/g : FLAGS[code - 20] ?? '-', '');
+    } else if (code >= 30 && code <= 37) style.fg = tableColor(code - 30);
+    else if (code >= 90 && code <= 97) style.fg = tableColor(code - 82);
+    else if (code >= 40 && code <= 47) style.bg = tableColor(code - 40);
+    else if (code >= 100 && code <= 107) style.bg = tableColor(code - 92);
+    else if (code === 39) style.fg = undefined;
+    else if (code === 49) style.bg = undefined;
+  }
+}
+
+interface Run {
+  text: string;
+  style: Style;
 }
 
 /**
- * The line as the parser should read it: every SGR sequence, and the text a terminal leaves on
- * the line. A return to the line's start (a carriage return, the cursor to column 1) does not
- * erase by itself: the next text, or an erase to the end of the line, does; erasing the whole
- * line does at once. Styles stay in force across all of it.
+ * The runs of text a terminal leaves on a line, each with the style it was written in; `style`
+ * is the SGR state coming in, and is left as the line leaves it.
  */
-function forParser(line: string): string {
-  let styles = '';
-  let out = '';
+function lineRuns(line: string, style: Style): Run[] {
+  let runs: Run[] = [];
   let home = false;
-  let at = 0;
-  const text = (t: string) => {
-    if (!t) return;
-    if (home) out = styles;
+  let column = 0;
+  const write = (text: string) => {
+    if (!text) return;
+    if (home) {
+      runs = [];
+      column = 0;
+    }
     home = false;
-    out += t;
+    // Tabs as spaces up to the next multiple of 8.
+    let expanded = '';
+    for (const ch of text) {
+      const width = ch === '\t' ? 8 - (column % 8) : 1;
+      expanded += ch === '\t' ? ' '.repeat(width) : ch;
+      column += width;
+    }
+    text = expanded;
+    const last = runs[runs.length - 1];
+    if (last && last.style.fg === style.fg && last.style.bg === style.bg && last.style.flags === style.flags) last.text += text;
+    else runs.push({ text, style: { ...style } });
   };
+  let at = 0;
   SEQUENCE.lastIndex = 0;
   for (let m = SEQUENCE.exec(line); m; m = SEQUENCE.exec(line)) {
-    text(line.slice(at, m.index));
+    write(line.slice(at, m.index));
     at = SEQUENCE.lastIndex;
     const [sequence, params = '', intermediates, final] = m;
     if (sequence === '\r') home = true;
     else if (final && !intermediates && /^[\d;:]*$/.test(params)) {
-      if (final === 'm') {
-        const sgr = `\x1b[${sgrParameters(params)}m`;
-        styles += sgr;
-        out += sgr;
-      } else if (final === 'G' && Number(params || 1) <= 1) home = true;
-      else if (final === 'K' && (params === '2' || (home && Number(params || 0) === 0))) out = styles;
+      if (final === 'm') applySgr(style, params);
+      // The cursor to column 1; the whole line erased, or from column 1 to its end.
+      else if (final === 'G' && Number(params || 1) <= 1) home = true;
+      else if (final === 'K' && (params === '2' || (home && !Number(params)))) runs = [];
     }
   }
-  text(line.slice(at));
-  return out;
+  write(line.slice(at));
+  return runs;
 }
 
-/** The 6x6x6 cube and the grey ramp of the 256-colour table (16-255). */
-function tableColor(index: number): string | undefined {
-  if (!(index >= 16 && index <= 255)) return undefined;
-  if (index >= 232) {
-    const level = 8 + (index - 232) * 10;
-    return `rgb(${level} ${level} ${level})`;
-  }
-  const n = index - 16;
-  const level = (v: number) => (v === 0 ? 0 : 55 + v * 40);
-  return `rgb(${level(Math.floor(n / 36))} ${level(Math.floor(n / 6) % 6)} ${level(n % 6)})`;
-}
-
-const NAMED = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white', 'brightBlack', 'brightRed', 'brightGreen', 'brightYellow', 'brightBlue', 'brightMagenta', 'brightCyan', 'brightWhite'];
-
-/** A colour as CSS: the 16 named ones from the theme (`--_ansi-0` … `--_ansi-15`), the others as they are. */
-function cssColor(color: Color | null): string | undefined {
-  if (!color) return undefined;
-  switch (color.type) {
-    case 'named':
-      return `var(--_ansi-${NAMED.indexOf(color.name)})`;
-    case 'table':
-      return color.index < 16 ? `var(--_ansi-${color.index})` : tableColor(color.index);
-    case 'rgb':
-      return `rgb(${color.rgb.map((v) => Math.max(0, Math.min(255, v))).join(' ')})`;
-  }
-}
-
-const CLASSES: Record<string, string> = { bold: 'b', dim: 'd', italic: 'i', underline: 'u', strikethrough: 's', overline: 'o', hidden: 'h' };
-
-/** Tabs as spaces up to the next multiple of 8, counted from `column`. */
-function expandTabs(text: string, column: { at: number }): string {
-  let out = '';
-  for (const ch of text) {
-    if (ch === '\t') {
-      const spaces = 8 - (column.at % 8);
-      out += ' '.repeat(spaces);
-      column.at += spaces;
-    } else {
-      out += ch;
-      column.at++;
-    }
-  }
-  return out;
-}
-
-function run(token: ParseToken, column: { at: number }): TemplateResult | string {
-  const text = expandTabs(token.value, column);
-  const reverse = token.decorations.has('reverse');
-  let fg = cssColor(token.foreground);
-  let bg = cssColor(token.background);
-  if (reverse) [fg, bg] = [bg ?? 'var(--_output-bg)', fg ?? 'var(--_output-text)'];
-  const classes = [...token.decorations].map((d) => CLASSES[d]).filter(Boolean).join(' ');
+function span({ text, style }: Run): TemplateResult | string {
+  let { fg, bg } = style;
+  if (style.flags.includes('r')) [fg, bg] = [bg ?? 'var(--_output-bg)', fg ?? 'var(--_output-text)'];
+  const classes = style.flags.replace('r', '').split('').join(' ');
   if (!fg && !bg && !classes) return text;
-  // Set through the style property (the CSSOM), which a strict style-src policy allows.
-  const style = `${fg ? `color:${fg};` : ''}${bg ? `background:${bg};` : ''}`;
-  return html`<span class=${classes} .style=${style}>${text}</span>`;
+  // Colours through the style property (the CSSOM), which a strict style-src policy allows.
+  return html`<span class=${classes} .style=${`${fg ? `color:${fg};` : ''}${bg ? `background:${bg}` : ''}`}>${text}</span>`;
 }
 
-/** Lines of terminal output as text and styled spans, one text line each, joined by newlines; the SGR state carries from line to line. */
+/** Lines of terminal output as text and styled spans, joined by newlines; the SGR state carries from line to line. */
 export function terminalLines(lines: readonly string[]): (TemplateResult | string)[] {
-  const parser = createAnsiSequenceParser();
+  const style: Style = { flags: '' };
   const out: (TemplateResult | string)[] = [];
   lines.forEach((line, i) => {
     if (i > 0) out.push('\n');
-    const column = { at: 0 };
-    for (const token of parser.parse(forParser(line))) out.push(run(token, column));
+    for (const run of lineRuns(line, style)) out.push(span(run));
   });
   return out;
 }
@@ -153,12 +154,6 @@ export function plainText(text: string): string {
   if (!CONTROL.test(text)) return text;
   return text
     .split('\n')
-    .map((line) => {
-      const column = { at: 0 };
-      return createAnsiSequenceParser()
-        .parse(forParser(line))
-        .map((t) => expandTabs(t.value, column))
-        .join('');
-    })
+    .map((line) => lineRuns(line, { flags: '' }).map((r) => r.text).join(''))
     .join('\n');
 }

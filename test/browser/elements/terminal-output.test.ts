@@ -27,9 +27,10 @@ function everything(el: Element): string[] {
   return out;
 }
 
-/** The output's span holding `text`. */
+/** The output's span holding `text` (or, when none holds just that, the first that begins with it: runs of one style are one span). */
 function span(el: Element, text: string): HTMLElement {
-  const found = [...part(el, 'output')!.querySelectorAll('span')].find((s) => s.textContent === text);
+  const spans = [...part(el, 'output')!.querySelectorAll('span')];
+  const found = spans.find((s) => s.textContent === text) ?? spans.find((s) => s.textContent!.startsWith(text));
   if (!found) throw new Error(`no span "${text}" in: ${part(el, 'output')!.innerHTML}`);
   return found;
 }
