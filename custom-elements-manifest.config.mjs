@@ -8,7 +8,11 @@ export default {
     'src/elements/shared/emit.ts',
     'src/elements/shared/format.ts',
     'src/elements/shared/frame-scheduler.ts',
-    'src/elements/shared/progress-controller.ts',
+    'src/elements/shared/live-subscription.ts',
+    'src/elements/shared/clock.ts',
+    'src/elements/shared/announcer.ts',
+    'src/elements/shared/state-input.ts',
+    'src/elements/shared/terminal-output.ts',
     'src/elements/shared/templates.ts',
   ],
   outdir: '.',
@@ -16,6 +20,18 @@ export default {
   // package.json already points at the manifest (`customElements`); never rewrite it.
   packagejson: false,
   plugins: [
+    {
+      // The elements inherit their shared members from one base class: the manifest lists each
+      // tag's public API only, not the protected hooks and private fields of the classes.
+      name: 'public-members-only',
+      packageLinkPhase({ customElementsManifest }) {
+        for (const mod of customElementsManifest.modules) {
+          for (const declaration of mod.declarations ?? []) {
+            if (declaration.members) declaration.members = declaration.members.filter((m) => (m.privacy ?? 'public') === 'public' && !m.name.startsWith('#'));
+          }
+        }
+      },
+    },
     {
       // The analyzer lists modules in the order the file system returns them, which differs between
       // machines: sort them by path so that the file is the same wherever it is generated.

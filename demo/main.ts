@@ -2,12 +2,7 @@
  * The demo page: one client for the whole page, the elements pointed at the simulator's runs,
  * the buttons of the control API, the connection panel and the theme switch.
  */
-import {
-  configureProgress,
-  isFinished,
-  type ProgressEvent,
-  type WorkflowTrackerElement,
-} from '../src/index.js';
+import { configureProgress, type ProgressEvent, type WorkflowTrackerElement } from '../src/index.js';
 import { connectionPanel } from './connection-panel.js';
 import { runSlots } from './run-slots.js';
 import { themeSwitch } from './theme-switch.js';
@@ -18,29 +13,26 @@ const PROJECT_ID = 'demo';
 // without script can say the same with <meta name="aintandem-progress-url" content="/api">.
 const client = configureProgress({ url: '/api' });
 
-/** Task names, from `task_queued`, for the task elements' labels. */
-const taskNames = new Map<string, string>();
+/** Whether a run with this status has ended (tasks, workflows and containers alike). */
+const ended = (status: string): boolean => ['completed', 'failed', 'cancelled', 'stopped', 'error'].includes(status);
 
 const tasks = runSlots(
   [...document.querySelectorAll('task-progress')],
-  (element, id) => {
-    element.setAttribute('task-id', id);
-    element.label = taskNames.get(id);
-  },
+  (element, id) => element.setAttribute('task-id', id),
   (element) => element.taskId,
-  isFinished,
+  ended,
 );
 const workflows = runSlots(
   [document.querySelector<WorkflowTrackerElement>('#featured-workflow')!],
   (element, id) => element.setAttribute('execution-id', id),
   (element) => element.executionId,
-  isFinished,
+  ended,
 );
 const containers = runSlots(
   [...document.querySelectorAll('container-status')],
   (element, id) => element.setAttribute('container-id', id),
   (element) => element.containerId,
-  isFinished,
+  ended,
 );
 
 // Runs of the background mix go to free elements, new runs and those under way when the page
@@ -49,13 +41,6 @@ client.subscribeToProgress({
   projectId: PROJECT_ID,
   onEvent(event: ProgressEvent) {
     if ('taskId' in event) {
-      const name = (('task' in event ? event.task : undefined) as { name?: unknown } | undefined)?.name;
-      if (typeof name === 'string' && !taskNames.has(event.taskId)) {
-        taskNames.set(event.taskId, name);
-        for (const element of document.querySelectorAll('task-progress')) {
-          if (element.taskId === event.taskId) element.label = name;
-        }
-      }
       tasks.offer(event.taskId);
     } else if ('executionId' in event) {
       workflows.offer(event.executionId);

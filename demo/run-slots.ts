@@ -4,12 +4,12 @@
  * background mix: an empty element first, else the one whose run ended longest ago, once it has
  * shown its end for a while.
  */
-import type { EntityState } from '../src/index.js';
 
 /** How long an ended run stays in view before a new run may take its element. */
 const LINGER_MS = 4000;
 
-type RunElement = HTMLElement & { state: EntityState | undefined };
+/** What the slots read of an element's state: whether its run has ended, and when it last changed. */
+type RunElement = HTMLElement & { state: { status?: string; updatedAt?: string } | undefined };
 
 export interface RunSlots {
   /** Shows a run a visitor started in the featured element. */
@@ -25,14 +25,14 @@ export function runSlots<E extends RunElement>(
   /** The id of the run an element shows, if any. */
   shown: (element: E) => string | undefined,
   /** Whether an element's run has ended. */
-  ended: (state: EntityState) => boolean,
+  ended: (status: string) => boolean,
 ): RunSlots {
   const [featured, ...others] = elements;
   if (!featured) throw new Error('runSlots needs at least one element');
 
   const endedAt = (element: E): number | undefined => {
     const state = element.state;
-    return state && ended(state) ? Date.parse(state.updatedAt ?? '') || 0 : undefined;
+    return state?.status !== undefined && ended(state.status) ? Date.parse(state.updatedAt ?? '') || 0 : undefined;
   };
 
   return {

@@ -9,4 +9,5 @@ export { configureProgress, getProgressClient, resetProgress, onProgressClientCh
 export type { ProgressConfig, ClientListener } from './shared/configure.js';
 export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './shared/strings.js';
 export type { ProgressStrings } from './shared/strings.js';
-export type { ViewConnection } from './shared/progress-controller.js';
+export type { TaskStateInput, WorkflowStateInput, ContainerStateInput, StepStateInput, PhaseStateInput } from './shared/state-input.js';
+export type { ViewConnection } from './shared/live-subscription.js';

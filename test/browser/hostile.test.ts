@@ -2,7 +2,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import { configureProgress, getProgressClient, resetProgress } from '../../src/index.js';
 import { TestServer, uniqueId, waitFor } from './helpers/progress-server.js';
-import { container, MARKUP, task, text, waitForStatus, workflow } from './elements/support.js';
+import { CONTROL, container, MARKUP, task, text, waitForStatus, workflow } from './elements/support.js';
 
 /** Every shadow root under a node, recursively. */
 function shadowHtml(root: Element): string {
@@ -51,6 +51,53 @@ describe('hostile input and secrets', () => {
       expect(el.shadowRoot!.querySelector('img, b'), `${el.localName} made elements from server text`).to.equal(null);
     }
     expect((window as { __pwned?: number }).__pwned).to.equal(undefined);
+  });
+
+  it('lets no escape or control character of any server string reach the DOM, in all three elements', async () => {
+    const server = await TestServer.shared();
+    configureProgress({ url: server.projectUrl, lingerTime: 50, persist: false });
+    const projectId = uniqueId('esc');
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <task-progress project-id=${projectId} task-id="t" output-lines="5"></task-progress>
+      <workflow-tracker project-id=${projectId} execution-id="x"></workflow-tracker>
+      <container-status project-id=${projectId} container-id="c"></container-status>
+    </div>`);
+    const [taskEl, flowEl, boxEl] = [...box.children] as HTMLElement[];
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    // Colours, a cursor move, a title, a bell, a NUL, a backspace and a C1 control in every string.
+    const dirty = (s: string) => `\x1b[1;31m${s}\x1b[0m\x1b[2A\x1b]0;title\x07\x07\x00\b\x9b1m`;
+    const t = task(projectId, 't');
+    const w = workflow(projectId, 'w', 'x', 2);
+    const c = container(projectId, 'c');
+    await server.publish(
+      { ...t.started(), task: dirty('name') } as never,
+      t.step(dirty('step'), 'running', { message: dirty('message'), progress: 5, output: `${dirty('out')}\n` }),
+      t.artifact(dirty('path'), dirty('type'), 1),
+      t.failed(dirty('error')),
+      { ...w.started(), workflow: dirty('flow') } as never,
+      w.phaseStarted(dirty('phase'), dirty('phase')),
+      w.failed(dirty('boom')),
+      c.created(dirty('image')),
+      c.error(dirty('crash')),
+    );
+    await waitForStatus(taskEl!, 'Failed');
+    await waitForStatus(flowEl!, 'Failed');
+    await waitForStatus(boxEl!, 'Error');
+    for (const el of [taskEl!, flowEl!, boxEl!]) {
+      const root = el.shadowRoot!;
+      const strings: string[] = [];
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (n.nodeType === Node.TEXT_NODE) strings.push(n.nodeValue ?? '');
+        else for (const a of (n as Element).attributes) strings.push(a.value);
+      }
+      expect(strings.filter((s) => CONTROL.test(s)), el.localName).to.deep.equal([]);
+      expect(text(el), el.localName).not.to.contain('[0m');
+    }
+    expect(text(taskEl!, '[part~="label"]')).to.equal('name');
+    expect(text(taskEl!, '[part~="error"]')).to.equal('Error: error');
+    expect(text(flowEl!, '[part~="label"]')).to.equal('flow');
+    expect(text(boxEl!, '[part~="label"]')).to.equal('image');
   });
 
   it('never puts the token in the DOM, in attributes, in events, in errors or in console output', async () => {

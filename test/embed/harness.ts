@@ -200,7 +200,8 @@ async function scenario(page: Page, pageUrl: string, progress: { server: Progres
   assert.equal(await bar.getAttribute('aria-label'), 'Build', 'the label attribute names the bar');
   const container = page.locator('container-status');
   await until(async () => (await container.locator('[part="status"]').textContent())?.trim() === 'Running', 'the container state given as a property rendered');
-  assert.match((await container.locator('[part="image"]').textContent()) ?? '', /node:20/);
+  // The image names the container.
+  assert.match((await container.locator('[part="label"]').textContent()) ?? '', /node:20/);
 
   // Following: one subscription per element with ids, over one socket for project p1.
   const client = () => page.evaluate(() => {

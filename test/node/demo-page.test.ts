@@ -1,9 +1,14 @@
 /**
  * The demo page in Chromium, as a visitor uses it: start runs with the buttons and see each end
  * in its element, cut the connection and see it come back, switch the theme.
- * With `DEMO_SCREENSHOT=docs/demo.png`, a second test saves a screenshot of the page.
+ * The page at a phone's width and a desktop's, light and dark, joined while runs are under way:
+ * nothing wider than the screen, every button reachable, no part of a card outside it (the
+ * screenshots go to `DEMO_SCREENSHOTS=<dir>` when it is set, to be looked at).
+ * With `DEMO_SCREENSHOT=docs/demo.png`, a last test saves the README's screenshot of the page.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { hasChromium, openPage, type Page } from './helpers/chromium.js';
 import { demoUrl, interrupt, runStartScript } from './helpers/start-script.js';
@@ -69,13 +74,73 @@ test('the demo page: runs started with the buttons end in their elements; the co
   assert.match(await text(page, '#theme-css'), /No rules/);
 });
 
+/** What is wrong with the layout of the page as shown: overflow, unreachable buttons, parts outside their card. */
+const LAYOUT_PROBLEMS = `(() => {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width) problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
+  for (const el of document.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > width + 0.5) problems.push((el.id || el.localName) + ' ends at ' + Math.round(r.right) + ' px, past the screen');
+  }
+  for (const button of document.querySelectorAll('button, input[type=radio]')) {
+    button.scrollIntoView({ block: 'center' });
+    const r = button.getBoundingClientRect();
+    const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!(at === button || button.contains(at) || (at && at.control === button) || (at && at.contains(button)))) problems.push('cannot reach ' + (button.textContent.trim() || button.value));
+  }
+  for (const card of document.querySelectorAll('task-progress, workflow-tracker, container-status')) {
+    const box = card.getBoundingClientRect();
+    if (box.width === 0) continue;
+    for (const part of card.shadowRoot.querySelectorAll('[part]')) {
+      const r = part.getBoundingClientRect();
+      // The indeterminate indicator slides through its bar, which clips it.
+      if (r.width > 0 && !part.matches('[part~=indicator]') && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) problems.push(card.localName + ' ' + part.getAttribute('part') + ' outside its card');
+      if (part.scrollWidth > part.clientWidth + 1 && getComputedStyle(part).overflowX !== 'visible' && !part.matches('[part~=connection]')) problems.push(card.localName + ' ' + part.getAttribute('part') + ' clipped');
+    }
+  }
+  window.scrollTo(0, 0);
+  return problems;
+})()`;
+
+test('the demo at 390 px and 1280 px, light and dark, joined while runs are under way: nothing wider than the screen, every button reachable', { skip: !hasChromium() && 'no Chromium' }, async (t) => {
+  const script = runStartScript(['--port', '0', '--seed', '7', '--speed', '3']);
+  t.after(() => interrupt(script));
+  const url = await demoUrl(script);
+  // Runs start as the server does: the page joins them late.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const dir = process.env.DEMO_SCREENSHOTS;
+  if (dir) mkdirSync(dir, { recursive: true });
+  for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
+    const page = await openPage(url, size);
+    try {
+      await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to connect');
+      await page.waitFor(`[...document.querySelectorAll('task-progress, workflow-tracker')].filter((e) => e.state).length >= 3`, 'runs to show', 20000);
+      for (const theme of ['default', 'dark']) {
+        await click(page, `input[name=theme][value=${theme}]`);
+        if (dir) await page.screenshot(join(dir, `demo-${size.width}-${theme}.png`));
+        assert.deepEqual(await page.evaluate<string[]>(LAYOUT_PROBLEMS), [], `${size.width} px, ${theme}`);
+      }
+      // The cards are light or dark with the page, not with the system.
+      assert.equal(await page.evaluate(`getComputedStyle(document.querySelector('#featured-task')).colorScheme`), 'dark');
+      await click(page, 'input[name=theme][value=ocean]');
+      assert.equal(await page.evaluate(`getComputedStyle(document.querySelector('#featured-task')).colorScheme`), 'light');
+    } finally {
+      await page.close();
+    }
+  }
+});
+
 test('a screenshot of the demo at real speed', { skip: !process.env.DEMO_SCREENSHOT && 'set DEMO_SCREENSHOT=path.png' }, async (t) => {
   const script = runStartScript(['--port', '0', '--seed', '2024']);
   t.after(() => interrupt(script));
-  const page = await openPage(await demoUrl(script));
+  const url = await demoUrl(script);
+  // Opened while the background runs are under way, as a visitor would.
+  await new Promise((resolve) => setTimeout(resolve, 8000));
+  const page = await openPage(url, { width: 1280, height: 1000 });
   t.after(() => page.close());
   await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to connect');
-  await new Promise((resolve) => setTimeout(resolve, 12000));
+  await new Promise((resolve) => setTimeout(resolve, 6000));
   for (const kind of ['task', 'workflow', 'container']) await click(page, `button[data-start=${kind}]`);
   await new Promise((resolve) => setTimeout(resolve, 6000));
   await page.screenshot(process.env.DEMO_SCREENSHOT!);

@@ -1,11 +1,14 @@
-import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { containerFailed, type ContainerState, type ContainerStatus } from '../../client/index.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
+import { containerFailed, type ContainerState, type ContainerStatus, type ProgressClient } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
-import { formatDuration, formatInteger, msBetween, resolveLocale } from '../shared/format.js';
-import { ProgressController } from '../shared/progress-controller.js';
-import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
-import { connectionNotice, errorText, header, liveRegion, type Tone } from '../shared/templates.js';
+import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import type { LiveHandlers } from '../shared/live-subscription.js';
+import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
+import { wholeContainer, type ContainerStateInput } from '../shared/state-input.js';
+import type { ProgressStrings } from '../shared/strings.js';
+import { plainText } from '../shared/terminal-output.js';
+import { errorText, type Tone } from '../shared/templates.js';
 import { containerStatusStyles } from './container-status.styles.js';
 
 export interface ContainerStatusEventDetail {
@@ -27,8 +30,9 @@ const TONES: Record<ContainerStatus, Tone> = {
 };
 
 /**
- * Shows one AInTandem container (sandbox) live: its lifecycle status, image, uptime while it
- * runs, the exit code after it stops (a non-zero code is shown as a failure) and the error text.
+ * Shows one AInTandem container (sandbox) live: its lifecycle status, its image (its name unless
+ * `label` gives another), uptime while it runs, the exit code after it stops (a non-zero code is
+ * shown as a failure) and the error text.
  *
  * @summary Live lifecycle of one container: status, image, uptime, exit code.
  * @tagname container-status
@@ -39,106 +43,96 @@ const TONES: Record<ContainerStatus, Tone> = {
  *
  * @slot - Extra content, such as buttons.
  *
- * @csspart base - The wrapper of everything inside.
- * @csspart header - The line with the label, status and uptime.
- * @csspart label - The container's name.
- * @csspart status - The container's status in words.
- * @csspart time - The uptime while running.
- * @csspart connection - The notice shown while updates are not live (reconnecting, connection lost).
  * @csspart facts - The image and exit code.
- * @csspart image - The image.
+ * @csspart image - The image (when the label is another name).
  * @csspart exit-code - The exit code after a stop.
- * @csspart error - The error text.
- *
- * @cssprop --progress-color - Accent: running.
- * @cssprop --progress-danger-color - Errors and non-zero exit codes.
- * @cssprop --progress-warning-color - Connection notices.
- * @cssprop --progress-text-color - Text.
- * @cssprop --progress-muted-color - Secondary text.
- * @cssprop --progress-background - Background.
- * @cssprop --progress-border-color - Border.
- * @cssprop --progress-radius - Corner radius.
- * @cssprop --progress-gap - Spacing unit.
- * @cssprop --progress-font-family - Font.
- * @cssprop --progress-font-size - Font size.
  */
-export class ContainerStatusElement extends LitElement {
+export class ContainerStatusElement extends ProgressElement<ContainerState, ContainerStateInput> {
   static override styles = [baseStyles, containerStatusStyles];
 
   static override properties: PropertyDeclarations = {
-    projectId: { attribute: 'project-id' },
     containerId: { attribute: 'container-id' },
-    layout: { reflect: true },
-    label: {},
-    state: { attribute: false },
-    strings: { attribute: false },
   };
 
-  /** The container's project (needed when the socket URL is per project). */
-  declare projectId: string | undefined;
   /** The container (or sandbox) to follow. Without it the element only shows `state`. */
   declare containerId: string | undefined;
-  /** `detailed`: status, image, exit code and error; `compact`: status and uptime. */
-  declare layout: 'detailed' | 'compact';
-  /** The name shown; default "Container {container-id}". */
-  declare label: string | undefined;
-  /** The container's state: set it to show a container without a socket; live updates replace it. */
-  declare state: ContainerState | undefined;
-  /** Strings for this element, over those set with `setProgressStrings()`. */
-  declare strings: Partial<ProgressStrings> | undefined;
+  /**
+   * The container's state: set it to show a container without a socket (any part of a
+   * `ContainerState`; see "Your own data" in the README); live updates replace it.
+   */
+  declare state: ContainerStateInput | undefined;
 
-  private readonly live = new ProgressController<ContainerState>(this, {
-    key: () => (this.containerId ? `${this.projectId ?? ''}/${this.containerId}` : undefined),
-    subscribe: (client, handlers) => client.subscribeToContainer({ projectId: this.projectId || undefined, containerId: this.containerId, ...handlers }),
-    owns: (state) => state.containerId === this.containerId && (!this.projectId || state.projectId === this.projectId),
-    // A stopped container can start again: no state is final.
-    isFinal: () => false,
-    ticks: (state) => state?.status === 'running' && state.startedAt !== undefined,
-    changed: (state, previous) => {
-      emit(this, 'container-status-change', { state });
-      const failed = containerFailed(state);
-      const wasFailed = previous !== undefined && containerFailed(previous);
-      if (failed && (!wasFailed || state.status !== previous?.status)) {
-        const error = state.error ?? (state.exitCode !== undefined ? String(state.exitCode) : undefined);
-        emit(this, 'container-fail', { state, error, exitCode: state.exitCode });
-      } else if (!failed && state.status === 'stopped' && previous?.status !== 'stopped') {
-        emit(this, 'container-stop', { state });
-      }
-    },
-  });
-
-  constructor() {
-    super();
-    this.layout = 'detailed';
+  protected followKey(): string | undefined {
+    return this.containerId ? `${this.projectId ?? ''}/${this.containerId}` : undefined;
+  }
+  protected follow(client: ProgressClient, handlers: LiveHandlers<ContainerState>) {
+    return client.subscribeToContainer({ projectId: this.projectId || undefined, containerId: this.containerId, ...handlers });
+  }
+  protected owns(state: ContainerStateInput): boolean {
+    return state.containerId === this.containerId && (!this.projectId || state.projectId === this.projectId);
+  }
+  protected whole(input: ContainerStateInput): ContainerState {
+    return wholeContainer(input);
+  }
+  /** Stopped or in error: over until it starts again, which the resumed stream would show. */
+  protected settled(state: ContainerState): boolean {
+    return state.status === 'stopped' || state.status === 'error';
+  }
+  protected changed(state: ContainerState, previous: ContainerStateInput | undefined): void {
+    emit(this, 'container-status-change', { state });
+    const failed = containerFailed(state);
+    const wasFailed = previous !== undefined && containerFailed(wholeContainer(previous));
+    if (failed && (!wasFailed || state.status !== previous?.status)) {
+      const error = state.error ?? (state.exitCode !== undefined ? String(state.exitCode) : undefined);
+      emit(this, 'container-fail', { state, error, exitCode: state.exitCode });
+    } else if (!failed && state.status === 'stopped' && previous?.status !== 'stopped') {
+      emit(this, 'container-stop', { state });
+    }
   }
 
-  override render(): TemplateResult {
-    const strings = resolveStrings(this.strings);
-    const locale = resolveLocale(strings.locale);
-    const state = this.state;
+  protected describe({ state, strings, locale }: CardContext<ContainerState>): CardView {
     const status = state?.status ?? 'waiting';
     const failed = state !== undefined && containerFailed(state);
-    // A status unknown to the element (set by the page) shows as it is.
-    const tone = failed ? 'danger' : (TONES[status] ?? 'neutral');
-    const statusText = this.live.statusText(strings, state, strings.containerStatus[status] ?? status);
-    const label = this.label || strings.containerLabel(this.containerId ?? state?.containerId ?? '');
-    const uptime = state?.status === 'running' ? msBetween(state.startedAt, Date.now()) : undefined;
-    const exitCode = state?.status === 'stopped' && state.exitCode !== undefined ? strings.exitCode(formatInteger(state.exitCode, locale)) : undefined;
-    const detailed = this.layout !== 'compact';
+    return {
+      name: state?.image || strings.containerLabel(this.containerId || state?.containerId || ''),
+      // A status unknown to the element (set by the page) shows as it is.
+      status: strings.containerStatus[status] ?? status,
+      tone: failed ? 'danger' : (TONES[status] ?? 'neutral'),
+      time: this.time(state, strings, locale),
+      announced: failed ? (state.error ?? this.exitCode(state, strings, locale)) : undefined,
+      ticks: status === 'running' && state?.startedAt !== undefined,
+    };
+  }
 
-    return html`<div part="base" class="base">
-      ${header(label, statusText, tone, uptime === undefined ? undefined : strings.uptime(formatDuration(uptime, locale)))}
-      ${connectionNotice(this.live.notice(strings, state), this.live.connection)}
-      ${detailed && (state?.image || exitCode)
-        ? html`<p part="facts" class="facts">
-            ${state?.image ? html`<span part="image" class="image">${strings.image(state.image)}</span>` : nothing}
-            ${exitCode ? html`<span part="exit-code" class="exit-code" data-tone=${failed ? 'danger' : 'neutral'}>${exitCode}</span>` : nothing}
-          </p>`
-        : nothing}
-      ${errorText(state?.status === 'error' && state.error !== undefined ? strings.error(state.error) : undefined)}
-      <slot></slot>
-      ${liveRegion(this.live.announcement(strings, state, statusText, failed ? (state?.error ?? exitCode) : undefined))}
-    </div>`;
+  /** The uptime while it runs; after a stop, how long it ran (or, its start unknown, when it stopped). */
+  private time(state: ContainerState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
+    if (state?.status === 'running') {
+      const uptime = msBetween(state.startedAt, Date.now());
+      return uptime === undefined ? undefined : strings.uptime(formatDuration(uptime, locale));
+    }
+    if (state?.status !== 'stopped' || !state.stoppedAt) return undefined;
+    const ran = msBetween(state.startedAt, Date.parse(state.stoppedAt));
+    if (ran !== undefined) return strings.took(formatDuration(ran, locale));
+    const ended = formatClock(state.stoppedAt, locale);
+    return ended === undefined ? undefined : strings.finishedAt(ended);
+  }
+
+  private exitCode(state: ContainerState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
+    return state?.status === 'stopped' && state.exitCode !== undefined ? strings.exitCode(formatInteger(state.exitCode, locale)) : undefined;
+  }
+
+  protected body({ state, strings, locale, detailed }: CardContext<ContainerState>) {
+    const exitCode = this.exitCode(state, strings, locale);
+    // The image names the card, unless a label gives another name: then it is shown as a fact.
+    const image = this.label ? state?.image : undefined;
+    const failed = state !== undefined && containerFailed(state);
+    return html`${detailed && (image || exitCode)
+      ? html`<p part="facts" class="facts">
+          ${image ? html`<span part="image" class="image">${plainText(strings.image(image))}</span>` : nothing}
+          ${exitCode ? html`<span part="exit-code" class="exit-code" data-tone=${failed ? 'danger' : 'neutral'}>${exitCode}</span>` : nothing}
+        </p>`
+      : nothing}
+    ${errorText(state?.status === 'error' && state.error !== undefined ? strings.error(state.error) : undefined)}`;
   }
 }
 

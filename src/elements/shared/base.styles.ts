@@ -1,51 +1,41 @@
 /**
- * The style base of the three elements: theme properties (light and dark), layout of the shared
- * pieces, the progress bar, reduced motion and forced colours.
+ * The style base of the three elements: theme properties (light and dark, after the page's
+ * color-scheme), layout of the shared pieces, the progress bar, the connection line, reduced
+ * motion and forced colours.
  */
 import { css } from 'lit';
 
 export const baseStyles = css`
   :host {
-    --_accent: var(--progress-color, #0b57d0);
-    --_track: var(--progress-track-color, #dde1e6);
-    --_success: var(--progress-success-color, #146c2e);
-    --_danger: var(--progress-danger-color, #b3261e);
-    --_warning: var(--progress-warning-color, #7a4a00);
-    --_text: var(--progress-text-color, #1f1f1f);
-    --_muted: var(--progress-muted-color, #51575e);
-    --_bg: var(--progress-background, #ffffff);
-    --_border: var(--progress-border-color, #c4c7c5);
+    /* Light or dark as the page's color-scheme says (light on a page that says nothing, whatever the system prefers). */
+    --_accent: var(--progress-color, light-dark(#0b57d0, #a8c7fa));
+    --_track: var(--progress-track-color, light-dark(#dde1e6, #41464c));
+    --_success: var(--progress-success-color, light-dark(#146c2e, #79d995));
+    --_danger: var(--progress-danger-color, light-dark(#b3261e, #ffb4ab));
+    --_warning: var(--progress-warning-color, light-dark(#7a4a00, #f2c36b));
+    --_text: var(--progress-text-color, light-dark(#1f1f1f, #e6e6e6));
+    --_muted: var(--progress-muted-color, light-dark(#51575e, #b8bdc3));
+    --_bg: var(--progress-background, light-dark(#ffffff, #1e1f21));
+    --_border: var(--progress-border-color, light-dark(#c4c7c5, #5c6166));
     --_radius: var(--progress-radius, 8px);
     --_bar-height: var(--progress-bar-height, 0.5rem);
     --_gap: var(--progress-gap, 0.5rem);
     --_tone: var(--_accent);
     display: block;
     box-sizing: border-box;
+    min-inline-size: 0;
     padding: calc(var(--_gap) * 1.5);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_bg);
     color: var(--_text);
-    font-family: var(--progress-font-family, inherit);
+    font-family: var(--progress-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
     font-size: var(--progress-font-size, 0.875rem);
     line-height: 1.4;
     /* Off screen, an element costs no style, layout or paint work: pages with many of them stay fast.
        The size it had when last rendered stands in for it meanwhile. */
     content-visibility: auto;
     contain-intrinsic-size: auto 6rem;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host {
-      --_accent: var(--progress-color, #a8c7fa);
-      --_track: var(--progress-track-color, #41464c);
-      --_success: var(--progress-success-color, #79d995);
-      --_danger: var(--progress-danger-color, #ffb4ab);
-      --_warning: var(--progress-warning-color, #f2c36b);
-      --_text: var(--progress-text-color, #e6e6e6);
-      --_muted: var(--progress-muted-color, #b8bdc3);
-      --_bg: var(--progress-background, #1e1f21);
-      --_border: var(--progress-border-color, #5c6166);
-    }
   }
   :host([hidden]) {
     display: none;
@@ -64,6 +54,8 @@ export const baseStyles = css`
 
   .base {
     display: grid;
+    /* One column as wide as the card, whatever a line inside would need. */
+    grid-template-columns: minmax(0, 1fr);
     gap: var(--_gap);
   }
   [data-tone='neutral'] {
@@ -80,10 +72,17 @@ export const baseStyles = css`
   }
 
   .header {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    align-items: baseline;
+    column-gap: var(--_gap);
+  }
+  .title {
     display: flex;
     flex-wrap: wrap;
     align-items: baseline;
-    gap: 0.25rem var(--_gap);
+    gap: 0 var(--_gap);
+    min-inline-size: 0;
   }
   .label {
     font-weight: 600;
@@ -100,7 +99,8 @@ export const baseStyles = css`
     font-variant-numeric: tabular-nums;
   }
   .time {
-    margin-inline-start: auto;
+    grid-column: 2;
+    text-align: end;
   }
   .facts {
     display: flex;
@@ -137,10 +137,63 @@ export const baseStyles = css`
   }
 
   .connection {
-    padding: 0.25rem 0.5rem;
-    border-inline-start: 3px solid var(--_warning);
+    display: flex;
+    align-items: center;
+    gap: var(--_gap);
+    /* One line, always as tall, whatever it says: it moves nothing when the connection changes. */
+    block-size: calc(1.4em + 0.5rem + 2px);
+    margin: 0;
+    padding: 0 0.5rem;
+    border: 1px solid transparent;
+    border-inline-start-width: 3px;
     border-radius: 2px;
+    color: var(--_muted);
+    white-space: nowrap;
+  }
+  .connection:not([data-connection='live']) {
+    border-inline-start-color: var(--_warning);
     background: color-mix(in srgb, var(--_warning) 10%, var(--_bg));
+    color: var(--_text);
+  }
+  .connection[data-connection='live']::before {
+    content: '●';
+    color: var(--_success);
+  }
+  .connection-text {
+    flex: 1 1 auto;
+    min-inline-size: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .retry {
+    flex: none;
+    margin: 0;
+    padding: 0 0.5rem;
+    border: 1px solid currentColor;
+    border-radius: 4px;
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    line-height: 1.4;
+    cursor: pointer;
+  }
+  .retry:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+
+  .section {
+    display: grid;
+    gap: 0.25rem;
+    min-inline-size: 0;
+  }
+  .heading {
+    margin: 0;
+    color: var(--_muted);
+    font-size: 0.75rem;
+    font-weight: 600;
+    letter-spacing: 0.04em;
+    text-transform: uppercase;
   }
 
   .stages {
@@ -248,8 +301,12 @@ export const baseStyles = css`
     .bar[data-busy] .indicator {
       background: repeating-linear-gradient(-45deg, Highlight 0 0.5rem, Canvas 0.5rem 1rem);
     }
-    .connection {
+    .connection:not([data-connection='live']) {
       border: 1px solid CanvasText;
+    }
+    .retry {
+      border-color: ButtonText;
+      color: ButtonText;
     }
     .stage[aria-current] {
       outline: 2px solid Highlight;

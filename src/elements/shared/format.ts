@@ -76,14 +76,30 @@ function durationText(total: number, locale: string | undefined): string {
   return cached(`l|${locale}`, () => new Intl.ListFormat(locale, { style: 'narrow', type: 'unit' })).format(words);
 }
 
-/** 40000 -> "40 seconds ago". */
-export function formatAgo(ms: number, locale: string | undefined): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
+/**
+ * `ms` from now as a relative time: -40000 -> "40 seconds ago", 5000 -> "in 5 seconds" (a
+ * countdown). Whole units, an age rounded down and a countdown up (never "in 0 seconds").
+ */
+export function formatRelative(ms: number, locale: string | undefined): string {
   const rtf = cached(`r|${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'long' }));
-  if (seconds < 60) return rtf.format(-seconds, 'second');
-  if (seconds < 3600) return rtf.format(-Math.floor(seconds / 60), 'minute');
-  if (seconds < 86400) return rtf.format(-Math.floor(seconds / 3600), 'hour');
-  return rtf.format(-Math.floor(seconds / 86400), 'day');
+  const future = ms > 0;
+  const seconds = Math.abs(ms) / 1000;
+  const say = (n: number, unit: Intl.RelativeTimeFormatUnit) => rtf.format(future ? Math.max(1, Math.ceil(n)) : -Math.floor(n), unit);
+  if (seconds < 60) return say(seconds, 'second');
+  if (seconds < 3600) return say(seconds / 60, 'minute');
+  if (seconds < 86400) return say(seconds / 3600, 'hour');
+  return say(seconds / 86400, 'day');
+}
+
+/** An ISO time as a time of day ("14:03"), with the date when it is not today; undefined when it does not parse. */
+export function formatClock(iso: string | undefined, locale: string | undefined): string | undefined {
+  const at = iso === undefined ? NaN : Date.parse(iso);
+  if (!Number.isFinite(at)) return undefined;
+  const date = new Date(at);
+  const today = new Date().toDateString() === date.toDateString();
+  return cached(`t|${today}|${locale}`, () =>
+    new Intl.DateTimeFormat(locale, today ? { hour: 'numeric', minute: '2-digit' } : { dateStyle: 'medium', timeStyle: 'short' }),
+  ).format(date);
 }
 
 /** ms between two ISO times, or undefined when either is missing or unparsable. */

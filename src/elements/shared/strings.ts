@@ -5,7 +5,7 @@
 import type { ConnectionState, ContainerStatus, PhaseStatus, StepStatus, TaskStatus, WorkflowStatus } from '../../client/index.js';
 
 export interface ProgressStrings {
-  /** BCP 47 locale for numbers, durations and relative times; default: the page's `lang`, else the browser's. */
+  /** BCP 47 locale for numbers, durations and times; default: the page's `lang`, else the browser's. */
   locale: string | undefined;
   taskStatus: Record<TaskStatus, string>;
   workflowStatus: Record<WorkflowStatus, string>;
@@ -14,36 +14,55 @@ export interface ProgressStrings {
   phaseStatus: Record<PhaseStatus, string>;
   /** Shown instead of a status while no client is configured. */
   unconfigured: string;
-  /** The state of the connection, when it is not live (`connected` is never shown). */
+  /** The state of the connection when it is not live (`connected` is never shown); also the status of an element that has nothing to show yet. */
   connection: Record<Exclude<ConnectionState, 'connected'>, string>;
+  /** The connection notice while the data shown is live. */
+  live: string;
+  /** While reconnecting, with the time to the next attempt ("in 5 seconds"). */
+  reconnectingIn: (when: string) => string;
+  /** The button that reconnects at once. */
+  retryNow: string;
   /** Shown after a reconnect, until the next update: events sent during the outage are lost. */
   missedUpdates: string;
-  /** `ago` is a relative time such as "40 seconds ago". */
+  /** `ago` is a relative time such as "40 seconds ago", or `justNow`. */
   lastUpdate: (ago: string) => string;
-  /** Default names of the elements (and of their progress bars). */
+  /** Said of an update less than 5 seconds old, instead of "0 seconds ago". */
+  justNow: string;
+  /** Default names of the elements, when the run names itself nowhere (their ids as the fallback). */
   taskLabel: (taskId: string) => string;
   workflowLabel: (id: string) => string;
   containerLabel: (containerId: string) => string;
+  /** An announcement of the live region: the element's name and what changed ("Release pipeline: Completed"). */
+  announce: (label: string, text: string) => string;
   steps: string;
   phases: string;
+  /** The headings of the artifact list and of the output. */
   artifacts: string;
   output: string;
   error: (message: string) => string;
   elapsed: (duration: string) => string;
   took: (duration: string) => string;
+  /** The end of a run whose start is unknown: its time of day (or date and time). */
+  finishedAt: (time: string) => string;
   uptime: (duration: string) => string;
   image: (image: string) => string;
   exitCode: (code: string) => string;
-  /** `total` is undefined while the number of phases is unknown. */
+  /** The current phase's place in the execution; `total` is undefined while the number of phases is unknown. */
   phaseOf: (current: string, total: string | undefined) => string;
-  /** Lines, steps, phases or artifacts dropped from the front of a bounded list. */
-  droppedLines: (count: string) => string;
-  droppedSteps: (count: string) => string;
-  droppedPhases: (count: string) => string;
-  droppedArtifacts: (count: string) => string;
+  /** The current phase by name alone, when its place is unknown (the view joined after earlier phases ran). */
+  phaseNamed: (name: string) => string;
+  /** Lines, steps, phases or artifacts dropped from the front of a bounded list: `count` formatted, `n` to pick the plural. */
+  droppedLines: (count: string, n: number) => string;
+  droppedSteps: (count: string, n: number) => string;
+  droppedPhases: (count: string, n: number) => string;
+  droppedArtifacts: (count: string, n: number) => string;
   /** Joins the parts of a progress bar's `aria-valuetext` and of an announcement. */
   join: (parts: string[]) => string;
 }
+
+const english = new Intl.PluralRules('en');
+/** `one` or `other`, as English plurals go. */
+const plural = (n: number, one: string, other: string): string => (english.select(n) === 'one' ? one : other);
 
 /** The English strings every element starts from. */
 export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<ProgressStrings>({
@@ -61,11 +80,16 @@ export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<Progress
     disconnecting: 'Not connected',
     failed: 'Connection lost',
   },
+  live: 'Live',
+  reconnectingIn: (when) => `Reconnecting ${when}`,
+  retryNow: 'Retry now',
   missedUpdates: 'Reconnected: updates may have been missed',
   lastUpdate: (ago) => `last update ${ago}`,
+  justNow: 'just now',
   taskLabel: (id) => `Task ${id}`,
   workflowLabel: (id) => `Workflow ${id}`,
   containerLabel: (id) => `Container ${id}`,
+  announce: (label, text) => `${label}: ${text}`,
   steps: 'Steps',
   phases: 'Phases',
   artifacts: 'Artifacts',
@@ -73,14 +97,16 @@ export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<Progress
   error: (message) => `Error: ${message}`,
   elapsed: (d) => `Elapsed ${d}`,
   took: (d) => `Took ${d}`,
+  finishedAt: (time) => `Finished ${time}`,
   uptime: (d) => `Up ${d}`,
   image: (image) => `Image ${image}`,
   exitCode: (code) => `Exit code ${code}`,
   phaseOf: (current, total) => (total === undefined ? `Phase ${current}` : `Phase ${current} of ${total}`),
-  droppedLines: (n) => `${n} earlier lines not shown`,
-  droppedSteps: (n) => `${n} earlier steps not shown`,
-  droppedPhases: (n) => `${n} earlier phases not shown`,
-  droppedArtifacts: (n) => `${n} earlier artifacts not shown`,
+  phaseNamed: (name) => `Phase ${name}`,
+  droppedLines: (count, n) => `${count} earlier ${plural(n, 'line', 'lines')} not shown`,
+  droppedSteps: (count, n) => `${count} earlier ${plural(n, 'step', 'steps')} not shown`,
+  droppedPhases: (count, n) => `${count} earlier ${plural(n, 'phase', 'phases')} not shown`,
+  droppedArtifacts: (count, n) => `${count} earlier ${plural(n, 'artifact', 'artifacts')} not shown`,
   join: (parts) => parts.join(', '),
 });
 

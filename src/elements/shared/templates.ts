@@ -1,17 +1,21 @@
 /**
- * The pieces the three elements have in common: header, progress bar, connection notice,
- * step/phase list, notes and the live region, and a page-set state made whole enough to render.
- * Every server string goes through a text binding.
+ * The pieces the three elements have in common: header, progress bar, step/phase list, notes,
+ * headings, the connection line and the live region. Every server string goes through a text
+ * binding.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { plainText } from './terminal-output.js';
 
 /** The colour family of a status; `data-tone` on the parts picks it up in the styles. */
 export type Tone = 'neutral' | 'active' | 'success' | 'danger' | 'warning';
 
 export function header(label: string, status: string, tone: Tone, time: string | undefined): TemplateResult {
+  // The time keeps the top right corner: the label and status wrap beside it.
   return html`<div part="header" class="header">
-    <span part="label" class="label">${label}</span>
-    <span part="status" class="status" data-tone=${tone}>${status}</span>
+    <span class="title">
+      <span part="label" class="label">${plainText(label)}</span>
+      <span part="status" class="status" data-tone=${tone}>${status}</span>
+    </span>
     ${time ? html`<span part="time" class="time">${time}</span>` : nothing}
   </div>`;
 }
@@ -52,9 +56,26 @@ export function progressBar({ label, percent, valueText, tone, busy }: BarOption
   </div>`;
 }
 
-/** Says that what is shown may not be live. */
-export function connectionNotice(text: string | undefined, connection: string): TemplateResult | typeof nothing {
-  return text ? html`<p part="connection" class="connection" data-connection=${connection}>${text}</p>` : nothing;
+export interface ConnectionLine {
+  text: string;
+  /** `live`, or the connection's state while the data may be out of date. */
+  connection: string;
+  /** Shown with a "Retry now" button that calls it. */
+  retry?: (() => void) | undefined;
+  retryLabel: string;
+}
+
+/**
+ * One line, always the same height, on every element whose data could go out of date: "Live", or
+ * what is wrong with the connection and when it was last current. Appearing or changing, it moves
+ * nothing else on the card.
+ */
+export function connectionLine(line: ConnectionLine | undefined): TemplateResult | typeof nothing {
+  if (!line) return nothing;
+  return html`<p part="connection" class="connection" data-connection=${line.connection}>
+    <span class="connection-text">${line.text}</span>
+    ${line.retry ? html`<button part="retry" class="retry" type="button" @click=${line.retry}>${line.retryLabel}</button>` : nothing}
+  </p>`;
 }
 
 export interface Stage {
@@ -69,8 +90,9 @@ export interface Stage {
 }
 
 /**
- * An ordered list of steps or phases; the current one has `aria-current="step"`. Parts:
- * `{part}s` on the list, `{part}` and `{part}-{status}` (and `{part}-current`) on each item.
+ * An ordered list of steps or phases, the pending ones included; the current one has
+ * `aria-current="step"`. Parts: `{part}s` on the list, `{part}` and `{part}-{status}` (and
+ * `{part}-current`) on each item.
  */
 export function stageList(part: 'step' | 'phase', label: string, stages: readonly Stage[], dropped: string | undefined): TemplateResult | typeof nothing {
   if (stages.length === 0) return nothing;
@@ -83,12 +105,20 @@ export function stageList(part: 'step' | 'phase', label: string, stages: readonl
         aria-current=${s.current ? 'step' : nothing}
       >
         <span class="icon" aria-hidden="true"></span>
-        <span class="stage-name">${s.name}</span>
+        <span class="stage-name">${plainText(s.name)}</span>
         <span class="stage-status">${s.statusText}</span>
-        ${s.detail ? html`<span class="stage-detail">${s.detail}</span>` : nothing}
+        ${s.detail ? html`<span class="stage-detail">${plainText(s.detail)}</span>` : nothing}
       </li>`,
     )}
   </ol>`;
+}
+
+/** A titled section (artifacts, output): a heading that names it, then its content. */
+export function section(id: string, title: string, content: unknown): TemplateResult {
+  return html`<section class="section" aria-labelledby=${id}>
+    <h3 part="heading" class="heading" id=${id}>${title}</h3>
+    ${content}
+  </section>`;
 }
 
 /** A muted line, e.g. "12 earlier lines not shown". */
@@ -97,12 +127,12 @@ export function note(text: string | undefined): TemplateResult | typeof nothing 
 }
 
 export function errorText(text: string | undefined): TemplateResult | typeof nothing {
-  return text ? html`<p part="error" class="error">${text}</p>` : nothing;
+  return text ? html`<p part="error" class="error">${plainText(text)}</p>` : nothing;
 }
 
 /** The polite live region; its text changes only when there is something to announce. */
 export function liveRegion(text: string): TemplateResult {
-  return html`<div class="visually-hidden" role="status" aria-atomic="true">${text}</div>`;
+  return html`<div class="visually-hidden" role="status" aria-atomic="true">${plainText(text)}</div>`;
 }
 
 /** A JSON-able value as one short line of text (for output summaries). */
@@ -117,17 +147,6 @@ export function summarise(value: unknown, max = 300): string | undefined {
       text = String(value);
     }
   }
+  text = plainText(text);
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
-}
-
-/**
- * A state set by the page with what it leaves out (or holds as undefined or null) taken from
- * `initial`, the entity's state before any event: a partial object renders instead of throwing.
- */
-export function filledState<S extends object>(state: S | undefined, initial: S): S | undefined {
-  // The states of the client are whole: they are taken as they are, without a copy.
-  if (!state || Object.keys(initial).every((key) => (state as Record<string, unknown>)[key] != null)) return state;
-  const filled = { ...initial } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(state)) if (value != null) filled[key] = value;
-  return filled as S;
 }

@@ -1,16 +1,15 @@
-import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { initialTaskState, TERMINAL_TASK_STATUSES, type TaskState, type TaskStatus } from '../../client/index.js';
-import { baseStyles } from '../shared/base.styles.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
+import { TERMINAL_TASK_STATUSES, type ProgressClient, type TaskState, type TaskStatus } from '../../client/index.js';
 import { emit } from '../shared/emit.js';
-import { formatBytes, formatDuration, formatInteger, formatPercent, msBetween, resolveLocale } from '../shared/format.js';
-import { ProgressController } from '../shared/progress-controller.js';
-import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
-import { connectionNotice, errorText, filledState, header, liveRegion, note, progressBar, stageList, type Tone } from '../shared/templates.js';
+import { formatBytes, formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import type { LiveHandlers } from '../shared/live-subscription.js';
+import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
+import { baseStyles } from '../shared/base.styles.js';
+import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
+import { plainText, terminalLines } from '../shared/terminal-output.js';
+import { errorText, note, section, stageList, type Tone } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
-
-/** What a partial state set by the page is filled from. */
-const EMPTY_TASK = initialTaskState('', '');
 export interface TaskProgressEventDetail {
   state: TaskState;
 }
@@ -28,11 +27,15 @@ const TONES: Record<TaskStatus, Tone> = {
   cancelled: 'warning',
 };
 
+/** The step the task is on, when it says. */
+const currentStep = (state: TaskState | undefined) => (state?.currentStepId === undefined ? undefined : state.steps.find((s) => s.id === state.currentStepId));
+
 /**
- * Shows one AInTandem task live: its status, an overall progress bar, its steps with the current
- * one marked, the elapsed time and final duration, the error of a failed task, its artifacts and,
- * when `output-lines` is set, the tail of its output. Follows the task over the page's shared
- * client (see `configureProgress`), or shows the `state` it is given.
+ * Shows one AInTandem task live: its status, an overall progress bar, its steps (the whole plan,
+ * pending ones included) with the current one marked, the elapsed time and final duration, the
+ * error of a failed task, its artifacts and, when `output-lines` is set, the tail of its output
+ * in the terminal's colours. Follows the task over the page's shared client (see
+ * `configureProgress`), or shows the `state` it is given.
  *
  * @summary Live progress of one task: status, progress bar, steps, artifacts, output.
  * @tagname task-progress
@@ -44,167 +47,155 @@ const TONES: Record<TaskStatus, Tone> = {
  *
  * @slot - Extra content under the progress, such as buttons.
  *
- * @csspart base - The wrapper of everything inside.
- * @csspart header - The line with the label, status and time.
- * @csspart label - The task's name.
- * @csspart status - The task's status in words.
- * @csspart time - The elapsed time, or the final duration.
- * @csspart bar - The progress bar's track (`role="progressbar"`).
- * @csspart indicator - The filled part of the bar.
- * @csspart connection - The notice shown while updates are not live (reconnecting, connection lost).
  * @csspart message - The current step and its message (compact layout).
  * @csspart steps - The list of steps.
  * @csspart step - One step; also `step-{status}` (pending, running, completed, failed, skipped) and `step-current`.
- * @csspart error - The error of a failed task.
+ * @csspart heading - The headings of the artifacts and of the output.
  * @csspart artifacts - The list of artifacts.
  * @csspart artifact - One artifact.
  * @csspart output - The output tail.
  *
- * @cssprop --progress-color - Accent: the bar and the running step.
  * @cssprop --progress-track-color - The bar's empty track.
  * @cssprop --progress-success-color - Completed.
- * @cssprop --progress-danger-color - Failed, errors.
- * @cssprop --progress-warning-color - Cancelled, paused, connection notices.
- * @cssprop --progress-text-color - Text.
- * @cssprop --progress-muted-color - Secondary text.
- * @cssprop --progress-background - Background.
- * @cssprop --progress-border-color - Border.
- * @cssprop --progress-radius - Corner radius.
  * @cssprop --progress-bar-height - Height of the bar.
- * @cssprop --progress-gap - Spacing unit.
- * @cssprop --progress-font-family - Font.
- * @cssprop --progress-font-size - Font size.
  * @cssprop --progress-mono-font-family - Font of artifact paths and output.
+ * @cssprop --progress-output-background - Background of the output.
+ * @cssprop --progress-ansi-0 - The output's 16 colours, `--progress-ansi-0` to `--progress-ansi-15`: black, red, green, yellow, blue, magenta, cyan, white, then the same bright.
  */
-export class TaskProgressElement extends LitElement {
+export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInput> {
   static override styles = [baseStyles, taskProgressStyles];
 
   static override properties: PropertyDeclarations = {
-    projectId: { attribute: 'project-id' },
     taskId: { attribute: 'task-id' },
-    layout: { reflect: true },
     outputLines: { attribute: 'output-lines', type: Number },
-    label: {},
-    state: { attribute: false },
-    strings: { attribute: false },
   };
 
-  /** The task's project (needed when the socket URL is per project). */
-  declare projectId: string | undefined;
   /** The task to follow. Without it the element only shows `state`. */
   declare taskId: string | undefined;
-  /** `detailed`: steps, artifacts and output; `compact`: status, bar and the current step. */
-  declare layout: 'detailed' | 'compact';
   /** How many of the last output lines to show; 0 shows no output. */
   declare outputLines: number;
-  /** The name shown and given to the progress bar; default "Task {task-id}". */
-  declare label: string | undefined;
-  /** The task's state: set it to show a task without a socket; live updates replace it. */
-  declare state: TaskState | undefined;
-  /** Strings for this element, over those set with `setProgressStrings()`. */
-  declare strings: Partial<ProgressStrings> | undefined;
-
-  private readonly live = new ProgressController<TaskState>(this, {
-    key: () => (this.taskId ? `${this.projectId ?? ''}/${this.taskId}` : undefined),
-    subscribe: (client, handlers) => client.subscribeToTask({ projectId: this.projectId || undefined, taskId: this.taskId, ...handlers }),
-    owns: (state) => state.taskId === this.taskId && (!this.projectId || state.projectId === this.projectId),
-    isFinal: (state) => TERMINAL_TASK_STATUSES.has(state.status),
-    ticks: (state) => state?.status === 'running' && state.startedAt !== undefined,
-    changed: (state, previous) => {
-      emit(this, 'task-progress-change', { state });
-      if (state.status === previous?.status) return;
-      if (state.status === 'completed') emit(this, 'task-complete', { state });
-      else if (state.status === 'failed') emit(this, 'task-fail', { state, error: state.error });
-      else if (state.status === 'cancelled') emit(this, 'task-cancel', { state });
-    },
-  });
+  /**
+   * The task's state: set it to show a task without a socket (any part of a `TaskState`; see
+   * "Your own data" in the README); live updates replace it.
+   */
+  declare state: TaskStateInput | undefined;
 
   constructor() {
     super();
-    this.layout = 'detailed';
     this.outputLines = 0;
   }
 
-  override render(): TemplateResult {
-    const strings = resolveStrings(this.strings);
-    const locale = resolveLocale(strings.locale);
-    const state = filledState(this.state, EMPTY_TASK);
+  protected followKey(): string | undefined {
+    return this.taskId ? `${this.projectId ?? ''}/${this.taskId}` : undefined;
+  }
+  protected follow(client: ProgressClient, handlers: LiveHandlers<TaskState>) {
+    return client.subscribeToTask({ projectId: this.projectId || undefined, taskId: this.taskId, ...handlers });
+  }
+  protected owns(state: TaskStateInput): boolean {
+    return state.taskId === this.taskId && (!this.projectId || state.projectId === this.projectId);
+  }
+  protected whole(input: TaskStateInput): TaskState {
+    return wholeTask(input);
+  }
+  protected settled(state: TaskState): boolean {
+    return TERMINAL_TASK_STATUSES.has(state.status);
+  }
+  protected changed(state: TaskState, previous: TaskStateInput | undefined): void {
+    emit(this, 'task-progress-change', { state });
+    if (state.status === previous?.status) return;
+    if (state.status === 'completed') emit(this, 'task-complete', { state });
+    else if (state.status === 'failed') emit(this, 'task-fail', { state, error: state.error });
+    else if (state.status === 'cancelled') emit(this, 'task-cancel', { state });
+  }
+
+  protected describe({ state, strings, locale }: CardContext<TaskState>): CardView {
     const status = state?.status ?? 'waiting';
-    // A status unknown to the element (set by the page) shows as it is.
-    const tone = TONES[status] ?? 'neutral';
-    const statusText = this.live.statusText(strings, state, strings.taskStatus[status] ?? status);
-    const label = this.label || strings.taskLabel(this.taskId ?? state?.taskId ?? '');
-    const current = state?.currentStepId !== undefined ? state.steps.find((s) => s.id === state.currentStepId) : undefined;
     // A percent set by the page may be anything: unknown unless it is a number, and within 0-100.
     const progress = state?.progress;
     const percent = Number.isFinite(progress) ? Math.min(100, Math.max(0, progress!)) : undefined;
-    const valueText = strings.join([percent === undefined ? '' : formatPercent(percent, locale), statusText, current?.name ?? ''].filter(Boolean));
-    const detailed = this.layout !== 'compact';
-
-    return html`<div part="base" class="base">
-      ${header(label, statusText, tone, this.time(state, strings, locale))}
-      ${progressBar({ label, percent, valueText, tone, busy: status === 'running' })}
-      ${connectionNotice(this.live.notice(strings, state), this.live.connection)}
-      ${detailed ? this.steps(state, strings, locale) : this.message(state, current?.name)}
-      ${errorText(state?.error !== undefined && status === 'failed' ? strings.error(state.error) : undefined)}
-      ${detailed ? this.artifacts(state, strings, locale) : nothing} ${this.output(state, strings, locale)}
-      <slot></slot>
-      ${liveRegion(this.live.announcement(strings, state, statusText, current?.name))}
-    </div>`;
+    const running = status === 'running';
+    return {
+      name: state?.name || strings.taskLabel(this.taskId || state?.taskId || ''),
+      // A status unknown to the element (set by the page) shows as it is.
+      status: strings.taskStatus[status] ?? status,
+      tone: TONES[status] ?? 'neutral',
+      time: this.time(state, strings, locale),
+      bar: { percent, busy: running },
+      detail: currentStep(state)?.name,
+      announced: currentStep(state)?.name,
+      ticks: running && state?.startedAt !== undefined,
+    };
   }
 
-  private time(state: TaskState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
-    if (state?.status === 'running') {
+  /** Counted from the task's own start; a task whose start is unknown says when it finished instead. */
+  private time(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined): string | undefined {
+    if (!state) return undefined;
+    if (state.status === 'running') {
       const elapsed = msBetween(state.startedAt, Date.now());
       return elapsed === undefined ? undefined : strings.elapsed(formatDuration(elapsed, locale));
     }
-    if (state && TERMINAL_TASK_STATUSES.has(state.status) && state.duration !== undefined) {
-      return strings.took(formatDuration(state.duration, locale));
-    }
-    return undefined;
+    if (!TERMINAL_TASK_STATUSES.has(state.status)) return undefined;
+    if (state.duration !== undefined) return strings.took(formatDuration(state.duration, locale));
+    const ended = formatClock(state.endedAt, locale);
+    return ended === undefined ? undefined : strings.finishedAt(ended);
   }
 
-  private steps(state: TaskState | undefined, strings: ProgressStrings, locale: string | undefined) {
+  protected body({ state, strings, locale, detailed }: CardContext<TaskState>) {
+    const failed = state?.status === 'failed' && state.error !== undefined;
+    return html`${detailed ? this.steps(state, strings, locale) : this.message(state)}
+    ${errorText(failed ? strings.error(state.error!) : undefined)} ${detailed ? this.artifacts(state, strings, locale) : nothing}
+    ${this.output(state, strings, locale)}`;
+  }
+
+  private steps(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined) {
     if (!state) return nothing;
     const stages = state.steps.map((step) => ({
       id: step.id,
       name: step.name,
       status: step.status,
       statusText: strings.stepStatus[step.status] ?? step.status,
-      detail: step.message,
-      current: step.id === state.currentStepId,
+      // The task's error is shown once, under the steps: not again as the failed step's message.
+      detail: step.status === 'failed' && step.message === state.error ? undefined : step.message,
+      current: state.currentStepId !== undefined && step.id === state.currentStepId,
     }));
-    const dropped = state.droppedSteps > 0 ? strings.droppedSteps(formatInteger(state.droppedSteps, locale)) : undefined;
-    return stageList('step', strings.steps, stages, dropped);
+    const n = state.droppedSteps;
+    return stageList('step', strings.steps, stages, n > 0 ? strings.droppedSteps(formatInteger(n, locale), n) : undefined);
   }
 
-  private message(state: TaskState | undefined, step: string | undefined) {
-    const text = [step, state?.status === 'running' ? state.message : undefined].filter(Boolean).join(': ');
-    return text ? html`<p part="message" class="message">${text}</p>` : nothing;
+  private message(state: TaskState | undefined) {
+    const text = [currentStep(state)?.name, state?.status === 'running' ? state.message : undefined].filter(Boolean).join(': ');
+    return text ? html`<p part="message" class="message">${plainText(text)}</p>` : nothing;
   }
 
-  private artifacts(state: TaskState | undefined, strings: ProgressStrings, locale: string | undefined) {
+  private artifacts(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined) {
     if (!state || state.artifacts.length === 0) return nothing;
-    const dropped = state.droppedArtifacts > 0 ? strings.droppedArtifacts(formatInteger(state.droppedArtifacts, locale)) : undefined;
-    return html`${note(dropped)}<ul part="artifacts" class="artifacts" aria-label=${strings.artifacts}>
-      ${state.artifacts.map(
-        (a) => html`<li part="artifact" class="artifact">
-          <span class="artifact-path">${a.path}</span>
-          <span class="artifact-meta">${a.size === undefined ? a.type : strings.join([a.type, formatBytes(a.size, locale)])}</span>
-        </li>`,
-      )}
-    </ul>`;
+    const n = state.droppedArtifacts;
+    return section(
+      'artifacts',
+      strings.artifacts,
+      html`${note(n > 0 ? strings.droppedArtifacts(formatInteger(n, locale), n) : undefined)}
+        <ul part="artifacts" class="artifacts">
+          ${state.artifacts.map(
+            (a) => html`<li part="artifact" class="artifact">
+              <span class="artifact-path">${plainText(a.path)}</span>
+              <span class="artifact-meta">${plainText(a.size === undefined ? a.type : strings.join([a.type, formatBytes(a.size, locale)]))}</span>
+            </li>`,
+          )}
+        </ul>`,
+    );
   }
 
-  private output(state: TaskState | undefined, strings: ProgressStrings, locale: string | undefined) {
+  private output(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined) {
     const wanted = Math.floor(Number(this.outputLines) || 0);
     if (!state || wanted <= 0 || state.output.length === 0) return nothing;
     const lines = state.output.slice(-wanted);
-    const dropped = state.droppedOutputLines + state.output.length - lines.length;
-    return html`<div class="output-block" role="group" aria-label=${strings.output}>
-      ${note(dropped > 0 ? strings.droppedLines(formatInteger(dropped, locale)) : undefined)}
-      <pre part="output" class="output">${lines.join('\n')}</pre>
-    </div>`;
+    const n = state.droppedOutputLines + state.output.length - lines.length;
+    return section(
+      'output',
+      strings.output,
+      html`${note(n > 0 ? strings.droppedLines(formatInteger(n, locale), n) : undefined)}
+        <pre part="output" class="output">${terminalLines(lines)}</pre>`,
+    );
   }
 }
 

@@ -1,16 +1,16 @@
-import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { initialWorkflowState, TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
+import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type ProgressClient, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
-import { formatDuration, formatInteger, formatPercent, msBetween, resolveLocale } from '../shared/format.js';
-import { ProgressController } from '../shared/progress-controller.js';
-import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
-import { connectionNotice, errorText, filledState, header, liveRegion, progressBar, stageList, summarise, type Tone } from '../shared/templates.js';
+import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import type { LiveHandlers } from '../shared/live-subscription.js';
+import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
+import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
+import type { ProgressStrings } from '../shared/strings.js';
+import { plainText } from '../shared/terminal-output.js';
+import { errorText, stageList, summarise, type Tone } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 
-
-/** What a partial state set by the page is filled from. */
-const EMPTY_WORKFLOW = initialWorkflowState('', '', '');
 export interface WorkflowTrackerEventDetail {
   state: WorkflowState;
 }
@@ -30,15 +30,26 @@ const TONES: Record<WorkflowStatus, Tone> = {
 };
 
 /** When an execution began, for telling which of two executions is the newer. */
-function began(state: WorkflowState): number {
+function began(state: WorkflowStateInput): number {
   return Date.parse(state.createdAt ?? state.startedAt ?? state.updatedAt ?? '');
 }
 
+/** The phase to place the execution at: the current one, else (while it runs) the last that began. */
+function shownPhase(state: WorkflowState): PhaseState | undefined {
+  if (state.currentPhaseId !== undefined) {
+    const current = state.phases.find((p) => p.id === state.currentPhaseId);
+    if (current) return current;
+  }
+  if (TERMINAL_WORKFLOW_STATUSES.has(state.status)) return undefined;
+  for (let i = state.phases.length - 1; i >= 0; i--) if (state.phases[i]!.status !== 'pending') return state.phases[i];
+  return undefined;
+}
+
 /**
- * Shows one AInTandem workflow execution live: its status, its phases in order with the current
- * one marked, "phase N of M" and the overall percent, each phase's duration, and the output
- * summary or error. Give `execution-id` to follow one execution, or only `workflow-id` to follow
- * the latest execution of that workflow.
+ * Shows one AInTandem workflow execution live: its status, its phases in order (the whole plan,
+ * pending ones included) with the current one marked, "phase N of M" and the overall percent when
+ * they are known, each phase's duration, and the output summary or error. Give `execution-id` to
+ * follow one execution, or only `workflow-id` to follow the latest execution of that workflow.
  *
  * @summary Live progress of a workflow execution: status, phases, percent.
  * @tagname workflow-tracker
@@ -50,141 +61,124 @@ function began(state: WorkflowState): number {
  *
  * @slot - Extra content under the progress, such as buttons.
  *
- * @csspart base - The wrapper of everything inside.
- * @csspart header - The line with the label, status and time.
- * @csspart label - The workflow's name.
- * @csspart status - The execution's status in words.
- * @csspart time - The elapsed time, or the final duration.
- * @csspart bar - The progress bar's track (`role="progressbar"`).
- * @csspart indicator - The filled part of the bar.
- * @csspart connection - The notice shown while updates are not live (reconnecting, connection lost).
- * @csspart phase-line - "Phase N of M" and the current phase's name.
+ * @csspart phase-line - The current phase: "Phase 3 of 5: Test" when its place is known, else "Phase Test".
  * @csspart phases - The list of phases.
  * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped) and `phase-current`.
- * @csspart error - The error of a failed execution.
  * @csspart output - The output summary of a completed execution.
  *
- * @cssprop --progress-color - Accent: the bar and the running phase.
  * @cssprop --progress-track-color - The bar's empty track.
  * @cssprop --progress-success-color - Completed.
- * @cssprop --progress-danger-color - Failed, errors.
- * @cssprop --progress-warning-color - Cancelled, paused, connection notices.
- * @cssprop --progress-text-color - Text.
- * @cssprop --progress-muted-color - Secondary text.
- * @cssprop --progress-background - Background.
- * @cssprop --progress-border-color - Border.
- * @cssprop --progress-radius - Corner radius.
  * @cssprop --progress-bar-height - Height of the bar.
- * @cssprop --progress-gap - Spacing unit.
- * @cssprop --progress-font-family - Font.
- * @cssprop --progress-font-size - Font size.
  */
-export class WorkflowTrackerElement extends LitElement {
+export class WorkflowTrackerElement extends ProgressElement<WorkflowState, WorkflowStateInput> {
   static override styles = [baseStyles, workflowTrackerStyles];
 
   static override properties: PropertyDeclarations = {
-    projectId: { attribute: 'project-id' },
     workflowId: { attribute: 'workflow-id' },
     executionId: { attribute: 'execution-id' },
-    layout: { reflect: true },
-    label: {},
-    state: { attribute: false },
-    strings: { attribute: false },
   };
 
-  /** The workflow's project (needed when the socket URL is per project). */
-  declare projectId: string | undefined;
   /** Follow the latest execution of this workflow (when no `execution-id` is given). */
   declare workflowId: string | undefined;
   /** The execution to follow. */
   declare executionId: string | undefined;
-  /** `detailed`: every phase; `compact`: status, bar and the current phase. */
-  declare layout: 'detailed' | 'compact';
-  /** The name shown and given to the progress bar; default "Workflow {workflow-id}". */
-  declare label: string | undefined;
-  /** The execution's state: set it to show an execution without a socket; live updates replace it. */
-  declare state: WorkflowState | undefined;
-  /** Strings for this element, over those set with `setProgressStrings()`. */
-  declare strings: Partial<ProgressStrings> | undefined;
+  /**
+   * The execution's state: set it to show an execution without a socket (any part of a
+   * `WorkflowState`; see "Your own data" in the README); live updates replace it.
+   */
+  declare state: WorkflowStateInput | undefined;
 
-  private readonly live = new ProgressController<WorkflowState>(this, {
-    key: () => (this.workflowId || this.executionId ? `${this.projectId ?? ''}/${this.workflowId ?? ''}/${this.executionId ?? ''}` : undefined),
-    subscribe: (client, handlers) =>
-      client.subscribeToWorkflow({
-        projectId: this.projectId || undefined,
-        workflowId: this.workflowId || undefined,
-        executionId: this.executionId || undefined,
-        ...handlers,
-      }),
-    owns: (state) =>
+  protected followKey(): string | undefined {
+    return this.workflowId || this.executionId ? `${this.projectId ?? ''}/${this.workflowId ?? ''}/${this.executionId ?? ''}` : undefined;
+  }
+  protected follow(client: ProgressClient, handlers: LiveHandlers<WorkflowState>) {
+    return client.subscribeToWorkflow({
+      projectId: this.projectId || undefined,
+      workflowId: this.workflowId || undefined,
+      executionId: this.executionId || undefined,
+      ...handlers,
+    });
+  }
+  protected owns(state: WorkflowStateInput): boolean {
+    return (
       (!this.executionId || state.executionId === this.executionId) &&
       (!this.workflowId || state.workflowId === this.workflowId) &&
-      (!this.projectId || state.projectId === this.projectId),
-    // Following a workflow: another execution takes over only when it began later.
-    accepts: (next, shown) => !!this.executionId || !shown || next.executionId === shown.executionId || !(began(next) < began(shown)),
-    isFinal: (state) => TERMINAL_WORKFLOW_STATUSES.has(state.status),
-    ticks: (state) => state?.status === 'running' && (state.startedAt ?? state.createdAt) !== undefined,
-    changed: (state, previous) => {
-      emit(this, 'workflow-tracker-change', { state });
-      if (state.status === previous?.status && state.executionId === previous.executionId) return;
-      if (state.status === 'completed') emit(this, 'workflow-complete', { state });
-      else if (state.status === 'failed') emit(this, 'workflow-fail', { state, error: state.error });
-      else if (state.status === 'cancelled') emit(this, 'workflow-cancel', { state });
-    },
-  });
-
-  constructor() {
-    super();
-    this.layout = 'detailed';
+      (!this.projectId || state.projectId === this.projectId)
+    );
+  }
+  /** Following a workflow: another execution takes over only when it began later. */
+  protected override accepts(next: WorkflowState, shown: WorkflowStateInput | undefined): boolean {
+    return !!this.executionId || !shown || next.executionId === shown.executionId || !(began(next) < began(shown));
+  }
+  protected whole(input: WorkflowStateInput): WorkflowState {
+    return wholeWorkflow(input);
+  }
+  protected settled(state: WorkflowState): boolean {
+    return TERMINAL_WORKFLOW_STATUSES.has(state.status);
+  }
+  protected changed(state: WorkflowState, previous: WorkflowStateInput | undefined): void {
+    emit(this, 'workflow-tracker-change', { state });
+    if (state.status === previous?.status && state.executionId === previous.executionId) return;
+    if (state.status === 'completed') emit(this, 'workflow-complete', { state });
+    else if (state.status === 'failed') emit(this, 'workflow-fail', { state, error: state.error });
+    else if (state.status === 'cancelled') emit(this, 'workflow-cancel', { state });
   }
 
-  override render(): TemplateResult {
-    const strings = resolveStrings(this.strings);
-    const locale = resolveLocale(strings.locale);
-    const state = filledState(this.state, EMPTY_WORKFLOW);
+  protected describe({ state, strings, locale }: CardContext<WorkflowState>): CardView {
     const status = state?.status ?? 'waiting';
-    // A status unknown to the element (set by the page) shows as it is.
-    const tone = TONES[status] ?? 'neutral';
-    const statusText = this.live.statusText(strings, state, strings.workflowStatus[status] ?? status);
-    const label = this.label || strings.workflowLabel(this.workflowId || state?.workflowId || this.executionId || '');
-    const current = state?.currentPhaseId !== undefined ? state.phases.find((p) => p.id === state.currentPhaseId) : undefined;
-    const position = state ? this.position(state, current, strings, locale) : undefined;
-    const percent = state ? workflowPercent(state) : undefined;
-    const valueText = strings.join([percent === undefined ? '' : formatPercent(percent, locale), statusText, position ?? ''].filter(Boolean));
-    const phaseLine = [position, current?.name].filter(Boolean).join(': ');
-
-    return html`<div part="base" class="base">
-      ${header(label, statusText, tone, this.time(state, strings, locale))}
-      ${progressBar({ label, percent, valueText, tone, busy: status === 'running' })}
-      ${connectionNotice(this.live.notice(strings, state), this.live.connection)}
-      ${phaseLine ? html`<p part="phase-line" class="phase-line">${phaseLine}</p>` : nothing}
-      ${this.layout !== 'compact' && state ? this.phases(state, strings, locale) : nothing}
-      ${errorText(state?.error !== undefined && status === 'failed' ? strings.error(state.error) : undefined)}
-      ${this.output(state)}
-      <slot></slot>
-      ${liveRegion(this.live.announcement(strings, state, statusText, current?.name))}
-    </div>`;
+    const moving = status === 'running' || status === 'paused';
+    const shown = state && shownPhase(state);
+    return {
+      name: state?.name || strings.workflowLabel(this.workflowId || state?.workflowId || this.executionId || state?.executionId || ''),
+      // A status unknown to the element (set by the page) shows as it is.
+      status: strings.workflowStatus[status] ?? status,
+      tone: TONES[status] ?? 'neutral',
+      time: this.time(state, strings, locale),
+      bar: { percent: state ? workflowPercent(state) : undefined, busy: status === 'running' },
+      detail: state && this.position(state, shown, strings, locale),
+      announced: shown?.name,
+      ticks: !!state && ((moving && state.startedAt !== undefined) || state.phases.some((p) => p.status === 'running' && p.startedAt !== undefined)),
+    };
   }
 
-  /** "Phase N of M": the current phase's place, else how many phases are done. */
-  private position(state: WorkflowState, current: PhaseState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
-    const finished = TERMINAL_WORKFLOW_STATUSES.has(state.status);
-    const total = state.totalPhases ?? (finished ? state.phases.length + state.droppedPhases : undefined);
-    const done = state.phases.filter((p) => p.status !== 'pending' && p.status !== 'running').length + state.droppedPhases;
-    const n = current ? state.phases.indexOf(current) + 1 + state.droppedPhases : done;
-    if (n === 0) return undefined;
-    return strings.phaseOf(formatInteger(n, locale), total === undefined ? undefined : formatInteger(total, locale));
+  /**
+   * Where the execution is. Its place ("Phase 3 of 5") only when the phase list is whole (from a
+   * plan, a snapshot, or the execution followed from its start), and the total only when it is
+   * known; otherwise the phase by name. A completed execution is at its last phase.
+   */
+  private position(state: WorkflowState, shown: PhaseState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
+    const whole = state.earlierUnknown !== true;
+    const total = state.totalPhases ?? (whole && TERMINAL_WORKFLOW_STATUSES.has(state.status) ? state.phases.length + state.droppedPhases : undefined);
+    const count = (n: number | undefined) => (n === undefined ? undefined : formatInteger(n, locale));
+    if (state.status === 'completed') return total ? strings.phaseOf(count(total)!, count(total)) : undefined;
+    if (!shown) return undefined;
+    if (!whole) return strings.phaseNamed(shown.name);
+    return strings.phaseOf(count(state.phases.indexOf(shown) + 1 + state.droppedPhases)!, count(total));
   }
 
+  /** Counted from the execution's own start; one whose start is unknown says when it finished instead. */
   private time(state: WorkflowState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
-    if (state?.status === 'running' || state?.status === 'paused') {
-      const elapsed = msBetween(state.startedAt ?? state.createdAt, Date.now());
+    if (!state) return undefined;
+    if (state.status === 'running' || state.status === 'paused') {
+      const elapsed = msBetween(state.startedAt, Date.now());
       return elapsed === undefined ? undefined : strings.elapsed(formatDuration(elapsed, locale));
     }
-    if (state && TERMINAL_WORKFLOW_STATUSES.has(state.status) && state.duration !== undefined) {
-      return strings.took(formatDuration(state.duration, locale));
-    }
-    return undefined;
+    if (!TERMINAL_WORKFLOW_STATUSES.has(state.status)) return undefined;
+    if (state.duration !== undefined) return strings.took(formatDuration(state.duration, locale));
+    const ended = formatClock(state.endedAt, locale);
+    return ended === undefined ? undefined : strings.finishedAt(ended);
+  }
+
+  protected body({ state, strings, locale, detailed }: CardContext<WorkflowState>, view: CardView) {
+    const shown = state && shownPhase(state);
+    const whole = state?.earlierUnknown !== true;
+    // "Phase 3 of 5: Test" (its place known), "Phase Test" (not known), "Phase 5 of 5" (completed).
+    const line = !view.detail ? undefined : whole && shown && state?.status !== 'completed' ? `${view.detail}: ${shown.name}` : view.detail;
+    const failed = state?.status === 'failed' && state.error !== undefined;
+    const output = state?.status === 'completed' ? summarise(state.output) : undefined;
+    return html`${line ? html`<p part="phase-line" class="phase-line">${plainText(line)}</p>` : nothing}
+    ${detailed && state ? this.phases(state, strings, locale) : nothing} ${errorText(failed ? strings.error(state.error!) : undefined)}
+    ${output ? html`<p part="output" class="output">${output}</p>` : nothing}`;
   }
 
   private phases(state: WorkflowState, strings: ProgressStrings, locale: string | undefined) {
@@ -198,16 +192,11 @@ export class WorkflowTrackerElement extends LitElement {
         status: phase.status,
         statusText: strings.phaseStatus[phase.status] ?? phase.status,
         detail,
-        current: phase.id === state.currentPhaseId,
+        current: state.currentPhaseId !== undefined && phase.id === state.currentPhaseId,
       };
     });
-    const dropped = state.droppedPhases > 0 ? strings.droppedPhases(formatInteger(state.droppedPhases, locale)) : undefined;
-    return stageList('phase', strings.phases, stages, dropped);
-  }
-
-  private output(state: WorkflowState | undefined) {
-    const text = state?.status === 'completed' ? summarise(state.output) : undefined;
-    return text ? html`<p part="output" class="output">${text}</p>` : nothing;
+    const n = state.droppedPhases;
+    return stageList('phase', strings.phases, stages, n > 0 ? strings.droppedPhases(formatInteger(n, locale), n) : undefined);
   }
 }
 

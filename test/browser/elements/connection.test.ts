@@ -4,7 +4,7 @@ import { initialTaskState } from '../../../src/client/index.js';
 import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
 import { configureProgress, getProgressClient, PROGRESS_URL_META, ProgressClient, resetProgress } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { container, liveText, part, progressbar, task, text, waitForStatus, waitForText, workflow } from './support.js';
+import { connectionOf, container, liveText, notice, part, progressbar, task, text, waitForStatus, waitForText, workflow } from './support.js';
 
 describe('elements and the connection', () => {
   const own: TestServer[] = [];
@@ -21,8 +21,6 @@ describe('elements and the connection', () => {
     own.push(server);
     return server;
   }
-
-  const notice = (el: Element) => text(el, '[part~="connection"]');
 
   it('waits for configuration, then connects when configured', async () => {
     resetProgress();
@@ -187,31 +185,33 @@ describe('elements and the connection', () => {
     await waitForStatus(flowEl, 'Running');
     await waitForStatus(boxEl, 'Running');
     await waitForStatus(doneEl, 'Completed');
-    for (const el of all) expect(part(el, 'connection'), el.localName).to.equal(null);
+    for (const el of all) expect(connectionOf(el), el.localName).to.equal('live');
+    expect(notice(taskEl)).to.equal('Live');
 
-    // The server goes away: every element says the data is no longer live, and for how long.
+    // The server goes away: every element says the data is no longer live, and since when.
     await server.stop();
-    for (const el of all) await waitForText(el, /Reconnecting…, last update \d+ seconds? ago/);
-    expect(part(doneEl, 'connection'), 'a finished task cannot be stale').to.equal(null);
+    for (const el of all) await waitForText(el, /Reconnecting( in \d+ seconds?|…), last update (just now|\d+ seconds? ago)/);
+    expect(text(taskEl)).not.to.match(/\b0 seconds ago/);
+    expect(connectionOf(doneEl), 'a finished task cannot be stale').to.equal(null);
     expect(text(taskEl, '[part~="status"]')).to.equal('Running');
-    expect(liveText(taskEl)).to.equal('Reconnecting…');
-    expect(part(taskEl, 'connection')!.dataset.connection).to.equal('reconnecting');
+    expect(liveText(taskEl)).to.equal('Task t: Reconnecting…');
+    expect(connectionOf(taskEl)).to.equal('reconnecting');
     for (const el of all) await expect(el).to.be.accessible();
     const before = notice(taskEl);
-    await waitFor(() => notice(taskEl) !== before && /Reconnecting/.test(notice(taskEl)), 'the "ago" to move', 4000);
+    await waitFor(() => notice(taskEl) !== before && /Reconnecting/.test(notice(taskEl)), 'the notice to move', 8000);
 
     // Back, with its journal: the client resumes where it was, so nothing was missed and the
     // elements are live again without any update.
     await server.restart();
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'reconnected after the restart', 10000);
-    for (const el of all) await waitFor(() => part(el, 'connection') === null, `${el.localName} live again`, 5000);
-    expect(liveText(taskEl)).to.equal('Running, compile');
+    for (const el of all) await waitFor(() => connectionOf(el) === 'live', `${el.localName} live again`, 5000);
+    expect(liveText(taskEl)).to.equal('Task t: Running, compile');
     await expect(taskEl).to.be.accessible();
     await server.publish(t.step('compile', 'completed', { progress: 100 }), t.completed(), w.phaseCompleted('one', 'One'), c.stopped(0));
     await waitForStatus(taskEl, 'Completed');
     await waitForText(flowEl, 'Phase 1 of 2');
     await waitForStatus(boxEl, 'Stopped');
-    for (const el of all) expect(part(el, 'connection'), el.localName).to.equal(null);
+    expect([taskEl, flowEl, boxEl].map(connectionOf), 'only the running workflow can go out of date').to.deep.equal([null, 'live', null]);
 
     // A cut without a close frame, with an event published meanwhile: replayed, and the workflow finishes.
     await server.drop({ abrupt: true });
@@ -220,7 +220,7 @@ describe('elements and the connection', () => {
     await waitForText(flowEl, 'Two');
     await server.publish(w.phaseCompleted('two', 'Two'), w.completed());
     await waitForStatus(flowEl, 'Completed');
-    expect(part(flowEl, 'connection')).to.equal(null);
+    expect(connectionOf(flowEl)).to.equal(null);
   });
 
   it('says that updates may have been missed when the server restarts without its journal (and there is no snapshot loader)', async () => {
@@ -233,10 +233,10 @@ describe('elements and the connection', () => {
     await server.publish(t.started(), t.step('compile', 'running', { progress: 25 }));
     await waitForStatus(el, 'Running');
     await server.restart(true);
-    await waitForText(el, /Reconnected: updates may have been missed, last update \d+ seconds? ago/);
+    await waitForText(el, /Reconnected: updates may have been missed, last update (just now|\d+ seconds? ago)/);
     await expect(el).to.be.accessible();
     await server.publish(t.step('compile', 'completed', { progress: 100 }));
-    await waitFor(() => part(el, 'connection') === null, 'live after an update', 5000);
+    await waitFor(() => connectionOf(el) === 'live', 'live after an update', 5000);
   });
 
   it('says when the connection is lost for good', async () => {
@@ -253,21 +253,83 @@ describe('elements and the connection', () => {
     await server.publish(task(projectId, 't').started(), workflow(projectId, 'w', 'x').started(), container(projectId, 'c').started());
     for (const el of els) await waitForStatus(el, 'Running');
     await server.stop();
-    for (const el of els) await waitForText(el, /Connection lost, last update \d+ seconds? ago/);
+    for (const el of els) await waitForText(el, /Connection lost, last update (just now|\d+ seconds? ago)/);
     expect(getProgressClient()!.getConnectionState(projectId)).to.equal('failed');
-    expect(liveText(els[0]!)).to.equal('Connection lost');
-    expect(part(els[0]!, 'connection')!.dataset.connection).to.equal('failed');
+    expect(liveText(els[0]!)).to.equal('Task t: Connection lost');
+    expect(connectionOf(els[0]!)).to.equal('failed');
+    expect(text(els[0]!, '[part~="retry"]')).to.equal('Retry now');
     for (const el of els) await expect(el).to.be.accessible();
   });
 
-  it('says when it never connected', async () => {
+  it('says when it never connected: with nothing to show, in its status, without a connection line', async () => {
     const server = await ownServer();
     const url = server.projectUrl;
     await server.stop();
     configureProgress({ url, lingerTime: 50, reconnectDelay: 50, maxReconnectDelay: 50, maxReconnectAttempts: 1 });
     const el = await fixture<TaskProgressElement>(html`<task-progress project-id="p" task-id="t"></task-progress>`);
-    await waitFor(() => notice(el) === 'Connection lost', 'the failed notice', 10000);
-    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    await waitForStatus(el, 'Connection lost');
+    expect(connectionOf(el)).to.equal(null);
     await expect(el).to.be.accessible();
+  });
+
+  it('counts down to the next attempt, and "Retry now" reconnects at once', async () => {
+    const server = await ownServer();
+    // A long, known backoff: the next attempt is 20 s away unless the button is used.
+    configureProgress({ url: server.projectUrl, lingerTime: 50, reconnectDelay: 20_000, maxReconnectDelay: 20_000, random: () => 1, maxReconnectAttempts: 1000 });
+    const projectId = uniqueId('p');
+    const t = task(projectId, 't');
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t"></task-progress>`);
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    await server.publish(t.started(), t.step('compile', 'running', { progress: 25 }));
+    await waitForText(el, 'compile');
+    await server.stop();
+    await waitFor(() => /^Reconnecting in (19|20) seconds, last update just now$/.test(notice(el)), 'the countdown', 5000);
+    const first = notice(el);
+    await waitFor(() => /^Reconnecting in \d+ seconds/.test(notice(el)) && notice(el) !== first, 'the countdown to move', 4000);
+    await expect(el).to.be.accessible();
+
+    await server.restart();
+    const before = (await server.connectionTimes()).length;
+    const clicked = performance.now();
+    part(el, 'retry')!.click();
+    await waitFor(() => connectionOf(el) === 'live', 'live again after "Retry now"', 5000);
+    expect(performance.now() - clicked, 'reconnected long before the 20 s backoff').to.be.below(5000);
+    expect((await server.connectionTimes()).length).to.equal(before + 1);
+  });
+
+  it('shows the connection line without moving anything on the card, in both layouts', async () => {
+    const server = await ownServer();
+    configureProgress({ url: server.projectUrl, lingerTime: 50, reconnectDelay: 20_000, maxReconnectDelay: 20_000, random: () => 1 });
+    const projectId = uniqueId('p');
+    const box = await fixture<HTMLDivElement>(html`<div style="inline-size: 340px">
+      <task-progress project-id=${projectId} task-id="t" output-lines="3"></task-progress>
+      <workflow-tracker project-id=${projectId} execution-id="x" layout="compact"></workflow-tracker>
+      <container-status project-id=${projectId} container-id="c"></container-status>
+    </div>`);
+    const els = [...box.children] as HTMLElement[];
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the socket', 10000);
+    await server.publish(
+      task(projectId, 't').started(),
+      task(projectId, 't').step('compile', 'running', { progress: 25, output: 'building\n' }),
+      workflow(projectId, 'w', 'x', 3).started(),
+      workflow(projectId, 'w', 'x', 3).phaseStarted('a', 'Alpha'),
+      container(projectId, 'c').started(),
+    );
+    for (const el of els) await waitFor(() => connectionOf(el) === 'live', `${el.localName} live`, 5000);
+    // Where every part is, once the bar's transition is over.
+    const boxes = () =>
+      els.map((el) => {
+        el.shadowRoot!.getAnimations().forEach((a) => a.finish());
+        return [el, ...el.shadowRoot!.querySelectorAll('[part]')].map((n) => JSON.stringify(n.getBoundingClientRect()));
+      });
+    const live = boxes();
+    await server.stop();
+    for (const el of els) await waitFor(() => connectionOf(el) === 'reconnecting' && !!part(el, 'retry'), `${el.localName} reconnecting`, 5000);
+    const stale = boxes();
+    els.forEach((el, i) => {
+      // Every part but the retry button (which appears) is where it was, and as large.
+      const withoutRetry = stale[i]!.filter((_, k) => ![...el.shadowRoot!.querySelectorAll('[part]')][k - 1]?.matches('[part~="retry"]'));
+      expect(withoutRetry, el.localName).to.deep.equal(live[i]);
+    });
   });
 });

@@ -25,14 +25,17 @@ describe('<container-status>', () => {
     const el = await fixture<ContainerStatusElement>(html`<container-status project-id=${projectId} container-id="sbx-1"></container-status>`);
     const log = record<CustomEvent<{ state: ContainerState; error?: string; exitCode?: number }>>(el, 'container-status-change', 'container-stop', 'container-fail');
     expect(text(el, '[part~="label"]')).to.equal('Container sbx-1');
-    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    expect(text(el, '[part~="status"]')).to.equal('Connecting…');
     await expect(el).to.be.accessible();
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
+    await waitForStatus(el, 'Waiting for events');
 
     await server.publish(c.created('node:20-alpine'));
     await waitForStatus(el, 'Created');
-    expect(text(el, '[part~="image"]')).to.equal('Image node:20-alpine');
-    expect(liveText(el)).to.equal('Created');
+    // The image names the container.
+    expect(text(el, '[part~="label"]')).to.equal('node:20-alpine');
+    expect(part(el, 'image') === null).to.equal(true);
+    expect(liveText(el)).to.equal('node:20-alpine: Created');
     await expect(el).to.be.accessible();
 
     await server.publish(c.started(ts(-3000)));
@@ -44,7 +47,7 @@ describe('<container-status>', () => {
 
     await server.publish(c.stopped(0));
     await waitForStatus(el, 'Stopped');
-    expect(part(el, 'time')).to.equal(null);
+    expect(text(el, '[part~="time"]')).to.match(/^Took [3-9] sec$/);
     expect(text(el, '[part~="exit-code"]')).to.equal('Exit code 0');
     expect(part(el, 'exit-code')!.dataset.tone).to.equal('neutral');
     expect(part(el, 'status')!.dataset.tone).to.equal('neutral');
@@ -58,7 +61,7 @@ describe('<container-status>', () => {
     expect(text(el, '[part~="exit-code"]')).to.equal('Exit code 137');
     expect(part(el, 'exit-code')!.dataset.tone).to.equal('danger');
     expect(part(el, 'status')!.dataset.tone).to.equal('danger');
-    expect(liveText(el)).to.equal('Stopped, Exit code 137');
+    expect(liveText(el)).to.equal('node:20-alpine: Stopped, Exit code 137');
     await expect(el).to.be.accessible();
 
     await server.publish(c.error(MARKUP));
@@ -81,7 +84,7 @@ describe('<container-status>', () => {
     expect(text(el, '[part~="label"]')).to.equal('Sandbox');
     expect(text(el, '[part~="status"]')).to.equal('Stopped');
     expect(text(el, '[part~="facts"]')).to.equal('Image python:3.12 Exit code 1');
-    expect(part(el, 'connection')).to.equal(null);
+    expect(part(el, 'connection') === null).to.equal(true);
     await expect(el).to.be.accessible();
     el.layout = 'compact';
     await el.updateComplete;

@@ -274,15 +274,19 @@ describe('the shared frame scheduler', () => {
       const sub = getProgressClient()!.subscribeToTask({
         projectId,
         taskId: 't0',
-        // Before the element gets the state (and queues itself); removed once the socket's message is handled.
+        // Before the element gets the state (and queues itself); removed in a task after the socket's
+        // message, once the element has asked for its frame.
         onEvent: () => {
           spy();
-          queueMicrotask(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => {
+            channel.port1.close();
             el.remove();
             restore();
             sub.unsubscribe();
             resolve();
-          });
+          };
+          channel.port2.postMessage(null);
         },
       });
     });

@@ -1,9 +1,9 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/index.js';
 import { initialTaskState, type ContainerState, type TaskState, type WorkflowState } from '../../../src/client/index.js';
-import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
+import type { ContainerStateInput, ContainerStatusElement, TaskProgressElement, TaskStateInput, WorkflowStateInput, WorkflowTrackerElement } from '../../../src/index.js';
 import { resetProgress } from '../../../src/index.js';
-import { part, progressbar, text } from './support.js';
+import { part, parts, progressbar, text } from './support.js';
 
 /** States a page sets itself, without a socket: whatever they hold, the elements render something sensible. */
 describe('a state set by the page', () => {
@@ -73,5 +73,39 @@ describe('a state set by the page', () => {
       expect(part(el, 'status')!.dataset['tone'], el.localName).to.equal('neutral');
       await expect(el).to.be.accessible();
     }
+  });
+
+  it('takes partial states typed as inputs: steps and phases without ids are never all current, and pending ones are listed', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <task-progress></task-progress>
+      <workflow-tracker></workflow-tracker>
+      <container-status></container-status>
+    </div>`);
+    const [taskEl, flowEl, ctEl] = [...box.children] as [TaskProgressElement, WorkflowTrackerElement, ContainerStatusElement];
+    // Type-checked as they are: no cast.
+    const taskState: TaskStateInput = { status: 'running', name: 'Import', steps: [{ name: 'Fetch', status: 'completed' }, { name: 'Parse', status: 'running' }, { name: 'Load' }] };
+    const flowState: WorkflowStateInput = { status: 'running', name: 'Nightly', phases: [{ name: 'One', status: 'completed' }, { name: 'Two', status: 'running' }, { name: 'Three' }] };
+    const ctState: ContainerStateInput = { status: 'running', image: 'redis:7' };
+    taskEl.state = taskState;
+    flowEl.state = flowState;
+    ctEl.state = ctState;
+    await Promise.all([taskEl, flowEl, ctEl].map((el) => el.updateComplete));
+    // No current step or phase said: none is marked.
+    expect(taskEl.shadowRoot!.querySelectorAll('[aria-current]')).to.have.length(0);
+    expect(flowEl.shadowRoot!.querySelectorAll('[aria-current]')).to.have.length(0);
+    expect(parts(taskEl, 'step').map((p) => p.dataset.status)).to.deep.equal(['completed', 'running', 'pending']);
+    expect(parts(flowEl, 'phase-pending').map((p) => text(p))).to.deep.equal(['Three Pending']);
+    expect(text(taskEl, '[part~="label"]')).to.equal('Import');
+    expect(text(flowEl, '[part~="label"]')).to.equal('Nightly');
+    expect(text(ctEl, '[part~="label"]')).to.equal('redis:7');
+
+    // Said by name: that one alone.
+    taskEl.state = { ...taskState, currentStepId: 'Parse' };
+    flowEl.state = { ...flowState, currentPhaseId: 'Two' };
+    await Promise.all([taskEl, flowEl].map((el) => el.updateComplete));
+    expect([...taskEl.shadowRoot!.querySelectorAll('[aria-current]')].map((n) => text(n))).to.deep.equal(['Parse Running']);
+    expect([...flowEl.shadowRoot!.querySelectorAll('[aria-current]')].map((n) => text(n))).to.deep.equal(['Two Running']);
+    expect(text(flowEl, '[part~="phase-line"]')).to.equal('Phase 2: Two');
+    for (const el of [taskEl, flowEl, ctEl]) await expect(el).to.be.accessible();
   });
 });

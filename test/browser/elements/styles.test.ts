@@ -5,7 +5,7 @@ import { initialTaskState, initialWorkflowState } from '../../../src/client/inde
 import type { TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
 import { configureProgress, resetProgress } from '../../../src/index.js';
 import { TestServer, waitFor } from '../helpers/progress-server.js';
-import { part, text } from './support.js';
+import { notice, part } from './support.js';
 
 const running = () => ({ ...initialTaskState('p', 't'), status: 'running' as const, steps: [{ id: 'a', name: 'compile', status: 'running' as const, message: 'working' }], currentStepId: 'a' });
 
@@ -13,6 +13,7 @@ describe('element styles', () => {
   afterEach(async () => {
     fixtureCleanup();
     resetProgress();
+    document.documentElement.style.colorScheme = '';
     await emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
   });
 
@@ -33,24 +34,56 @@ describe('element styles', () => {
     }
   });
 
-  it('has a dark scheme that passes axe, including the connection notice', async () => {
+  it('has a dark scheme that passes axe, including the connection notice and coloured output', async () => {
     const server = await TestServer.create();
     const url = server.projectUrl;
     await server.dispose();
+    // A page that supports both schemes, on a system that prefers dark.
+    document.documentElement.style.colorScheme = 'light dark';
     await emulateMedia({ colorScheme: 'dark' });
     configureProgress({ url, lingerTime: 50, reconnectDelay: 20, maxReconnectDelay: 20, maxReconnectAttempts: 1 });
     const box = await fixture<HTMLDivElement>(html`<div>
-      <task-progress></task-progress>
+      <task-progress output-lines="20"></task-progress>
       <task-progress project-id="p" task-id="t"></task-progress>
       <workflow-tracker></workflow-tracker>
     </div>`);
     const [plain, offline, flow] = [...box.children] as [TaskProgressElement, TaskProgressElement, WorkflowTrackerElement];
-    plain.state = { ...running(), progress: 30 };
+    // Every one of the 16 colours, as text and bold.
+    const colours = Array.from({ length: 8 }, (_, i) => `\x1b[3${i}mcolour ${i}\x1b[0m \x1b[9${i}mbright ${i}\x1b[0m \x1b[1;3${i}mbold ${i}\x1b[0m`);
+    plain.state = { ...running(), progress: 30, output: colours };
     offline.state = { ...running(), progress: 70 };
     flow.state = { ...initialWorkflowState('p', 'w', 'x'), status: 'paused', phases: [{ id: 'a', name: 'A', status: 'running' }], currentPhaseId: 'a' };
-    await waitFor(() => text(offline, '[part~="connection"]') === 'Connection lost', 'the connection notice', 10000);
+    await waitFor(() => notice(offline) === 'Connection lost', 'the connection notice', 10000);
     expect(getComputedStyle(plain).backgroundColor).to.equal('rgb(30, 31, 33)');
     for (const el of [plain, offline, flow]) await expect(el).to.be.accessible();
+
+    // The same page in the light scheme: light cards, and the colours still readable.
+    await emulateMedia({ colorScheme: 'light' });
+    expect(getComputedStyle(plain).backgroundColor).to.equal('rgb(255, 255, 255)');
+    for (const el of [plain, offline, flow]) await expect(el).to.be.accessible();
+  });
+
+  it('follows the page\'s color-scheme, not the system\'s: a light page gets light cards on a dark system', async () => {
+    await emulateMedia({ colorScheme: 'dark' });
+    const el = await fixture<TaskProgressElement>(html`<task-progress></task-progress>`);
+    el.state = running();
+    await el.updateComplete;
+    // The page says nothing: it is light, and so are the elements.
+    expect(getComputedStyle(el).backgroundColor).to.equal('rgb(255, 255, 255)');
+    document.documentElement.style.colorScheme = 'light';
+    expect(getComputedStyle(el).backgroundColor).to.equal('rgb(255, 255, 255)');
+    document.documentElement.style.colorScheme = 'light dark';
+    expect(getComputedStyle(el).backgroundColor).to.equal('rgb(30, 31, 33)');
+    document.documentElement.style.colorScheme = 'dark';
+    expect(getComputedStyle(el).backgroundColor).to.equal('rgb(30, 31, 33)');
+  });
+
+  it('uses the system font stack unless told otherwise, whatever the page\'s font', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div style="font-family: 'Times New Roman', serif"><task-progress></task-progress></div>`);
+    const el = box.firstElementChild as TaskProgressElement;
+    expect(getComputedStyle(el).fontFamily).to.match(/^system-ui/);
+    el.style.setProperty('--progress-font-family', 'Georgia, serif');
+    expect(getComputedStyle(el).fontFamily).to.equal('Georgia, serif');
   });
 
   it('sizes the indicator to the percent and follows its changes', async () => {

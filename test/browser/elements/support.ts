@@ -30,6 +30,19 @@ export function liveText(el: Element): string {
   return text(el, '[role="status"]');
 }
 
+/** What the connection line says of the data (`live`, `reconnecting`, `failed`, …), or null when the card has none. */
+export function connectionOf(el: Element): string | null {
+  return part(el, 'connection')?.dataset.connection ?? null;
+}
+
+/** The connection line's text, without its button. */
+export function notice(el: Element): string {
+  return text(el, '[part~="connection"] .connection-text');
+}
+
+/** Characters that must never reach the DOM: escape and control characters other than newline. */
+export const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
 /** Waits until the element's shadow text contains `expected` (or matches it). */
 export async function waitForText(el: Element, expected: string | RegExp, timeout = 10000): Promise<void> {
   const has = () => (typeof expected === 'string' ? text(el).includes(expected) : expected.test(text(el)));

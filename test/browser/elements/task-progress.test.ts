@@ -33,9 +33,10 @@ describe('<task-progress>', () => {
     const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="build-42" output-lines="5"></task-progress>`);
     const log = record<CustomEvent<{ state: TaskState }>>(el, 'task-progress-change', 'task-complete', 'task-fail', 'task-cancel');
 
-    // Waiting: named, indeterminate bar.
+    // Connecting, then waiting: named, indeterminate bar.
     expect(text(el, '[part~="label"]')).to.equal('Task build-42');
-    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    expect(text(el, '[part~="status"]')).to.equal('Connecting…');
+    expect(el.shadowRoot!.querySelector('[role="group"]')!.getAttribute('aria-label')).to.equal('Task build-42');
     const bar = progressbar(el);
     expect(bar.getAttribute('aria-label')).to.equal('Task build-42');
     expect(bar.getAttribute('aria-valuemin')).to.equal('0');
@@ -43,10 +44,11 @@ describe('<task-progress>', () => {
     expect(bar.hasAttribute('aria-valuenow')).to.equal(false);
     await expect(el).to.be.accessible();
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
+    await waitForStatus(el, 'Waiting for events');
 
     await server.publish(t.queued());
     await waitForStatus(el, 'Queued');
-    expect(liveText(el)).to.equal('Queued');
+    expect(liveText(el)).to.equal('Task build-42: Queued');
 
     // Running without a percent: indeterminate.
     await server.publish(t.started());
@@ -75,14 +77,14 @@ describe('<task-progress>', () => {
     expect(text(el, '[part~="output"]')).to.equal('npm run build > tsc -p .');
     expect(text(el, '[part~="artifact"]')).to.equal('dist/app.js file, 2 kB');
     expect(text(el, '[part~="time"]')).to.match(/^Elapsed \d+ sec$/);
-    expect(liveText(el)).to.match(/^Running(, build)?$/);
+    expect(liveText(el)).to.match(/^Task build-42: Running(, build)?$/);
     await expect(el).to.be.accessible();
 
     // A new percent alone is not announced.
-    await waitFor(() => liveText(el) === 'Running, build', 'the step to be announced', 5000);
+    await waitFor(() => liveText(el) === 'Task build-42: Running, build', 'the step to be announced', 5000);
     await server.publish(t.step('build', 'running', { progress: 55 }));
     await waitFor(() => progressbar(el).getAttribute('aria-valuenow') === '55', 'percent 55');
-    expect(liveText(el)).to.equal('Running, build');
+    expect(liveText(el)).to.equal('Task build-42: Running, build');
 
     await server.publish(
       t.step('build', 'completed', { progress: 70 }),
@@ -94,7 +96,7 @@ describe('<task-progress>', () => {
     await waitForText(el, 'all tests passed');
     expect(parts(el, 'step').map((s) => s.dataset.status)).to.deep.equal(['completed', 'completed', 'skipped', 'running']);
     expect(parts(el, 'step-skipped')).to.have.length(1);
-    await waitFor(() => liveText(el) === 'Running, test', 'the new step to be announced', 5000);
+    await waitFor(() => liveText(el) === 'Task build-42: Running, test', 'the new step to be announced', 5000);
 
     await server.publish(t.step('test', 'completed', { progress: 100 }), t.completed(61500));
     await waitForStatus(el, 'Completed');
@@ -103,7 +105,7 @@ describe('<task-progress>', () => {
     expect(progressbar(el).getAttribute('aria-valuetext')).to.equal('100%, Completed');
     expect(text(el, '[part~="time"]')).to.equal('Took 1 min, 1 sec');
     expect(el.shadowRoot!.querySelector('[aria-current]')).to.equal(null);
-    expect(liveText(el)).to.equal('Completed');
+    expect(liveText(el)).to.equal('Task build-42: Completed');
     expect(el.state?.status).to.equal('completed');
     await expect(el).to.be.accessible();
 
@@ -129,7 +131,7 @@ describe('<task-progress>', () => {
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('30');
     expect(progressbar(el).getAttribute('aria-valuetext')).to.equal('30%, Failed');
     expect(text(el, '[part~="step-failed"]')).to.equal('deploy Failed permission denied');
-    expect(liveText(el)).to.equal('Failed');
+    expect(liveText(el)).to.equal('Task t: Failed');
     await expect(el).to.be.accessible();
     expect(log.names()).to.deep.equal(['task-fail']);
     expect(log.events[0]!.detail.error).to.equal('exit status 2');
@@ -191,6 +193,14 @@ describe('<task-progress>', () => {
     await waitForText(el, 'line 10');
     expect(el.shadowRoot!.querySelector('[part~="output"]')!.textContent).to.equal('line 8\nline 9\nline 10');
     expect(text(el)).to.contain('7 earlier lines not shown');
+    await server.publish(t.output('line 11\n'));
+    await waitForText(el, 'line 11');
+    expect(text(el)).to.contain('8 earlier lines not shown');
+    el.outputLines = 10;
+    await el.updateComplete;
+    expect(text(el)).to.contain('1 earlier line not shown');
+    expect(text(el, '[part~="heading"]')).to.equal('Output');
+    expect(el.shadowRoot!.querySelector('section:has([part~="output"])')!.getAttribute('aria-labelledby')).to.equal(part(el, 'heading')!.id);
     el.outputLines = 0;
     await el.updateComplete;
     expect(part(el, 'output')).to.equal(null);
@@ -218,7 +228,8 @@ describe('<task-progress>', () => {
     expect(progressbar(el).getAttribute('aria-valuetext')).to.equal('62%, Running, compile');
     expect(text(el, '[part~="time"]')).to.match(/^Elapsed 1 min, [5-9] sec$/);
     expect(part(el, 'step-current')!.textContent).to.contain('compile');
-    expect(part(el, 'connection')).to.equal(null);
+    // A state the page set, on an element that follows nothing, cannot go out of date.
+    expect(part(el, 'connection') === null).to.equal(true);
     expect(getProgressClient()).to.equal(undefined);
     await expect(el).to.be.accessible();
 

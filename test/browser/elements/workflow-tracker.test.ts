@@ -38,7 +38,7 @@ describe('<workflow-tracker>', () => {
     const w = workflow(projectId, 'release', 'exec-1', 3);
     const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id="exec-1"></workflow-tracker>`);
     const log = record<CustomEvent<{ state: WorkflowState }>>(el, 'workflow-tracker-change', 'workflow-complete', 'workflow-fail');
-    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    expect(text(el, '[part~="status"]')).to.equal('Connecting…');
     expect(text(el, '[part~="label"]')).to.equal('Workflow exec-1');
     expect(progressbar(el).hasAttribute('aria-valuenow')).to.equal(false);
     await expect(el).to.be.accessible();
@@ -58,7 +58,7 @@ describe('<workflow-tracker>', () => {
     expect(progressbar(el).getAttribute('aria-valuetext')).to.equal('0%, Running, Phase 1 of 3');
     expect(part(el, 'phase-current')!.getAttribute('aria-current')).to.equal('step');
     expect(part(el, 'phases')!.tagName).to.equal('OL');
-    await waitFor(() => liveText(el) === 'Running, Plan the release', 'the phase announced', 5000);
+    await waitFor(() => liveText(el) === 'Workflow release: Running, Plan the release', 'the phase announced', 5000);
     await expect(el).to.be.accessible();
 
     await server.publish(w.phaseCompleted('plan', 'Plan the release', { tickets: 4 }), w.phaseStarted('build', 'Build'));
@@ -74,7 +74,7 @@ describe('<workflow-tracker>', () => {
     await waitForStatus(el, 'Paused');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('33');
     expect(progressbar(el).hasAttribute('data-busy')).to.equal(false);
-    await waitFor(() => liveText(el) === 'Paused, Build', 'paused announced', 5000);
+    await waitFor(() => liveText(el) === 'Workflow release: Paused, Build', 'paused announced', 5000);
     await expect(el).to.be.accessible();
 
     await server.publish(w.resumed());
@@ -86,8 +86,8 @@ describe('<workflow-tracker>', () => {
     expect(text(el, '[part~="phase-line"]')).to.equal('Phase 3 of 3');
     expect(text(el, '[part~="output"]')).to.equal('{"version":"1.4.0"}');
     expect(text(el, '[part~="time"]')).to.match(/^Took \d+ sec$/);
-    expect(el.shadowRoot!.querySelector('[aria-current]')).to.equal(null);
-    expect(liveText(el)).to.equal('Completed');
+    expect(el.shadowRoot!.querySelector('[aria-current]') === null).to.equal(true);
+    expect(liveText(el)).to.equal('Workflow release: Completed');
     await expect(el).to.be.accessible();
 
     expect(log.names().filter((n) => n === 'workflow-complete')).to.have.length(1);
@@ -117,7 +117,7 @@ describe('<workflow-tracker>', () => {
     expect(part(el, 'phase-failed')!.textContent).to.contain(MARKUP);
     // The phase that failed stays marked, and is announced with the status.
     expect(part(el, 'phase-failed')!.getAttribute('aria-current')).to.equal('step');
-    expect(liveText(el)).to.equal(`Failed, ${MARKUP}`);
+    expect(liveText(el)).to.equal(`Workflow wf: Failed, ${MARKUP}`);
     await expect(el).to.be.accessible();
     expect(log.names()).to.deep.equal(['workflow-fail']);
     expect(log.events[0]!.detail.error).to.equal(MARKUP);
@@ -200,7 +200,7 @@ describe('<workflow-tracker>', () => {
     expect(text(el, '[part~="time"]')).to.equal('Took 42 sec');
     expect(progressbar(el).hasAttribute('data-busy')).to.equal(false);
     expect(progressbar(el).getAttribute('aria-valuetext')).to.match(/Cancelled/);
-    expect(liveText(el)).to.equal('Cancelled');
+    expect(liveText(el)).to.equal(`Workflow ${executionId}: Cancelled`);
     await expect(el).to.be.accessible();
     // Once, bubbling out of the element and composed, with the state.
     expect(log.names()).to.deep.equal(['workflow-cancel']);
