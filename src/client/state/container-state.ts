@@ -57,7 +57,8 @@ export function reduceContainer(state: ContainerState, event: ContainerEvent): C
       return state;
   }
   if (event.image !== undefined) next.image = event.image;
-  if (next.status === 'running' && next.startedAt === undefined) {
+  // The run's own start, also on a stop or error seen without the start: how long it ran is then known.
+  if (next.startedAt === undefined) {
     const startedAt = validTime(event.startedAt);
     if (startedAt !== undefined) next.startedAt = startedAt;
   }

@@ -111,9 +111,22 @@ export type TaskStateCopiesAll = Assert<CopiesAll<TaskState, 'name' | 'progress'
  * is kept until text follows it, which then replaces the line.
  */
 function overwritten(line: string): string {
-  const cr = line.lastIndexOf('\r', line.length - 2);
-  return cr === -1 ? line : line.slice(cr + 1);
+  let end = line.length - 1;
+  let cr = line.lastIndexOf('\r', end - 1);
+  if (cr === -1) return line;
+  // The last part that shows anything: one of only escape sequences (docker's cursor moves) keeps the part before it.
+  while (cr !== -1 && !visible(line.slice(cr + 1, end + 1))) {
+    end = cr - 1;
+    cr = end > 0 ? line.lastIndexOf('\r', end - 1) : -1;
+  }
+  if (end === line.length - 1) return line.slice(cr + 1);
+  // The invisible tail goes; a carriage return at the very end still waits for text.
+  return line.slice(cr + 1, end + 1) + (line.endsWith('\r') ? '\r' : '');
 }
+
+/** Escape sequences (CSI, OSC, and two-character ones), which show nothing by themselves. */
+const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+const visible = (part: string): boolean => part.replace(ESCAPES, '').replace(/[\r\n]/g, '') !== '';
 
 function appendOutput(state: TaskState, chunk: string, limits: StateLimits): TaskState {
   if (!chunk) return state;

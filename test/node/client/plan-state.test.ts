@@ -270,3 +270,27 @@ describe('output like a terminal', () => {
     assert.equal(s.droppedOutputLines, 2);
   });
 });
+
+describe('carriage returns around escape sequences', () => {
+  const limits = { maxOutputLines: 5, maxLineLength: 200, maxArtifacts: 1, maxSteps: 5 };
+  it("keeps docker's progress line when a cursor move follows the carriage return", () => {
+    // docker pull: the progress, a carriage return, then only a cursor move before the next line.
+    const s = reduceTask(initialTaskState('p', 't'), te({ type: 'output', output: '\x1b[1A\x1b[2K\rabc123: Downloading  12MB/40MB\r\x1b[2B\n' }), limits);
+    assert.equal(s.output[0], '\x1b[1A\x1b[2K\rabc123: Downloading  12MB/40MB'.slice('\x1b[1A\x1b[2K\r'.length));
+  });
+  it('a container seen first stopping takes the start its event gives', () => {
+    const startedAt = '2026-03-01T09:00:00.000Z';
+    const c = reduceContainer(initialContainerState('p', 'c'), ce({ type: 'container_stopped', exitCode: 0, startedAt }));
+    assert.equal(c.startedAt, startedAt);
+  });
+});
+
+describe('carriage returns at the start of a line', () => {
+  it('end, whatever the line holds', () => {
+    const limits = { maxOutputLines: 5, maxLineLength: 200, maxArtifacts: 1, maxSteps: 5 };
+    for (const output of ['\r\n', '\r\x1b[2B\n', '\r\r\x1b[K\n', '\rabc\r\x1b[1A\n', '\r']) {
+      const s = reduceTask(initialTaskState('p', 't'), te({ type: 'output', output }), limits);
+      assert.ok(s.output.length <= 1);
+    }
+  });
+});
