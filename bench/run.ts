@@ -3,7 +3,7 @@
  *
  *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
- * names: size routing fanout e2e memory recovery redis peer-size peer-fanout peer-e2e (default: all).
+ * names: size routing fanout e2e memory recovery tabs redis peer-size peer-fanout peer-e2e (default: all).
  * The peer-* benchmarks measure socket.io, partysocket, Shoelace and Material Web beside ours.
  * `--quick` runs fewer rounds (a smoke run; its figures are noisier). `--flood N`: the e2e and
  * peer-e2e floods give each task N steps of progress (default 10; 100 for a long flood, where the
@@ -21,6 +21,7 @@ import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
 import { REDIS_DEFAULTS, runRedis } from './redis.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
+import { runTabs, TABS_DEFAULTS } from './tabs.js';
 import { printTable, type ResultRow } from './stats.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, flood: { type: 'string' } } });
@@ -39,6 +40,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   e2e: () => runEndToEnd(quick ? { ...e2eDefaults, rounds: 1, latencySamples: 10, diagnostics: false } : e2eDefaults),
   memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
   recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),
+  tabs: () => runTabs(quick ? { ...TABS_DEFAULTS, rounds: 1 } : TABS_DEFAULTS),
   redis: () => runRedis(quick ? { ...REDIS_DEFAULTS, rounds: 2, latencySamples: 100, resumeRepeats: 2 } : REDIS_DEFAULTS),
   'peer-size': () => runPeerSize(),
   'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
