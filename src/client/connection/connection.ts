@@ -109,9 +109,8 @@ export const logListenerError = (error: unknown): void => console.error('[progre
 
 const now = (): string => new Date().toISOString();
 
-export class Connection implements ConnectionLike {
-  /** The URL without its query string: safe to show. */
-  readonly url: string;
+/** What a connection tells its listeners (shared by every kind of connection). */
+export class ConnectionListeners {
   /** Every change of the state. */
   readonly states: ListenerSet<ConnectionState>;
   /** Connection events: connected, disconnected (with willReconnect), error, heartbeat. */
@@ -122,6 +121,19 @@ export class Connection implements ConnectionLike {
   readonly rejections: ListenerSet<FrameRejection>;
   /** What a reconnection (or a first connection from a kept position) meant. */
   readonly resyncs: ListenerSet<ResyncReason>;
+
+  constructor(onError: (error: unknown) => void) {
+    this.states = new ListenerSet(onError);
+    this.events = new ListenerSet(onError);
+    this.frames = new ListenerSet(onError);
+    this.rejections = new ListenerSet(onError);
+    this.resyncs = new ListenerSet(onError);
+  }
+}
+
+export class Connection extends ConnectionListeners implements ConnectionLike {
+  /** The URL without its query string: safe to show. */
+  readonly url: string;
   readonly #socket: ReconnectingSocket;
   readonly #heartbeat: Heartbeat;
   readonly #sequence: SequenceTracker;
@@ -130,14 +142,9 @@ export class Connection implements ConnectionLike {
 
   constructor(given: ConnectionConfig) {
     checkSocketUrl(given?.url, 'WebSocketManager');
+    super(given.onListenerError ?? logListenerError);
     const config = { ...DEFAULTS, ...definedOnly(given) };
-    const onError = given.onListenerError ?? logListenerError;
     this.url = redactUrl(given.url);
-    this.states = new ListenerSet(onError);
-    this.events = new ListenerSet(onError);
-    this.frames = new ListenerSet(onError);
-    this.rejections = new ListenerSet(onError);
-    this.resyncs = new ListenerSet(onError);
     this.#maxFrameSize = config.maxFrameSize;
     this.#sequence = new SequenceTracker(given.resumeFrom);
     this.#heartbeat = new Heartbeat(

@@ -4,10 +4,7 @@
  * hears all of that from the channel. Either way this tab's client sees one connection.
  */
 import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
-import { ListenerSet } from '../listener-set.js';
-import type { FrameRejection } from '../parse-frame.js';
-import type { Connection, ConnectionLike, ConnectionStats } from '../connection/connection.js';
-import type { ResyncReason } from '../connection/sequence-tracker.js';
+import { ConnectionListeners, type Connection, type ConnectionLike, type ConnectionStats } from '../connection/connection.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { ShareMessage } from './messages.js';
 
@@ -31,12 +28,7 @@ interface Pending {
   promise: Promise<void>;
 }
 
-export class SharedConnection implements ConnectionLike {
-  readonly states: ListenerSet<ConnectionState>;
-  readonly events: ListenerSet<ConnectionEvent>;
-  readonly frames: ListenerSet<ProgressEvent[]>;
-  readonly rejections: ListenerSet<FrameRejection>;
-  readonly resyncs: ListenerSet<ResyncReason>;
+export class SharedConnection extends ConnectionListeners implements ConnectionLike {
   readonly #link: ShareLink;
   readonly #key: string;
   /** The real connection, while this tab holds the sockets and someone needs this one. */
@@ -59,14 +51,10 @@ export class SharedConnection implements ConnectionLike {
     from: ResumePosition | undefined,
     onError: (error: unknown) => void,
   ) {
+    super(onError);
     this.#key = key;
     this.#link = link;
     this.#position = from;
-    this.states = new ListenerSet(onError);
-    this.events = new ListenerSet(onError);
-    this.frames = new ListenerSet(onError);
-    this.rejections = new ListenerSet(onError);
-    this.resyncs = new ListenerSet(onError);
   }
 
   get state(): ConnectionState {

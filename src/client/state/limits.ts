@@ -66,3 +66,27 @@ export type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : n
 export type CopiesAll<T, Copied extends keyof T> = Exclude<OptionalKeys<T>, Copied> extends never ? true : { notCopied: Exclude<OptionalKeys<T>, Copied> };
 /** Compiles only for `true`. */
 export type Assert<T extends true> = T;
+
+/** The fields a task's and an execution's states have in common beside their ids and lists. */
+export interface RunFields extends Versioned {
+  name?: string;
+  earlierUnknown?: boolean;
+  error?: string;
+  startedAt?: string;
+  endedAt?: string;
+  duration?: number;
+  updatedAt?: string;
+}
+
+/** Copies the run fields `from` holds onto `to` (a state being copied by hand, see copyTask). */
+export function copyRunFields(from: RunFields, to: RunFields): void {
+  if (from.name !== undefined) to.name = from.name;
+  if (from.earlierUnknown !== undefined) to.earlierUnknown = from.earlierUnknown;
+  if (from.error !== undefined) to.error = from.error;
+  if (from.startedAt !== undefined) to.startedAt = from.startedAt;
+  if (from.endedAt !== undefined) to.endedAt = from.endedAt;
+  if (from.duration !== undefined) to.duration = from.duration;
+  if (from.updatedAt !== undefined) to.updatedAt = from.updatedAt;
+  if (from.seq !== undefined) to.seq = from.seq;
+  if (from.snapshotAt !== undefined) to.snapshotAt = from.snapshotAt;
+}

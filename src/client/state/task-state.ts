@@ -1,6 +1,6 @@
 /** The current state of one task, reduced from its events. */
 import type { ArtifactInfo, PlannedStep, StepStatus, TaskEvent } from '../events.js';
-import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, type Assert, type CopiesAll, type StateLimits, type Versioned } from './limits.js';
+import { appendCapped, clampPercent, DEFAULT_LIMITS, elapsed, copyRunFields, type Assert, type CopiesAll, type StateLimits, type Versioned } from './limits.js';
 import { capStages, indexOf, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
 
 /** `waiting`: nothing known yet (no event, no snapshot). */
@@ -86,20 +86,12 @@ export function initialTaskState(projectId: string, taskId: string): TaskState {
  */
 function copyTask(s: TaskState): TaskState {
   const n: TaskState = { kind: 'task', projectId: s.projectId, taskId: s.taskId, status: s.status, steps: s.steps, droppedSteps: s.droppedSteps, output: s.output, droppedOutputLines: s.droppedOutputLines, outputLineOpen: s.outputLineOpen, artifacts: s.artifacts, droppedArtifacts: s.droppedArtifacts };
-  if (s.name !== undefined) n.name = s.name;
   if (s.progress !== undefined) n.progress = s.progress;
   if (s.message !== undefined) n.message = s.message;
-  if (s.earlierUnknown !== undefined) n.earlierUnknown = s.earlierUnknown;
   if (s.currentStepId !== undefined) n.currentStepId = s.currentStepId;
-  if (s.error !== undefined) n.error = s.error;
   if (s.result !== undefined) n.result = s.result;
   if (s.queuedAt !== undefined) n.queuedAt = s.queuedAt;
-  if (s.startedAt !== undefined) n.startedAt = s.startedAt;
-  if (s.endedAt !== undefined) n.endedAt = s.endedAt;
-  if (s.duration !== undefined) n.duration = s.duration;
-  if (s.updatedAt !== undefined) n.updatedAt = s.updatedAt;
-  if (s.seq !== undefined) n.seq = s.seq;
-  if (s.snapshotAt !== undefined) n.snapshotAt = s.snapshotAt;
+  copyRunFields(s, n);
   return n;
 }
 /** Fails the type check when a field of TaskState is added and not copied above. */

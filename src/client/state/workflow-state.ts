@@ -1,6 +1,6 @@
 /** The current state of one workflow execution, reduced from its events. */
 import type { PlannedPhase, WorkflowEvent } from '../events.js';
-import { DEFAULT_LIMITS, elapsed, type Assert, type CopiesAll, type StateLimits, type Versioned } from './limits.js';
+import { DEFAULT_LIMITS, elapsed, copyRunFields, type Assert, type CopiesAll, type StateLimits, type Versioned } from './limits.js';
 import { capStages, indexOf, validTime, withNewStage, withPlan, withStageAt } from './stages.js';
 
 /**
@@ -67,19 +67,11 @@ export function initialWorkflowState(projectId: string, workflowId: string, exec
  */
 function copyWorkflow(s: WorkflowState): WorkflowState {
   const n: WorkflowState = { kind: 'workflow', projectId: s.projectId, workflowId: s.workflowId, executionId: s.executionId, status: s.status, phases: s.phases, droppedPhases: s.droppedPhases };
-  if (s.name !== undefined) n.name = s.name;
-  if (s.earlierUnknown !== undefined) n.earlierUnknown = s.earlierUnknown;
   if (s.currentPhaseId !== undefined) n.currentPhaseId = s.currentPhaseId;
   if (s.totalPhases !== undefined) n.totalPhases = s.totalPhases;
   if (s.output !== undefined) n.output = s.output;
-  if (s.error !== undefined) n.error = s.error;
   if (s.createdAt !== undefined) n.createdAt = s.createdAt;
-  if (s.startedAt !== undefined) n.startedAt = s.startedAt;
-  if (s.endedAt !== undefined) n.endedAt = s.endedAt;
-  if (s.duration !== undefined) n.duration = s.duration;
-  if (s.updatedAt !== undefined) n.updatedAt = s.updatedAt;
-  if (s.seq !== undefined) n.seq = s.seq;
-  if (s.snapshotAt !== undefined) n.snapshotAt = s.snapshotAt;
+  copyRunFields(s, n);
   return n;
 }
 /** Fails the type check when a field of WorkflowState is added and not copied above. */
