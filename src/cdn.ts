@@ -5,9 +5,15 @@
  * store and reducers (to set an element's `state` from the page's own data) and the snapshot
  * loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
  * (`dist/cdn/progress-client.js`), which a page that wants it loads beside this one.
+ *
+ * The elements' action bar (`actions`), which the npm modules load only for an element that
+ * offers actions, is part of this file: as a chunk of its own it would take the code it shares
+ * with the elements (Lit among it) out of this file into a third. The HTTP request of an action
+ * imports nothing, and stays a small file beside this one, loaded on the first action.
  */
 export * from './client/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
+export { RunActionError } from './client/run-action-error.js';
 export { aintandemSnapshotLoader } from './client/aintandem-snapshots.js';
 export { referenceSnapshotLoader } from './client/snapshots.js';
 export { ProgressStore, isFinished } from './client/state/progress-store.js';
@@ -18,3 +24,4 @@ export * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';
+import './elements/shared/action-bar.js';

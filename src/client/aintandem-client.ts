@@ -1,6 +1,7 @@
 /**
  * The progress part of the AInTandem SDK's client: a lazily created ProgressClient on
- * `{baseURL}/progress/subscribe/{projectId}` (ws/wss), and convenience methods that connect by themselves.
+ * `{baseURL}/progress/subscribe/{projectId}` (ws/wss), convenience methods that connect by themselves,
+ * and the run actions of the SDK's task and workflow services (cancelTask, pauseExecution, …).
  */
 import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from './events.js';
 import { aintandemSnapshotLoader } from './aintandem-snapshots.js';
@@ -61,6 +62,8 @@ export class AInTandemClient {
       token: this.#config.token,
       getToken: this.#config.getToken,
       WebSocket: this.#config.WebSocket ?? this.#config.progress?.WebSocket,
+      // Where the run actions go: the REST API (a ws(s) base has none).
+      baseURL: this.#config.progress?.baseURL ?? (/^https?:/i.test(this.#config.baseURL) ? this.#config.baseURL.replace(/[?#].*$/, '') : undefined),
       snapshotLoader:
         this.#config.progress?.snapshotLoader ??
         (this.#config.snapshots === false
@@ -103,6 +106,27 @@ export class AInTandemClient {
     containerId?: string,
   ): Promise<ProgressSubscription> {
     return this.#ready(this.getProgress().subscribeToContainer({ projectId, containerId, onEvent }));
+  }
+
+  /**
+   * Cancels a task (`POST {baseURL}/projects/{projectId}/tasks/{taskId}/cancel`, the token in the
+   * `Authorization` header). Resolves with the server's answer; rejects with a RunActionError
+   * (`code`, `status`, `reason`) when the server refuses or cannot be reached.
+   */
+  cancelTask(projectId: string, taskId: string): Promise<unknown> {
+    return this.getProgress().cancelTask(projectId, taskId);
+  }
+  /** Pauses a workflow execution (`POST {baseURL}/workflows/executions/{executionId}/pause`); as cancelTask. */
+  pauseExecution(executionId: string): Promise<unknown> {
+    return this.getProgress().pauseExecution(executionId);
+  }
+  /** Resumes a paused execution (`POST {baseURL}/workflows/executions/{executionId}/resume`); as cancelTask. */
+  resumeExecution(executionId: string): Promise<unknown> {
+    return this.getProgress().resumeExecution(executionId);
+  }
+  /** Cancels a workflow execution (`POST {baseURL}/workflows/executions/{executionId}/cancel`); as cancelTask. */
+  cancelExecution(executionId: string): Promise<unknown> {
+    return this.getProgress().cancelExecution(executionId);
   }
 
   /** Closes the progress sockets and forgets every subscription. */

@@ -31,6 +31,9 @@ export type {
   ContainerProgressOptions,
   ProgressOptions,
 } from './progress-client.js';
+export type { RunAction, RunRef } from './run-actions.js';
+export { RunActionError } from './run-action-error.js';
+export type { RunActionErrorCode } from './run-action-error.js';
 export { AInTandemClient, progressUrlFromBase } from './aintandem-client.js';
 export type { AInTandemClientConfig } from './aintandem-client.js';
 export { ProgressStore, isFinished } from './state/progress-store.js';

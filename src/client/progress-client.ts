@@ -16,6 +16,7 @@ import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageL
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
 import { SnapshotSync } from './snapshot-sync.js';
 import type { SnapshotLoader } from './snapshots.js';
+import { sendRunAction, type RunAction, type RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
 import { SocketPool, type PooledSocket } from './socket-pool.js';
 import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
@@ -74,6 +75,12 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
    * or BroadcastChannel, each tab keeps its own sockets. Default false.
    */
   shareTabs?: boolean | { key?: string };
+  /**
+   * AInTandem's REST base URL, `/api` included (`https://host/api`): where `cancelTask`,
+   * `pauseExecution`, `resumeExecution` and `cancelExecution` (and the elements' `actions`) send,
+   * with `token` or `getToken`. `configureProgress()` sets it from an `http(s)` `url`.
+   */
+  baseURL?: string;
 }
 
 
@@ -212,6 +219,35 @@ export class ProgressClient {
   }
   getContainerState(projectId: string, containerId: string): ContainerState | undefined {
     return this.store.getContainer(projectId, containerId);
+  }
+
+  // ---- actions ----------------------------------------------------------------------------
+  // Each sends one request to `baseURL` with the token in the `Authorization` header, and
+  // resolves with the server's answer once it accepted it; what the run then does comes as its
+  // live events. Rejects with a RunActionError (`code`, `status`, `reason`) when the server
+  // refuses (401, 403, 404, 409, …) or cannot be reached, or no `baseURL` is set. The code that
+  // sends the request is loaded on the first call.
+
+  /** Cancels a task: `POST {baseURL}/projects/{projectId}/tasks/{taskId}/cancel`. */
+  cancelTask(projectId: string, taskId: string): Promise<unknown> {
+    return this.#act({ kind: 'task', projectId, taskId }, 'cancel');
+  }
+  /** Pauses a workflow execution: `POST {baseURL}/workflows/executions/{executionId}/pause`. */
+  pauseExecution(executionId: string): Promise<unknown> {
+    return this.#act({ kind: 'workflow', executionId }, 'pause');
+  }
+  /** Resumes a paused workflow execution: `POST {baseURL}/workflows/executions/{executionId}/resume`. */
+  resumeExecution(executionId: string): Promise<unknown> {
+    return this.#act({ kind: 'workflow', executionId }, 'resume');
+  }
+  /** Cancels a workflow execution: `POST {baseURL}/workflows/executions/{executionId}/cancel`. */
+  cancelExecution(executionId: string): Promise<unknown> {
+    return this.#act({ kind: 'workflow', executionId }, 'cancel');
+  }
+
+  async #act(run: RunRef, action: RunAction): Promise<unknown> {
+    const { baseURL, token, getToken } = this.#config;
+    return sendRunAction({ baseURL, token, getToken }, run, action);
   }
 
   // ---- connection -------------------------------------------------------------------------

@@ -11,3 +11,5 @@ export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_S
 export type { ProgressStrings } from './shared/strings.js';
 export type { TaskStateInput, WorkflowStateInput, ContainerStateInput, StepStateInput, PhaseStateInput } from './shared/state-input.js';
 export type { ViewConnection } from './shared/live-subscription.js';
+export type { ActionStrings } from './shared/action-strings.js';
+export type { ProgressActionEventDetail } from './shared/progress-action.js';

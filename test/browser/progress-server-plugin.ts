@@ -1,15 +1,18 @@
 /**
  * A @web/test-runner plugin that runs reference progress servers on loopback for the browser
  * tests, with the test suite's fault injection (test/node/helpers/fault-server.ts), and lets a
- * test drive them through `executeServerCommand('progress', { action, ... })`.
+ * test drive them through `executeServerCommand('progress', { action, ... })`. A server created
+ * with `actions` also answers the run actions' POSTs (run-action-endpoints.ts) on its port.
  */
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { TestRunnerPlugin } from '@web/test-runner';
 import { ProgressJournal } from '../../src/server/index.js';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from '../node/helpers/fault-server.js';
+import { createActionEndpoints, type ActionEndpoints, type RecordedAction } from './run-action-endpoints.js';
 
 export type ProgressCommand =
-  | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number }
+  | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number; actions?: boolean }
   | { action: 'info'; server?: string }
   | { action: 'publish'; server?: string; events: ProgressEvent[] }
   | { action: 'sendRaw'; server?: string; frames: string[] }
@@ -21,7 +24,9 @@ export type ProgressCommand =
   | { action: 'dispose'; server?: string }
   | { action: 'setToken'; server?: string; token: string }
   | { action: 'connectionTimes'; server?: string }
-  | { action: 'offline'; server?: string; offline: boolean };
+  | { action: 'offline'; server?: string; offline: boolean }
+  | { action: 'actionRequests'; server?: string }
+  | { action: 'holdActions'; server?: string; held: boolean };
 
 interface Entry {
   server: FaultServer | undefined;
@@ -31,6 +36,9 @@ interface Entry {
   connectedAt: number[];
   /** The token the server accepts now, when it checks tokens. */
   token?: string;
+  /** The run actions' endpoints, on an HTTP server of the plugin's own that the progress server is attached to. */
+  endpoints?: ActionEndpoints;
+  http?: HttpServer;
 }
 
 export interface ServerInfo {
@@ -45,7 +53,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
   const cdpSessions = new Map<string, unknown>();
   let next = 0;
 
-  async function create(options: FaultServerOptions, id = `s${next++}`, token?: string): Promise<ServerInfo> {
+  async function create(options: FaultServerOptions, id = `s${next++}`, token?: string, actions = false): Promise<ServerInfo> {
     // The journal outlives restarts (like a backend's database), unless a restart asks for a fresh one.
     const entry: Entry = { server: undefined, port: 0, options, connectedAt: [], token };
     entry.options = {
@@ -53,15 +61,47 @@ export function progressServerPlugin(): TestRunnerPlugin {
       journal: new ProgressJournal({ size: options.replayBufferSize ?? 10000 }),
       ...(token === undefined ? {} : { authenticate: (t: string | undefined) => t === entry.token }),
     };
+    if (actions) entry.endpoints = createActionEndpoints(() => entry.server, (t) => entry.token === undefined || t === entry.token);
     entry.server = await start(entry, 0);
     entry.port = entry.server.port;
     servers.set(id, entry);
     return info(id);
   }
   async function start(entry: Entry, port: number): Promise<FaultServer> {
-    const server = await createFaultServer({ ...entry.options, port });
+    let options: FaultServerOptions = { ...entry.options, port };
+    const endpoints = entry.endpoints;
+    if (endpoints) {
+      // The actions first, then the progress server's own reads; the sockets upgrade through it.
+      let progress: FaultServer | undefined;
+      const http = createServer((request, response) => {
+        if (endpoints.handle(request, response) || progress?.handleRequest(request, response)) return;
+        response.writeHead(404, { 'content-type': 'text/plain' });
+        response.end('not found');
+      });
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, '127.0.0.1', () => resolve());
+      });
+      entry.http = http;
+      options = { ...options, server: http };
+      progress = await createFaultServer(options);
+      progress.on('connection', () => entry.connectedAt.push(Date.now()));
+      return progress;
+    }
+    const server = await createFaultServer(options);
     server.on('connection', () => entry.connectedAt.push(Date.now()));
     return server;
+  }
+  /** Closes a server, and the HTTP server of its actions. */
+  async function close(entry: Entry): Promise<void> {
+    await entry.server?.close();
+    entry.server = undefined;
+    const http = entry.http;
+    entry.http = undefined;
+    if (http) {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
   }
   function entry(id = 'default'): Entry {
     const e = servers.get(id);
@@ -84,7 +124,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
       await create({}, 'default');
     },
     async serverStop() {
-      await Promise.all([...servers.values()].map((e) => e.server?.close()));
+      await Promise.all([...servers.values()].map(close));
       servers.clear();
     },
     async executeCommand({ command, payload, session }) {
@@ -100,6 +140,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
             },
             undefined,
             p.token,
+            p.actions,
           );
         case 'setToken':
           entry(p.server).token = p.token;
@@ -150,15 +191,21 @@ export function progressServerPlugin(): TestRunnerPlugin {
         case 'stall':
           live(p.server).stall(p.stalled);
           return true;
+        case 'actionRequests': {
+          const endpoints = entry(p.server).endpoints;
+          if (!endpoints) throw new Error(`progress server "${p.server ?? 'default'}" has no actions`);
+          return endpoints.requests satisfies RecordedAction[];
+        }
+        case 'holdActions':
+          entry(p.server).endpoints?.hold(p.held);
+          return true;
         case 'stop': {
-          const e = entry(p.server);
-          await e.server?.close();
-          e.server = undefined;
+          await close(entry(p.server));
           return true;
         }
         case 'restart': {
           const e = entry(p.server);
-          await e.server?.close();
+          await close(e);
           if (p.fresh) e.options = { ...e.options, journal: new ProgressJournal({ size: e.options.replayBufferSize ?? 10000 }) };
           e.server = await start(e, e.port);
           return true;
@@ -166,7 +213,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
         case 'dispose': {
           const id = p.server ?? 'default';
           if (id === 'default') throw new Error('the default server lives for the whole run');
-          await entry(id).server?.close();
+          await close(entry(id));
           servers.delete(id);
           return true;
         }

@@ -7,7 +7,11 @@
  */
 import { aintandemSnapshotLoader, ProgressClient, progressUrlFromBase, type ProgressClientConfig } from '../../client/index.js';
 
-/** `url` is a socket URL (`ws:`/`wss:`, `{projectId}` for one socket per project) or an AInTandem API base URL (`http(s)://host/api`). */
+/**
+ * `url` is a socket URL (`ws:`/`wss:`, `{projectId}` for one socket per project) or an AInTandem
+ * API base URL (`http(s)://host/api`), which also gives the REST snapshots and where the elements'
+ * actions go (`baseURL` says where with a socket URL).
+ */
 export type ProgressConfig = ProgressClientConfig;
 
 /** The `<meta name>` that carries the URL for pages without script of their own. */
@@ -48,15 +52,16 @@ export function configureProgress(config: ProgressConfig | ProgressClient): Prog
     return config;
   }
   const url = socketUrl(config.url);
+  const rest = url !== config.url && /^https?:/i.test(apiBase(config.url)) ? apiBase(config.url) : undefined;
   const next = new ProgressClient({
     // A page keeps its place in the stream (and what it shows) across a reload in the same tab.
     persist: true,
     // An AInTandem API base URL also gives the REST API for late-join and resync snapshots.
-    ...(url !== config.url && /^https?:/i.test(apiBase(config.url))
-      ? { snapshotLoader: aintandemSnapshotLoader(apiBase(config.url), { token: config.token, getToken: config.getToken }) }
-      : {}),
+    ...(rest ? { snapshotLoader: aintandemSnapshotLoader(rest, { token: config.token, getToken: config.getToken }) } : {}),
     ...config,
     url,
+    // ...and where the elements' actions (cancel, pause, resume) are sent.
+    ...(config.baseURL ? { baseURL: apiBase(config.baseURL) } : rest ? { baseURL: rest } : {}),
   });
   replace(next, true);
   return next;

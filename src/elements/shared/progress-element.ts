@@ -1,16 +1,19 @@
 /**
  * The base of the three elements: their shared properties, their life on the page's client
  * (subscription and delivery, the clock, announcements) and what every card has (a named group
- * with a header, a progress bar, the connection line and a live region). Updates go through the
- * page's frame scheduler: at most one render per animation frame, within the page's frame budget.
+ * with a header, a progress bar, the connection line and a live region), and the action bar of an
+ * element that offers actions, loaded only then. Updates go through the page's frame scheduler: at
+ * most one render per animation frame, within the page's frame budget.
  */
 import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import type { EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
+import type { ActionBar } from './action-bar.js';
 import { Announcer } from './announcer.js';
 import { Clock } from './clock.js';
 import { formatPercent, formatRelative, resolveLocale } from './format.js';
 import { schedule, unschedule } from './frame-scheduler.js';
 import { LiveSubscription, type LiveHandlers } from './live-subscription.js';
+import type { ActionOffer } from './progress-action.js';
 import { resolveStrings, type ProgressStrings } from './strings.js';
 import { plainText } from './terminal-output.js';
 import { connectionLine, header, liveRegion, progressBar, type ConnectionLine, type Tone } from './templates.js';
@@ -51,6 +54,9 @@ interface Card<S> extends CardContext<S> {
 
 /** Ages under this are "just now". */
 const JUST_NOW_MS = 5000;
+
+/** The action bar's module: loaded by the first element that offers actions, never by a page without. */
+let actionBarModule: Promise<typeof import('./action-bar.js')> | undefined;
 
 /**
  * The shared properties and behaviour of `<task-progress>`, `<workflow-tracker>` and
@@ -112,6 +118,9 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Taken out of the queue when the element left the document; queued again when it comes back. */
   #parked = false;
+  /** The action bar, once its module loaded (for an element that offers actions). */
+  #bar: ActionBar | undefined;
+  #barLoading = false;
 
   constructor() {
     super();
@@ -141,6 +150,14 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
   protected abstract describe(context: CardContext<S>): CardView;
   /** @internal What the card shows between the bar and the connection line. */
   protected abstract body(context: CardContext<S>, view: CardView): unknown;
+  /** @internal Whether the element offers actions (its `actions` attribute, on the elements that have one). */
+  protected offersActions(): boolean {
+    return false;
+  }
+  /** @internal What a user may do to the run of this state; undefined when the run cannot be named. */
+  protected actionsOf(_state: S): ActionOffer | undefined {
+    return undefined;
+  }
 
   // ---- one render per frame, through the page's frame scheduler -------------------------
 
@@ -187,6 +204,22 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     }
   }
 
+  #loadActionBar(): void {
+    if (this.#barLoading) return;
+    this.#barLoading = true;
+    (actionBarModule ??= import('./action-bar.js')).then(
+      ({ ActionBar }) => {
+        this.#bar = new ActionBar(this);
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        // E.g. a CDN that could not serve the module: the element goes on without its buttons.
+        actionBarModule = undefined;
+        console.error(`[progress] <${this.localName}> could not load its actions:`, error);
+      },
+    );
+  }
+
   // ---- the card ---------------------------------------------------------------------------
 
   protected override willUpdate(): void {
@@ -230,8 +263,17 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     }
     this.#ticking = view.ticks || moving;
 
+    // The action bar: loaded when the element first offers actions, then told what the state allows.
+    let offer: ActionOffer | undefined;
+    if (this.offersActions()) {
+      if (!this.#bar) this.#loadActionBar();
+      offer = state && this.actionsOf(state);
+    }
+    this.#bar?.sync(offer);
+
     const troubled = line !== undefined && (live.connection === 'reconnecting' || live.connection === 'failed');
-    const headline = troubled ? strings.connection[live.connection as 'reconnecting' | 'failed'] : status;
+    // An action's news (being sent, refused) is said instead of the status until the status changes.
+    const headline = troubled ? strings.connection[live.connection as 'reconnecting' | 'failed'] : (this.#bar?.headline(strings) ?? status);
     const said = view.announced;
     const text = strings.announce(label, troubled || !said ? headline : strings.join([headline, said]));
     const announcement = this.#announcer.announce(headline, text);
@@ -253,7 +295,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
             busy: bar.busy,
           })
         : nothing}
-      ${this.body(card, view)} ${connectionLine(card.line)}
+      ${this.body(card, view)} ${this.#bar?.render(label, strings) ?? nothing} ${connectionLine(card.line)}
       <slot></slot>
       ${liveRegion(card.announcement)}
     </div>`;

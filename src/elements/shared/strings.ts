@@ -3,6 +3,7 @@
  * element with `setProgressStrings()`, or for one element with its `strings` property.
  */
 import type { ConnectionState, ContainerStatus, PhaseStatus, StepStatus, TaskStatus, WorkflowStatus } from '../../client/index.js';
+import type { ActionStrings } from './action-strings.js';
 
 export interface ProgressStrings {
   /** BCP 47 locale for numbers, durations and times; default: the page's `lang`, else the browser's. */
@@ -58,6 +59,8 @@ export interface ProgressStrings {
   droppedArtifacts: (count: string, n: number) => string;
   /** Joins the parts of a progress bar's `aria-valuetext` and of an announcement. */
   join: (parts: string[]) => string;
+  /** The words of the actions (`actions` attribute), over `DEFAULT_ACTION_STRINGS`; kept with those actions, not here, so that a page without actions does not load them. */
+  actions?: Partial<ActionStrings>;
 }
 
 const english = new Intl.PluralRules('en');

@@ -3,6 +3,7 @@ import { TERMINAL_TASK_STATUSES, type ProgressClient, type TaskState, type TaskS
 import { emit } from '../shared/emit.js';
 import { formatBytes, formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
 import type { LiveHandlers } from '../shared/live-subscription.js';
+import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
@@ -35,7 +36,8 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  * pending ones included) with the current one marked, the elapsed time and final duration, the
  * error of a failed task, its artifacts and, when `output-lines` is set, the tail of its output
  * in the terminal's colours. Follows the task over the page's shared client (see
- * `configureProgress`), or shows the `state` it is given.
+ * `configureProgress`), or shows the `state` it is given. With `actions`, a Cancel button while
+ * the task is queued or running.
  *
  * @summary Live progress of one task: status, progress bar, steps, artifacts, output.
  * @tagname task-progress
@@ -44,6 +46,7 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  * @fires {CustomEvent<TaskProgressEventDetail>} task-complete - The task completed. Detail: `{ state }`.
  * @fires {CustomEvent<TaskFailEventDetail>} task-fail - The task failed. Detail: `{ state, error }`.
  * @fires {CustomEvent<TaskProgressEventDetail>} task-cancel - The task was cancelled. Detail: `{ state }`.
+ * @fires {CustomEvent<ProgressActionEventDetail>} progress-action - With `actions`: Cancel was pressed and confirmed, before anything is sent. Cancelable: `preventDefault()` and the page sends it itself. Detail: `{ action, state }`.
  *
  * @slot - Extra content under the progress, such as buttons.
  *
@@ -54,6 +57,9 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  * @csspart artifacts - The list of artifacts.
  * @csspart artifact - One artifact.
  * @csspart output - The output tail.
+ * @csspart actions - With `actions`: the bar of the buttons and of a refusal's error.
+ * @csspart action - Each action button; also `action-cancel`, and `action-keep` for the way out of the confirmation.
+ * @csspart action-error - Why the last action did not happen (a refused or failed request).
  *
  * @cssprop --progress-track-color - The bar's empty track.
  * @cssprop --progress-success-color - Completed.
@@ -61,6 +67,9 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  * @cssprop --progress-mono-font-family - Font of artifact paths and output.
  * @cssprop --progress-output-background - Background of the output.
  * @cssprop --progress-ansi-0 - The output's 16 colours, `--progress-ansi-0` to `--progress-ansi-15`: black, red, green, yellow, blue, magenta, cyan, white, then the same bright.
+ * @cssprop --progress-action-color - The action buttons' text and border (Cancel: `--progress-danger-color`).
+ * @cssprop --progress-action-background - The action buttons' background.
+ * @cssprop --progress-action-radius - The action buttons' corner radius.
  */
 export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInput> {
   static override styles = [baseStyles, taskProgressStyles];
@@ -68,12 +77,15 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
   static override properties: PropertyDeclarations = {
     taskId: { attribute: 'task-id' },
     outputLines: { attribute: 'output-lines', type: Number },
+    actions: { type: Boolean },
   };
 
   /** The task to follow. Without it the element only shows `state`. */
   declare taskId: string | undefined;
   /** How many of the last output lines to show; 0 shows no output. */
   declare outputLines: number;
+  /** Offers a Cancel button while the task is queued or running (sent through the page's client; see `progress-action`). Off by default. */
+  declare actions: boolean;
   /**
    * The task's state: set it to show a task without a socket (any part of a `TaskState`; see
    * "Your own data" in the README); live updates replace it.
@@ -83,6 +95,7 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
   constructor() {
     super();
     this.outputLines = 0;
+    this.actions = false;
   }
 
   protected followKey(): string | undefined {
@@ -99,6 +112,15 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
   }
   protected settled(state: TaskState): boolean {
     return TERMINAL_TASK_STATUSES.has(state.status);
+  }
+  protected override offersActions(): boolean {
+    return this.actions;
+  }
+  protected override actionsOf(state: TaskState): ActionOffer | undefined {
+    const projectId = state.projectId || this.projectId;
+    const taskId = state.taskId || this.taskId;
+    if (!projectId || !taskId) return undefined;
+    return { run: { kind: 'task', projectId, taskId }, state, actions: state.status === 'queued' || state.status === 'running' ? ['cancel'] : [] };
   }
   protected changed(state: TaskState, previous: TaskStateInput | undefined): void {
     emit(this, 'task-progress-change', { state });

@@ -1,9 +1,10 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type ProgressClient, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
+import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type ProgressClient, type RunAction, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
 import type { LiveHandlers } from '../shared/live-subscription.js';
+import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
@@ -29,6 +30,13 @@ const TONES: Record<WorkflowStatus, Tone> = {
   cancelled: 'warning',
 };
 
+/** What each status allows (the toggle first: it stays the same button when it turns). */
+const ACTIONS: Partial<Record<WorkflowStatus, readonly RunAction[]>> = {
+  created: ['cancel'],
+  running: ['pause', 'cancel'],
+  paused: ['resume', 'cancel'],
+};
+
 /** When an execution began, for telling which of two executions is the newer. */
 function began(state: WorkflowStateInput): number {
   return Date.parse(state.createdAt ?? state.startedAt ?? state.updatedAt ?? '');
@@ -50,6 +58,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  * pending ones included) with the current one marked, "phase N of M" and the overall percent when
  * they are known, each phase's duration, and the output summary or error. Give `execution-id` to
  * follow one execution, or only `workflow-id` to follow the latest execution of that workflow.
+ * With `actions`, Pause while it runs, Resume while it is paused, and Cancel until it ends.
  *
  * @summary Live progress of a workflow execution: status, phases, percent.
  * @tagname workflow-tracker
@@ -58,6 +67,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-complete - The execution completed. Detail: `{ state }`.
  * @fires {CustomEvent<WorkflowFailEventDetail>} workflow-fail - The execution failed. Detail: `{ state, error }`.
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-cancel - The execution was cancelled (a snapshot says so: no live event does). Detail: `{ state }`.
+ * @fires {CustomEvent<ProgressActionEventDetail>} progress-action - With `actions`: Pause or Resume was pressed, or Cancel pressed and confirmed, before anything is sent. Cancelable: `preventDefault()` and the page sends it itself. Detail: `{ action, state }`.
  *
  * @slot - Extra content under the progress, such as buttons.
  *
@@ -65,10 +75,16 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  * @csspart phases - The list of phases.
  * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped) and `phase-current`.
  * @csspart output - The output summary of a completed execution.
+ * @csspart actions - With `actions`: the bar of the buttons and of a refusal's error.
+ * @csspart action - Each action button; also `action-pause`, `action-resume`, `action-cancel`, and `action-keep` for the way out of the confirmation.
+ * @csspart action-error - Why the last action did not happen (a refused or failed request).
  *
  * @cssprop --progress-track-color - The bar's empty track.
  * @cssprop --progress-success-color - Completed.
  * @cssprop --progress-bar-height - Height of the bar.
+ * @cssprop --progress-action-color - The action buttons' text and border (Cancel: `--progress-danger-color`).
+ * @cssprop --progress-action-background - The action buttons' background.
+ * @cssprop --progress-action-radius - The action buttons' corner radius.
  */
 export class WorkflowTrackerElement extends ProgressElement<WorkflowState, WorkflowStateInput> {
   static override styles = [baseStyles, workflowTrackerStyles];
@@ -76,17 +92,25 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
   static override properties: PropertyDeclarations = {
     workflowId: { attribute: 'workflow-id' },
     executionId: { attribute: 'execution-id' },
+    actions: { type: Boolean },
   };
 
   /** Follow the latest execution of this workflow (when no `execution-id` is given). */
   declare workflowId: string | undefined;
   /** The execution to follow. */
   declare executionId: string | undefined;
+  /** Offers Pause while the execution runs, Resume while it is paused, and Cancel until it ends (sent through the page's client; see `progress-action`). Off by default. */
+  declare actions: boolean;
   /**
    * The execution's state: set it to show an execution without a socket (any part of a
    * `WorkflowState`; see "Your own data" in the README); live updates replace it.
    */
   declare state: WorkflowStateInput | undefined;
+
+  constructor() {
+    super();
+    this.actions = false;
+  }
 
   protected followKey(): string | undefined {
     return this.workflowId || this.executionId ? `${this.projectId ?? ''}/${this.workflowId ?? ''}/${this.executionId ?? ''}` : undefined;
@@ -115,6 +139,15 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
   }
   protected settled(state: WorkflowState): boolean {
     return TERMINAL_WORKFLOW_STATUSES.has(state.status);
+  }
+  protected override offersActions(): boolean {
+    return this.actions;
+  }
+  protected override actionsOf(state: WorkflowState): ActionOffer | undefined {
+    const executionId = state.executionId || this.executionId;
+    if (!executionId) return undefined;
+    const actions = ACTIONS[state.status] ?? [];
+    return { run: { kind: 'workflow', executionId }, state, actions };
   }
   protected changed(state: WorkflowState, previous: WorkflowStateInput | undefined): void {
     emit(this, 'workflow-tracker-change', { state });

@@ -1,6 +1,7 @@
 /** Browser-side handle on the reference progress servers run by the test runner's plugin. */
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { ProgressCommand, ServerInfo } from '../progress-server-plugin.js';
+import type { RecordedAction } from '../run-action-endpoints.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
@@ -32,6 +33,18 @@ export class TestServer {
   /** The per-project URL template. */
   get projectUrl(): string {
     return `${this.info.url}/api/progress/subscribe/{projectId}`;
+  }
+  /** `http://…/api`: the AInTandem API base URL (the socket per project, the REST reads and, on a server created with `actions`, the run actions). */
+  get apiBase(): string {
+    return `${this.info.url.replace(/^ws/, 'http')}/api`;
+  }
+  /** The run actions the server was sent so far (a server created with `actions`). */
+  actionRequests(): Promise<RecordedAction[]> {
+    return command({ action: 'actionRequests', server: this.info.id });
+  }
+  /** While held, the run actions wait unanswered; releasing answers them in order. */
+  holdActions(held: boolean): Promise<boolean> {
+    return command({ action: 'holdActions', server: this.info.id, held });
   }
 
   publish(...events: ProgressEvent[]): Promise<number> {
