@@ -141,6 +141,11 @@ export interface WorkflowExecutionCompletedEvent extends WorkflowEventBase {
 export interface WorkflowExecutionFailedEvent extends WorkflowEventBase {
   type: 'workflow_execution_failed';
   error?: string;
+  /**
+   * Extension: `cancelled` when the execution ended because it was cancelled (there is no event
+   * type of its own: clients that do not know the field end it as failed).
+   */
+  status?: 'cancelled';
 }
 export interface WorkflowExecutionPausedEvent extends WorkflowEventBase {
   type: 'workflow_execution_paused';

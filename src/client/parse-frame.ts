@@ -87,7 +87,7 @@ const SHAPES: Record<string, readonly Field[]> = {
   workflow_phase_started: phase,
   workflow_phase_completed: phase,
   workflow_execution_completed: [...workflow, may('duration', isNumber)],
-  workflow_execution_failed: [...workflow, may('error')],
+  workflow_execution_failed: [...workflow, may('error'), may('status', (v) => v === 'cancelled')],
   workflow_execution_paused: workflow,
   workflow_execution_resumed: workflow,
   container_created: container,

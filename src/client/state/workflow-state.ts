@@ -190,17 +190,19 @@ export function reduceWorkflow(given: WorkflowState, event: WorkflowEvent, limit
     case 'workflow_execution_failed': {
       if (terminal) return state;
       const failed = event.type === 'workflow_execution_failed';
+      const cancelled = failed && event.status === 'cancelled';
       next = copyWorkflow(state);
-      next.status = failed ? 'failed' : 'completed';
+      next.status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
       next.endedAt = event.timestamp;
       // A completed execution has no current phase; a failed one stays at the phase it failed in.
       if (!failed) delete next.currentPhaseId;
       if (failed) {
-        if (event.error !== undefined) next.error = event.error;
-        // The phase that was running when the execution failed failed with it.
+        // A cancelled execution has no error of its own (older servers may send "Cancelled" for old clients).
+        if (event.error !== undefined && !cancelled) next.error = event.error;
+        // The phase that was running when the execution ended ended with it.
         if (state.currentPhaseId) {
           next = withPhase(next, state.currentPhaseId, (p) => {
-            const phase: PhaseState = { ...p!, status: 'failed', endedAt: event.timestamp };
+            const phase: PhaseState = { ...p!, status: cancelled ? 'skipped' : 'failed', endedAt: event.timestamp };
             const d = elapsed(p?.startedAt, event.timestamp);
             if (d !== undefined) phase.duration = d;
             return phase;

@@ -66,7 +66,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-tracker-change - A live update replaced `state`. Detail: `{ state }`.
  * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-complete - The execution completed. Detail: `{ state }`.
  * @fires {CustomEvent<WorkflowFailEventDetail>} workflow-fail - The execution failed. Detail: `{ state, error }`.
- * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-cancel - The execution was cancelled (a snapshot says so: no live event does). Detail: `{ state }`.
+ * @fires {CustomEvent<WorkflowTrackerEventDetail>} workflow-cancel - The execution was cancelled (a snapshot says so, or a `workflow_execution_failed` with `status: "cancelled"`). Detail: `{ state }`.
  * @fires {CustomEvent<ProgressActionEventDetail>} progress-action - With `actions`: Pause or Resume was pressed, or Cancel pressed and confirmed, before anything is sent. Cancelable: `preventDefault()` and the page sends it itself. Detail: `{ action, state }`.
  *
  * @slot - Extra content under the progress, such as buttons.

@@ -294,3 +294,14 @@ describe('carriage returns at the start of a line', () => {
     }
   });
 });
+
+describe('a cancelled execution', () => {
+  it('ends cancelled on workflow_execution_failed marked status "cancelled", with no error and its running phase not failed', () => {
+    const s = workflow({ type: 'workflow_execution_started' }, { type: 'workflow_phase_started', phaseId: 'a' }, { type: 'workflow_execution_failed', error: 'Cancelled', status: 'cancelled' });
+    assert.equal(s.status, 'cancelled');
+    assert.equal(s.error, undefined);
+    assert.equal(s.phases[0]!.status, 'skipped');
+    const r = parseFrame(JSON.stringify({ type: 'workflow_execution_failed', projectId: 'p', workflowId: 'w', executionId: 'e', timestamp: '2026-01-01T00:00:00Z', status: 'aborted' }));
+    assert.equal(r.ok, false, 'only "cancelled" is a status this event may carry');
+  });
+});
