@@ -398,7 +398,7 @@ class ProgressServerImpl implements ProgressServer {
       if (client.projectId !== undefined && client.projectId !== entry.projectId) continue;
       if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
       frames ??= new EntryFrames(entry);
-      client.outbox.event(frames.get(client.spelling));
+      client.outbox.event(frames.get(client.spelling), entry.seq);
     }
   };
 
