@@ -52,8 +52,14 @@ export function isRestPath(path: string): boolean {
   return TASK_PATH.test(path) || EXECUTION_PATH.test(path);
 }
 
-/** The REST answer for a path, or undefined when the path is not one of these endpoints; null when the entity is unknown. */
-export async function restAnswer(states: EntityStates, path: string): Promise<object | null | undefined> {
+/**
+ * What a REST read answers: the entity's body, `unknown` when the log has no state of it, `bad`
+ * when an id in the path is not valid percent-encoding; undefined when the path is not one of
+ * these endpoints.
+ */
+export type RestAnswer = { body: object } | 'unknown' | 'bad';
+
+export async function restAnswer(states: EntityStates, path: string): Promise<RestAnswer | undefined> {
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -65,16 +71,16 @@ export async function restAnswer(states: EntityStates, path: string): Promise<ob
   if (m) {
     const projectId = decode(m[1]!);
     const taskId = decode(m[2]!);
-    if (projectId === undefined || taskId === undefined) return null;
+    if (projectId === undefined || taskId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'task', projectId, taskId });
-    return state?.kind === 'task' ? taskBody(state) : null;
+    return state?.kind === 'task' ? { body: taskBody(state) } : 'unknown';
   }
   m = EXECUTION_PATH.exec(path);
   if (m) {
     const executionId = decode(m[1]!);
-    if (executionId === undefined) return null;
+    if (executionId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'workflow', executionId });
-    return state?.kind === 'workflow' ? executionBody(state) : null;
+    return state?.kind === 'workflow' ? { body: executionBody(state) } : 'unknown';
   }
   return undefined;
 }
