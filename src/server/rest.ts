@@ -19,6 +19,7 @@ function taskBody(state: TaskState): object {
   return {
     id: state.taskId,
     projectId: state.projectId,
+    name: state.name,
     status: state.status === 'waiting' ? 'pending' : state.status,
     progress: state.progress,
     steps: state.steps.map((s) => ({ stepId: s.id, name: s.name, status: s.status, message: s.message })),
@@ -34,6 +35,7 @@ function executionBody(state: WorkflowState): object {
   return {
     id: state.executionId,
     workflowId: state.workflowId,
+    workflowName: state.name,
     projectId: state.projectId,
     status: WORKFLOW_STATUS[state.status],
     phases: state.phases.map((p) => ({ phaseId: p.id, name: p.name, status: p.status, startTime: p.startedAt, endTime: p.endedAt, duration: p.duration })),

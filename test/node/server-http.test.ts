@@ -216,3 +216,27 @@ test('Chromium logs no failed request when a page reads a task the server has no
   const failures = page.log.filter((entry) => entry.level === 'error' && !entry.url?.endsWith('/favicon.ico'));
   assert.deepEqual(failures.map((entry) => entry.url), [`${base}/no-such-endpoint`], JSON.stringify(failures));
 });
+
+test("the REST reads carry the run's name and its plan, the steps and phases not begun as pending", async (t) => {
+  const server = await startServer(t);
+  const startedAt = now();
+  const steps = [{ stepId: 'lint', step: 'Lint' }, { stepId: 'build', step: 'Build' }, { stepId: 'test', step: 'Test' }];
+  const phases = [{ phaseId: 'plan', phase: 'Plan' }, { phaseId: 'ship', phase: 'Ship' }];
+  const events = [
+    { type: 'task_queued', projectId: 'p', taskId: 't', timestamp: now(), task: { name: 'Build the app' }, steps },
+    { type: 'task_started', projectId: 'p', taskId: 't', timestamp: startedAt, task: { name: 'Build the app' }, steps, startedAt },
+    { type: 'step_progress', projectId: 'p', taskId: 't', timestamp: now(), task: { name: 'Build the app' }, stepId: 'lint', step: 'Lint', status: 'running', startedAt },
+    { type: 'workflow_execution_started', projectId: 'p', workflowId: 'w', executionId: 'e', workflow: 'Release pipeline', timestamp: startedAt, phases, startedAt },
+    { type: 'workflow_phase_started', projectId: 'p', workflowId: 'w', executionId: 'e', workflow: 'Release pipeline', timestamp: now(), phaseId: 'plan', phase: 'Plan', startedAt },
+  ];
+  for (const event of events) server.publish(event as ProgressEvent);
+  const task = await (await fetch(`${httpBase(server)}/api/projects/p/tasks/t`)).json();
+  assert.equal(task.name, 'Build the app');
+  assert.equal(task.startedAt, startedAt);
+  assert.deepEqual(task.steps.map((s: { stepId: string; name: string; status: string }) => [s.stepId, s.name, s.status]), [['lint', 'Lint', 'running'], ['build', 'Build', 'pending'], ['test', 'Test', 'pending']]);
+  const execution = await (await fetch(`${httpBase(server)}/api/workflows/executions/e`)).json();
+  assert.equal(execution.workflowName, 'Release pipeline');
+  assert.equal(execution.startTime, startedAt);
+  assert.deepEqual(execution.phases.map((p: { phaseId: string; status: string }) => [p.phaseId, p.status]), [['plan', 'running'], ['ship', 'pending']]);
+  assert.equal(execution.totalPhases, 2);
+});
