@@ -16,6 +16,18 @@ const PREFLIGHT_HEADERS = {
   'access-control-allow-headers': 'authorization, accept',
 };
 
+/**
+ * An entity the server has no state of: 204 No Content, not 404, so that a page viewing a task
+ * that has just been created logs no failed request (the client's loaders read 204 as "nothing
+ * known"). 404 stays for paths that are not endpoints.
+ */
+function answerUnknown(response: ServerResponse): void {
+  if (response.destroyed || response.headersSent) return;
+  const { 'content-type': _type, ...headers } = READ_HEADERS;
+  response.writeHead(204, headers);
+  response.end();
+}
+
 function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.destroyed || response.headersSent) return;
   response.writeHead(status, { ...READ_HEADERS, ...headers });
@@ -94,9 +106,13 @@ async function answerRead(request: IncomingMessage, response: ServerResponse, ur
       return;
     }
     const state = await states.snapshot(query);
-    answerJson(response, state ? 200 : 404, state ?? null);
+    if (state) answerJson(response, 200, state);
+    else answerUnknown(response);
     return;
   }
-  const body = await restAnswer(states, url.pathname);
-  answerJson(response, body ? 200 : 404, body ?? null);
+  const answer = await restAnswer(states, url.pathname);
+  if (answer === undefined) answerJson(response, 404, { error: 'not found' });
+  else if (answer === 'bad') answerJson(response, 400, { error: 'ids in the path must be valid percent-encoding' });
+  else if (answer === 'unknown') answerUnknown(response);
+  else answerJson(response, 200, answer.body);
 }

@@ -26,7 +26,8 @@ export interface OutboxLimits {
   socketWindow: number;
 }
 
-type Held = { kind: 'event' | 'raw' | 'control'; frame: string | Uint8Array };
+/** A frame held back; an event's with its number (0 when it has none). */
+type Held = { kind: 'event' | 'raw' | 'control'; frame: string | Uint8Array; seq: number };
 
 const sizeOf = (frame: string | Uint8Array): number => (typeof frame === 'string' ? frame.length : frame.byteLength);
 
@@ -82,10 +83,11 @@ export class Outbox {
   /**
    * An event frame: sent at once after a quiet period, else gathered until the window ends
    * (or the batch is full), then sent as one array frame.
+   * @param seq its number, for `skipHeld()` while it is held
    */
-  event(frame: string): void {
+  event(frame: string, seq = 0): void {
     if (this.#holds > 0) {
-      this.#held.push({ kind: 'event', frame });
+      this.#held.push({ kind: 'event', frame, seq });
       return;
     }
     const batch = this.#batch;
@@ -112,14 +114,14 @@ export class Outbox {
 
   /** A frame outside batches, sent without waiting for the batch (a JSON pong). */
   control(frame: string): void {
-    if (this.#holds > 0) this.#held.push({ kind: 'control', frame });
+    if (this.#holds > 0) this.#held.push({ kind: 'control', frame, seq: 0 });
     else this.#write(frame);
   }
 
   /** Any other frame, as is, after the events gathered before it. */
   raw(frame: string | Uint8Array): void {
     if (this.#holds > 0) {
-      this.#held.push({ kind: 'raw', frame });
+      this.#held.push({ kind: 'raw', frame, seq: 0 });
       return;
     }
     this.flush();
@@ -141,6 +143,11 @@ export class Outbox {
   /** Holds every frame (but those of `open()`) until as many `release()` calls. */
   hold(): void {
     this.#holds++;
+  }
+
+  /** Drops the held events numbered up to `through`: the client has them already. */
+  skipHeld(through: number): void {
+    this.#held = this.#held.filter((held) => held.kind !== 'event' || held.seq > through);
   }
 
   /** Once every hold is released, sends what was held, in order. */

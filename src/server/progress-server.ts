@@ -155,8 +155,10 @@ export interface ProgressServer {
   /**
    * Answers `GET …/progress/snapshot?kind=task&projectId=…&taskId=…` (also kind=workflow with
    * executionId or workflowId, kind=container with projectId and containerId) with the entity's
-   * state as JSON, 404 when unknown; and, in AInTandem's REST shape, `GET …/projects/{p}/tasks/{t}`
-   * and `GET …/workflows/executions/{e}`. With an `authenticate` hook, a read whose token it refuses
+   * state as JSON, 204 (no content) when it has no state of it, 400 when the query names no
+   * entity; and, in AInTandem's REST shape, `GET …/projects/{p}/tasks/{t}` and
+   * `GET …/workflows/executions/{e}` (204 for an entity not known, 400 for ids that are not valid
+   * percent-encoding). With an `authenticate` hook, a read whose token it refuses
    * gets 401. `OPTIONS` on these paths gets the CORS preflight answer, and a request URL that
    * cannot be parsed gets 400. Returns false for other requests: use it as a middleware when the
    * server is attached to an HTTP server of yours. A server it created answers by itself.
@@ -398,7 +400,7 @@ class ProgressServerImpl implements ProgressServer {
       if (client.projectId !== undefined && client.projectId !== entry.projectId) continue;
       if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
       frames ??= new EntryFrames(entry);
-      client.outbox.event(frames.get(client.spelling));
+      client.outbox.event(frames.get(client.spelling), entry.seq);
     }
   };
 

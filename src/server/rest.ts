@@ -19,6 +19,7 @@ function taskBody(state: TaskState): object {
   return {
     id: state.taskId,
     projectId: state.projectId,
+    name: state.name,
     status: state.status === 'waiting' ? 'pending' : state.status,
     progress: state.progress,
     steps: state.steps.map((s) => ({ stepId: s.id, name: s.name, status: s.status, message: s.message })),
@@ -34,6 +35,7 @@ function executionBody(state: WorkflowState): object {
   return {
     id: state.executionId,
     workflowId: state.workflowId,
+    workflowName: state.name,
     projectId: state.projectId,
     status: WORKFLOW_STATUS[state.status],
     phases: state.phases.map((p) => ({ phaseId: p.id, name: p.name, status: p.status, startTime: p.startedAt, endTime: p.endedAt, duration: p.duration })),
@@ -52,8 +54,14 @@ export function isRestPath(path: string): boolean {
   return TASK_PATH.test(path) || EXECUTION_PATH.test(path);
 }
 
-/** The REST answer for a path, or undefined when the path is not one of these endpoints; null when the entity is unknown. */
-export async function restAnswer(states: EntityStates, path: string): Promise<object | null | undefined> {
+/**
+ * What a REST read answers: the entity's body, `unknown` when the log has no state of it, `bad`
+ * when an id in the path is not valid percent-encoding; undefined when the path is not one of
+ * these endpoints.
+ */
+export type RestAnswer = { body: object } | 'unknown' | 'bad';
+
+export async function restAnswer(states: EntityStates, path: string): Promise<RestAnswer | undefined> {
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -65,16 +73,16 @@ export async function restAnswer(states: EntityStates, path: string): Promise<ob
   if (m) {
     const projectId = decode(m[1]!);
     const taskId = decode(m[2]!);
-    if (projectId === undefined || taskId === undefined) return null;
+    if (projectId === undefined || taskId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'task', projectId, taskId });
-    return state?.kind === 'task' ? taskBody(state) : null;
+    return state?.kind === 'task' ? { body: taskBody(state) } : 'unknown';
   }
   m = EXECUTION_PATH.exec(path);
   if (m) {
     const executionId = decode(m[1]!);
-    if (executionId === undefined) return null;
+    if (executionId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'workflow', executionId });
-    return state?.kind === 'workflow' ? executionBody(state) : null;
+    return state?.kind === 'workflow' ? { body: executionBody(state) } : 'unknown';
   }
   return undefined;
 }

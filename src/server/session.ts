@@ -45,8 +45,13 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     if (read.resumed) {
       resumed = true;
       frames = read.entries.map((entry) => entryFrame(entry, socket.spelling));
-      // A client ahead of this server (it came from one that had read further): what it has is not sent again.
-      if (position.since > through) socket.skipThrough = position.since;
+      if (position.since > through) {
+        // A client ahead of this server (it came from one that had read further): what it has is
+        // not sent again, neither what the tail delivers from now on nor what it delivered while
+        // the log was read (held meanwhile).
+        socket.skipThrough = position.since;
+        outbox.skipHeld(position.since);
+      }
     }
   }
   if (!socket.isOpen()) return;

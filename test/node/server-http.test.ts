@@ -1,4 +1,4 @@
-/** The reference server's HTTP side: snapshot and REST reads, their authentication and CORS, bad request URLs. */
+/** The reference server's HTTP side: snapshot and REST reads (entities not seen yet included), their authentication and CORS, bad request URLs. */
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect as connectTcp } from 'node:net';
@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
 import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
 import { createProgressServer, type ProgressEvent } from '../../src/server/index.js';
-import { startServer } from './helpers/fixtures.js';
+import { hasChromium, openPage } from './helpers/chromium.js';
+import { startServer, waitFor } from './helpers/fixtures.js';
 
 const now = () => new Date().toISOString();
 
@@ -92,7 +93,7 @@ test('with an authenticate hook, snapshot and REST reads need a token it accepts
 
   // Unknown entities and bad queries are only told apart once the token is accepted.
   const unknown = await fetch(`${base}/progress/snapshot?kind=task&projectId=p&taskId=nope`, { headers: { authorization: 'Bearer good' } });
-  assert.equal(unknown.status, 404);
+  assert.equal(unknown.status, 204);
   await unknown.text();
   const refusedUnknown = await fetch(`${base}/progress/snapshot?kind=task&projectId=p&taskId=nope`);
   assert.equal(refusedUnknown.status, 401);
@@ -148,10 +149,94 @@ test('a CORS preflight on the snapshot and REST paths gets 204 with the headers 
 test('HEAD on a read gets the answer GET gets, without its body', async (t) => {
   const server = await startServer(t);
   publishTask(server);
-  for (const [path, status] of [[READS[0]!, 200], ['/progress/snapshot?kind=task&projectId=p&taskId=nobody', 404]] as const) {
+  for (const [path, status, type] of [[READS[0]!, 200, /json/], ['/progress/snapshot?kind=task&projectId=p&taskId=nobody', 204, /^$/]] as const) {
     const res = await fetch(httpBase(server) + path, { method: 'HEAD' });
     assert.equal(res.status, status, path);
-    assert.match(res.headers.get('content-type') ?? '', /json/);
+    assert.match(res.headers.get('content-type') ?? '', type);
     assert.equal(await res.text(), '');
   }
+});
+
+const UNSEEN = [
+  '/progress/snapshot?kind=task&projectId=p&taskId=new',
+  '/progress/snapshot?kind=workflow&executionId=e-new',
+  '/progress/snapshot?kind=workflow&workflowId=w-new',
+  '/progress/snapshot?kind=container&projectId=p&containerId=c-new',
+  '/api/projects/p/tasks/new',
+  '/api/workflows/executions/e-new',
+];
+
+test('an entity the server has not seen yet gets 204 with no body on every read; a bad query 400; a path that is no endpoint 404', async (t) => {
+  const server = await startServer(t);
+  publishTask(server);
+  const base = httpBase(server);
+  for (const path of UNSEEN) {
+    const res = await fetch(base + path);
+    assert.equal(res.status, 204, path);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
+    assert.equal(res.headers.get('content-type'), null, path);
+    assert.equal(await res.text(), '', path);
+  }
+  for (const path of ['/progress/snapshot?kind=task&projectId=p', '/progress/snapshot?kind=nonsense&projectId=p&taskId=t', '/api/projects/%E0%A4%A/tasks/t', '/api/workflows/executions/%zz']) {
+    const res = await fetch(base + path);
+    assert.equal(res.status, 400, path);
+    assert.ok(typeof (await res.json()).error === 'string', path);
+  }
+  for (const path of ['/api/projects/p/tasks', '/api/projects/p/tasks/t/steps', '/api/workflows/executions', '/progress/snapshots?kind=task&projectId=p&taskId=t']) {
+    const res = await fetch(base + path);
+    assert.equal(res.status, 404, path);
+    await res.text();
+  }
+});
+
+test("the client's loaders read an entity not seen yet as nothing known, and load it once it exists", async (t) => {
+  const server = await startServer(t);
+  const base = httpBase(server);
+  const signal = new AbortController().signal;
+  const loaders = [referenceSnapshotLoader(base), aintandemSnapshotLoader(`${base}/api`)];
+  for (const load of loaders) {
+    assert.equal(await load({ kind: 'task', projectId: 'p', taskId: 't' }, signal), undefined);
+    assert.equal(await load({ kind: 'workflow', executionId: 'e1' }, signal), undefined);
+  }
+  publishTask(server);
+  for (const load of loaders) assert.equal((await load({ kind: 'task', projectId: 'p', taskId: 't' }, signal))?.status, 'running');
+});
+
+test('Chromium logs no failed request when a page reads a task the server has not seen yet', { skip: !hasChromium() && 'no Chromium' }, async (t) => {
+  const server = await startServer(t);
+  const base = httpBase(server);
+  const page = await openPage(`${base}/health`);
+  t.after(() => page.close());
+  const statuses = await page.evaluate<number[]>(`Promise.all(${JSON.stringify(UNSEEN)}.map((path) => fetch(path).then((r) => r.status)))`);
+  assert.deepEqual(statuses, UNSEEN.map(() => 204));
+  // A request that does fail, after them: once the browser has logged it, it has logged whatever came before.
+  assert.equal(await page.evaluate(`fetch('/no-such-endpoint').then((r) => r.status)`), 404);
+  await waitFor(() => page.log.some((entry) => entry.url?.endsWith('/no-such-endpoint')), 'the failed request in the log');
+  // The browser's own favicon request aside.
+  const failures = page.log.filter((entry) => entry.level === 'error' && !entry.url?.endsWith('/favicon.ico'));
+  assert.deepEqual(failures.map((entry) => entry.url), [`${base}/no-such-endpoint`], JSON.stringify(failures));
+});
+
+test("the REST reads carry the run's name and its plan, the steps and phases not begun as pending", async (t) => {
+  const server = await startServer(t);
+  const startedAt = now();
+  const steps = [{ stepId: 'lint', step: 'Lint' }, { stepId: 'build', step: 'Build' }, { stepId: 'test', step: 'Test' }];
+  const phases = [{ phaseId: 'plan', phase: 'Plan' }, { phaseId: 'ship', phase: 'Ship' }];
+  const events = [
+    { type: 'task_queued', projectId: 'p', taskId: 't', timestamp: now(), task: { name: 'Build the app' }, steps },
+    { type: 'task_started', projectId: 'p', taskId: 't', timestamp: startedAt, task: { name: 'Build the app' }, steps, startedAt },
+    { type: 'step_progress', projectId: 'p', taskId: 't', timestamp: now(), task: { name: 'Build the app' }, stepId: 'lint', step: 'Lint', status: 'running', startedAt },
+    { type: 'workflow_execution_started', projectId: 'p', workflowId: 'w', executionId: 'e', workflow: 'Release pipeline', timestamp: startedAt, phases, startedAt },
+    { type: 'workflow_phase_started', projectId: 'p', workflowId: 'w', executionId: 'e', workflow: 'Release pipeline', timestamp: now(), phaseId: 'plan', phase: 'Plan', startedAt },
+  ];
+  for (const event of events) server.publish(event as ProgressEvent);
+  const task = await (await fetch(`${httpBase(server)}/api/projects/p/tasks/t`)).json();
+  assert.equal(task.name, 'Build the app');
+  assert.equal(task.startedAt, startedAt);
+  assert.deepEqual(task.steps.map((s: { stepId: string; name: string; status: string }) => [s.stepId, s.name, s.status]), [['lint', 'Lint', 'running'], ['build', 'Build', 'pending'], ['test', 'Test', 'pending']]);
+  const execution = await (await fetch(`${httpBase(server)}/api/workflows/executions/e`)).json();
+  assert.equal(execution.workflowName, 'Release pipeline');
+  assert.equal(execution.startTime, startedAt);
+  assert.deepEqual(execution.phases.map((p: { phaseId: string; status: string }) => [p.phaseId, p.status]), [['plan', 'running'], ['ship', 'pending']]);
+  assert.equal(execution.totalPhases, 2);
 });

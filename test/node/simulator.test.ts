@@ -3,9 +3,12 @@ import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { parseFrame } from '../../src/client/parse-frame.js';
+import { ProgressClient } from '../../src/client/index.js';
+import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
+import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator/index.js';
-import { sleep, waitFor } from './helpers/fixtures.js';
+import { NodeWebSocket, sleep, waitFor } from './helpers/fixtures.js';
 
 const TERMINAL = new Set([
   'task_completed',
@@ -47,10 +50,10 @@ function simulate(t: TestContext, server: ProgressServer, options: SimulatorOpti
 const entityOf = (e: ProgressEvent): string =>
   'taskId' in e ? e.taskId : 'executionId' in e ? e.executionId : e.containerId;
 
-/** Events per entity, in order, without what the server stamps on them (time, sequence number). */
+/** Events per entity, in order, without what depends on the clock (times) or the server (sequence numbers). */
 function byEntity(events: ProgressEvent[]): Map<string, object[]> {
   const map = new Map<string, object[]>();
-  for (const { timestamp: _, seq: __, ...rest } of events as (ProgressEvent & { seq?: number })[]) {
+  for (const { timestamp: _, seq: __, startedAt: ___, ...rest } of events as (ProgressEvent & { seq?: number; startedAt?: string })[]) {
     const id = entityOf(rest as ProgressEvent);
     map.set(id, [...(map.get(id) ?? []), rest]);
   }
@@ -242,4 +245,106 @@ test('a publish that fails (the log unavailable) is reported to onPublishError a
   assert.ok(errors.length > 0 && errors.every((e) => (e as Error).message === 'log unavailable'));
   assert.equal(errors.length + events.length, calls, 'every failure reported');
   assert.ok(events.some((e) => (e as { taskId?: string }).taskId === taskId));
+});
+
+/** The events of one run, in order. */
+const lifeOf = (events: ProgressEvent[], id: string) => events.filter((e) => entityOf(e) === id) as (ProgressEvent & Record<string, any>)[];
+
+/** The run's start: every event from `start` on carries its time as `startedAt`, none before. */
+function assertStarts(run: (ProgressEvent & Record<string, any>)[], start: string, what: string): void {
+  const at = run.findIndex((e) => e.type === start);
+  assert.ok(at > 0, `${what} started`);
+  for (const [i, e] of run.entries()) {
+    if (i < at) assert.equal(e.startedAt, undefined, `${what}: ${e.type} before the start has no startedAt`);
+    else assert.equal(e.startedAt, run[at]!.timestamp, `${what}: ${e.type} carries the run's own start`);
+  }
+}
+
+test('the runs publish their plans, names and starts: steps and phases up front, the name (or image) on every event, startedAt from the start on', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 21, speed: 200 });
+  const tasks = (['completed', 'failed', 'cancelled'] as const).map((outcome) => simulator.startTask({ outcome }));
+  const executions = (['completed', 'failed', 'completed', 'failed'] as const).map((outcome) => simulator.startWorkflow({ outcome }).executionId);
+  const containers = (['exited', 'crashed', 'error', 'error', 'error'] as const).map((outcome) => simulator.startContainer({ outcome }));
+  await waitFor(() => ended(listener, [...tasks, ...executions, ...containers]), 'every run to end', 15000);
+  const events = listener.events();
+
+  for (const id of tasks) {
+    const run = lifeOf(events, id);
+    const name = run[0]!.task?.name;
+    assert.equal(typeof name, 'string', 'the task is named');
+    for (const e of run) assert.deepEqual(e.task, { name }, `${e.type} names the task`);
+    const [queued, started] = run;
+    assert.deepEqual([queued!.type, started!.type], ['task_queued', 'task_started']);
+    assert.ok(Array.isArray(queued!.steps) && queued!.steps.length >= 3, 'the plan lists the steps');
+    assert.deepEqual(started!.steps, queued!.steps, 'task_started repeats the plan');
+    for (const step of queued!.steps) assert.ok(typeof step.stepId === 'string' && typeof step.step === 'string');
+    const named = run.filter((e) => e.type === 'step_progress').map((e) => ({ stepId: e.stepId, step: e.step }));
+    assert.deepEqual([...new Map(named.map((s) => [s.stepId, s])).values()], queued!.steps.slice(0, new Set(named.map((s) => s.stepId)).size), 'the steps run in the plan\'s order');
+    assertStarts(run, 'task_started', id);
+  }
+
+  const names = new Set<string>();
+  for (const id of executions) {
+    const run = lifeOf(events, id);
+    const name = run[0]!.workflow;
+    assert.equal(typeof name, 'string', 'the workflow is named');
+    names.add(name);
+    for (const e of run) assert.equal(e.workflow, name, `${e.type} names the workflow`);
+    const [created, started] = run;
+    assert.deepEqual([created!.type, started!.type], ['workflow_execution_created', 'workflow_execution_started']);
+    assert.equal(created!.phases.length, created!.totalPhases, 'the plan lists every phase');
+    assert.deepEqual(started!.phases, created!.phases);
+    const begun = run.filter((e) => e.type === 'workflow_phase_started').map((e) => ({ phaseId: e.phaseId, phase: e.phase }));
+    assert.deepEqual(begun, created!.phases.slice(0, begun.length), 'the phases run in the plan\'s order');
+    assertStarts(run, 'workflow_execution_started', id);
+  }
+  for (const name of names) assert.match(name, /^[A-Z][a-z]+( [a-z]+)*$/, 'a display name, not an id');
+
+  let neverStarted = 0;
+  for (const id of containers) {
+    const run = lifeOf(events, id);
+    const image = run[0]!.image;
+    assert.equal(typeof image, 'string');
+    for (const e of run) assert.equal(e.image, image, `${e.type} names the image`);
+    if (run.some((e) => e.type === 'container_started')) assertStarts(run, 'container_started', id);
+    else {
+      neverStarted++;
+      assert.ok(run.every((e) => e.startedAt === undefined), 'a container that never started has no start');
+    }
+  }
+  assert.ok(neverStarted >= 1 && neverStarted < containers.length, `some containers never start (${neverStarted})`);
+});
+
+test('a view that joins a simulated run late shows its name, its whole plan and its own start, from either snapshot read', async (t) => {
+  const { server, listener } = await serverWithListener(t);
+  const simulator = simulate(t, server, { seed: 8, speed: 10 });
+  const taskId = simulator.startTask({ outcome: 'completed' });
+  const { executionId } = simulator.startWorkflow({ outcome: 'completed' });
+  const life = (id: string) => lifeOf(listener.events(), id);
+  await waitFor(() => life(taskId).some((e) => e.type === 'step_progress') && life(executionId).some((e) => e.type === 'workflow_phase_started'), 'both runs under way', 10000);
+  simulator.stop();
+  const [queued, started] = life(taskId);
+  const [created, executionStarted] = life(executionId);
+
+  const origin = server.url.replace(/^ws/, 'http');
+  for (const loader of [referenceSnapshotLoader(origin), aintandemSnapshotLoader(`${origin}/api`)]) {
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, snapshotLoader: loader, lingerTime: 0 });
+    t.after(() => client.close());
+    client.subscribeToTask({ projectId: 'demo', taskId });
+    client.subscribeToWorkflow({ executionId });
+    await waitFor(() => client.getTaskState('demo', taskId)?.name !== undefined && client.getWorkflowState(executionId)?.name !== undefined, 'the snapshots');
+    const task = client.getTaskState('demo', taskId)!;
+    assert.equal(task.name, queued!.task.name);
+    assert.deepEqual(task.steps.map((s) => s.id), queued!.steps.map((s: { stepId: string }) => s.stepId), 'every step of the plan, the later ones pending');
+    assert.equal(task.steps.at(-1)!.status, 'pending');
+    assert.equal(task.startedAt, started!.timestamp, "counted from the task's own start");
+    assert.ok(!task.earlierUnknown);
+    const execution = client.getWorkflowState(executionId)!;
+    assert.equal(execution.name, created!.workflow);
+    assert.deepEqual(execution.phases.map((p) => p.id), created!.phases.map((p: { phaseId: string }) => p.phaseId));
+    assert.equal(execution.phases.at(-1)!.status, 'pending');
+    assert.equal(execution.startedAt, executionStarted!.timestamp);
+    await client.close();
+  }
 });

@@ -43,6 +43,8 @@ export interface PhaseTemplate {
 
 export interface WorkflowTemplate {
   workflowId: string;
+  /** Its display name (`workflow` on its events). */
+  name: string;
   phases: readonly PhaseTemplate[];
   /** The output of a completed execution. */
   summary: Line;
@@ -237,6 +239,7 @@ export const TASKS: readonly TaskTemplate[] = [
 export const WORKFLOWS: readonly WorkflowTemplate[] = [
   {
     workflowId: 'release-pipeline',
+    name: 'Release pipeline',
     summary: (r) => `Released v4.2.${r.int(1, 30)} to production`,
     phases: [
       { id: 'plan', name: 'Plan', ms: [1500, 3000], error: 'No changes to release since v4.1.0' },
@@ -248,6 +251,7 @@ export const WORKFLOWS: readonly WorkflowTemplate[] = [
   },
   {
     workflowId: 'data-refresh',
+    name: 'Data refresh',
     summary: (r) => `Loaded ${r.int(120, 990)}k rows into the warehouse`,
     phases: [
       { id: 'extract', name: 'Extract', ms: [2000, 4000], error: 'Source "crm" returned 503' },
@@ -258,6 +262,7 @@ export const WORKFLOWS: readonly WorkflowTemplate[] = [
   },
   {
     workflowId: 'code-review',
+    name: 'Code review',
     summary: (r) => `Posted ${r.int(2, 14)} review comments on pull request ${r.int(300, 340)}`,
     phases: [
       { id: 'fetch', name: 'Fetch changes', ms: [1000, 2000], error: 'Could not fetch pull request 318 (403)' },

@@ -1,7 +1,9 @@
 /**
  * Plans of simulated runs: given a seeded generator, the whole life of one task, workflow
  * execution or container as a list of events and the waits between them, decided up front.
- * Pure: the same generator state gives the same plan.
+ * Pure: the same generator state gives the same plan. The events carry what docs/protocol.md's
+ * "plans, starts and names" describes: a task's steps and an execution's phases up front, the
+ * run's name (the image of a container) on every event, and its start once it started.
  */
 import type { ProgressEvent } from '../../client/events.js';
 import type { Random } from './random.js';
@@ -15,6 +17,11 @@ export interface Beat {
   /** ms of wall time after the previous beat (or after the run starts). */
   delay: number;
   event: PlannedEvent;
+  /**
+   * The run's start (`task_started`, `workflow_execution_started`, `container_started`): the time
+   * it is published at is the `startedAt` of this event and of every later one of the run.
+   */
+  starts?: true;
 }
 
 export type TaskOutcome = 'completed' | 'failed' | 'cancelled';
@@ -70,9 +77,9 @@ class Timeline {
     return this.#elapsed + Math.round(this.#waiting);
   }
 
-  emit(event: PlannedEvent): void {
+  emit(event: PlannedEvent, starts = false): void {
     const delay = Math.round(this.#waiting);
-    this.beats.push({ delay, event });
+    this.beats.push(starts ? { delay, event, starts } : { delay, event });
     this.#elapsed += delay;
     this.#waiting = 0;
   }
@@ -86,14 +93,16 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
   const outcome = options.outcome ?? random.weighted<TaskOutcome>({ completed: 70, failed: 18, cancelled: 12 });
   const steps = template.steps;
   const stopStep = outcome === 'completed' ? -1 : random.int(0, steps.length - 1);
-  const base = { projectId: options.projectId, taskId };
-  const task = { name: template.name };
+  // Every event of the task names it.
+  const base = { projectId: options.projectId, taskId, task: { name: template.name } };
+  // The plan: every step, in order, before any runs.
+  const plan = steps.map((step) => ({ stepId: step.id, step: step.name }));
   const line = new Timeline(options.speed);
 
   line.wait(random.between(150, 500));
-  line.emit({ type: 'task_queued', ...base, task, input: template.input });
+  line.emit({ type: 'task_queued', ...base, input: template.input, steps: plan });
   line.wait(random.between(600, 2500));
-  line.emit({ type: 'task_started', ...base, task });
+  line.emit({ type: 'task_started', ...base, steps: plan }, true);
   const startedAt = line.now;
   let artifacts = 0;
 
@@ -116,12 +125,12 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
       line.wait(tick * random.between(0.2, 0.8));
       if (outcome === 'cancelled') {
         line.emit({ type: 'step_progress', ...at, status: 'skipped', message: 'Cancelled' });
-        line.emit({ type: 'task_cancelled', ...base, task });
+        line.emit({ type: 'task_cancelled', ...base });
         return { kind: 'task', taskId, outcome, beats: line.beats };
       }
       line.emit({ type: 'output', ...outputAt, output: `error: ${step.error}\n` });
       line.emit({ type: 'step_progress', ...at, status: 'failed', message: step.error });
-      line.emit({ type: 'task_failed', ...base, task, error: step.error });
+      line.emit({ type: 'task_failed', ...base, error: step.error });
       return { kind: 'task', taskId, outcome, beats: line.beats };
     }
     for (const artifact of step.artifacts ?? []) {
@@ -135,24 +144,27 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
 
   line.wait(random.between(100, 400));
   const duration = line.now - startedAt;
-  line.emit({ type: 'task_completed', ...base, task, duration, output: { steps: steps.length, artifacts } });
+  line.emit({ type: 'task_completed', ...base, duration, output: { steps: steps.length, artifacts } });
   return { kind: 'task', taskId, outcome, beats: line.beats };
 }
 
 export function planWorkflow(random: Random, options: PlanOptions<WorkflowOutcome>): WorkflowPlan {
-  const { workflowId, phases, summary } = random.pick(WORKFLOWS);
+  const { workflowId, name, phases, summary } = random.pick(WORKFLOWS);
   const executionId = `exec-${random.hex(8)}`;
   const outcome = options.outcome ?? random.weighted<WorkflowOutcome>({ completed: 75, failed: 25 });
   const failPhase = outcome === 'failed' ? random.int(0, phases.length - 1) : -1;
   const pausePhase = random.chance(0.4) ? random.int(0, phases.length - 1) : -1;
-  const base = { projectId: options.projectId, workflowId, executionId, totalPhases: phases.length };
+  // Every event of the execution names its workflow.
+  const base = { projectId: options.projectId, workflowId, executionId, workflow: name, totalPhases: phases.length };
+  // The plan: every phase, in order, before any runs.
+  const planned = phases.map((phase) => ({ phaseId: phase.id, phase: phase.name }));
   const line = new Timeline(options.speed);
   const plan = (beats: Beat[]): WorkflowPlan => ({ kind: 'workflow', workflowId, executionId, outcome, pauses: pausePhase >= 0, beats });
 
   line.wait(random.between(150, 500));
-  line.emit({ type: 'workflow_execution_created', ...base, input: { trigger: random.pick(['push to main', 'schedule', 'manual']) } });
+  line.emit({ type: 'workflow_execution_created', ...base, phases: planned, input: { trigger: random.pick(['push to main', 'schedule', 'manual']) } });
   line.wait(random.between(400, 1500));
-  line.emit({ type: 'workflow_execution_started', ...base });
+  line.emit({ type: 'workflow_execution_started', ...base, phases: planned }, true);
   const startedAt = line.now;
 
   for (const [index, phase] of phases.entries()) {
@@ -187,12 +199,13 @@ export function planContainer(random: Random, options: PlanOptions<ContainerOutc
   const template = random.pick(CONTAINERS);
   const containerId = `ctr-${random.hex(8)}`;
   const outcome = options.outcome ?? random.weighted<ContainerOutcome>({ exited: 55, crashed: 25, error: 20 });
-  const base = { projectId: options.projectId, containerId };
+  // Every event of the container names its image.
+  const base = { projectId: options.projectId, containerId, image: template.image };
   const line = new Timeline(options.speed);
   const plan = (): ContainerPlan => ({ kind: 'container', containerId, outcome, beats: line.beats });
 
   line.wait(random.between(150, 500));
-  line.emit({ type: 'container_created', ...base, image: template.image });
+  line.emit({ type: 'container_created', ...base });
   if (outcome === 'error' && random.chance(0.5)) {
     // It never starts.
     line.wait(random.between(800, 2500));
@@ -200,7 +213,7 @@ export function planContainer(random: Random, options: PlanOptions<ContainerOutc
     return plan();
   }
   line.wait(random.between(600, 2000));
-  line.emit({ type: 'container_started', ...base });
+  line.emit({ type: 'container_started', ...base }, true);
   line.wait(random.between(...template.ms));
   if (outcome === 'error') line.emit({ type: 'container_error', ...base, error: random.pick(template.errors) });
   else line.emit({ type: 'container_stopped', ...base, exitCode: outcome === 'exited' ? 0 : random.pick(FAILING_EXIT_CODES) });

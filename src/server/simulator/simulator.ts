@@ -98,6 +98,8 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
 
   function play(plan: RunPlan): void {
     const run: ActiveRun = { plan, next: 0 };
+    /** When the run started (the container: its last start), once it has. */
+    let startedAt: string | undefined;
     const schedule = () => {
       const beat = plan.beats[run.next]!;
       run.timer = setTimeout(() => {
@@ -105,7 +107,9 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
         const last = run.next === plan.beats.length;
         if (last) runs.delete(run);
         else schedule();
-        publish({ ...beat.event, timestamp: new Date().toISOString() } as ProgressEvent);
+        const timestamp = new Date().toISOString();
+        if (beat.starts) startedAt = timestamp;
+        publish((startedAt === undefined ? { ...beat.event, timestamp } : { ...beat.event, timestamp, startedAt }) as ProgressEvent);
       }, beat.delay);
     };
     runs.add(run);

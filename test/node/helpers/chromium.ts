@@ -15,7 +15,19 @@ export const hasChromium = (): boolean => existsSync(CHROMIUM_PATH);
 
 const ARGS = [...CHROMIUM_FLAGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'];
 
+/** A line of the browser's own log (DevTools' Log domain): failed requests, violations, warnings. */
+export interface BrowserLogEntry {
+  /** `network`, `javascript`, `violation`, … */
+  source: string;
+  level: 'verbose' | 'info' | 'warning' | 'error';
+  text: string;
+  /** The resource it is about, when it is about one. */
+  url?: string;
+}
+
 export interface Page {
+  /** What the browser logged since the page was opened (a failed request logs `Failed to load resource: …`). */
+  readonly log: readonly BrowserLogEntry[];
   /** Evaluates an expression (awaiting a promise it returns) and returns its JSON value. */
   evaluate<T = unknown>(expression: string): Promise<T>;
   /** Resolves once `expression` is truthy (one that throws counts as false), polling; rejects with `what` after `timeoutMs`. */
@@ -83,8 +95,13 @@ export async function openPage(url: string, size = { width: 1280, height: 900 })
     });
     let nextId = 1;
     const pending = new Map<number, Pending>();
+    const log: BrowserLogEntry[] = [];
     ws.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+      const message = JSON.parse(data.toString()) as { id?: number; method?: string; params?: any; result?: unknown; error?: { message: string } };
+      if (message.method === 'Log.entryAdded') {
+        const { source, level, text, url } = message.params.entry as BrowserLogEntry;
+        log.push(url === undefined ? { source, level, text } : { source, level, text, url });
+      }
       const waiter = message.id === undefined ? undefined : pending.get(message.id);
       if (!waiter) return;
       pending.delete(message.id!);
@@ -106,6 +123,7 @@ export async function openPage(url: string, size = { width: 1280, height: 900 })
 
     await send('Emulation.setDeviceMetricsOverride', { ...size, deviceScaleFactor: 1, mobile: false });
     await send('Page.enable');
+    await send('Log.enable');
     const loaded = new Promise<void>((resolve) => {
       ws.on('message', (data) => {
         if ((JSON.parse(data.toString()) as { method?: string }).method === 'Page.loadEventFired') resolve();
@@ -115,6 +133,7 @@ export async function openPage(url: string, size = { width: 1280, height: 900 })
     await loaded;
 
     return {
+      log,
       evaluate,
       async waitFor(expression, what, timeoutMs = 15000) {
         const end = Date.now() + timeoutMs;
