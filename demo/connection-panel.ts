@@ -42,20 +42,24 @@ export function connectionPanel(client: ProgressClient, projectId: string): void
     state.dataset.state = value;
   };
 
-  client.onConnectionState((event) => {
-    showState();
-    const text = describe(event);
-    if (!text) return;
-    const line = document.createElement('li');
-    line.textContent = `${new Date(event.timestamp).toLocaleTimeString()} ${text}`;
-    log.prepend(line);
-    while (log.children.length > LOG_LINES) log.lastElementChild?.remove();
+  // The page's own counts, once per frame while events arrive (the server's, once a second).
+  let counting = false;
+  let events = 0;
+  const showCounts = () => {
+    counting = false;
+    byId('subscriptions').textContent = String(client.getSubscriptionCount());
+    byId('events').textContent = String(events);
+  };
+  client.subscribeToProgress(projectId, () => {
+    events++;
+    if (counting) return;
+    counting = true;
+    requestAnimationFrame(showCounts);
   });
 
   const poll = async () => {
     showState();
-    byId('subscriptions').textContent = String(client.getSubscriptionCount());
-    byId('frames').textContent = String(client.getStats().framesReceived);
+    showCounts();
     try {
       const response = await fetch('/api/demo/stats');
       const stats = (await response.json()) as ServerStats;
@@ -65,6 +69,20 @@ export function connectionPanel(client: ProgressClient, projectId: string): void
       byId('server-sockets').textContent = 'unknown (no answer from the server)';
     }
   };
+  client.onConnectionState((event) => {
+    const text = describe(event);
+    if (!text) {
+      showState();
+      return;
+    }
+    // The counts change with the connection: read them now, not at the next tick.
+    void poll();
+    const line = document.createElement('li');
+    line.textContent = `${new Date(event.timestamp).toLocaleTimeString()} ${text}`;
+    log.prepend(line);
+    while (log.children.length > LOG_LINES) log.lastElementChild?.remove();
+  });
+
   void poll();
   setInterval(poll, POLL_MS);
 }

@@ -99,9 +99,13 @@ export class SnapshotSync {
     this.#markUnconfirmed(socket.projectId);
   }
 
-  /** Whether a view showing this state should load a snapshot before trusting it. */
+  /**
+   * Whether a view showing this state should load a snapshot before trusting it: none is held, it
+   * is unconfirmed, or it was built from events after the run began (a page-wide subscription saw
+   * the run midway), so what came before (the plan, the start) is missing.
+   */
   needsLoad(state: EntityState | undefined): boolean {
-    return !state || this.#unconfirmed.has(entityKey(state.kind, state));
+    return !state || (state.kind !== 'container' && state.earlierUnknown === true) || this.#unconfirmed.has(entityKey(state.kind, state));
   }
 
   /**

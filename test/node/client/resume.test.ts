@@ -171,6 +171,28 @@ describe('resume', () => {
     await drain(server, client, 'p');
     assert.equal(client.getTaskState('p', 't')!.steps.length, 5);
   });
+
+  it('a view of a run that a page-wide subscription saw only midway loads its snapshot: the whole plan, the start', async (t) => {
+    const server = await startServer(t);
+    const plan = ['a', 'b', 'c'].map((id) => ({ phaseId: id, phase: id.toUpperCase() }));
+    server.publish(workflow('workflow_execution_started', 'p', 'w', 'e', { phases: plan, startedAt: new Date(Date.now() - 60_000).toISOString() }));
+    server.publish(workflow('workflow_phase_started', 'p', 'w', 'e', { phaseId: 'a', phase: 'A' }));
+    server.publish(workflow('workflow_phase_completed', 'p', 'w', 'e', { phaseId: 'a', phase: 'A' }));
+    const client = new ProgressClient({ url: server.urlFor(), WebSocket: NodeWebSocket, lingerTime: 0, snapshotLoader: referenceSnapshotLoader(httpOriginOf(server.url)) });
+    t.after(() => client.close());
+    const everything = client.subscribeToProgress('p', () => {});
+    await everything.ready;
+    server.publish(workflow('workflow_phase_started', 'p', 'w', 'e', { phaseId: 'b', phase: 'B' }));
+    await waitFor(() => client.getWorkflowState('e') !== undefined, 'the page-wide subscription to see the run');
+    assert.equal(client.getWorkflowState('e')!.earlierUnknown, true);
+    const shown: WorkflowState[] = [];
+    client.subscribeToWorkflow({ executionId: 'e', projectId: 'p', onState: (s) => shown.push(s) });
+    await waitFor(() => shown.at(-1)?.phases.length === 3, 'the snapshot with the plan');
+    const last = shown.at(-1)!;
+    assert.deepEqual(last.phases.map((p) => `${p.id}:${p.status}`), ['a:completed', 'b:running', 'c:pending']);
+    assert.equal(last.earlierUnknown, undefined);
+    assert.ok(last.startedAt !== undefined && Date.now() - Date.parse(last.startedAt) >= 60_000, 'the run\'s own start');
+  });
 });
 
 describe('snapshots and views that come back', () => {
