@@ -23,7 +23,11 @@ let elements: LiveElement[] = [];
 let log: ConnectionRecord[] = [];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const showsNotice = (el: LiveElement) => el.shadowRoot?.querySelector('[part="connection"]') != null;
+/** Whether the element's connection line says something other than "Live" (the line itself is always there). */
+const showsNotice = (el: LiveElement) => {
+  const line = el.shadowRoot?.querySelector('[part="connection"]');
+  return line != null && line.getAttribute('data-connection') !== 'live';
+};
 
 /** Polls `check` every `every` ms; resolves with Date.now() when it first holds. */
 async function when(check: () => boolean, what: string, timeout: number, every = 10): Promise<number> {

@@ -54,7 +54,7 @@ test('the demo page: runs started with the buttons end in their elements; the co
   await click(page, '#drop');
   await page.waitFor(`['reconnecting', 'connecting'].includes(document.querySelector('#connection-state').textContent)`, 'the page to notice', 5000);
   await page.waitFor(
-    `[...document.querySelectorAll('task-progress, workflow-tracker, container-status')].some((e) => e.shadowRoot.querySelector('[part=connection]'))`,
+    `[...document.querySelectorAll('task-progress, workflow-tracker, container-status')].some((e) => e.shadowRoot.querySelector('[part=connection]:not([data-connection=live])'))`,
     'an element to say it is not live',
     5000,
   );
