@@ -323,6 +323,9 @@ test('a reconnect storm when a server dies is spread by the clients\' jitter', a
   await Promise.all(followers.map((f) => f.ready));
   const victims = followers.filter((_, i) => balancer.accepted[i]!.backend === servers[0]!.port);
   assert.equal(victims.length, 15);
+  // One event everywhere first: every client has its session (and a position) before the kill.
+  published(await servers[1]!.publish(steps('p', 't', 0, 0)));
+  await waitFor(() => followers.every((f) => f.seqs.length === 1), 'every client in session');
 
   const killedAt = Date.now();
   await servers[0]!.kill();
@@ -335,7 +338,7 @@ test('a reconnect storm when a server dies is spread by the clients\' jitter', a
   for (const d of delays) buckets.set(Math.floor(d / 100), (buckets.get(Math.floor(d / 100)) ?? 0) + 1);
   assert.ok(Math.max(...buckets.values()) <= 8, `too many at once: ${JSON.stringify([...buckets])}`);
 
-  published(await servers[1]!.publish(steps('p', 't', 0, 4)));
+  published(await servers[1]!.publish(steps('p', 't', 1, 4)));
   await waitFor(() => followers.every((f) => f.seqs.length === 5), 'every client live');
   for (const f of victims) assert.deepEqual(f.reasons, ['resumed']);
 });
