@@ -99,7 +99,8 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
       server.httpServer?.prependListener('upgrade', watchUpgrade);
       server.middlewares.use('/api/demo', handle);
       // The reference server's snapshot and REST reads (`/api/progress/snapshot`, `/api/projects/…`),
-      // which the demo's client loads late-joining views from.
+      // which the demo's client loads late-joining views from, and the actions on runs its
+      // elements send (`POST /api/projects/…/cancel`, `POST /api/workflows/executions/…/pause`).
       server.middlewares.use('/api', (request, response, next) => {
         if (!backend()?.progress.handleRequest(request, response)) next();
       });

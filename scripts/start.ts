@@ -1,7 +1,10 @@
 /**
  * `npm start`: the demo page (Vite, root `demo/`) and the reference progress server with the
  * simulator, on one port. The progress sockets share Vite's HTTP server:
- * `ws://host:port/api/progress/subscribe/{projectId}` (or `/ws` for every project).
+ * `ws://host:port/api/progress/subscribe/{projectId}` (or `/ws` for every project); the REST reads
+ * and the actions on runs (`POST /api/projects/{p}/tasks/{t}/cancel`,
+ * `POST /api/workflows/executions/{e}/pause|resume|cancel`, carried out by the simulator) are
+ * under `/api` too.
  *
  * Options: `--port <n>` (or env PORT; default 5173; 0 picks a free one), `--host <name>`
  * (default 127.0.0.1), `--seed <n>` (reproduce a run), `--speed <x>` (time runs faster),
@@ -97,8 +100,11 @@ async function main(): Promise<void> {
   // Without `server.https` in the config, Vite's server is a plain node:http one.
   const httpServer = vite.httpServer as HttpServer;
   const log: ProgressLog | undefined = redisLog;
-  const progress: ProgressServer = await createProgressServer({ server: httpServer, host: settings.host, ...(log ? { log } : {}) });
-  const simulator: Simulator = createSimulator(progress, { seed: settings.seed, speed: settings.speed });
+  // The simulator publishes through the server and carries out the actions the server takes
+  // (the demo's Cancel, Pause and Resume); it publishes nothing before start().
+  let progress: ProgressServer | undefined;
+  const simulator: Simulator = createSimulator({ publish: (event) => progress!.publish(event) }, { seed: settings.seed, speed: settings.speed });
+  progress = await createProgressServer({ server: httpServer, host: settings.host, actions: simulator, ...(log ? { log } : {}) });
   backend = { progress, simulator };
   simulator.start();
 

@@ -6,6 +6,7 @@
 export { CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, createProgressServer } from './progress-server.js';
 export type { ClientFrameRejection, ClientMessage, ProgressClientInfo, ProgressServer, ProgressServerOptions, SocketTerms } from './progress-server.js';
 export type { ContainerSpelling } from './event-frames.js';
+export type { ProjectAccess, RunActionAuthorisation, RunActionResult, RunActions, RunActionVerdict } from './run-actions.js';
 export { createProgressPublisher } from './publisher.js';
 export type { ProgressPublisher, ProgressPublisherOptions } from './publisher.js';
 export { ProgressJournal } from './journal.js';

@@ -18,6 +18,7 @@ import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
 import { publishTo } from './publisher.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
+import { EVERY_PROJECT, handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
 import { openSession, type SessionSocket } from './session.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
@@ -116,6 +117,13 @@ export interface ProgressServerOptions {
    * `batch=1`: AInTandem's own client), `'published'` for the others.
    */
   containerEvents?: ContainerSpelling | ((socket: SocketTerms) => ContainerSpelling);
+  /**
+   * Carries out the actions on runs the server takes over HTTP (`POST …/projects/{p}/tasks/{t}/cancel`,
+   * `POST …/workflows/executions/{e}/pause|resume|cancel`; docs/protocol.md): each answers
+   * `'accepted'`, `'unknown'` or `'conflict'` (or a promise of it) and publishes the events that
+   * say what happened. A simulator (`createSimulator`) is one. Without it those requests get 501.
+   */
+  actions?: RunActions;
 }
 
 export interface ProgressClientInfo {
@@ -160,7 +168,10 @@ export interface ProgressServer {
    * `GET …/workflows/executions/{e}` (204 for an entity not known, 400 for ids that are not valid
    * percent-encoding). With an `authenticate` hook, a read whose token it refuses
    * gets 401. `OPTIONS` on these paths gets the CORS preflight answer, and a request URL that
-   * cannot be parsed gets 400. Returns false for other requests: use it as a middleware when the
+   * cannot be parsed gets 400. It also takes the actions on runs (`POST …/projects/{p}/tasks/{t}/cancel`,
+   * `POST …/workflows/executions/{e}/pause|resume|cancel`, their preflight), authorised by
+   * `authenticate` from the `Authorization: Bearer` header only, carried out by `actions`:
+   * 202, or 400, 401, 403, 404, 405, 409, 501. Returns false for other requests: use it as a middleware when the
    * server is attached to an HTTP server of yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
@@ -234,6 +245,7 @@ class ProgressServerImpl implements ProgressServer {
   readonly #path: string;
   readonly #authenticate: ProgressServerOptions['authenticate'];
   readonly #containerEvents: ProgressServerOptions['containerEvents'];
+  readonly #actions: RunActions | undefined;
   readonly #wss: WebSocketServer;
   readonly #events = new EventEmitter();
   readonly #clients = new Map<WebSocket, Client>();
@@ -261,6 +273,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#path = options.path ?? '/ws';
     this.#authenticate = options.authenticate;
     this.#containerEvents = options.containerEvents;
+    this.#actions = options.actions;
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
     this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
@@ -337,6 +350,7 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
     return handleRead(request, response, this.log.states, (token, req) => this.#isAuthorised(token, req));
   }
 
@@ -464,6 +478,10 @@ class ProgressServerImpl implements ProgressServer {
       this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, route, authorised));
     });
   };
+
+  /** A yes-or-no `authenticate` as the actions ask it: a token it accepts may act in every project. */
+  readonly #authoriseAction: RunActionAuthorisation = async (token, request) =>
+    (await this.#isAuthorised(token, request)) ? { ok: true, access: EVERY_PROJECT } : { ok: false, reason: 'refused' };
 
   async #isAuthorised(token: string | undefined, request: IncomingMessage): Promise<boolean> {
     if (!this.#authenticate) return true;

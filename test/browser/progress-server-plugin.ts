@@ -2,14 +2,15 @@
  * A @web/test-runner plugin that runs reference progress servers on loopback for the browser
  * tests, with the test suite's fault injection (test/node/helpers/fault-server.ts), and lets a
  * test drive them through `executeServerCommand('progress', { action, ... })`. A server created
- * with `actions` also answers the run actions' POSTs (run-action-endpoints.ts) on its port.
+ * with `actions` takes the run actions on its own endpoints, carried out for the tests' scripted
+ * runs, with every action request recorded (scripted-actions.ts).
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { TestRunnerPlugin } from '@web/test-runner';
 import { ProgressJournal } from '../../src/server/index.js';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from '../node/helpers/fault-server.js';
-import { createActionEndpoints, type ActionEndpoints, type RecordedAction } from './run-action-endpoints.js';
+import { createScriptedActions, type RecordedAction, type ScriptedActions } from './scripted-actions.js';
 
 export type ProgressCommand =
   | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number; actions?: boolean }
@@ -36,8 +37,8 @@ interface Entry {
   connectedAt: number[];
   /** The token the server accepts now, when it checks tokens. */
   token?: string;
-  /** The run actions' endpoints, on an HTTP server of the plugin's own that the progress server is attached to. */
-  endpoints?: ActionEndpoints;
+  /** What carries out the run actions the server takes, and the requests recorded on an HTTP server of the plugin's own that the progress server is attached to. */
+  scripted?: ScriptedActions;
   http?: HttpServer;
 }
 
@@ -61,7 +62,10 @@ export function progressServerPlugin(): TestRunnerPlugin {
       journal: new ProgressJournal({ size: options.replayBufferSize ?? 10000 }),
       ...(token === undefined ? {} : { authenticate: (t: string | undefined) => t === entry.token }),
     };
-    if (actions) entry.endpoints = createActionEndpoints(() => entry.server, (t) => entry.token === undefined || t === entry.token);
+    if (actions) {
+      entry.scripted = createScriptedActions(() => entry.server);
+      entry.options.actions = entry.scripted.actions;
+    }
     entry.server = await start(entry, 0);
     entry.port = entry.server.port;
     servers.set(id, entry);
@@ -69,12 +73,12 @@ export function progressServerPlugin(): TestRunnerPlugin {
   }
   async function start(entry: Entry, port: number): Promise<FaultServer> {
     let options: FaultServerOptions = { ...entry.options, port };
-    const endpoints = entry.endpoints;
-    if (endpoints) {
-      // The actions first, then the progress server's own reads; the sockets upgrade through it.
+    const scripted = entry.scripted;
+    if (scripted) {
+      // The progress server's own reads and actions; the sockets upgrade through it.
       let progress: FaultServer | undefined;
       const http = createServer((request, response) => {
-        if (endpoints.handle(request, response) || progress?.handleRequest(request, response)) return;
+        if (progress?.handleRequest(request, response)) return;
         response.writeHead(404, { 'content-type': 'text/plain' });
         response.end('not found');
       });
@@ -82,6 +86,7 @@ export function progressServerPlugin(): TestRunnerPlugin {
         http.once('error', reject);
         http.listen(port, '127.0.0.1', () => resolve());
       });
+      scripted.record(http);
       entry.http = http;
       options = { ...options, server: http };
       progress = await createFaultServer(options);
@@ -192,12 +197,12 @@ export function progressServerPlugin(): TestRunnerPlugin {
           live(p.server).stall(p.stalled);
           return true;
         case 'actionRequests': {
-          const endpoints = entry(p.server).endpoints;
-          if (!endpoints) throw new Error(`progress server "${p.server ?? 'default'}" has no actions`);
-          return endpoints.requests satisfies RecordedAction[];
+          const scripted = entry(p.server).scripted;
+          if (!scripted) throw new Error(`progress server "${p.server ?? 'default'}" has no actions`);
+          return scripted.requests satisfies RecordedAction[];
         }
         case 'holdActions':
-          entry(p.server).endpoints?.hold(p.held);
+          entry(p.server).scripted?.hold(p.held);
           return true;
         case 'stop': {
           await close(entry(p.server));

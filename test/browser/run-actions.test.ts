@@ -1,7 +1,7 @@
 /**
  * The run actions from code without elements: ProgressClient's and AInTandemClient's
- * cancelTask, pauseExecution, resumeExecution and cancelExecution against the API's endpoints
- * (the tests' stand-in on the reference server's port), in Chromium: what is sent, what the run's
+ * cancelTask, pauseExecution, resumeExecution and cancelExecution against the reference server's
+ * own endpoints (carried out for the tests' scripted runs), in Chromium: what is sent, what the run's
  * events then say, and the typed errors of refusals.
  */
 import { expect } from '@open-wc/testing';

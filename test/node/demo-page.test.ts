@@ -74,6 +74,46 @@ test('the demo page: runs started with the buttons end in their elements; the co
   assert.match(await text(page, '#theme-css'), /No rules/);
 });
 
+test('the demo page: the featured task and workflow take Cancel, Pause and Resume, carried out by the simulator', { skip: !hasChromium() && 'no Chromium' }, async (t) => {
+  const script = runStartScript(['--port', '0', '--speed', '1']);
+  t.after(() => interrupt(script));
+  const page = await openPage(await demoUrl(script));
+  t.after(() => page.close());
+  await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to connect');
+  const action = (selector: string, name: string) => `document.querySelector('${selector}').shadowRoot.querySelector('[part~=action-${name}]')`;
+  const press = async (selector: string, name: string) => {
+    await page.waitFor(`!!${action(selector, name)} && ${action(selector, name)}.getAttribute('aria-disabled') !== 'true'`, `${name} offered in ${selector}`);
+    await page.evaluate(`${action(selector, name)}.click()`);
+  };
+  const errorOf = (selector: string) => `document.querySelector('${selector}').shadowRoot.querySelector('[part~=action-error]')?.textContent ?? ''`;
+
+  // A new execution: paused, resumed, then cancelled (confirmed in place).
+  const workflow = '#featured-workflow';
+  const before = await page.evaluate<string | null>(`document.querySelector('${workflow}').executionId ?? null`);
+  await click(page, 'button[data-start=workflow]');
+  await page.waitFor(`(document.querySelector('${workflow}').executionId ?? null) !== ${JSON.stringify(before)}`, 'the new execution');
+  await press(workflow, 'pause');
+  await page.waitFor(`${statusOf(workflow)} === 'Paused'`, 'the execution paused');
+  assert.equal(await page.evaluate(errorOf(workflow)), '', 'the pause was taken');
+  await press(workflow, 'resume');
+  await page.waitFor(`${statusOf(workflow)} === 'Running'`, 'the execution running again');
+  assert.equal(await page.evaluate(errorOf(workflow)), '', 'the resume was taken');
+  await press(workflow, 'cancel');
+  await press(workflow, 'cancel');
+  await page.waitFor(`${statusOf(workflow)} === 'Cancelled'`, 'the execution cancelled');
+  assert.equal(await page.evaluate(errorOf(workflow)), '', 'no request was refused');
+
+  // A new task, cancelled.
+  const task = '#featured-task';
+  const taskBefore = await page.evaluate<string | null>(`document.querySelector('${task}').taskId ?? null`);
+  await click(page, 'button[data-start=task]');
+  await page.waitFor(`(document.querySelector('${task}').taskId ?? null) !== ${JSON.stringify(taskBefore)}`, 'the new task');
+  await press(task, 'cancel');
+  await press(task, 'cancel');
+  await page.waitFor(`${statusOf(task)} === 'Cancelled'`, 'the task cancelled');
+  assert.equal(await page.evaluate(errorOf(task)), '', 'no request was refused');
+});
+
 /** What is wrong with the layout of the page as shown: overflow, unreachable buttons, parts outside their card. */
 const LAYOUT_PROBLEMS = `(() => {
   const problems = [];

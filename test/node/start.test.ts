@@ -89,6 +89,18 @@ test('npm start serves the demo, the progress sockets and the control API on one
   const snapshot = await fetch(new URL(`/api/progress/snapshot?kind=task&projectId=demo&taskId=${taskId}`, url));
   assert.equal(((await snapshot.json()) as { taskId?: string }).taskId, taskId);
 
+  // The actions the demo's elements send, under the same API base: the simulator carries them out
+  // (an execution: it lasts long enough at this speed to be cancelled before it ends).
+  const { executionId } = (await (await fetch(new URL('/api/demo/workflow', url), { method: 'POST' })).json()) as { executionId: string };
+  const ofExecution = (type: string) => () => progress.frames.some((f) => JSON.parse(f).executionId === executionId && JSON.parse(f).type === type);
+  await until(ofExecution('workflow_execution_created'), 'the new execution');
+  const cancel = await fetch(new URL(`/api/workflows/executions/${executionId}/cancel`, url), { method: 'POST' });
+  assert.equal(cancel.status, 202);
+  await until(ofExecution('workflow_execution_failed'), 'the execution cancelled');
+  const end = progress.frames.map((f) => JSON.parse(f)).find((e) => e.executionId === executionId && e.type === 'workflow_execution_failed');
+  assert.equal(end.status, 'cancelled');
+  assert.equal((await fetch(new URL(`/api/workflows/executions/${executionId}/cancel`, url), { method: 'POST' })).status, 409, 'once');
+
   const stats = (await (await fetch(new URL('/api/demo/stats', url))).json()) as { sockets: number; activeRuns: number };
   assert.equal(stats.sockets, 1, 'one progress socket open');
   assert.ok(stats.activeRuns >= 1);

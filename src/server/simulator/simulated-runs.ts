@@ -29,9 +29,25 @@ export type WorkflowOutcome = 'completed' | 'failed';
 /** `exited`: stopped with exit code 0; `crashed`: stopped with a non-zero code; `error`: a container error. */
 export type ContainerOutcome = 'exited' | 'crashed' | 'error';
 
+/** What every event of a task carries. */
+export interface TaskBase {
+  projectId: string;
+  taskId: string;
+  task: { name: string };
+}
+/** What every event of a workflow execution carries. */
+export interface WorkflowBase {
+  projectId: string;
+  workflowId: string;
+  executionId: string;
+  workflow: string;
+  totalPhases: number;
+}
+
 export interface TaskPlan {
   kind: 'task';
   taskId: string;
+  base: TaskBase;
   outcome: TaskOutcome;
   beats: Beat[];
 }
@@ -39,6 +55,7 @@ export interface WorkflowPlan {
   kind: 'workflow';
   workflowId: string;
   executionId: string;
+  base: WorkflowBase;
   outcome: WorkflowOutcome;
   /** Whether the execution pauses (and resumes) on the way. */
   pauses: boolean;
@@ -94,7 +111,7 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
   const steps = template.steps;
   const stopStep = outcome === 'completed' ? -1 : random.int(0, steps.length - 1);
   // Every event of the task names it.
-  const base = { projectId: options.projectId, taskId, task: { name: template.name } };
+  const base: TaskBase = { projectId: options.projectId, taskId, task: { name: template.name } };
   // The plan: every step, in order, before any runs.
   const plan = steps.map((step) => ({ stepId: step.id, step: step.name }));
   const line = new Timeline(options.speed);
@@ -126,12 +143,12 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
       if (outcome === 'cancelled') {
         line.emit({ type: 'step_progress', ...at, status: 'skipped', message: 'Cancelled' });
         line.emit({ type: 'task_cancelled', ...base });
-        return { kind: 'task', taskId, outcome, beats: line.beats };
+        return { kind: 'task', taskId, base, outcome, beats: line.beats };
       }
       line.emit({ type: 'output', ...outputAt, output: `error: ${step.error}\n` });
       line.emit({ type: 'step_progress', ...at, status: 'failed', message: step.error });
       line.emit({ type: 'task_failed', ...base, error: step.error });
-      return { kind: 'task', taskId, outcome, beats: line.beats };
+      return { kind: 'task', taskId, base, outcome, beats: line.beats };
     }
     for (const artifact of step.artifacts ?? []) {
       line.wait(random.between(100, 400));
@@ -145,7 +162,7 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
   line.wait(random.between(100, 400));
   const duration = line.now - startedAt;
   line.emit({ type: 'task_completed', ...base, duration, output: { steps: steps.length, artifacts } });
-  return { kind: 'task', taskId, outcome, beats: line.beats };
+  return { kind: 'task', taskId, base, outcome, beats: line.beats };
 }
 
 export function planWorkflow(random: Random, options: PlanOptions<WorkflowOutcome>): WorkflowPlan {
@@ -155,11 +172,11 @@ export function planWorkflow(random: Random, options: PlanOptions<WorkflowOutcom
   const failPhase = outcome === 'failed' ? random.int(0, phases.length - 1) : -1;
   const pausePhase = random.chance(0.4) ? random.int(0, phases.length - 1) : -1;
   // Every event of the execution names its workflow.
-  const base = { projectId: options.projectId, workflowId, executionId, workflow: name, totalPhases: phases.length };
+  const base: WorkflowBase = { projectId: options.projectId, workflowId, executionId, workflow: name, totalPhases: phases.length };
   // The plan: every phase, in order, before any runs.
   const planned = phases.map((phase) => ({ phaseId: phase.id, phase: phase.name }));
   const line = new Timeline(options.speed);
-  const plan = (beats: Beat[]): WorkflowPlan => ({ kind: 'workflow', workflowId, executionId, outcome, pauses: pausePhase >= 0, beats });
+  const plan = (beats: Beat[]): WorkflowPlan => ({ kind: 'workflow', workflowId, executionId, base, outcome, pauses: pausePhase >= 0, beats });
 
   line.wait(random.between(150, 500));
   line.emit({ type: 'workflow_execution_created', ...base, phases: planned, input: { trigger: random.pick(['push to main', 'schedule', 'manual']) } });

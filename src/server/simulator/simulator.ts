@@ -1,11 +1,15 @@
 /**
  * Publishes simulated runs of tasks, workflow executions and containers through a progress
  * server (or a publisher): on demand, or as a continuous background mix with a bounded number of
- * runs at once.
+ * runs at once. It obeys the actions on runs (cancel a task; pause, resume or cancel a workflow
+ * execution): pass it as a progress server's `actions`.
  * Seeded: the same seed, with runs started in the same order, gives the same runs (ids, events,
  * outcomes, waits); only the timestamps differ.
  */
 import type { ProgressEvent } from '../../client/events.js';
+import type { RunActionResult } from '../run-actions.js';
+import { WALL_CLOCK, type SimulatorClock } from './clock.js';
+import { PlayedRun } from './played-run.js';
 import { createRandom, randomSeed } from './random.js';
 import {
   planContainer,
@@ -18,6 +22,7 @@ import {
 } from './simulated-runs.js';
 
 export type { ContainerOutcome, TaskOutcome, WorkflowOutcome } from './simulated-runs.js';
+export type { SimulatorClock } from './clock.js';
 
 export interface SimulatorOptions {
   /** Seed of every random choice; default a random one (see `simulator.seed`). */
@@ -35,6 +40,8 @@ export interface SimulatorOptions {
    * next event. Default: the error is dropped (the log reports its outages itself).
    */
   onPublishError?: (error: unknown) => void;
+  /** The time runs are played on; default the wall clock. A clock of your own makes every wait exact (tests). */
+  clock?: SimulatorClock;
 }
 
 /** Where the simulator publishes: a progress server or a publisher. */
@@ -59,14 +66,25 @@ export interface Simulator {
   start(): void;
   /** Stops the background mix and every run under way; clears every timer. Runs can be started again. */
   stop(): void;
+  /**
+   * Cancels a queued or running task of its project: publishes `task_cancelled` (its running step
+   * skipped first) and nothing more for it. `'conflict'` for a task that has ended, `'unknown'`
+   * for one it does not know. With the other three, what a progress server's `actions` takes.
+   */
+  cancelTask(projectId: string, taskId: string): RunActionResult;
+  /** Pauses a running execution: publishes `workflow_execution_paused`, and its next event waits until it is resumed. */
+  pauseExecution(executionId: string): RunActionResult;
+  /** Resumes a paused execution: publishes `workflow_execution_resumed`, and it goes on where it was. */
+  resumeExecution(executionId: string): RunActionResult;
+  /** Cancels an execution that has not ended: publishes `workflow_execution_failed` with `status: "cancelled"`, and nothing more for it. */
+  cancelExecution(executionId: string): RunActionResult;
 }
 
-interface ActiveRun {
-  plan: RunPlan;
-  /** Index of the next beat. */
-  next: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
+/** Ended runs remembered, so that an action on one answers `'conflict'` rather than `'unknown'`. */
+const ENDED_KEPT = 1000;
+
+const runKey = (plan: RunPlan): string =>
+  plan.kind === 'task' ? `task:${plan.taskId}` : plan.kind === 'workflow' ? `workflow:${plan.executionId}` : `container:${plan.containerId}`;
 
 /** The background mix: twice as many tasks as workflows or containers. */
 const BACKGROUND_MIX = { task: 2, workflow: 1, container: 1 } as const;
@@ -80,11 +98,14 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
   const onPublishError = options.onPublishError ?? (() => {});
   if (!(speed > 0)) throw new RangeError('speed must be above 0');
 
+  const clock = options.clock ?? WALL_CLOCK;
   const random = createRandom(seed);
-  /** Every run under way, each owning the timer of its next beat. */
-  const runs = new Set<ActiveRun>();
+  /** Every run under way, by kind and id, each owning the timer of its next beat. */
+  const runs = new Map<string, PlayedRun>();
+  /** The keys of the runs that ended, oldest first (at most ENDED_KEPT). */
+  const ended = new Set<string>();
   /** The timer of the next background start, owned by the mix. */
-  let background: ReturnType<typeof setTimeout> | undefined;
+  let background: unknown;
   let running = false;
 
   function publish(event: ProgressEvent): void {
@@ -96,24 +117,29 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
     }
   }
 
+  const host = {
+    clock,
+    publish,
+    ended(run: PlayedRun): void {
+      const key = runKey(run.plan);
+      if (runs.get(key) !== run) return;
+      runs.delete(key);
+      ended.add(key);
+      if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value!);
+    },
+  };
+
   function play(plan: RunPlan): void {
-    const run: ActiveRun = { plan, next: 0 };
-    /** When the run started (the container: its last start), once it has. */
-    let startedAt: string | undefined;
-    const schedule = () => {
-      const beat = plan.beats[run.next]!;
-      run.timer = setTimeout(() => {
-        run.next++;
-        const last = run.next === plan.beats.length;
-        if (last) runs.delete(run);
-        else schedule();
-        const timestamp = new Date().toISOString();
-        if (beat.starts) startedAt = timestamp;
-        publish((startedAt === undefined ? { ...beat.event, timestamp } : { ...beat.event, timestamp, startedAt }) as ProgressEvent);
-      }, beat.delay);
-    };
-    runs.add(run);
-    schedule();
+    const run = new PlayedRun(plan, host);
+    runs.set(runKey(plan), run);
+    run.start();
+  }
+
+  /** An action on a run: what the run answers, or whether it ended or was never known. */
+  function act(key: string, action: (run: PlayedRun) => RunActionResult): RunActionResult {
+    const run = runs.get(key);
+    if (run) return action(run);
+    return ended.has(key) ? 'conflict' : 'unknown';
   }
 
   const simulator: Simulator = {
@@ -150,15 +176,21 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
     },
     stop() {
       running = false;
-      clearTimeout(background);
+      if (background !== undefined) clock.clearTimeout(background);
       background = undefined;
-      for (const run of runs) clearTimeout(run.timer);
+      for (const run of runs.values()) run.stop();
       runs.clear();
     },
+    cancelTask(taskProject, taskId) {
+      return taskProject === projectId ? act(`task:${taskId}`, (run) => run.cancel()) : 'unknown';
+    },
+    pauseExecution: (executionId) => act(`workflow:${executionId}`, (run) => run.pause()),
+    resumeExecution: (executionId) => act(`workflow:${executionId}`, (run) => run.resume()),
+    cancelExecution: (executionId) => act(`workflow:${executionId}`, (run) => run.cancel()),
   };
 
   function scheduleBackground(): void {
-    background = setTimeout(() => {
+    background = clock.setTimeout(() => {
       background = undefined;
       if (runs.size < maxConcurrent) startOne();
       scheduleBackground();

@@ -1,8 +1,8 @@
 /**
  * Acting on a run from its element (`actions`): the buttons a run's state allows, Cancel
  * confirmed in place, the `progress-action` event, the request through the page's client to the
- * API's endpoints (the tests' stand-in, test/browser/run-action-endpoints.ts, on the reference
- * server's port: pointing these tests at the server's own endpoints changes only `TestServer`),
+ * reference server's own endpoints (carried out for the tests' scripted runs,
+ * test/browser/scripted-actions.ts),
  * what the run's live events then say, refusals, keyboard use, axe in every state, and the token.
  */
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
@@ -12,7 +12,7 @@ import type { TaskProgressElement, WorkflowTrackerElement } from '../../../src/i
 import type { ProgressActionEventDetail } from '../../../src/elements/index.js';
 import { configureProgress, getProgressClient, resetProgress, type ProgressConfig } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import type { RecordedAction } from '../run-action-endpoints.js';
+import type { RecordedAction } from '../scripted-actions.js';
 import { liveText, part, parts, record, task, text, waitForStatus, workflow } from './support.js';
 
 type Card = TaskProgressElement | WorkflowTrackerElement;
@@ -347,8 +347,8 @@ describe('actions on a run (`actions`)', () => {
       await el.updateComplete;
       button(el, 'cancel')!.click();
       await waitFor(() => actionError(el) !== '', 'the error');
-      expect(actionError(el)).to.equal('Could not cancel: not signed in, or the sign-in expired (unauthorized)');
-      expect(liveText(el)).to.equal('Nightly build: Could not cancel: not signed in, or the sign-in expired (unauthorized)');
+      expect(actionError(el)).to.equal('Could not cancel: not signed in, or the sign-in expired (the token was refused)');
+      expect(liveText(el)).to.equal('Nightly build: Could not cancel: not signed in, or the sign-in expired (the token was refused)');
       expect(text(el, '[part~="status"]')).to.equal('Running');
       expect(changes.events.length).to.equal(0);
       expect((await sent(path, guarded)).map((r) => [r.status, r.authorization])).to.deep.equal([[401, 'Bearer tk-first']]);

@@ -1,7 +1,7 @@
 /** Browser-side handle on the reference progress servers run by the test runner's plugin. */
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { ProgressCommand, ServerInfo } from '../progress-server-plugin.js';
-import type { RecordedAction } from '../run-action-endpoints.js';
+import type { RecordedAction } from '../scripted-actions.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
