@@ -4,8 +4,9 @@
  * states, with their token check and CORS preflight.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReadAnswer } from './access.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
-import { isRestPath, restAnswer } from './rest.js';
+import { isRestPath, restAnswer, restProject } from './rest.js';
 
 const SNAPSHOT_PATH = '/progress/snapshot';
 const READ_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' };
@@ -55,6 +56,7 @@ function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
       const workflowId = get('workflowId');
       if (executionId === undefined && workflowId === undefined) return undefined;
       const query: SnapshotQuery = { kind: 'workflow' };
+      if (projectId !== undefined) query.projectId = projectId;
       if (executionId !== undefined) query.executionId = executionId;
       if (workflowId !== undefined) query.workflowId = workflowId;
       return query;
@@ -68,8 +70,12 @@ function snapshotQuery(params: URLSearchParams): SnapshotQuery | undefined {
   }
 }
 
-/** Whether `token` may read; never throws. */
-export type ReadAuthorisation = (token: string | undefined, request: IncomingMessage) => Promise<boolean>;
+/** What `token` may read; never rejects. */
+export type ReadAuthorisation = (token: string | undefined, request: IncomingMessage) => Promise<ReadAnswer>;
+
+function answerForbidden(response: ServerResponse): void {
+  answerJson(response, 403, { error: 'forbidden' });
+}
 
 /**
  * Answers a snapshot or REST read (or its preflight); returns false for any other request, which
@@ -95,24 +101,39 @@ export function handleRead(request: IncomingMessage, response: ServerResponse, s
 }
 
 async function answerRead(request: IncomingMessage, response: ServerResponse, url: URL, states: EntityStates, authorise: ReadAuthorisation): Promise<void> {
-  if (!(await authorise(httpToken(request, url.searchParams), request))) {
-    answerJson(response, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+  const answer = await authorise(httpToken(request, url.searchParams), request);
+  if (!answer.ok) {
+    answerJson(response, 401, { error: answer.reason === 'expired' ? 'token expired' : 'unauthorized' }, { 'www-authenticate': 'Bearer' });
     return;
   }
+  const { access } = answer;
   if (url.pathname.endsWith(SNAPSHOT_PATH)) {
     const query = snapshotQuery(url.searchParams);
     if (!query) {
       answerJson(response, 400, { error: 'kind and ids are required' });
       return;
     }
+    // A read that names its project is refused before anything is looked up.
+    if (query.projectId !== undefined && !access.allows(query.projectId)) {
+      answerForbidden(response);
+      return;
+    }
     const state = await states.snapshot(query);
-    if (state) answerJson(response, 200, state);
+    if (state && !access.allows(state.projectId)) answerForbidden(response);
+    else if (state) answerJson(response, 200, state);
     else answerUnknown(response);
     return;
   }
-  const answer = await restAnswer(states, url.pathname);
-  if (answer === undefined) answerJson(response, 404, { error: 'not found' });
-  else if (answer === 'bad') answerJson(response, 400, { error: 'ids in the path must be valid percent-encoding' });
-  else if (answer === 'unknown') answerUnknown(response);
-  else answerJson(response, 200, answer.body);
+  const named = restProject(url.pathname);
+  if (named !== undefined && !access.allows(named)) {
+    answerForbidden(response);
+    return;
+  }
+  const answered = await restAnswer(states, url.pathname);
+  if (answered === undefined) answerJson(response, 404, { error: 'not found' });
+  else if (answered === 'bad') answerJson(response, 400, { error: 'ids in the path must be valid percent-encoding' });
+  else if (answered === 'unknown') answerUnknown(response);
+  else if (!access.allows(answered.projectId)) answerForbidden(response);
+  else answerJson(response, 200, answered.body);
 }
+

@@ -3,8 +3,18 @@
  * servers on one Redis: `@aintandem/progress-elements/server/redis`; the simulator of runs:
  * `@aintandem/progress-elements/server/simulator`.
  */
-export { CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, createProgressServer } from './progress-server.js';
-export type { ClientFrameRejection, ClientMessage, ProgressClientInfo, ProgressServer, ProgressServerOptions, SocketTerms } from './progress-server.js';
+export { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART, CLOSE_TOO_MANY, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, createProgressServer } from './progress-server.js';
+export type {
+  AccessGrant,
+  AuthenticateAnswer,
+  ClientFrameRejection,
+  ClientMessage,
+  ProgressClientInfo,
+  ProgressServer,
+  ProgressServerOptions,
+  ProjectScope,
+  SocketTerms,
+} from './progress-server.js';
 export type { ContainerSpelling } from './event-frames.js';
 export type { ProjectAccess, RunActionAuthorisation, RunActionResult, RunActions, RunActionVerdict } from './run-actions.js';
 export { createProgressPublisher } from './publisher.js';

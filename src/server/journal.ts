@@ -27,6 +27,8 @@ export class ProgressJournal implements ProgressLog, EntityStates {
   readonly #entries: (LogEntry | undefined)[];
   /** The newest sequence number evicted from the buffer, per project. */
   readonly #evicted = new Map<string, number>();
+  /** The newest sequence number, per project. */
+  readonly #latest = new Map<string, number>();
   readonly #store: ProgressStore;
   readonly #listeners = new Set<TailListener>();
 
@@ -65,6 +67,7 @@ export class ProgressJournal implements ProgressLog, EntityStates {
     const old = this.#entries[slot];
     if (old) this.#evicted.set(old.projectId, old.seq);
     this.#entries[slot] = entry;
+    this.#latest.set(entry.projectId, seq);
     this.#store.apply(stamped);
     for (const listener of this.#listeners) listener.entry(entry);
     return {
@@ -76,23 +79,54 @@ export class ProgressJournal implements ProgressLog, EntityStates {
   }
 
   read(request: ReadRequest): ReadResult {
-    const { after, projectId } = request;
+    const { after, projectId, projects } = request;
     if (request.epoch !== this.epoch) return { resumed: false, reason: 'epoch' };
     if (!Number.isSafeInteger(after) || after < 0 || after > this.#seq) return { resumed: false, reason: 'gap' };
     const through = Math.min(request.through, this.#seq);
-    const oldestKept = Math.max(1, this.#seq - this.size + 1);
-    const lost = projectId === undefined ? oldestKept - 1 : (this.#evicted.get(projectId) ?? 0);
-    if (after < lost) return { resumed: false, reason: 'gap' };
+    const oldestKept = this.#oldestKept();
+    if (after < this.#lostFor(projectId, projects, oldestKept)) return { resumed: false, reason: 'gap' };
     const entries: LogEntry[] = [];
     let bytes = 0;
     for (let seq = Math.max(after + 1, oldestKept); seq <= through; seq++) {
       const entry = this.#entries[seq % this.size]!;
       if (projectId !== undefined && entry.projectId !== projectId) continue;
+      if (projects !== undefined && !projects(entry.projectId)) continue;
       bytes += entry.text.length;
       if (bytes > request.maxBytes) return { resumed: false, reason: 'too_large' };
       entries.push(entry);
     }
     return { resumed: true, entries };
+  }
+
+  latest(projects: (projectId: string) => boolean, through: number): number {
+    let newest = 0;
+    let later = false;
+    for (const [projectId, seq] of this.#latest) {
+      if (!projects(projectId)) continue;
+      if (seq <= through) newest = Math.max(newest, seq);
+      else later = true;
+    }
+    if (!later) return newest;
+    // A project it accepts has entries after `through`: its newest up to there is in the buffer, or was evicted.
+    const oldestKept = this.#oldestKept();
+    for (let seq = Math.min(through, this.#seq); seq >= oldestKept && seq > newest; seq--) {
+      if (projects(this.#entries[seq % this.size]!.projectId)) return seq;
+    }
+    for (const [projectId, seq] of this.#evicted) if (seq <= through && projects(projectId)) newest = Math.max(newest, seq);
+    return newest;
+  }
+
+  #oldestKept(): number {
+    return Math.max(1, this.#seq - this.size + 1);
+  }
+
+  /** The newest number a reader of these projects cannot replay (evicted). */
+  #lostFor(projectId: string | undefined, projects: ((projectId: string) => boolean) | undefined, oldestKept: number): number {
+    if (projectId !== undefined) return this.#evicted.get(projectId) ?? 0;
+    if (projects === undefined) return oldestKept - 1;
+    let lost = 0;
+    for (const [id, seq] of this.#evicted) if (seq > lost && projects(id)) lost = seq;
+    return lost;
   }
 
   tail(listener: TailListener): () => void {

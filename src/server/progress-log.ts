@@ -28,6 +28,8 @@ export interface ReadRequest {
   through: number;
   /** Only this project's events; every project's when undefined. */
   projectId?: string;
+  /** Only the events of the projects it accepts (a socket whose token may see some projects only). */
+  projects?: (projectId: string) => boolean;
   /** Give up (`too_large`) once the entries read take more than this many characters. */
   maxBytes: number;
 }
@@ -65,6 +67,14 @@ export interface ProgressLog {
   append(event: ProgressEvent, text: string): { seq: number } | Promise<{ seq: number }>;
   /** The entries a resuming client missed, or why it cannot resume. */
   read(request: ReadRequest): ReadResult | Promise<ReadResult>;
+  /**
+   * The number of the newest entry up to `through` (at most the position) of a project `projects`
+   * accepts; 0 when there is none. What a session frame says to a socket that may see some
+   * projects only: its own projects' position, not everyone's. Exact when called with the current
+   * position (as a session does, when it starts).
+   * @throws LogUnavailableError (or rejects with it) when it needs the store and cannot reach it.
+   */
+  latest(projects: (projectId: string) => boolean, through: number): number | Promise<number>;
   /** Delivers every entry appended from now on (by any server on this log); returns the unsubscribe function. */
   tail(listener: TailListener): () => void;
 }

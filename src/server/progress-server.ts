@@ -10,6 +10,8 @@ import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
+import { FULL_ACCESS, readAnswer, type Access, type AuthenticateAnswer, type ReadAnswer } from './access.js';
+import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
@@ -18,13 +20,25 @@ import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
 import { publishTo } from './publisher.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
-import { EVERY_PROJECT, handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
+import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
 import { openSession, type SessionSocket } from './session.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
+export type { AccessGrant, AuthenticateAnswer, ProjectScope } from './access.js';
 
-/** Close code sent when `authenticate` rejects a connection (reason `unauthorized`). */
+/**
+ * Close code sent when `authenticate` refuses a connection (reason `unauthorized`), when its grant
+ * ends (`token expired`) and when `revoke()` names the socket (`token revoked`): a client with a
+ * way to get a new token reconnects with it and resumes.
+ */
 export const CLOSE_UNAUTHORIZED = 4401;
+/** Close code sent to a per-project socket whose token may not see that project (reason `project not allowed`). */
+export const CLOSE_FORBIDDEN = 4403;
+/**
+ * Close code sent past a limit against abuse (`maxConnectionsPerToken`, `maxConnectionsPerAddress`,
+ * `connectionAttempts`), with the limit as the reason; the client retries after its backoff.
+ */
+export const CLOSE_TOO_MANY = 4429;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
 /** Close code sent to resuming clients when the log lost continuity (a new epoch): they reconnect and resume or resync. */
@@ -44,6 +58,8 @@ const CLOSE_GRACE_MS = 1000;
 const SHED_GRACE_MS = 5000;
 /** Bytes a socket may hold unsent before frames wait in its outbox's queue. */
 const SOCKET_WINDOW = 128 * 1024;
+/** The longest delay a timer takes (about 24.8 days); a later expiry is waited for in steps. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /** What a socket negotiated, for choosing its spelling of container events. */
 export interface SocketTerms {
@@ -65,11 +81,39 @@ export interface ProgressServerOptions {
   /** The single-socket path that receives every project's events; default `/ws`. */
   path?: string;
   /**
-   * Decides whether a connection is allowed, from the `token` query parameter (or the `auth`
-   * message), and whether an HTTP snapshot or REST read is, from its `Authorization: Bearer`
-   * header or `token` query parameter. Throwing means no.
+   * Decides what a token may see: for a connection, from the `token` query parameter (or the
+   * `auth` message); for an HTTP snapshot or REST read, from its `Authorization: Bearer` header or
+   * `token` query parameter. `true`: every project; `false` (or throwing): refused (4401, or 401);
+   * `{ projects, expiresAt }`: the projects it may see (`'*'`, a list, or a function of the
+   * project id) until when; a function of the project id: those projects, with no end. A socket
+   * receives only its projects' events; a per-project URL of another project is closed with 4403,
+   * a read of one gets 403; at `expiresAt` the socket is closed with 4401 `token expired`.
    */
-  authenticate?: (token: string | undefined, request: IncomingMessage) => boolean | Promise<boolean>;
+  authenticate?: (token: string | undefined, request: IncomingMessage) => AuthenticateAnswer | Promise<AuthenticateAnswer>;
+  /**
+   * Sockets open at once with one token (with an `authenticate` hook), on this server; one more is
+   * closed with 4429 `too many connections for this token`. Default 100; Infinity disables.
+   */
+  maxConnectionsPerToken?: number;
+  /**
+   * Sockets open at once from one remote address (`remoteAddress`), on this server; one more is
+   * closed with 4429 `too many connections from this address`. Default 2000; Infinity disables.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Connection attempts per remote address, as a bucket: `burst` at once, refilled at `perSecond`.
+   * An attempt past it is closed with 4429 `too many connection attempts` before its token is
+   * checked. Default `{ burst: 2000, perSecond: 200 }`; `burst: Infinity` disables.
+   */
+  connectionAttempts?: { burst?: number; perSecond?: number };
+  /**
+   * The address the per-address limits count by. Default: the TCP peer's address. Behind a proxy
+   * every connection comes from the proxy: read the client's address from the header your proxy
+   * sets (and trust it only from the proxy).
+   */
+  remoteAddress?: (request: IncomingMessage) => string | undefined;
+  /** Where refusals past a limit (never with the token) and hook answers of no known shape are reported. Default `console`. */
+  logger?: WarnLogger;
   /**
    * ms between WebSocket protocol pings to each client. A client that did not answer the last
    * ping within one interval is terminated; other frames do not count (a client that sends but
@@ -175,6 +219,13 @@ export interface ProgressServer {
    * server is attached to an HTTP server of yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
+  /**
+   * Closes at once, with 4401 `token revoked`, every socket opened with `token`, or every socket
+   * `which` accepts (given its token, its info and the hook's answer). Returns how many. Only this
+   * server's sockets: with several servers, call it on each; and have `authenticate` refuse the
+   * token from now on, or the client comes back with it.
+   */
+  revoke(which: string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean)): number;
   /** Close every client socket (1001) and, when this server created it, the HTTP server. The log stays open. */
   close(): Promise<void>;
 }
@@ -194,6 +245,23 @@ interface Client extends HeldSocket, SessionSocket {
   alive: boolean;
   /** It negotiated `resume=1`: its numbers end with the epoch. */
   readonly resume: boolean;
+  /** What its token may see, and until when. */
+  readonly access: Access;
+  /** Its token (for `revoke()`; never logged nor sent). */
+  readonly token: string | undefined;
+  /** The hook's answer, as it gave it (for `revoke()`'s predicate). */
+  readonly grant: AuthenticateAnswer;
+  /** The timer that closes it when its grant ends. */
+  expiry?: NodeJS.Timeout;
+}
+
+/** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
+interface Admission {
+  route: Route;
+  token: string | undefined;
+  address: string;
+  answer: ReadAnswer;
+  grant: AuthenticateAnswer;
 }
 
 const held = new WeakMap<ProgressServer, () => Iterable<HeldSocket>>();
@@ -244,6 +312,14 @@ class ProgressServerImpl implements ProgressServer {
   readonly #host: string;
   readonly #path: string;
   readonly #authenticate: ProgressServerOptions['authenticate'];
+  readonly #remoteAddress: (request: IncomingMessage) => string | undefined;
+  readonly #logger: WarnLogger;
+  readonly #connectionLimits: ConnectionLimits;
+  readonly #attempts: AttemptRate;
+  readonly #byToken = new OpenCounts();
+  readonly #byAddress = new OpenCounts();
+  readonly #refusals: RefusalLog;
+  #warnedAnswer = false;
   readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #actions: RunActions | undefined;
   readonly #wss: WebSocketServer;
@@ -272,6 +348,17 @@ class ProgressServerImpl implements ProgressServer {
     this.#host = options.host ?? '127.0.0.1';
     this.#path = options.path ?? '/ws';
     this.#authenticate = options.authenticate;
+    this.#remoteAddress = options.remoteAddress ?? ((request) => request.socket.remoteAddress);
+    this.#logger = options.logger ?? { warn: (message) => console.warn(message) };
+    this.#refusals = new RefusalLog(this.#logger);
+    const attempts = options.connectionAttempts ?? {};
+    this.#connectionLimits = {
+      perToken: options.maxConnectionsPerToken ?? 100,
+      perAddress: options.maxConnectionsPerAddress ?? 2000,
+      attemptBurst: attempts.burst ?? 2000,
+      attemptsPerSecond: attempts.perSecond ?? 200,
+    };
+    this.#attempts = new AttemptRate(this.#connectionLimits.attemptBurst, this.#connectionLimits.attemptsPerSecond);
     this.#containerEvents = options.containerEvents;
     this.#actions = options.actions;
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
@@ -351,7 +438,24 @@ class ProgressServerImpl implements ProgressServer {
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
-    return handleRead(request, response, this.log.states, (token, req) => this.#isAuthorised(token, req));
+    return handleRead(request, response, this.log.states, async (token, req) => (await this.#authorise(token, req)).answer);
+  }
+
+  revoke(which: string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean)): number {
+    let closed = 0;
+    for (const client of [...this.#clients.values()]) {
+      if (client.ws.readyState !== WebSocket.OPEN) continue; // closing already
+      let match: boolean;
+      try {
+        match = typeof which === 'string' ? client.token === which : which(client.token, client.info, client.grant) === true;
+      } catch {
+        match = false;
+      }
+      if (!match) continue;
+      client.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
+      closed++;
+    }
+    return closed;
   }
 
   on(event: ServerEventName, listener: AnyListener): this {
@@ -411,7 +515,7 @@ class ProgressServerImpl implements ProgressServer {
   readonly #fanOut = (entry: LogEntry): void => {
     let frames: EntryFrames | undefined;
     for (const client of this.#clients.values()) {
-      if (client.projectId !== undefined && client.projectId !== entry.projectId) continue;
+      if (client.projectId !== undefined ? client.projectId !== entry.projectId : !client.access.allows(entry.projectId)) continue;
       if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
       frames ??= new EntryFrames(entry);
       client.outbox.event(frames.get(client.spelling), entry.seq);
@@ -464,32 +568,58 @@ class ProgressServerImpl implements ProgressServer {
       refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
+    const address = this.#remoteAddress(request) ?? 'unknown';
+    if (!this.#attempts.take(address, performance.now())) {
+      // Before the token is checked: a flood of attempts costs the hook nothing.
+      this.#refuse('attempts', address, route.path);
+      this.#wss.handleUpgrade(request, socket, head, (ws) => {
+        this.#track(ws);
+        ws.close(CLOSE_TOO_MANY, LIMIT_REASONS.attempts);
+      });
+      return;
+    }
     if (route.authByMessage && this.#authenticate) {
       // The token comes in the first message, not in the URL: upgrade now, authenticate then.
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#awaitAuthMessage(ws, route, request));
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#awaitAuthMessage(ws, route, request, address));
       return;
     }
     socket.on('error', destroyOnError);
     this.#pending.add(socket);
-    void this.#isAuthorised(route.token, request).then((authorised) => {
+    void this.#authorise(route.token, request).then(({ answer, grant }) => {
       if (!this.#pending.delete(socket)) return; // destroyed by close()
       socket.off('error', destroyOnError);
       if (socket.destroyed) return;
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, route, authorised));
+      this.#wss.handleUpgrade(request, socket, head, (ws) => {
+        this.#track(ws);
+        this.#admit(ws, { route, token: route.token, address, answer, grant });
+      });
     });
   };
 
-  /** A yes-or-no `authenticate` as the actions ask it: a token it accepts may act in every project. */
-  readonly #authoriseAction: RunActionAuthorisation = async (token, request) =>
-    (await this.#isAuthorised(token, request)) ? { ok: true, access: EVERY_PROJECT } : { ok: false, reason: 'refused' };
+  /** The actions ask what the token may see, as the reads do: a run of another project is refused (403). */
+  readonly #authoriseAction: RunActionAuthorisation = async (token, request) => (await this.#authorise(token, request)).answer;
 
-  async #isAuthorised(token: string | undefined, request: IncomingMessage): Promise<boolean> {
-    if (!this.#authenticate) return true;
+  /** The hook's answer for a token, read as a grant (no hook: every project). Never rejects. */
+  async #authorise(token: string | undefined, request: IncomingMessage): Promise<{ answer: ReadAnswer; grant: AuthenticateAnswer }> {
+    if (!this.#authenticate) return { answer: { ok: true, access: FULL_ACCESS }, grant: true };
+    let grant: AuthenticateAnswer;
     try {
-      return (await this.#authenticate(token, request)) === true;
+      grant = await this.#authenticate(token, request);
     } catch {
-      return false;
+      return { answer: { ok: false, reason: 'refused' }, grant: false };
     }
+    const answer = readAnswer(grant, Date.now());
+    if (!answer.ok && answer.reason === 'invalid' && !this.#warnedAnswer) {
+      this.#warnedAnswer = true;
+      this.#logger.warn('progress server: authenticate answered neither a boolean, a function of the project id nor { projects, expiresAt }; such answers refuse the token');
+    }
+    return { answer, grant };
+  }
+
+  /** A refusal past a limit: logged (without the token; repeated ones counted into the next line). */
+  #refuse(kind: LimitRefusal, address: string, path: string): void {
+    const { perToken, perAddress, attemptBurst } = this.#connectionLimits;
+    this.#refusals.note(kind, kind === 'token' ? perToken : kind === 'address' ? perAddress : attemptBurst, address, path, performance.now());
   }
 
   /** Tracks an upgraded socket until it closes; protocol errors are followed by 'close', nothing to add. */
@@ -504,7 +634,7 @@ class ProgressServerImpl implements ProgressServer {
    * Frames that follow it while the token is checked are kept (up to AUTH_QUEUE_LIMIT) and
    * handled in order once the client is registered.
    */
-  #awaitAuthMessage(ws: WebSocket, route: Route, request: IncomingMessage): void {
+  #awaitAuthMessage(ws: WebSocket, route: Route, request: IncomingMessage, address: string): void {
     this.#track(ws);
     const timer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'unauthorized'), AUTH_MESSAGE_TIMEOUT);
     ws.once('close', () => clearTimeout(timer));
@@ -524,43 +654,75 @@ class ProgressServerImpl implements ProgressServer {
       clearTimeout(timer);
       const frame = readClientFrame(data, isBinary);
       const token = frame.ok && frame.message.type === 'auth' && typeof frame.message.token === 'string' ? frame.message.token : undefined;
-      void (token === undefined ? Promise.resolve(false) : this.#isAuthorised(token, request)).then((authorised) => {
+      const refused = { answer: { ok: false, reason: 'refused' } as ReadAnswer, grant: false };
+      void (token === undefined ? Promise.resolve(refused) : this.#authorise(token, request)).then(({ answer, grant }) => {
         ws.off('message', onMessage);
         if (ws.readyState !== WebSocket.OPEN) return;
-        if (authorised) this.#register(ws, route, queued);
-        else ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+        this.#admit(ws, { route, token, address, answer, grant }, queued);
       });
     };
     ws.on('message', onMessage);
   }
 
-  #accept(ws: WebSocket, route: Route, authorised: boolean): void {
-    this.#track(ws);
-    if (!authorised) {
-      ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+  /**
+   * An upgraded socket whose token was checked: refused, expired, not allowed on its project's
+   * URL, past a limit, or a client from now on.
+   */
+  #admit(ws: WebSocket, admission: Admission, queued: readonly [RawData, boolean][] = []): void {
+    const { route, answer, address } = admission;
+    if (!answer.ok) {
+      ws.close(CLOSE_UNAUTHORIZED, answer.reason === 'expired' ? 'token expired' : 'unauthorized');
       return;
     }
-    this.#register(ws, route);
+    if (route.projectId !== undefined && !answer.access.allows(route.projectId)) {
+      ws.close(CLOSE_FORBIDDEN, 'project not allowed');
+      return;
+    }
+    // Tokens count only where they mean something: with a hook.
+    const token = this.#authenticate ? admission.token : undefined;
+    const past: LimitRefusal | undefined =
+      token !== undefined && this.#byToken.count(token) >= this.#connectionLimits.perToken
+        ? 'token'
+        : this.#byAddress.count(address) >= this.#connectionLimits.perAddress
+          ? 'address'
+          : undefined;
+    if (past) {
+      this.#refuse(past, address, route.path);
+      ws.close(CLOSE_TOO_MANY, LIMIT_REASONS[past]);
+      return;
+    }
+    this.#register(ws, admission, answer.access, queued);
   }
 
-  /** An authorised socket: a client of the server from now on. `queued`: frames it sent before, to handle first. */
-  #register(ws: WebSocket, route: Route, queued: readonly [RawData, boolean][] = []): void {
+  /** An admitted socket: a client of the server from now on. `queued`: frames it sent before, to handle first. */
+  #register(ws: WebSocket, admission: Admission, access: Access, queued: readonly [RawData, boolean][]): void {
+    const { route, address, grant } = admission;
+    const token = this.#authenticate ? admission.token : undefined;
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
     const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
+    const projectId = route.projectId;
     const client: Client = {
       info,
       ws,
       outbox,
       alive: true,
       resume: route.resume,
-      projectId: route.projectId,
+      projectId,
       spelling: spellingOf(this.#containerEvents, route),
+      // Its session says its own projects' position unless it may see every one.
+      scope: access.all ? undefined : projectId !== undefined ? (p) => p === projectId : (p) => access.allows(p),
       skipThrough: 0,
       isOpen: () => ws.readyState === WebSocket.OPEN,
+      access,
+      token: admission.token,
+      grant,
     };
     this.#clients.set(ws, client);
+    if (token !== undefined) this.#byToken.add(token);
+    this.#byAddress.add(address);
+    if (access.expiresAt !== undefined) this.#expireAt(client, access.expiresAt);
     if (route.resume) {
       openSession(this.log, client, route, this.#maxReplayBytes).catch(() => {
         // The log cannot be read now: the client comes back later rather than be told a gap.
@@ -576,12 +738,28 @@ class ProgressServerImpl implements ProgressServer {
       if (data.toString() === this.#pingPayload) client.alive = true;
     });
     ws.once('close', () => {
+      clearTimeout(client.expiry);
       client.outbox.close();
       this.#clients.delete(ws);
+      if (token !== undefined) this.#byToken.remove(token);
+      this.#byAddress.remove(address);
       this.#events.emit('disconnection', info);
     });
     this.#events.emit('connection', info);
     for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
+  }
+
+  /** Closes the client with 4401 `token expired` when its grant ends (in steps past the longest timer). */
+  #expireAt(client: Client, at: number): void {
+    const left = at - Date.now();
+    if (left > MAX_TIMER_DELAY) {
+      client.expiry = setTimeout(() => this.#expireAt(client, at), MAX_TIMER_DELAY);
+      return;
+    }
+    client.expiry = setTimeout(() => {
+      client.expiry = undefined;
+      if (client.ws.readyState === WebSocket.OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
+    }, Math.max(0, left));
   }
 
   #onFrame(client: Client, data: RawData, isBinary: boolean): void {
@@ -590,6 +768,8 @@ class ProgressServerImpl implements ProgressServer {
       this.#events.emit('rejected', client.info, frame.reason);
       return;
     }
+    // With a hook, an `auth` message after the first is not passed on: it holds a token.
+    if (this.#authenticate && frame.message.type === 'auth') return;
     if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
       client.outbox.control(heartbeatFrame('pong'));
     }

@@ -17,6 +17,8 @@ import { RedisStates, type StatesRedis } from './redis-states.js';
 const BLOCK_MS = 2000;
 /** Entries read per command. */
 const PAGE = 1000;
+/** Pages of the stream read back at most for a session's position (a project read past it while a server caught up). */
+const LATEST_SCAN_PAGES = 10;
 
 export interface RedisLogSettings {
   /** Where, for messages: the URL without its credentials. */
@@ -97,6 +99,13 @@ export class RedisLog implements ProgressLog {
   /** Set when an append saw another epoch: the tail checks before it reads on. */
   #recheck = false;
   #waiters: { seq: number; resolve: () => void }[] = [];
+  /**
+   * The newest number per project, up to the position (the sessions of sockets that may see some
+   * projects only say their own projects' position). Complete once the tail has loaded the states
+   * and read up to the position.
+   */
+  readonly #latest = new Map<string, number>();
+  #loaded = false;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointedAt = -1;
   #checkpointing: Promise<void> | undefined;
@@ -143,7 +152,7 @@ export class RedisLog implements ProgressLog {
   }
 
   async read(request: ReadRequest): Promise<ReadResult> {
-    const { epoch, after, through, projectId } = request;
+    const { epoch, after, through, projectId, projects } = request;
     if (epoch !== this.#epoch) return { resumed: false, reason: 'epoch' };
     if (!Number.isSafeInteger(after) || after < this.#start) return { resumed: false, reason: 'gap' };
     if (after >= through) {
@@ -167,6 +176,7 @@ export class RedisLog implements ProgressLog {
           const fields = fieldsOf(raw);
           if (fields.x !== epoch) return { resumed: false, reason: 'epoch' };
           if (projectId !== undefined && fields.p !== projectId) continue;
+          if (projects !== undefined && (fields.p === undefined || !projects(fields.p))) continue;
           const event = fields.e === undefined ? undefined : eventOf(fields.e, seq);
           if (!event) continue;
           bytes += fields.e!.length;
@@ -178,6 +188,55 @@ export class RedisLog implements ProgressLog {
       throw this.#failure('replay', error);
     }
     return { resumed: true, entries };
+  }
+
+  latest(projects: (projectId: string) => boolean, through: number): number | Promise<number> {
+    // Complete: the newest of each project up to the position; exact for `through` at the position.
+    if (this.#loaded && this.#read >= this.#position && through >= this.#position) return this.#newest(projects, through).newest;
+    return this.#latestWhenRead(projects, through);
+  }
+
+  /** The newest number of the projects accepted, up to `through`, as far as this reader knows; `later`: one of them has entries after it. */
+  #newest(projects: (projectId: string) => boolean, through: number): { newest: number; later: boolean } {
+    let newest = 0;
+    let later = false;
+    for (const [projectId, seq] of this.#latest) {
+      if (!projects(projectId)) continue;
+      if (seq <= through) newest = Math.max(newest, seq);
+      else later = true;
+    }
+    return { newest, later };
+  }
+
+  /** After the tail has read up to `through` (a server that just started, or reloads): the map, then the stream back from `through` for a project read past it. */
+  async #latestWhenRead(projects: (projectId: string) => boolean, through: number): Promise<number> {
+    this.#startTail();
+    if (!(this.#loaded && this.#read >= through)) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(this.#failure('open a session', new Error('the stream is not read yet'))), this.#settings.commandTimeout);
+        this.#waiters.push({ seq: through, resolve: () => (clearTimeout(timer), resolve()) });
+        this.#wake();
+      });
+      if (!this.#loaded) throw this.#failure('open a session', new Error('the states are not loaded'));
+    }
+    const { newest, later } = this.#newest(projects, through);
+    if (!later) return newest;
+    // Some page of the stream before `through` holds it, unless it is older than what the stream keeps.
+    let cursor = through;
+    try {
+      for (let page = 0; page < LATEST_SCAN_PAGES && cursor > newest; page++) {
+        const entries = (await this.#commands.xrevrange(this.#keys.stream, `0-${cursor}`, `(0-${newest}`, 'COUNT', PAGE)) as StreamEntry[];
+        if (entries.length === 0) break;
+        for (const [id, raw] of entries) {
+          const p = fieldsOf(raw).p;
+          if (p !== undefined && projects(p)) return numberOf(id);
+        }
+        cursor = numberOf(entries.at(-1)![0]) - 1;
+      }
+    } catch (error) {
+      throw this.#failure('open a session', error);
+    }
+    return newest;
   }
 
   tail(listener: TailListener): () => void {
@@ -232,7 +291,10 @@ export class RedisLog implements ProgressLog {
           await this.#states.load();
           this.#read = Math.min(statesAt, head);
           this.#position = Math.max(this.#position, this.#start);
+          this.#learnLatest();
           loaded = true;
+          this.#loaded = true;
+          this.#wake();
         }
         if (this.#behind && performance.now() - this.#lastCheck > this.#settings.checkpointInterval) this.#recheck = true;
         if (this.#recheck) {
@@ -281,6 +343,7 @@ export class RedisLog implements ProgressLog {
       this.#warnedInvalid = true;
     } else {
       this.#states.apply(event);
+      if (seq > (this.#latest.get(event.projectId) ?? 0)) this.#latest.set(event.projectId, seq);
       if (seq > this.#position) {
         const entry: LogEntry = { seq, projectId: event.projectId, text: fields.e!, event };
         for (const listener of this.#listeners) listener.entry(entry);
@@ -310,12 +373,14 @@ export class RedisLog implements ProgressLog {
       this.#position = start;
       this.#behind = undefined;
       this.#states.forgetNumbers();
+      this.#latest.clear();
       this.#checkpointedAt = -1;
       this.#settings.logger.warn(`progress log: continuity lost (epoch ${from} -> ${epoch}): clients resync`);
       for (const listener of this.#listeners) listener.lost(epoch);
     } else if (this.#behind && described[2] >= this.#behind.through) {
       // The states hash holds what this reader missed: start from it, and read on from where it is complete.
       await this.#states.replace();
+      this.#learnLatest();
       // Entries after it go to the states again (those already in a state are skipped by number),
       // and those after what the sockets got, to the sockets.
       this.#read = Math.min(described[2], this.#position);
@@ -324,6 +389,13 @@ export class RedisLog implements ProgressLog {
       this.#wake();
     }
     return described;
+  }
+
+  /** What the states loaded say of each project's newest number up to the position (the tail then reads on). */
+  #learnLatest(): void {
+    for (const [projectId, seq] of this.#states.newestPerProject(this.#position)) {
+      if (seq > (this.#latest.get(projectId) ?? 0)) this.#latest.set(projectId, seq);
+    }
   }
 
   /** The stream's newest number. */

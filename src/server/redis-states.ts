@@ -65,6 +65,20 @@ export class RedisStates implements EntityStates {
     for (const state of this.#store.states()) this.#dirty.add(fieldOf(state));
   }
 
+  /**
+   * The newest number each project's states hold, among those up to `through`: what a reader
+   * knows of each project's position before it reads the stream on from the hash.
+   */
+  newestPerProject(through: number): Map<string, number> {
+    const newest = new Map<string, number>();
+    for (const state of this.#store.states()) {
+      const seq = state.seq;
+      if (seq === undefined || seq > through) continue;
+      if (seq > (newest.get(state.projectId) ?? 0)) newest.set(state.projectId, seq);
+    }
+    return newest;
+  }
+
   /** Drops every state held and loads the hash instead (a reader that missed entries). */
   async replace(): Promise<void> {
     this.#store.clear();

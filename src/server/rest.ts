@@ -59,7 +59,18 @@ export function isRestPath(path: string): boolean {
  * when an id in the path is not valid percent-encoding; undefined when the path is not one of
  * these endpoints.
  */
-export type RestAnswer = { body: object } | 'unknown' | 'bad';
+export type RestAnswer = { body: object; projectId: string } | 'unknown' | 'bad';
+
+/** The project a REST path names (a task's), or undefined (an execution's path names none, or it is not valid encoding). */
+export function restProject(path: string): string | undefined {
+  const m = TASK_PATH.exec(path);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
+}
 
 export async function restAnswer(states: EntityStates, path: string): Promise<RestAnswer | undefined> {
   const decode = (s: string) => {
@@ -75,14 +86,14 @@ export async function restAnswer(states: EntityStates, path: string): Promise<Re
     const taskId = decode(m[2]!);
     if (projectId === undefined || taskId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'task', projectId, taskId });
-    return state?.kind === 'task' ? { body: taskBody(state) } : 'unknown';
+    return state?.kind === 'task' ? { body: taskBody(state), projectId: state.projectId } : 'unknown';
   }
   m = EXECUTION_PATH.exec(path);
   if (m) {
     const executionId = decode(m[1]!);
     if (executionId === undefined) return 'bad';
     const state = await states.snapshot({ kind: 'workflow', executionId });
-    return state?.kind === 'workflow' ? { body: executionBody(state) } : 'unknown';
+    return state?.kind === 'workflow' ? { body: executionBody(state), projectId: state.projectId } : 'unknown';
   }
   return undefined;
 }

@@ -3,16 +3,22 @@
  * the position is what this server has delivered so far, the log is read for what the client
  * missed up to that position, the session frame says that position, the replay follows, then
  * the held events. A server that lags behind the log never claims a position it cannot replay.
+ * A socket whose token may see some projects only is told the position of its own projects.
  */
 import { entryFrame, type ContainerSpelling } from './event-frames.js';
 import type { Outbox } from './outbox.js';
-import type { ProgressLog } from './progress-log.js';
+import type { ProgressLog, ReadRequest } from './progress-log.js';
 
 export interface SessionSocket {
   readonly outbox: Outbox;
   /** The project of a per-project socket. */
   readonly projectId?: string;
   readonly spelling: ContainerSpelling;
+  /**
+   * The projects its token may see, when not every one: its replay holds only theirs, and its
+   * session frame says their position (the log's would tell how much the others publish).
+   */
+  readonly scope?: ((projectId: string) => boolean) | undefined;
   /** Entries up to this number are not sent to it (it has them already). */
   skipThrough: number;
   isOpen(): boolean;
@@ -36,10 +42,17 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
   outbox.hold();
   const epoch = log.epoch;
   const through = log.position;
+  const { scope } = socket;
+  // Taken now, with `through`: the newest event of its projects up to there.
+  const told = scope === undefined ? through : log.latest(scope, through);
+  if (told instanceof Promise) told.catch(() => {}); // awaited below, after the read
   let resumed = false;
   let frames: string[] = [];
   if (position.epoch === epoch && position.since !== undefined) {
-    const reading = log.read({ epoch, after: position.since, through, projectId: socket.projectId, maxBytes: maxReplayBytes });
+    const request: ReadRequest = { epoch, after: position.since, through, maxBytes: maxReplayBytes };
+    if (socket.projectId !== undefined) request.projectId = socket.projectId;
+    else if (scope !== undefined) request.projects = scope;
+    const reading = log.read(request);
     // A log in memory answers at once: the session opens before this returns.
     const read = reading instanceof Promise ? await reading : reading;
     if (read.resumed) {
@@ -54,7 +67,8 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
       }
     }
   }
+  const seq = told instanceof Promise ? await told : told;
   if (!socket.isOpen()) return;
-  outbox.open(sessionFrame(epoch, through, resumed), frames);
+  outbox.open(sessionFrame(epoch, seq, resumed), frames);
   outbox.release();
 }

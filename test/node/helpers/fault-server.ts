@@ -70,6 +70,7 @@ export interface FaultServer {
   on(event: 'rejected', listener: (client: ProgressClientInfo, reason: string) => void): this;
   off(event: 'connection' | 'disconnection' | 'message' | 'rejected', listener: (...args: any[]) => void): this;
   handleRequest: ProgressServer['handleRequest'];
+  revoke: ProgressServer['revoke'];
   close(): Promise<void>;
 }
 
@@ -157,6 +158,7 @@ export async function createFaultServer(options: FaultServerOptions = {}): Promi
       return fault;
     },
     handleRequest: (request, response) => server.handleRequest(request, response),
+    revoke: (which) => server.revoke(which),
     async close() {
       // Read again, so that the clients' answers to the close frames are seen; what was held is dropped.
       if (stalled) for (const socket of heldSockets(server)) socket.ws.resume();

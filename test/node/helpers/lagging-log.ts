@@ -50,6 +50,10 @@ export class LaggingLog implements ProgressLog {
     });
   }
 
+  latest(projects: (projectId: string) => boolean, through: number): number {
+    return this.#journal.latest(projects, Math.min(through, this.#position));
+  }
+
   tail(listener: TailListener): () => void {
     this.#listeners.add(listener);
     return () => {

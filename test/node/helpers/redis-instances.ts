@@ -17,6 +17,10 @@ export interface InstanceOptions {
   commandTimeout?: number;
   checkpointInterval?: number;
   batchWindow?: number;
+  /** Tokens carry their grant (./grant-tokens.ts): the server checks them. */
+  grantTokens?: boolean;
+  /** `maxConnectionsPerToken`, `maxConnectionsPerAddress`, `connectionAttempts`. */
+  limits?: { maxConnectionsPerToken?: number; maxConnectionsPerAddress?: number; connectionAttempts?: { burst?: number; perSecond?: number } };
 }
 
 export interface Instance {
@@ -28,6 +32,8 @@ export interface Instance {
   /** Publishes in order; each result is the seq, or the error it was refused with. */
   publish(events: ProgressEvent[]): Promise<(number | { error: string })[]>;
   stats(): Promise<{ epoch: string; position: number; clients: number }>;
+  /** `server.revoke(token)`: how many sockets it closed. */
+  revoke(token: string): Promise<number>;
   /** Everything it printed. */
   output(): string;
   /** `kill -9`. */
@@ -42,6 +48,8 @@ export async function startInstance(t: TestContext, redisUrl: string, options: I
   if (options.commandTimeout !== undefined) env.LOG_COMMAND_TIMEOUT = String(options.commandTimeout);
   if (options.checkpointInterval !== undefined) env.LOG_CHECKPOINT_INTERVAL = String(options.checkpointInterval);
   if (options.batchWindow !== undefined) env.BATCH_WINDOW = String(options.batchWindow);
+  if (options.grantTokens) env.GRANT_TOKENS = '1';
+  if (options.limits !== undefined) env.SERVER_LIMITS = JSON.stringify(options.limits);
   const child: ChildProcess = track(fork(SCRIPT, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'server instance');
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -89,6 +97,7 @@ export async function startInstance(t: TestContext, redisUrl: string, options: I
     origin: `http://127.0.0.1:${port}`,
     publish: async (events) => (await ask<{ results: (number | { error: string })[] }>({ cmd: 'publish', events })).results,
     stats: () => ask({ cmd: 'stats' }),
+    revoke: async (token) => (await ask<{ closed: number }>({ cmd: 'revoke', token })).closed,
     output: () => text,
     async kill() {
       const done = exited(child);

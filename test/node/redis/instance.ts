@@ -6,8 +6,13 @@
 import { createProgressServer } from '../../../src/server/index.js';
 import { createRedisLog } from '../../../src/server/redis.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
+import { authenticateGrantToken } from '../helpers/grant-tokens.js';
 
-type Command = { id: number; cmd: 'publish'; events: ProgressEvent[] } | { id: number; cmd: 'stats' } | { id: number; cmd: 'close' };
+type Command =
+  | { id: number; cmd: 'publish'; events: ProgressEvent[] }
+  | { id: number; cmd: 'stats' }
+  | { id: number; cmd: 'revoke'; token: string }
+  | { id: number; cmd: 'close' };
 
 const env = process.env;
 const log = await createRedisLog({
@@ -17,7 +22,14 @@ const log = await createRedisLog({
   commandTimeout: env.LOG_COMMAND_TIMEOUT === undefined ? undefined : Number(env.LOG_COMMAND_TIMEOUT),
   checkpointInterval: env.LOG_CHECKPOINT_INTERVAL === undefined ? undefined : Number(env.LOG_CHECKPOINT_INTERVAL),
 });
-const server = await createProgressServer({ log, heartbeatInterval: 0, batchWindow: Number(env.BATCH_WINDOW ?? 16) });
+const server = await createProgressServer({
+  log,
+  heartbeatInterval: 0,
+  batchWindow: Number(env.BATCH_WINDOW ?? 16),
+  // GRANT_TOKENS=1: tokens carry their grant (test/node/helpers/grant-tokens.ts); SERVER_LIMITS: the limits, as JSON.
+  ...(env.GRANT_TOKENS === '1' ? { authenticate: authenticateGrantToken } : {}),
+  ...(env.SERVER_LIMITS === undefined ? {} : (JSON.parse(env.SERVER_LIMITS) as object)),
+});
 
 process.on('message', async (command: Command) => {
   switch (command.cmd) {
@@ -29,6 +41,9 @@ process.on('message', async (command: Command) => {
     }
     case 'stats':
       process.send!({ id: command.id, epoch: log.epoch, position: log.position, clients: server.clientCount });
+      break;
+    case 'revoke':
+      process.send!({ id: command.id, closed: server.revoke(command.token) });
       break;
     case 'close':
       await server.close();
