@@ -4,7 +4,7 @@
  * The page at a phone's width and a desktop's, light and dark, joined while runs are under way:
  * nothing wider than the screen, every button reachable, no part of a card outside it (the
  * screenshots go to `DEMO_SCREENSHOTS=<dir>` when it is set, to be looked at).
- * With `DEMO_SCREENSHOT=docs/demo.png`, a last test saves the README's screenshot of the page.
+ * The README's screenshot of the page is saved by `npm run screenshot` (scripts/demo-screenshot.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -169,19 +169,4 @@ test('the demo at 390 px and 1280 px, light and dark, joined while runs are unde
       await page.close();
     }
   }
-});
-
-test('a screenshot of the demo at real speed', { skip: !process.env.DEMO_SCREENSHOT && 'set DEMO_SCREENSHOT=path.png' }, async (t) => {
-  const script = runStartScript(['--port', '0', '--seed', '2024']);
-  t.after(() => interrupt(script));
-  const url = await demoUrl(script);
-  // Opened while the background runs are under way, as a visitor would.
-  await new Promise((resolve) => setTimeout(resolve, 8000));
-  const page = await openPage(url, { width: 1280, height: 1000 });
-  t.after(() => page.close());
-  await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to connect');
-  await new Promise((resolve) => setTimeout(resolve, 6000));
-  for (const kind of ['task', 'workflow', 'container']) await click(page, `button[data-start=${kind}]`);
-  await new Promise((resolve) => setTimeout(resolve, 6000));
-  await page.screenshot(process.env.DEMO_SCREENSHOT!);
 });
