@@ -50,17 +50,26 @@ test('the demo page: runs started with the buttons end in their elements; the co
   const subscriptions = Number(await text(page, '#subscriptions'));
   assert.ok(subscriptions >= 8, `the elements subscribe over the one socket (${subscriptions})`);
 
-  // Cut the connection: the page sees it, tries again, and recovers.
+  // A run held open (a paused workflow), so that its element has something that could go stale.
+  const workflow = '#featured-workflow';
+  const pause = `document.querySelector('${workflow}').shadowRoot.querySelector('[part~=action-pause]')`;
+  const held = await page.evaluate<string | null>(`document.querySelector('${workflow}').executionId ?? null`);
+  await click(page, 'button[data-start=workflow]');
+  await page.waitFor(`(document.querySelector('${workflow}').executionId ?? null) !== ${JSON.stringify(held)}`, 'a new workflow');
+  await page.waitFor(`!!${pause} && ${pause}.getAttribute('aria-disabled') !== 'true'`, 'Pause offered');
+  await page.evaluate(`${pause}.click()`);
+  await page.waitFor(`${statusOf(workflow)} === 'Paused'`, 'the workflow paused');
+  const connectionOf = `document.querySelector('${workflow}').shadowRoot.querySelector('[part=connection]')?.dataset.connection`;
+  assert.equal(await page.evaluate(connectionOf), 'live');
+
+  // Cut the connection: the page sees it, the open run's element says it is not live, and both recover.
   await click(page, '#drop');
   await page.waitFor(`['reconnecting', 'connecting'].includes(document.querySelector('#connection-state').textContent)`, 'the page to notice', 5000);
-  await page.waitFor(
-    `[...document.querySelectorAll('task-progress, workflow-tracker, container-status')].some((e) => e.shadowRoot.querySelector('[part=connection]:not([data-connection=live])'))`,
-    'an element to say it is not live',
-    5000,
-  );
+  await page.waitFor(`${connectionOf} !== 'live'`, 'the paused workflow to say it is not live', 5000);
   await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to reconnect', 20000);
   await page.waitFor(`Number(document.querySelector('#server-sockets').textContent) === 1`, 'one socket again');
   assert.match(await text(page, '#connection-log'), /reconnect attempt 1/);
+  await page.waitFor(`${connectionOf} === 'live'`, 'the paused workflow live again');
 
   // Themes: custom properties and parts.
   await click(page, 'input[name=theme][value=ocean]');
