@@ -20,7 +20,9 @@ const PREFLIGHT_HEADERS = {
 /**
  * An entity the server has no state of: 204 No Content, not 404, so that a page viewing a task
  * that has just been created logs no failed request (the client's loaders read 204 as "nothing
- * known"). 404 stays for paths that are not endpoints.
+ * known"). 404 stays for paths that are not endpoints. A read that names a project the token may
+ * not see gets 403; one that names no project (an execution by id) and finds another project's
+ * gets this same answer, which tells nothing of what exists there.
  */
 function answerUnknown(response: ServerResponse): void {
   if (response.destroyed || response.headersSent) return;
@@ -119,8 +121,9 @@ async function answerRead(request: IncomingMessage, response: ServerResponse, ur
       return;
     }
     const state = await states.snapshot(query);
-    if (state && !access.allows(state.projectId)) answerForbidden(response);
-    else if (state) answerJson(response, 200, state);
+    // A workflow found without its project: another project's is answered as one not known, so
+    // that a token cannot learn which executions exist elsewhere.
+    if (state && access.allows(state.projectId)) answerJson(response, 200, state);
     else answerUnknown(response);
     return;
   }
@@ -132,8 +135,8 @@ async function answerRead(request: IncomingMessage, response: ServerResponse, ur
   const answered = await restAnswer(states, url.pathname);
   if (answered === undefined) answerJson(response, 404, { error: 'not found' });
   else if (answered === 'bad') answerJson(response, 400, { error: 'ids in the path must be valid percent-encoding' });
-  else if (answered === 'unknown') answerUnknown(response);
-  else if (!access.allows(answered.projectId)) answerForbidden(response);
+  // A path that names no project (an execution): another project's reads as one not known.
+  else if (answered === 'unknown' || !access.allows(answered.projectId)) answerUnknown(response);
   else answerJson(response, 200, answered.body);
 }
 

@@ -120,7 +120,8 @@ function carryOut(actions: RunActions, run: RunRef, action: RunAction): RunActio
  * Answers a run action or its preflight; returns false for any other request, which is left
  * untouched. Answers: 202 taken; 400 ids that are not valid percent-encoding; 401 a missing,
  * refused or expired token (with `WWW-Authenticate: Bearer`); 403 a token that may not act in the
- * run's project; 404 a run not known; 405 another method; 409 a run not in a state for the
+ * task's project (named in the path); 404 a run not known, or an execution of a project the token
+ * may not see (so the answer does not tell that it exists); 405 another method; 409 a run not in a state for the
  * action; 501 a server without `actions`; 503 the states unreachable. Every answer is JSON,
  * `no-store`, with `Access-Control-Allow-Origin: *`; refusals carry `{"error":"…"}`, never the token.
  */
@@ -167,7 +168,8 @@ async function act(request: IncomingMessage, response: ServerResponse, path: Act
     // The execution's project, as the log knows it: the token must be allowed there.
     const state = await readState(states, run);
     if (state === 'unavailable') return refuse(response, 503, 'states unavailable');
-    if (state?.kind !== 'workflow') return refuse(response, 404, 'unknown workflow execution');
+    // Another project's execution is refused as one not known: the answer does not tell it exists.
+    if (state?.kind !== 'workflow' || !verdict.access.allows(state.projectId)) return refuse(response, 404, 'unknown workflow execution');
     projectId = state.projectId;
   }
   if (!verdict.access.allows(projectId)) return refuse(response, 403, `the token may not act on runs of this project`);

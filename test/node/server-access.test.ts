@@ -150,7 +150,7 @@ test('a per-project URL of a project the token may not see is closed with 4403, 
   assert.deepEqual(closed && [closed.type === 'disconnected' && closed.code, closed.type === 'disconnected' && closed.reason], [4403, 'project not allowed']);
 });
 
-test('reads of a project the token may not see get 403: snapshots, REST objects, executions found by id or by workflow', async (t) => {
+test('reads of a project the token may not see get 403; an execution of one found by id or by workflow reads as one not known', async (t) => {
   const server = await startServer(t, { authenticate: authenticateGrantToken });
   server.publish(task.started('p1', 't1'));
   server.publish(task.started('p2', 't2'));
@@ -168,14 +168,25 @@ test('reads of a project the token may not see get 403: snapshots, REST objects,
     '/progress/snapshot?kind=task&projectId=p2&taskId=t2',
     '/progress/snapshot?kind=task&projectId=p2&taskId=unknown',
     '/progress/snapshot?kind=container&projectId=p2&containerId=c2',
-    '/progress/snapshot?kind=workflow&executionId=e2',
-    '/progress/snapshot?kind=workflow&workflowId=w2',
     '/progress/snapshot?kind=workflow&projectId=p2&workflowId=w1',
     '/api/projects/p2/tasks/t2',
     '/api/projects/p2/tasks/unknown',
-    '/api/workflows/executions/e2',
   ]) {
     assert.equal(await status(path), forbidden, path);
+  }
+  // Found without its project, another project's execution gets the answer of one that does not
+  // exist, so that a token cannot probe which ids are in use elsewhere.
+  const answer = async (path: string) => {
+    const response = await fetch(httpBase(server) + path, { headers });
+    return { status: response.status, body: await response.text() };
+  };
+  for (const [other, none] of <[string, string][]>[
+    ['/progress/snapshot?kind=workflow&executionId=e2', '/progress/snapshot?kind=workflow&executionId=nobody'],
+    ['/progress/snapshot?kind=workflow&workflowId=w2', '/progress/snapshot?kind=workflow&workflowId=nobody'],
+    ['/api/workflows/executions/e2', '/api/workflows/executions/nobody'],
+  ]) {
+    assert.deepEqual(await answer(other), { status: 204, body: '' }, other);
+    assert.deepEqual(await answer(other), await answer(none), other);
   }
   for (const path of ['/progress/snapshot?kind=task&projectId=p1&taskId=t1', '/progress/snapshot?kind=workflow&workflowId=w1', '/api/projects/p1/tasks/t1', '/api/workflows/executions/e1']) {
     assert.equal(await status(path), 200, path);

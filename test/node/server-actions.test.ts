@@ -320,7 +320,7 @@ test('the preflight, 405 for other methods, and any prefix before the paths', as
   assert.equal(((await read.json()) as { status: string }).status, 'cancelled');
 });
 
-test('403 for a token that may not act in the run’s project (the task’s from its path, the execution’s from the states), 401 for an expired one', async (t) => {
+test('403 for a token that may not act in the task’s project (named in its path); another project’s execution is refused as one not known (404); 401 for an expired one', async (t) => {
   const { server, simulator, published, runUntil, socket } = await rig(t);
   const grants: Record<string, string> = { 'tk-demo': 'demo', 'tk-other': 'other' };
   const authorise: RunActionAuthorisation = async (token) => {
@@ -346,9 +346,10 @@ test('403 for a token that may not act in the run’s project (the task’s from
   const pause = `/workflows/executions/${executionId}/pause`;
 
   assert.deepEqual(await post(task, 'tk-other'), { status: 403, body: { error: 'the token may not act on runs of this project' } });
-  assert.deepEqual((await post(pause, 'tk-other')).status, 403);
+  const unknown = { status: 404, body: { error: 'unknown workflow execution' } };
+  assert.deepEqual(await post(pause, 'tk-other'), unknown, 'the same answer as for an execution that does not exist');
+  assert.deepEqual(await post('/workflows/executions/nobody/pause', 'tk-other'), unknown);
   assert.deepEqual(await post(pause, 'tk-old'), { status: 401, body: { error: 'the token has expired' } });
-  assert.deepEqual(await post('/workflows/executions/nobody/pause', 'tk-other'), { status: 404, body: { error: 'unknown workflow execution' } });
   assert.ok(!published.some((e) => e.type === 'task_cancelled' || e.type === 'workflow_execution_paused'), 'nothing was done');
 
   assert.equal((await post(task, 'tk-demo')).status, 202);
