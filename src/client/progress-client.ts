@@ -81,6 +81,11 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
    * with `token` or `getToken`. `configureProgress()` sets it from an `http(s)` `url`.
    */
   baseURL?: string;
+  /**
+   * ms an action's request waits for the server's answer before it rejects with a RunActionError
+   * `timeout` (the action may still happen; the run's events say). Default 30000; 0: no limit.
+   */
+  actionTimeout?: number;
 }
 
 
@@ -88,6 +93,9 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
 function askPeersFirst(share: TabShare, loader: SnapshotLoader | undefined): SnapshotLoader {
   return async (query, signal) => (await share.ask(query)) ?? loader?.(query, signal);
 }
+
+/** ms an action's request waits for its answer, by default. */
+const DEFAULT_ACTION_TIMEOUT = 30_000;
 
 /** States of views kept across a reload, at most. */
 const MAX_PERSISTED_STATES = 200;
@@ -225,7 +233,8 @@ export class ProgressClient {
   // Each sends one request to `baseURL` with the token in the `Authorization` header, and
   // resolves with the server's answer once it accepted it; what the run then does comes as its
   // live events. Rejects with a RunActionError (`code`, `status`, `reason`) when the server
-  // refuses (401, 403, 404, 409, …) or cannot be reached, or no `baseURL` is set. The code that
+  // refuses (401, 403, 404, 409, …), cannot be reached or does not answer within `actionTimeout`,
+  // or no `baseURL` is set. The code that
   // sends the request is loaded on the first call.
 
   /** Cancels a task: `POST {baseURL}/projects/{projectId}/tasks/{taskId}/cancel`. */
@@ -246,8 +255,8 @@ export class ProgressClient {
   }
 
   async #act(run: RunRef, action: RunAction): Promise<unknown> {
-    const { baseURL, token, getToken } = this.#config;
-    return sendRunAction({ baseURL, token, getToken }, run, action);
+    const { baseURL, token, getToken, actionTimeout = DEFAULT_ACTION_TIMEOUT } = this.#config;
+    return sendRunAction({ baseURL, token, getToken, timeout: actionTimeout }, run, action);
   }
 
   // ---- connection -------------------------------------------------------------------------

@@ -8,9 +8,11 @@ import type { RunAction, RunRef } from './run-actions.js';
  * - `conflict` (409): the run is not in a state to take the action (it ended, or is not paused);
  * - `failed`: any other answer that is not a success (`status` says which);
  * - `network`: no answer (the server could not be reached);
+ * - `timeout`: no answer within `actionTimeout`, and the request was abandoned. The server may
+ *   still have taken the action: the run's live events say whether it did;
  * - `not_configured`: the client knows no API base URL to send it to.
  */
-export type RunActionErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'failed' | 'network' | 'not_configured';
+export type RunActionErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'failed' | 'network' | 'timeout' | 'not_configured';
 
 /** Thrown (rejected with) by `cancelTask`, `pauseExecution`, `resumeExecution` and `cancelExecution`. Its message never holds the token. */
 export class RunActionError extends Error {

@@ -9,14 +9,16 @@
 export type RunActionAnswer =
   /** An answer: `body` is its JSON (a success's), `reason` what a refusal said. */
   | { status: number; body: unknown; reason: string | undefined }
-  /** No answer: the token could not be read, or the request never got one. */
-  | { status: undefined; failed: 'token' | 'network'; cause: unknown };
+  /** No answer: the token could not be read, the request never got one, or not within `timeout`. */
+  | { status: undefined; failed: 'token' | 'network' | 'timeout'; cause: unknown };
 
 export interface RunActionRequest {
   url: string;
   token?: string | undefined;
   getToken?: (() => string | null | undefined | Promise<string | null | undefined>) | undefined;
   fetch?: typeof fetch | undefined;
+  /** ms the request waits for its whole answer before it is abandoned (aborted); 0 or undefined: no limit. */
+  timeout?: number | undefined;
 }
 
 /** The longest part of a server's answer kept as a refusal's reason. */
@@ -52,17 +54,32 @@ export async function postRunAction(request: RunActionRequest): Promise<RunActio
   }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
+  const { timeout } = request;
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer =
+    timeout !== undefined && timeout > 0 && timeout < Infinity
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, timeout)
+      : undefined;
   let response: Response;
-  try {
-    response = await (request.fetch ?? globalThis.fetch)(request.url, { method: 'POST', headers });
-  } catch (cause) {
-    return { status: undefined, failed: 'network', cause };
-  }
   let body = '';
   try {
-    body = await response.text();
-  } catch {
-    // An answer cut off after its status: the status is what counts.
+    try {
+      response = await (request.fetch ?? globalThis.fetch)(request.url, { method: 'POST', headers, signal: abort.signal });
+    } catch (cause) {
+      return { status: undefined, failed: timedOut ? 'timeout' : 'network', cause };
+    }
+    try {
+      body = await response.text();
+    } catch (cause) {
+      // An answer cut off after its status: the status is what counts, unless it never ended.
+      if (timedOut) return { status: undefined, failed: 'timeout', cause };
+    }
+  } finally {
+    clearTimeout(timer);
   }
   const type = response.headers.get('content-type') ?? '';
   if (!response.ok) return { status: response.status, body: undefined, reason: reasonOf(body, type, token ?? undefined) };

@@ -20,6 +20,8 @@ export interface RunActionOptions {
   baseURL?: string | undefined;
   token?: string | undefined;
   getToken?: TokenSource | undefined;
+  /** ms to wait for the answer; 0 or undefined: no limit. */
+  timeout?: number | undefined;
 }
 
 const CODES: Record<number, RunActionErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict' };
@@ -39,18 +41,19 @@ export function runActionPath(run: RunRef, action: RunAction): string {
 
 /**
  * Sends one action. Resolves with the server's answer (its JSON body, or undefined) when it
- * accepted it (any 2xx); rejects with a RunActionError when it refused, could not be reached or
- * no base URL is set, and with a ProgressClientError for an action the run does not take.
+ * accepted it (any 2xx); rejects with a RunActionError when it refused, could not be reached, did
+ * not answer within `timeout` or no base URL is set, and with a ProgressClientError for an action the run does not take.
  */
 export async function sendRunAction(options: RunActionOptions, run: RunRef, action: RunAction): Promise<unknown> {
   const path = runActionPath(run, action);
   if (!options.baseURL) throw new RunActionError('not_configured', action, run, undefined, undefined);
   const { postRunAction } = await import('./run-action-request.js');
   const url = options.baseURL.replace(/[?#].*$/, '').replace(/\/+$/, '') + path;
-  const answer = await postRunAction({ url, token: options.token, getToken: options.getToken });
+  const answer = await postRunAction({ url, token: options.token, getToken: options.getToken, timeout: options.timeout });
   if (answer.status === undefined) {
-    const token = answer.failed === 'token';
-    throw new RunActionError(token ? 'unauthorized' : 'network', action, run, undefined, token ? 'the token could not be read' : undefined, { cause: answer.cause });
+    const { failed, cause } = answer;
+    if (failed === 'token') throw new RunActionError('unauthorized', action, run, undefined, 'the token could not be read', { cause });
+    throw new RunActionError(failed, action, run, undefined, undefined, { cause });
   }
   if (answer.status < 200 || answer.status > 299) throw new RunActionError(CODES[answer.status] ?? 'failed', action, run, answer.status, answer.reason);
   return answer.body;

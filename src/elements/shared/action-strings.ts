@@ -38,6 +38,7 @@ export const DEFAULT_ACTION_STRINGS: Readonly<ActionStrings> = Object.freeze<Act
     conflict: 'the run cannot do that now',
     failed: 'the server could not do it',
     network: 'the server could not be reached',
+    timeout: 'no answer from the server in time; the run’s updates will tell whether it happened',
     not_configured: 'no API address is configured',
   },
 });

@@ -363,6 +363,26 @@ describe('actions on a run (`actions`)', () => {
     }
   });
 
+  it('unanswered past `actionTimeout`: says so, changes nothing, and the run’s own event then tells what happened', async () => {
+    configure(server, { actionTimeout: 300 });
+    const { el, path } = await runningWorkflow();
+    await server.holdActions(true);
+    button(el, 'pause')!.click();
+    await waitFor(async () => (await sent(path('pause'))).length === 1, 'the pause request');
+    await waitFor(() => actionError(el) !== '', 'the error', 10000);
+    expect(actionError(el)).to.equal('Could not pause: no answer from the server in time; the run’s updates will tell whether it happened');
+    expect(liveText(el).startsWith(`Release pipeline: ${actionError(el)}`), liveText(el)).to.equal(true);
+    expect(text(el, '[part~="status"]')).to.equal('Running');
+    expect(buttons(el)).to.deep.equal(['Pause', 'Cancel']);
+    await expect(el).to.be.accessible();
+
+    // The backend took it after all: its event is what the element shows.
+    await server.holdActions(false);
+    await waitForStatus(el, 'Paused');
+    expect(has(el, 'action-error'), 'action-error shown').to.equal(false);
+    await waitForButtons(el, ['Resume', 'Cancel']);
+  });
+
   it('leaves the request to the page that calls preventDefault(): nothing is sent', async () => {
     configure();
     const { el, path } = await runningTask();
