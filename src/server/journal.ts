@@ -10,7 +10,7 @@ import type { ProgressEvent } from '../client/events.js';
 import { ProgressStore, type EntityState } from '../client/state/progress-store.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
 import { withSeq } from './event-frames.js';
-import type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from './progress-log.js';
+import { newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
 
 export interface JournalOptions {
   /** Events kept for replay. Default 10000. */
@@ -99,14 +99,9 @@ export class ProgressJournal implements ProgressLog, EntityStates {
   }
 
   latest(projects: (projectId: string) => boolean, through: number): number {
-    let newest = 0;
-    let later = false;
-    for (const [projectId, seq] of this.#latest) {
-      if (!projects(projectId)) continue;
-      if (seq <= through) newest = Math.max(newest, seq);
-      else later = true;
-    }
-    if (!later) return newest;
+    const known = newestAccepted(this.#latest, projects, through);
+    let newest = known.newest;
+    if (!known.later) return newest;
     // A project it accepts has entries after `through`: its newest up to there is in the buffer, or was evicted.
     const oldestKept = this.#oldestKept();
     for (let seq = Math.min(through, this.#seq); seq >= oldestKept && seq > newest; seq--) {

@@ -86,3 +86,19 @@ export class LogUnavailableError extends Error {
     this.name = 'LogUnavailableError';
   }
 }
+
+/**
+ * From the newest number of each project (`latest`): the newest of the projects `projects`
+ * accepts, up to `through`; `later`: one of them has entries after it (so its newest up to
+ * `through` is to be looked for in the entries).
+ */
+export function newestAccepted(latest: ReadonlyMap<string, number>, projects: (projectId: string) => boolean, through: number): { newest: number; later: boolean } {
+  let newest = 0;
+  let later = false;
+  for (const [projectId, seq] of latest) {
+    if (!projects(projectId)) continue;
+    if (seq <= through) newest = Math.max(newest, seq);
+    else later = true;
+  }
+  return { newest, later };
+}

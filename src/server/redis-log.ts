@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { ProgressEvent } from '../client/events.js';
 import { parseMessage } from '../client/parse-frame.js';
 import type { EntityStates } from './entity-states.js';
-import { LogUnavailableError, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
+import { LogUnavailableError, newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
 import { RedisStates, type StatesRedis } from './redis-states.js';
 
 /** How long the tail waits for new entries before it checks the epoch and the stream's head. */
@@ -192,20 +192,8 @@ export class RedisLog implements ProgressLog {
 
   latest(projects: (projectId: string) => boolean, through: number): number | Promise<number> {
     // Complete: the newest of each project up to the position; exact for `through` at the position.
-    if (this.#loaded && this.#read >= this.#position && through >= this.#position) return this.#newest(projects, through).newest;
+    if (this.#loaded && this.#read >= this.#position && through >= this.#position) return newestAccepted(this.#latest, projects, through).newest;
     return this.#latestWhenRead(projects, through);
-  }
-
-  /** The newest number of the projects accepted, up to `through`, as far as this reader knows; `later`: one of them has entries after it. */
-  #newest(projects: (projectId: string) => boolean, through: number): { newest: number; later: boolean } {
-    let newest = 0;
-    let later = false;
-    for (const [projectId, seq] of this.#latest) {
-      if (!projects(projectId)) continue;
-      if (seq <= through) newest = Math.max(newest, seq);
-      else later = true;
-    }
-    return { newest, later };
   }
 
   /** After the tail has read up to `through` (a server that just started, or reloads): the map, then the stream back from `through` for a project read past it. */
@@ -219,7 +207,7 @@ export class RedisLog implements ProgressLog {
       });
       if (!this.#loaded) throw this.#failure('open a session', new Error('the states are not loaded'));
     }
-    const { newest, later } = this.#newest(projects, through);
+    const { newest, later } = newestAccepted(this.#latest, projects, through);
     if (!later) return newest;
     // Some page of the stream before `through` holds it, unless it is older than what the stream keeps.
     let cursor = through;

@@ -5,11 +5,10 @@
  * against abuse (4429), and tokens kept out of logs, events and close reasons.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { ProgressClient, type ConnectionEvent, type ProgressClientConfig, type ResyncReason } from '../../src/client/index.js';
+import { test } from 'node:test';
 import { AttemptRate, RefusalLog } from '../../src/server/connection-limits.js';
 import { CLOSE_FORBIDDEN, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, type AuthenticateAnswer, type ProgressEvent } from '../../src/server/index.js';
-import { activeResources, NodeWebSocket, startServer, task, waitFor, workflow } from './helpers/fixtures.js';
+import { activeResources, followAllProjects, startServer, task, waitFor, workflow } from './helpers/fixtures.js';
 import type { FaultServer } from './helpers/fault-server.js';
 import { authenticateGrantToken, grantToken } from './helpers/grant-tokens.js';
 import { open, type RawClient } from './helpers/raw-client.js';
@@ -33,17 +32,7 @@ function publishMixed(server: FaultServer, rounds: number, tag = 's'): void {
   for (let i = 0; i < rounds; i++) for (const p of ['p2', 'p1', 'p3']) server.publish(task.step(p, 't', `${tag}${i}`, 'running'));
 }
 
-function follow(t: TestContext, config: Partial<ProgressClientConfig> & { url: string }) {
-  const client = new ProgressClient({ WebSocket: NodeWebSocket, reconnectDelay: 20, maxReconnectDelay: 100, lingerTime: 0, ...config });
-  t.after(() => client.close());
-  const events: ProgressEvent[] = [];
-  const reasons: ResyncReason[] = [];
-  const connection: ConnectionEvent[] = [];
-  client.onResync((reason) => reasons.push(reason));
-  client.onConnectionState((event) => connection.push(event));
-  const subscription = client.subscribeToProgress({ onEvent: (event) => events.push(event) });
-  return { client, events, reasons, connection, ready: subscription.ready };
-}
+const follow = followAllProjects;
 
 test('a token for p1 on /ws receives only p1 events, live and in batches; "*", true and a function of the project id grant as they say', async (t) => {
   const teams = (projectId: string) => projectId.startsWith('team-');

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { createProgressServer } from '../../../src/server/index.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
+import { ProgressClient, type ConnectionEvent, type ProgressClientConfig, type ResyncReason } from '../../../src/client/index.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
 import type { StorageLike } from '../../../src/client/persistence.js';
 
@@ -76,4 +77,20 @@ export class MemoryStorage implements StorageLike {
   removeItem(k: string) {
     this.map.delete(k);
   }
+}
+
+/**
+ * A client following every project its socket may see (quick reconnects, closed after the test):
+ * the events it received, its resyncs and its connection events.
+ */
+export function followAllProjects(t: TestContext, config: Partial<ProgressClientConfig> & { url: string }) {
+  const client = new ProgressClient({ WebSocket: NodeWebSocket, reconnectDelay: 20, maxReconnectDelay: 100, lingerTime: 0, ...config });
+  t.after(() => client.close());
+  const events: ProgressEvent[] = [];
+  const reasons: ResyncReason[] = [];
+  const connection: ConnectionEvent[] = [];
+  client.onResync((reason) => reasons.push(reason));
+  client.onConnectionState((event) => connection.push(event));
+  const subscription = client.subscribeToProgress({ onEvent: (event) => events.push(event) });
+  return { client, events, reasons, connection, ready: subscription.ready };
 }

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { ProgressClient, type ConnectionEvent, type ProgressClientConfig, type ProgressEvent, type ResyncReason } from '../../../src/client/index.js';
-import { NodeWebSocket, task, waitFor } from '../helpers/fixtures.js';
+import type { ProgressClientConfig, ProgressEvent } from '../../../src/client/index.js';
+import { followAllProjects, task, waitFor } from '../helpers/fixtures.js';
 import { grantToken } from '../helpers/grant-tokens.js';
 import { startedProcesses } from '../helpers/processes.js';
 import { open, type RawClient } from '../helpers/raw-client.js';
@@ -29,17 +29,7 @@ async function publishMixed(server: Instance, rounds: number, tag: string): Prom
   });
 }
 
-function follow(t: TestContext, config: Partial<ProgressClientConfig> & { url: string }) {
-  const client = new ProgressClient({ WebSocket: NodeWebSocket, reconnectDelay: 30, maxReconnectDelay: 200, lingerTime: 0, ...config });
-  t.after(() => client.close());
-  const events: ProgressEvent[] = [];
-  const reasons: ResyncReason[] = [];
-  const connection: ConnectionEvent[] = [];
-  client.onResync((reason) => reasons.push(reason));
-  client.onConnectionState((event) => connection.push(event));
-  const subscription = client.subscribeToProgress({ onEvent: (event) => events.push(event) });
-  return { client, events, reasons, connection, ready: subscription.ready };
-}
+const follow = (t: TestContext, config: Partial<ProgressClientConfig> & { url: string }) => followAllProjects(t, { reconnectDelay: 30, maxReconnectDelay: 200, ...config });
 
 const eventsOf = (client: RawClient) => client.frames.flatMap((f) => (Array.isArray(f) ? f : [f])).filter((f: any) => f && typeof f === 'object' && 'projectId' in f);
 
