@@ -88,10 +88,6 @@ export class OpenCounts {
     if (left > 0) this.#counts.set(key, left);
     else this.#counts.delete(key);
   }
-
-  get size(): number {
-    return this.#counts.size;
-  }
 }
 
 export interface WarnLogger {

@@ -223,7 +223,9 @@ export interface ProgressServer {
    * Closes at once, with 4401 `token revoked`, every socket opened with `token`, or every socket
    * `which` accepts (given its token, its info and the hook's answer). Returns how many. Only this
    * server's sockets: with several servers, call it on each; and have `authenticate` refuse the
-   * token from now on, or the client comes back with it.
+   * token from now on, or the client comes back with it. A socket whose token is being checked
+   * when it is called is asked the same once the check ends, and closed then, before it is sent
+   * anything (it is not in the count).
    */
   revoke(which: string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean)): number;
   /** Close every client socket (1001) and, when this server created it, the HTTP server. The log stays open. */
@@ -256,12 +258,29 @@ interface Client extends HeldSocket, SessionSocket {
 }
 
 /** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
+type Revocation = string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean);
+
+/** The revocations made while a socket's token was being checked, to ask once it is known. */
+interface Checking {
+  revocations: Revocation[];
+}
+
 interface Admission {
   route: Route;
   token: string | undefined;
   address: string;
   answer: ReadAnswer;
   grant: AuthenticateAnswer;
+  checking: Checking;
+}
+
+/** Whether a revocation names a socket. A predicate that throws does not. */
+function revokes(which: Revocation, token: string | undefined, info: ProgressClientInfo, grant: AuthenticateAnswer): boolean {
+  try {
+    return typeof which === 'string' ? token === which : which(token, info, grant) === true;
+  } catch {
+    return false;
+  }
 }
 
 const held = new WeakMap<ProgressServer, () => Iterable<HeldSocket>>();
@@ -329,6 +348,8 @@ class ProgressServerImpl implements ProgressServer {
   readonly #sockets = new Set<WebSocket>();
   /** Upgrade requests waiting for `authenticate`. */
   readonly #pending = new Set<Duplex>();
+  /** Sockets whose token is being checked (each until its check ends). */
+  readonly #checking = new Set<Checking>();
   readonly #limits: OutboxLimits;
   readonly #maxReplayBytes: number;
   readonly #untail: () => void;
@@ -441,17 +462,12 @@ class ProgressServerImpl implements ProgressServer {
     return handleRead(request, response, this.log.states, async (token, req) => (await this.#authorise(token, req)).answer);
   }
 
-  revoke(which: string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean)): number {
+  revoke(which: Revocation): number {
+    for (const checking of this.#checking) checking.revocations.push(which);
     let closed = 0;
     for (const client of [...this.#clients.values()]) {
       if (client.ws.readyState !== WebSocket.OPEN) continue; // closing already
-      let match: boolean;
-      try {
-        match = typeof which === 'string' ? client.token === which : which(client.token, client.info, client.grant) === true;
-      } catch {
-        match = false;
-      }
-      if (!match) continue;
+      if (!revokes(which, client.token, client.info, client.grant)) continue;
       client.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
       closed++;
     }
@@ -585,13 +601,17 @@ class ProgressServerImpl implements ProgressServer {
     }
     socket.on('error', destroyOnError);
     this.#pending.add(socket);
+    const checking = this.#startChecking();
     void this.#authorise(route.token, request).then(({ answer, grant }) => {
-      if (!this.#pending.delete(socket)) return; // destroyed by close()
+      if (!this.#pending.delete(socket) || socket.destroyed) {
+        // Destroyed by close(), or by the client.
+        this.#checking.delete(checking);
+        return;
+      }
       socket.off('error', destroyOnError);
-      if (socket.destroyed) return;
       this.#wss.handleUpgrade(request, socket, head, (ws) => {
         this.#track(ws);
-        this.#admit(ws, { route, token: route.token, address, answer, grant });
+        this.#admit(ws, { route, token: route.token, address, answer, grant, checking });
       });
     });
   };
@@ -620,6 +640,13 @@ class ProgressServerImpl implements ProgressServer {
   #refuse(kind: LimitRefusal, address: string, path: string): void {
     const { perToken, perAddress, attemptBurst } = this.#connectionLimits;
     this.#refusals.note(kind, kind === 'token' ? perToken : kind === 'address' ? perAddress : attemptBurst, address, path, performance.now());
+  }
+
+  /** A token check begins: revocations made until it ends are kept for it. */
+  #startChecking(): Checking {
+    const checking: Checking = { revocations: [] };
+    this.#checking.add(checking);
+    return checking;
   }
 
   /** Tracks an upgraded socket until it closes; protocol errors are followed by 'close', nothing to add. */
@@ -655,10 +682,14 @@ class ProgressServerImpl implements ProgressServer {
       const frame = readClientFrame(data, isBinary);
       const token = frame.ok && frame.message.type === 'auth' && typeof frame.message.token === 'string' ? frame.message.token : undefined;
       const refused = { answer: { ok: false, reason: 'refused' } as ReadAnswer, grant: false };
+      const check = this.#startChecking();
       void (token === undefined ? Promise.resolve(refused) : this.#authorise(token, request)).then(({ answer, grant }) => {
         ws.off('message', onMessage);
-        if (ws.readyState !== WebSocket.OPEN) return;
-        this.#admit(ws, { route, token, address, answer, grant }, queued);
+        if (ws.readyState !== WebSocket.OPEN) {
+          this.#checking.delete(check);
+          return;
+        }
+        this.#admit(ws, { route, token, address, answer, grant, checking: check }, queued);
       });
     };
     ws.on('message', onMessage);
@@ -670,6 +701,7 @@ class ProgressServerImpl implements ProgressServer {
    */
   #admit(ws: WebSocket, admission: Admission, queued: readonly [RawData, boolean][] = []): void {
     const { route, answer, address } = admission;
+    this.#checking.delete(admission.checking);
     if (!answer.ok) {
       ws.close(CLOSE_UNAUTHORIZED, answer.reason === 'expired' ? 'token expired' : 'unauthorized');
       return;
@@ -703,6 +735,11 @@ class ProgressServerImpl implements ProgressServer {
     Object.freeze(info);
     const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
     const projectId = route.projectId;
+    // Revoked while its token was being checked: closed before it is sent anything.
+    if (admission.checking.revocations.some((which) => revokes(which, admission.token, info, grant))) {
+      ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
+      return;
+    }
     const client: Client = {
       info,
       ws,

@@ -161,18 +161,15 @@ async function act(request: IncomingMessage, response: ServerResponse, path: Act
   const { actions, states } = context;
   if (!actions) return refuse(response, 501, 'this server takes no actions on runs');
 
-  let projectId: string;
   if (run.kind === 'task') {
-    projectId = run.projectId;
+    if (!verdict.access.allows(run.projectId)) return refuse(response, 403, `the token may not act on runs of this project`);
   } else {
-    // The execution's project, as the log knows it: the token must be allowed there.
+    // The execution's project, as the log knows it: the token must be allowed there. Another
+    // project's execution is refused as one not known: the answer does not tell it exists.
     const state = await readState(states, run);
     if (state === 'unavailable') return refuse(response, 503, 'states unavailable');
-    // Another project's execution is refused as one not known: the answer does not tell it exists.
     if (state?.kind !== 'workflow' || !verdict.access.allows(state.projectId)) return refuse(response, 404, 'unknown workflow execution');
-    projectId = state.projectId;
   }
-  if (!verdict.access.allows(projectId)) return refuse(response, 403, `the token may not act on runs of this project`);
 
   const result = await carryOut(actions, run, path.action);
   if (result === 'accepted') return answer(response, 202, { accepted: path.action });

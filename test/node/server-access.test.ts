@@ -284,6 +284,44 @@ test('revoke(token) closes its sockets at once with 4401 "token revoked"; revoke
   await waitFor(() => follower.client.getConnectionState() === 'failed', 'the client gives up');
 });
 
+test('revoke() reaches sockets whose token is being checked: once the check ends they are closed with 4401 before any frame; later checks are not', { timeout: 20000 }, async (t) => {
+  // A hook that answers when the test says.
+  const gates: (() => void)[] = [];
+  const server = await startServer(t, {
+    authenticate: async (token) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return authenticateGrantToken(token);
+    },
+  });
+  const a = grantToken({ projects: ['p1'] });
+  const b = grantToken({ projects: ['p1'] });
+  const byUrl = open(t, `${server.urlFor()}?token=${a}&resume=1`);
+  const other = open(t, `${server.urlFor()}?token=${b}&resume=1`);
+  const byMessage = await open(t, `${server.urlFor('p1')}?auth=message&resume=1`);
+  byMessage.send(JSON.stringify({ type: 'auth', token: a }));
+  await waitFor(() => gates.length === 3, 'three tokens being checked');
+
+  assert.equal(server.revoke(a), 0, 'no socket of it is a client yet');
+  for (const open of gates.splice(0)) open();
+  const [first, second] = [await byUrl, await other];
+  assert.deepEqual(await first.closed, { code: CLOSE_UNAUTHORIZED, reason: 'token revoked' });
+  assert.deepEqual(await byMessage.closed, { code: CLOSE_UNAUTHORIZED, reason: 'token revoked' });
+  assert.deepEqual([first.frames, byMessage.frames], [[], []], 'nothing was sent to them');
+  assert.equal((await second.next()).type, 'session', 'another token is let in');
+  assert.equal(server.clientCount, 1);
+  server.publish(task.started('p1', 't2'));
+  assert.equal((await second.next((f) => f.type === 'task_started')).taskId, 't2');
+
+  // A check that begins after the revocation is not concerned by it (the hook decides).
+  const again = open(t, `${server.urlFor()}?token=${a}`);
+  await waitFor(() => gates.length === 1, 'the new check');
+  gates.shift()!();
+  const later = await again;
+  await waitFor(() => server.clientCount === 2, 'it is a client');
+  server.publish(task.started('p1', 't3'));
+  assert.equal((await later.next((f) => f.type === 'task_started')).taskId, 't3');
+});
+
 test('past maxConnectionsPerToken a socket is closed with 4429; the client retries and gets in once one closes', async (t) => {
   const lines: string[] = [];
   const server = await startServer(t, { authenticate: authenticateGrantToken, maxConnectionsPerToken: 2, logger: { warn: (line) => lines.push(line) } });
