@@ -45,41 +45,51 @@ function reasonOf(body: string, type: string, token: string | undefined): string
   return line || undefined;
 }
 
+/**
+ * Sends the request and reads its answer; with `timeout`, the whole of it (the token, the
+ * request, the body) is abandoned at the deadline, and the request aborted.
+ */
 export async function postRunAction(request: RunActionRequest): Promise<RunActionAnswer> {
+  const { timeout } = request;
+  if (timeout === undefined || !(timeout > 0) || timeout === Infinity) return send(request, undefined);
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<RunActionAnswer>((resolve) => {
+    timer = setTimeout(() => {
+      const cause = new Error(`no answer within ${timeout} ms`);
+      abort.abort(cause);
+      resolve({ status: undefined, failed: 'timeout', cause });
+    }, timeout);
+  });
+  try {
+    return await Promise.race([send(request, abort.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function send(request: RunActionRequest, signal: AbortSignal | undefined): Promise<RunActionAnswer> {
   let token: string | null | undefined;
   try {
     token = request.getToken ? await request.getToken() : request.token;
   } catch (cause) {
     return { status: undefined, failed: 'token', cause };
   }
+  // Abandoned while the token was read: nothing is sent.
+  if (signal?.aborted) return { status: undefined, failed: 'timeout', cause: signal.reason };
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const { timeout } = request;
-  const abort = new AbortController();
-  let timedOut = false;
-  const timer =
-    timeout !== undefined && timeout > 0 && timeout < Infinity
-      ? setTimeout(() => {
-          timedOut = true;
-          abort.abort();
-        }, timeout)
-      : undefined;
   let response: Response;
+  try {
+    response = await (request.fetch ?? globalThis.fetch)(request.url, { method: 'POST', headers, signal });
+  } catch (cause) {
+    return { status: undefined, failed: 'network', cause };
+  }
   let body = '';
   try {
-    try {
-      response = await (request.fetch ?? globalThis.fetch)(request.url, { method: 'POST', headers, signal: abort.signal });
-    } catch (cause) {
-      return { status: undefined, failed: timedOut ? 'timeout' : 'network', cause };
-    }
-    try {
-      body = await response.text();
-    } catch (cause) {
-      // An answer cut off after its status: the status is what counts, unless it never ended.
-      if (timedOut) return { status: undefined, failed: 'timeout', cause };
-    }
-  } finally {
-    clearTimeout(timer);
+    body = await response.text();
+  } catch {
+    // An answer cut off after its status: the status is what counts.
   }
   const type = response.headers.get('content-type') ?? '';
   if (!response.ok) return { status: response.status, body: undefined, reason: reasonOf(body, type, token ?? undefined) };

@@ -2,7 +2,8 @@
  * How long an action's request waits for its answer (`actionTimeout`), on a controllable clock
  * (node:test's mock timers) against a real HTTP server on loopback that takes the request and
  * never answers: the request is abandoned at the deadline, not before, with a RunActionError
- * `timeout`, and its connection is closed; an answer in time clears the timer.
+ * `timeout`, and its connection is closed; an answer in time clears the timer; a token that never
+ * comes is abandoned at the same deadline.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -95,4 +96,21 @@ test('the default waits 30 s; an answer in time settles it and leaves no timer; 
   server.waiting[2]!.response.writeHead(409, { 'content-type': 'application/json' }).end('{"error":"the execution has ended"}');
   const refused = (await unlimited.catch((e: unknown) => e)) as RunActionError;
   assert.deepEqual([refused.code, refused.status, refused.reason], ['conflict', 409, 'the execution has ended']);
+});
+
+test('the deadline covers the token too: a getToken that never answers is abandoned at actionTimeout, and nothing is sent', async (t) => {
+  const server = await silentServer(t);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let asked = false;
+  const getToken = () => ((asked = true), new Promise<string>(() => {}));
+  const hung = new ProgressClient({ url: 'ws://127.0.0.1:9/ws', baseURL: server.baseURL, getToken, actionTimeout: 2000 });
+  const pending = hung.cancelTask('p1', 't1');
+  pending.catch(() => {});
+  while (!asked) await new Promise((resolve) => setImmediate(resolve));
+  t.mock.timers.tick(1999);
+  assert.equal(await settled(pending), false);
+  t.mock.timers.tick(1);
+  assert.equal(await settled(pending), true, 'abandoned at the deadline');
+  assert.equal(((await pending.catch((e: unknown) => e)) as RunActionError).code, 'timeout');
+  assert.equal(server.waiting.length, 0, 'no request was sent');
 });
