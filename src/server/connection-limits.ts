@@ -24,7 +24,11 @@ export const LIMIT_REASONS: Readonly<Record<LimitRefusal, string>> = {
   attempts: 'too many connection attempts',
 };
 
-/** Buckets kept before full ones (addresses not seen for a while) are dropped. */
+/**
+ * Buckets kept before full ones (addresses not seen for a while) are dropped; when none is full,
+ * the least recently seen go, down to three quarters of it, so that a flood from ever new
+ * addresses neither grows the map nor scans it at every attempt.
+ */
 const BUCKETS_KEPT = 4096;
 
 /**
@@ -48,11 +52,13 @@ export class AttemptRate {
     if (bucket) {
       bucket.level = Math.min(this.#burst, bucket.level + (now - bucket.at) * this.#perMs);
       bucket.at = now;
+      // The map's order is the order addresses were last seen.
+      this.#buckets.delete(address);
     } else {
       if (this.#buckets.size >= BUCKETS_KEPT) this.#dropFull(now);
       bucket = { level: this.#burst, at: now };
-      this.#buckets.set(address, bucket);
     }
+    this.#buckets.set(address, bucket);
     if (bucket.level < 1) return false;
     bucket.level -= 1;
     return true;
@@ -63,10 +69,14 @@ export class AttemptRate {
     return this.#buckets.size;
   }
 
-  /** Forgets the buckets that are full again at `now`: those addresses start over with a full one. */
+  /** Forgets the buckets that are full again at `now` (those addresses start over with a full one), else the least recently seen. */
   #dropFull(now: number): void {
     for (const [address, bucket] of this.#buckets) {
       if (bucket.level + (now - bucket.at) * this.#perMs >= this.#burst) this.#buckets.delete(address);
+    }
+    for (const address of this.#buckets.keys()) {
+      if (this.#buckets.size <= (BUCKETS_KEPT * 3) / 4) break;
+      this.#buckets.delete(address);
     }
   }
 }

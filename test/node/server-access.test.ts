@@ -387,6 +387,14 @@ test('the attempt bucket refills at its rate up to its burst (on a given clock),
   assert.equal(many.size, 4096);
   many.take('late', 5_000);
   assert.equal(many.size, 1, 'the full ones were dropped');
+  // None full (a refill takes 1000 s): the least recently seen go, and the map stays bounded.
+  const flooded = new AttemptRate(2, 0.001);
+  for (let i = 0; i < 4096; i++) flooded.take(`y${i}`, 0);
+  assert.deepEqual([flooded.take('y0', 1), flooded.take('y0', 1)], [true, false], 'y0 empty, and seen last');
+  for (let i = 0; i < 2000; i++) flooded.take(`z${i}`, 2);
+  assert.ok(flooded.size <= 4096, `bounded (${flooded.size})`);
+  assert.equal(flooded.take('y0', 3), false, 'a recently seen address keeps its empty bucket');
+  assert.equal(flooded.take('y1', 3), true, 'one not seen for long was forgotten: a full bucket again');
   assert.equal(new AttemptRate(Infinity, 0).take('a', 0), true);
 });
 
