@@ -87,6 +87,8 @@ export class RedisLog implements ProgressLog {
   #position: number;
   /** The newest entry read (applied to the states). */
   #read = 0;
+  /** Every entry after this number, up to `#read`, went through this reader's tail (none was skipped or loaded as states). */
+  #seenFrom = Infinity;
   /**
    * Set when entries left the stream before this reader got to them: its states miss them until
    * it reloads the states hash once that is complete past this number (another server wrote it).
@@ -154,7 +156,15 @@ export class RedisLog implements ProgressLog {
   async read(request: ReadRequest): Promise<ReadResult> {
     const { epoch, after, through, projectId, projects } = request;
     if (epoch !== this.#epoch) return { resumed: false, reason: 'epoch' };
-    if (!Number.isSafeInteger(after) || after < this.#start) return { resumed: false, reason: 'gap' };
+    if (!Number.isSafeInteger(after)) return { resumed: false, reason: 'gap' };
+    // A reader of some projects, when this server's tail saw every entry since its position and
+    // none of them was of its projects, missed nothing, however much of the stream (other
+    // projects' entries) was trimmed since: nothing to read.
+    const scope = projectId !== undefined ? (p: string) => p === projectId : projects;
+    if (scope && after >= this.#seenFrom && after <= through && through <= this.#read && newestAccepted(this.#latest, scope, through).newest <= after) {
+      return { resumed: true, entries: [] };
+    }
+    if (after < this.#start) return { resumed: false, reason: 'gap' };
     if (after >= through) {
       // A client ahead of this server comes from one that read further: a position up to the
       // stream's head is real (if the stream went back, the epoch changes and it reconnects).
@@ -191,9 +201,13 @@ export class RedisLog implements ProgressLog {
   }
 
   latest(projects: (projectId: string) => boolean, through: number): number | Promise<number> {
-    // Complete: the newest of each project up to the position; exact for `through` at the position.
-    if (this.#loaded && this.#read >= this.#position && through >= this.#position) return newestAccepted(this.#latest, projects, through).newest;
+    if (this.#knowsLatest(through)) return newestAccepted(this.#latest, projects, through).newest;
     return this.#latestWhenRead(projects, through);
+  }
+
+  /** Whether the map of each project's newest number is complete up to `through` (it is at the position, once loaded and read). */
+  #knowsLatest(through: number): boolean {
+    return this.#loaded && this.#read >= this.#position && through >= this.#position;
   }
 
   /** After the tail has read up to `through` (a server that just started, or reloads): the map, then the stream back from `through` for a project read past it. */
@@ -278,6 +292,7 @@ export class RedisLog implements ProgressLog {
           const [, , statesAt, head] = await this.#check();
           await this.#states.load();
           this.#read = Math.min(statesAt, head);
+          this.#seenFrom = this.#read;
           this.#position = Math.max(this.#position, this.#start);
           this.#learnLatest();
           loaded = true;
@@ -318,6 +333,7 @@ export class RedisLog implements ProgressLog {
       // Trimmed before this reader got to them: its states miss them.
       this.#settings.logger.warn(`progress log: entries ${this.#read + 1} to ${seq - 1} left the stream before this server read them (retention ${this.#settings.retention}); its states are reloaded from Redis once another server has written them`);
       this.#behind = { through: seq - 1, since: this.#behind?.since ?? performance.now() };
+      this.#seenFrom = Math.max(this.#seenFrom, seq - 1);
       if (seq - 1 > this.#position) {
         // Its sockets missed them too: they reconnect, and resume (or resync) from the stream.
         this.#position = seq - 1;
@@ -358,6 +374,7 @@ export class RedisLog implements ProgressLog {
       this.#epoch = epoch;
       this.#start = start;
       this.#read = Math.min(this.#read, start);
+      this.#seenFrom = this.#read;
       this.#position = start;
       this.#behind = undefined;
       this.#states.forgetNumbers();

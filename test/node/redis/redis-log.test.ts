@@ -43,6 +43,35 @@ test('sequence numbers are the stream ids 0-N; the epoch is in Redis, shared by 
   await assert.rejects(publisher.publish({ type: 'task_started' } as never), TypeError);
 });
 
+test('a reader of quiet projects resumes after the stream was trimmed past its position; one whose projects had entries in what was trimmed does not', async (t) => {
+  const redis = await startRedis(t);
+  const log = await openLog(t, { url: redis.url, retention: 50 });
+  t.after(log.tail({ entry: () => {}, lost: () => {} }));
+  const publisher = createProgressPublisher({ log });
+  const p1 = await publisher.publish(task.started('p1', 'quiet'));
+  // One after the other, so that the tail keeps up (a burst past the retention would leave it behind).
+  for (let i = 0; i < 600; i++) await publisher.publish(task.step('p2', 'busy', `s${i}`, 'running'));
+  const last = await publisher.publish(task.step('p2', 'busy', 'last', 'running'));
+  await waitFor(() => log.position === last, 'the tail to read everything');
+  const first = ((await redis.command('XRANGE', 'progress:stream', '-', '+', 'COUNT', '1')) as [string][])[0]![0];
+  assert.ok(Number(first.split('-')[1]) > p1 + 1, `trimmed past p1's entry (first kept ${first})`);
+
+  const read = (after: number, scope: { projectId?: string; projects?: (p: string) => boolean }) =>
+    log.read({ epoch: log.epoch, after, through: log.position, maxBytes: 1 << 20, ...scope });
+  assert.deepEqual(await read(p1, { projects: (p) => p === 'p1' }), { resumed: true, entries: [] }, 'a p1 socket on /ws');
+  assert.deepEqual(await read(p1, { projectId: 'p1' }), { resumed: true, entries: [] }, 'a p1 socket on its own URL');
+  assert.deepEqual(await read(p1 - 1, { projectId: 'p1' }), { resumed: false, reason: 'gap' }, 'its own entry was trimmed');
+  assert.deepEqual(await read(p1, { projects: (p) => p !== 'p3' }), { resumed: false, reason: 'gap' }, 'p2 entries were trimmed');
+  assert.deepEqual(await read(p1, {}), { resumed: false, reason: 'gap' }, 'every project');
+
+  // A server started after the trimming did not see what was trimmed: it claims nothing of it.
+  const late = await openLog(t, { url: redis.url, retention: 50 });
+  t.after(late.tail({ entry: () => {}, lost: () => {} }));
+  await waitFor(() => late.position === last, 'the late tail');
+  const fromLate = await late.read({ epoch: late.epoch, after: p1, through: late.position, maxBytes: 1 << 20, projectId: 'p1' });
+  assert.deepEqual(fromLate, { resumed: false, reason: 'gap' });
+});
+
 test('createRedisLog fails clearly when Redis cannot be reached, and never prints the password', async () => {
   const port = await freePort();
   await assert.rejects(createRedisLog({ url: `redis://:s3cret@127.0.0.1:${port}`, connectTimeout: 1000 }), (error: Error) => {
