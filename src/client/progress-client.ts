@@ -234,8 +234,7 @@ export class ProgressClient {
   // resolves with the server's answer once it accepted it; what the run then does comes as its
   // live events. Rejects with a RunActionError (`code`, `status`, `reason`) when the server
   // refuses (401, 403, 404, 409, …), cannot be reached or does not answer within `actionTimeout`,
-  // or no `baseURL` is set. The code that
-  // sends the request is loaded on the first call.
+  // or no `baseURL` is set. The code that sends the request is loaded on the first call.
 
   /** Cancels a task: `POST {baseURL}/projects/{projectId}/tasks/{taskId}/cancel`. */
   cancelTask(projectId: string, taskId: string): Promise<unknown> {

@@ -42,7 +42,8 @@ export function runActionPath(run: RunRef, action: RunAction): string {
 /**
  * Sends one action. Resolves with the server's answer (its JSON body, or undefined) when it
  * accepted it (any 2xx); rejects with a RunActionError when it refused, could not be reached, did
- * not answer within `timeout` or no base URL is set, and with a ProgressClientError for an action the run does not take.
+ * not answer within `timeout` or no base URL is set, and with a ProgressClientError for an action
+ * the run does not take.
  */
 export async function sendRunAction(options: RunActionOptions, run: RunRef, action: RunAction): Promise<unknown> {
   const path = runActionPath(run, action);

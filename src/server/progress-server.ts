@@ -257,7 +257,7 @@ interface Client extends HeldSocket, SessionSocket {
   expiry?: NodeJS.Timeout;
 }
 
-/** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
+/** What `revoke()` is given: a token, or a predicate of the socket. */
 type Revocation = string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean);
 
 /** The revocations made while a socket's token was being checked, to ask once it is known. */
@@ -265,6 +265,7 @@ interface Checking {
   revocations: Revocation[];
 }
 
+/** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
 interface Admission {
   route: Route;
   token: string | undefined;
@@ -733,13 +734,13 @@ class ProgressServerImpl implements ProgressServer {
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
-    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
-    const projectId = route.projectId;
     // Revoked while its token was being checked: closed before it is sent anything.
     if (admission.checking.revocations.some((which) => revokes(which, admission.token, info, grant))) {
       ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
       return;
     }
+    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
+    const projectId = route.projectId;
     const client: Client = {
       info,
       ws,

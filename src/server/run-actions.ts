@@ -121,8 +121,8 @@ function carryOut(actions: RunActions, run: RunRef, action: RunAction): RunActio
  * untouched. Answers: 202 taken; 400 ids that are not valid percent-encoding; 401 a missing,
  * refused or expired token (with `WWW-Authenticate: Bearer`); 403 a token that may not act in the
  * task's project (named in the path); 404 a run not known, or an execution of a project the token
- * may not see (so the answer does not tell that it exists); 405 another method; 409 a run not in a state for the
- * action; 501 a server without `actions`; 503 the states unreachable. Every answer is JSON,
+ * may not see (so the answer does not tell that it exists); 405 another method; 409 a run not in
+ * a state for the action; 501 a server without `actions`; 503 the states unreachable. Every answer is JSON,
  * `no-store`, with `Access-Control-Allow-Origin: *`; refusals carry `{"error":"…"}`, never the token.
  */
 export function handleRunAction(request: IncomingMessage, response: ServerResponse, context: RunActionContext): boolean {
