@@ -33,7 +33,8 @@ export type ContainerOutcome = 'exited' | 'crashed' | 'error';
 export interface TaskBase {
   projectId: string;
   taskId: string;
-  task: { name: string };
+  /** The task's name: a string, as AInTandem's events carry it (its SDK types it `task?: string`). */
+  task: string;
 }
 /** What every event of a workflow execution carries. */
 export interface WorkflowBase {
@@ -111,7 +112,7 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
   const steps = template.steps;
   const stopStep = outcome === 'completed' ? -1 : random.int(0, steps.length - 1);
   // Every event of the task names it.
-  const base: TaskBase = { projectId: options.projectId, taskId, task: { name: template.name } };
+  const base: TaskBase = { projectId: options.projectId, taskId, task: template.name };
   // The plan: every step, in order, before any runs.
   const plan = steps.map((step) => ({ stepId: step.id, step: step.name }));
   const line = new Timeline(options.speed);
