@@ -1,7 +1,7 @@
 /**
  * The simulator speaks AInTandem's wire format: every event it publishes, and every frame a
  * plain socket (what AInTandem's SDK opens) receives from a real server it publishes through,
- * has the fields of ../shared AInTandem wire table with their types, and only the extension
+ * has the fields of AInTandem's event table with their types (its SDK's `task?: string` included), and only the extension
  * fields docs/protocol.md defines beside them. The runs are played on a clock moved by hand,
  * long enough for every kind of event the simulator makes, the actions' events included.
  */
@@ -86,7 +86,7 @@ const containerRows = (prefix: 'container' | 'sandbox'): [string, Row][] => {
   });
 };
 
-/** AInTandem's event table (../shared AINTANDEM-WIRE.md), and beside it the extensions of docs/protocol.md. */
+/** AInTandem's event table (its events and their field types), and beside it the extensions of docs/protocol.md. */
 const WIRE = new Map<string, Row>([
   ...rows(TASK, {
     task_queued: { need: {}, may: { task: TEXT, input: OBJECT }, ours: { steps: STEP_PLAN } },
