@@ -1,9 +1,10 @@
 /**
  * The simulator speaks AInTandem's wire format: every event it publishes, and every frame a
  * plain socket (what AInTandem's SDK opens) receives from a real server it publishes through,
- * has the fields of AInTandem's event table with their types (its SDK's `task?: string` included), and only the extension
- * fields docs/protocol.md defines beside them. The runs are played on a clock moved by hand,
- * long enough for every kind of event the simulator makes, the actions' events included.
+ * has the fields of AInTandem's event table with their types (its SDK's `task?: string`
+ * included), and beside them only the extension fields docs/protocol.md defines. The runs are
+ * played on a clock moved by hand, long enough for every kind of event the simulator makes,
+ * the actions' events included.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
