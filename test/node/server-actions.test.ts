@@ -118,7 +118,8 @@ test('cancelling a running task: 202, then its running step skipped and task_can
   assert.deepEqual(answer.body, { accepted: 'cancel' });
 
   const cancelled = (await socket.next((f) => f.taskId === taskId && f.type === 'task_cancelled')) as Event;
-  assert.equal(cancelled.task?.name, published[0]!.task?.name, 'named as the run');
+  assert.ok(published[0]!.task, 'the run has a name');
+  assert.equal(cancelled.task, published[0]!.task, 'named as the run');
   assert.ok(cancelled.startedAt, 'with its start');
   // The run's timer is gone with it: nothing is due any more, however long the clock runs.
   assert.equal(clock.pending, 0);

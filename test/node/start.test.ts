@@ -84,7 +84,7 @@ test('npm start serves the demo, the progress sockets and the control API on one
   assert.equal(body.status, 'running');
   // The simulator names its runs and announces their plans: the REST object has both.
   const queued = progress.frames.map((f) => JSON.parse(f)).find((e) => e.taskId === taskId && e.type === 'task_queued');
-  assert.equal(body.name, queued.task.name);
+  assert.equal(body.name, queued.task);
   assert.deepEqual(body.steps!.map((s) => s.stepId), queued.steps.map((s: { stepId: string }) => s.stepId), 'every step of the plan, from the start');
   const snapshot = await fetch(new URL(`/api/progress/snapshot?kind=task&projectId=demo&taskId=${taskId}`, url));
   assert.equal(((await snapshot.json()) as { taskId?: string }).taskId, taskId);
