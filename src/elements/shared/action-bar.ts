@@ -2,10 +2,11 @@
  * The action bar of an element with `actions` (loaded only by such an element): a button for each
  * action the run's state allows, Cancel confirmed in place by a second press (with a way out:
  * "Don't cancel" or Escape), the `progress-action` event before anything is sent, the request
- * through the page's client, and a refusal's error. One intent, one request: the second click of a
- * double click, and the repeats of a held Enter or Space, do nothing (./press-guard.ts). What the run then does is what its live
+ * through the page's client, and a refusal's error. What the run then does is what its live
  * events say: an accepted request keeps its button waiting until the run's status changes, and a
- * refusal changes nothing but the words under the buttons (until the status changes).
+ * refusal changes nothing but the words under the buttons (until the status changes). One intent,
+ * one request: the second click of a double click (./press-guard.ts) and the repeats of a held
+ * Enter or Space do nothing.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { RunActionError } from '../../client/run-action-error.js';
