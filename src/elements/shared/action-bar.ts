@@ -4,7 +4,9 @@
  * "Don't cancel" or Escape), the `progress-action` event before anything is sent, the request
  * through the page's client, and a refusal's error. What the run then does is what its live
  * events say: an accepted request keeps its button waiting until the run's status changes, and a
- * refusal changes nothing but the words under the buttons (until the status changes).
+ * refusal changes nothing but the words under the buttons (until the status changes). One intent,
+ * one request: the second click of a double click (./press-guard.ts) and the repeats of a held
+ * Enter or Space do nothing.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { RunActionError } from '../../client/run-action-error.js';
@@ -13,6 +15,7 @@ import { actionBarStyles } from './action-bar.styles.js';
 import { DEFAULT_ACTION_STRINGS, type ActionStrings } from './action-strings.js';
 import { getProgressClient } from './configure.js';
 import { emit } from './emit.js';
+import { PressGuard } from './press-guard.js';
 import type { ActionOffer, ProgressActionEventDetail } from './progress-action.js';
 import type { ProgressStrings } from './strings.js';
 import { plainText } from './terminal-output.js';
@@ -59,6 +62,7 @@ export class ActionBar implements ReactiveController {
   #error: { action: RunAction; error: unknown } | undefined;
   /** After the confirmation closed: focus goes back to the Cancel button. */
   #refocus = false;
+  readonly #guard = new PressGuard();
 
   constructor(host: Host) {
     this.#host = host;
@@ -104,15 +108,20 @@ export class ActionBar implements ReactiveController {
 
   render(label: string, strings: ProgressStrings): TemplateResult | typeof nothing {
     const offer = this.#offer;
-    if (!offer || offer.actions.length === 0) return nothing;
+    if (!offer || offer.actions.length === 0) {
+      this.#guard.shown([]);
+      return nothing;
+    }
     const s = actionStrings(strings);
     const sent = this.#sent;
     const onItsWay = sent !== undefined && !sent.accepted;
     // The toggle (Pause or Resume) comes first, so that it stays the same button when it turns.
-    const buttons = offer.actions.map((action) => {
+    const meanings: string[] = [];
+    const buttons = offer.actions.map((action, index) => {
       const waiting = sent?.action === action;
       const confirm = action === 'cancel' && this.#confirming && !waiting;
       const text = waiting ? s.pending[action] : confirm ? s.confirmCancel : s.action[action];
+      meanings.push(waiting ? `${action}…` : confirm ? 'confirm' : action);
       return html`<button
         part="action action-${action}"
         class="action"
@@ -121,11 +130,12 @@ export class ActionBar implements ReactiveController {
         ?data-confirm=${confirm}
         aria-label=${s.named(text, label)}
         aria-disabled=${onItsWay || waiting ? 'true' : nothing}
-        @click=${(event: MouseEvent) => this.#press(action, event)}
+        @click=${(event: MouseEvent) => this.#press(action, index, event)}
       >
         ${text}
       </button>`;
     });
+    this.#guard.shown(meanings);
     const keep =
       this.#confirming && !onItsWay
         ? html`<button part="action action-keep" class="action" type="button" data-action="keep" aria-label=${s.named(s.keep, label)} @click=${this.#backOut}>
@@ -150,7 +160,10 @@ export class ActionBar implements ReactiveController {
     return s.failed(action, said ? `${s.reasons[error.code]} (${said})` : s.reasons[error.code]);
   }
 
-  #press(action: RunAction, event: MouseEvent): void {
+  #press(action: RunAction, index: number, event: MouseEvent): void {
+    // The second click of a double click is not a press of its own: not a confirmation, and not
+    // the Resume that the Pause of its first click just turned into.
+    if (this.#guard.isSecondClick(index, event)) return;
     const sent = this.#sent;
     // One request at a time, and none again for an action accepted but not yet seen to happen.
     if (sent && (!sent.accepted || sent.action === action)) return;
@@ -161,8 +174,6 @@ export class ActionBar implements ReactiveController {
         this.#host.requestUpdate();
         return;
       }
-      // The second click of a double click is not a confirmation (keyboard presses have no count).
-      if (event.detail > 1) return;
       this.#confirming = false;
     }
     this.#send(action);
@@ -175,6 +186,12 @@ export class ActionBar implements ReactiveController {
   };
 
   readonly #onKey = (event: KeyboardEvent): void => {
+    // A held Enter clicks its button again with each repeat (a held Space clicks once, on keyup):
+    // dropping the repeats' keydowns drops their clicks, so that one press is one request.
+    if (event.repeat && (event.key === 'Enter' || event.key === ' ') && (event.target as Element | null)?.localName === 'button') {
+      event.preventDefault();
+      return;
+    }
     if (event.key !== 'Escape' || !this.#confirming) return;
     event.stopPropagation();
     this.#backOut();

@@ -10,6 +10,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../../src/index.js';
 import type { TaskProgressElement, WorkflowTrackerElement } from '../../../src/index.js';
 import type { ProgressActionEventDetail } from '../../../src/elements/index.js';
+import { DOUBLE_CLICK_MS } from '../../../src/elements/shared/press-guard.js';
 import { configureProgress, getProgressClient, resetProgress, type ProgressConfig } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import type { RecordedAction } from '../scripted-actions.js';
@@ -27,6 +28,20 @@ const button = (el: Element, action: string) => part(el, `action-${action}`) as 
 const buttons = (el: Element) => parts(el, 'action').map((b) => text(b));
 const names = (el: Element) => parts(el, 'action').map((b) => b.getAttribute('aria-label'));
 const actionError = (el: Element) => text(el, '[part~="action-error"]');
+/**
+ * Moves the page's `performance.now()` past the double-click time, which the action bar counts
+ * on: a click after it is a click of its own. Undone after each test.
+ */
+function afterDoubleClickTime(): void {
+  const now = performance.now();
+  const shift = DOUBLE_CLICK_MS + 100;
+  const real = Object.getPrototypeOf(performance).now as () => number;
+  const before = Object.prototype.hasOwnProperty.call(performance, 'now') ? performance.now : undefined;
+  performance.now = () => (before ?? real).call(performance) + shift;
+  if (performance.now() < now + shift) throw new Error('the clock did not move');
+}
+const realClock = (): void => void delete (performance as { now?: unknown }).now;
+
 /** The action of the focused button inside the element ('none' when focus is elsewhere): compared as text, so that a failure prints no DOM node. */
 const focused = (el: Element) => (el.shadowRoot!.activeElement as HTMLElement | null)?.dataset.action ?? 'none';
 
@@ -48,6 +63,7 @@ describe('actions on a run (`actions`)', () => {
   after(() => server.dispose());
 
   afterEach(async () => {
+    realClock();
     fixtureCleanup();
     resetProgress();
     await server.holdActions(false);
@@ -181,6 +197,9 @@ describe('actions on a run (`actions`)', () => {
     const { el: tracker, path: of } = await runningWorkflow();
     await server.holdActions(true);
     const pause = button(tracker, 'pause')!;
+    // Pause took the place of Cancel as the run started: a click within the double-click time of
+    // that is none of its own.
+    afterDoubleClickTime();
     pause.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 1 }));
     pause.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 2 }));
     await waitFor(async () => (await sent(of('pause'))).length === 1, 'the pause request');
@@ -189,7 +208,7 @@ describe('actions on a run (`actions`)', () => {
     expect((await sent(of('pause'))).map((r) => r.status)).to.deep.equal([202]);
   });
 
-  it('takes the second click of a double click on Cancel for no confirmation', async () => {
+  it('takes the second click of a double click on Cancel for no confirmation, nor a click within the double-click time of its turning', async () => {
     configure();
     const { el } = await runningTask();
     const log = record(el, 'progress-action');
@@ -199,7 +218,11 @@ describe('actions on a run (`actions`)', () => {
     await el.updateComplete;
     expect(buttons(el)).to.deep.equal(['Confirm cancel', 'Don’t cancel']);
     expect(log.events.length).to.equal(0);
-    // A click of its own confirms.
+    // Nor does a click counted as a first one within the double-click time of the button turning.
+    cancel.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 1 }));
+    expect(log.events.length).to.equal(0);
+    // A click of its own, after that time, confirms.
+    afterDoubleClickTime();
     cancel.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 1 }));
     expect(log.events.length).to.equal(1);
     await waitForStatus(el, 'Cancelled');
