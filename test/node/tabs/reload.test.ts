@@ -167,4 +167,25 @@ describe('a tab of a share is reloaded while events stream in', { skip, timeout:
       for (const [i, t] of tabs.entries()) assert.equal(await t.call('notice'), '', `tab ${i} had nothing to resync`);
     });
   }
+
+  it('the only tab of the share is reloaded mid-stream: it comes back holding the sockets, from its kept position', async () => {
+    const other = await tabThat('following');
+    await browser.closePage(other);
+    tabs.splice(tabs.indexOf(other), 1);
+    const tab = tabs[0]!;
+    const stop = stream();
+    try {
+      const from = published;
+      await until(async () => (await tab.call<number[]>('output', 'p1')).length >= from + 5, 'some events in the tab before its reload');
+      await reload(tab);
+      await until(async () => (await tab.call('connection', 'p1')) === 'connected', 'the reloaded tab connected');
+      const back = published;
+      await until(() => published >= back + 10, 'events published after the reload');
+    } finally {
+      await stop();
+    }
+    await everyTabShowsAll();
+    assert.deepEqual(await roles(), ['holding']);
+    assert.equal(await tab.call('notice'), '', 'nothing to resync');
+  });
 });
