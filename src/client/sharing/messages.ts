@@ -41,7 +41,7 @@ export function asShareMessage(data: unknown): ShareMessage | undefined {
   const m = data as { t?: unknown; key?: unknown; events?: unknown; keys?: unknown; at?: unknown; to?: unknown; position?: unknown; resync?: unknown } | null;
   if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || !TYPES.has(m.t)) return undefined;
   if (KEYED.has(m.t) && typeof m.key !== 'string') return undefined;
-  if ((m.t === 'frame' || m.t === 'caught') && !Array.isArray(m.events)) return undefined;
+  if ((m.t === 'frame' || m.t === 'caught') && !(Array.isArray(m.events) && m.events.every(isRecord))) return undefined;
   if (m.t === 'need' && !(Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string'))) return undefined;
   if (m.t === 'need' && m.at !== undefined && !(isRecord(m.at) && Object.values(m.at).every(isPosition))) return undefined;
   if (m.t === 'caught' && (typeof m.to !== 'string' || (m.position !== undefined && !isPosition(m.position)) || (m.resync !== undefined && !RESYNCS.has(m.resync)))) return undefined;

@@ -92,6 +92,8 @@ describe('a tab back from a reload is caught up by the holder', () => {
 
   it('malformed catch-up messages are dropped', () => {
     assert.equal(asShareMessage({ t: 'caught', to: 'me', key: 'p', events: 'x' }), undefined);
+    assert.equal(asShareMessage({ t: 'caught', to: 'me', key: 'p', events: [null] }), undefined);
+    assert.equal(asShareMessage({ t: 'frame', key: 'p', events: [3] }), undefined);
     assert.equal(asShareMessage({ t: 'caught', to: 'me', key: 'p', events: [], position: { epoch: 1, seq: 2 } }), undefined);
     assert.equal(asShareMessage({ t: 'caught', to: 'me', key: 'p', events: [], resync: 'never' }), undefined);
     assert.equal(asShareMessage({ t: 'need', from: 'a', keys: ['p'], at: { p: { epoch: 'e', seq: -1 } } }), undefined);
