@@ -211,6 +211,14 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   }
 
   /**
+   * A tab back from a reload needs this socket, which no tab has open (nor needs, in this one): it
+   * opens from that tab's position, so that the server replays what the tab missed.
+   */
+  startFrom(from: ResumePosition): void {
+    if (!this.#real && !this.#wanted) this.#position = from;
+  }
+
+  /**
    * What came after `from` (the position a reloaded tab kept), from what this tab keeps; or, when
    * it no longer has all of it, the resync that tab must make.
    */

@@ -315,7 +315,7 @@ export class TabShare implements ShareLink {
         // A tab back from a reload says where it stands: a socket no tab holds yet opens from there
         // (the server replays what it missed); one open already answers from what it kept.
         const at = Object.entries(message.at ?? {}).filter(([key]) => message.keys.includes(key));
-        for (const [key, from] of at) if (!this.#connections.has(key)) this.connection(key, from);
+        for (const [key, from] of at) this.connection(key, from).startFrom(from);
         this.#holdWhatIsNeeded();
         // The state of what it now needs, at once.
         for (const key of message.keys) if (!before?.has(key)) this.#describe(this.#connections.get(key));

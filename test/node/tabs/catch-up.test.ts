@@ -135,5 +135,22 @@ describe('a tab back from a reload is caught up by the holder', () => {
     const kept = holder.catchUp({ epoch, seq: seqs[seqs.length - REPLAY_LIMIT - 1]! });
     assert.equal(kept.resync, undefined);
     assert.equal(kept.events.length, REPLAY_LIMIT, 'the last REPLAY_LIMIT events are kept');
+
+    // No tab needs the socket for a while; a tab back from a reload needs it again: it opens from
+    // that tab's position, and the server replays what came since.
+    holder.demote();
+    holder.disconnect();
+    const before = seqs.length;
+    for (let i = 0; i < 5; i++) server.publish(task.step('p', 't', `later${i}`, 'running'));
+    const back = { epoch, seq: seqs[before - 3]! };
+    holder.startFrom(back);
+    const replayed: number[] = [];
+    holder.frames.add((events) => replayed.push(...events.map((e) => e.seq!)));
+    const again = holder.connect();
+    holder.promote();
+    assert.deepEqual(holder.catchUp(back), { events: [], position: back }, 'nothing to send: the server replays');
+    await again;
+    await waitFor(() => replayed.length === 7, 'the replay');
+    assert.deepEqual(replayed.slice(0, 2), seqs.slice(before - 2, before));
   });
 });
