@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir="${PROGRESS_NODE24_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/progress-elements/node24}"
+dir="${PROGRESS_NODE24_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/progress-elements/node24}"
 package="node-$(node -p 'process.platform + "-" + process.arch')"
 bin="$dir/node_modules/$package/bin"
 
