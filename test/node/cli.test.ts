@@ -242,6 +242,29 @@ describe('progress-server', () => {
     }
   });
 
+  it("the server's warnings are JSON lines too, without the token", { timeout: 60_000 }, async (t) => {
+    const cli = runCli(t, ['--port', '0', '--max-connections-per-token', '1'], { PROGRESS_JWT_SECRET: SECRET });
+    const start = await started(cli);
+    const token = await hs256({ projects: ['p1'], exp: now() + 600 });
+    await admitted(t, projectSocket(start, 'p1', token));
+    assert.deepEqual(await refused(projectSocket(start, 'p1', token)), { code: 4429, reason: 'too many connections for this token' });
+    const find = () => cli.lines().find((line) => line.level === 'warn' && line.source === 'server');
+    await waitFor(() => find() !== undefined, 'the refusal logged', 10_000);
+    assert.match(find()!.msg, /refused a connection from 127\.0\.0\.1 to \/progress\/subscribe\/p1: too many connections for this token/);
+    assert.ok(!cli.stdout().includes(token), 'no token in the log');
+  });
+
+  it('a start that fails (the port is taken) logs an error line and exits with 1', { timeout: 60_000 }, async (t) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => taken.close(resolve)));
+    const cli = runCli(t, ['--no-auth', '--port', String((taken.address() as { port: number }).port)]);
+    assert.equal(await within(cli.exited, START_TIMEOUT, 'still running'), 1);
+    const error = cli.lines().find((line) => line.level === 'error');
+    assert.equal(error?.msg, 'cannot start');
+    assert.match(String(error?.error), /EADDRINUSE/);
+  });
+
   it('--projects-claim, --jwt-issuer and --jwt-audience: only the named claim counts, and iss and aud must match', { timeout: 60_000 }, async (t) => {
     const cli = runCli(t, ['--port', '0', '--projects-claim', 'https://example.com/projects', '--jwt-issuer', 'https://id.example.com', '--jwt-audience', 'progress'], { PROGRESS_JWT_SECRET: SECRET });
     const start = await started(cli);
