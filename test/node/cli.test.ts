@@ -103,8 +103,22 @@ function projectSocket(start: { projectUrl: string }, projectId: string, token?:
 async function outcome(url: string): Promise<{ admitted: true; client: RawClient } | ({ admitted: false } & Closed)> {
   const client = await connect(url, 10_000);
   client.ws.on('error', () => {});
-  const first = await Promise.race([client.next((f) => f?.type === 'session', 10_000).then(() => 'session' as const), client.closed]);
+  const session = () => client.frames.some((f) => (f as { type?: unknown } | null)?.type === 'session');
+  const message = new Promise<'session'>((resolve) => {
+    const onMessage = () => {
+      if (!session()) return;
+      client.ws.off('message', onMessage);
+      resolve('session');
+    };
+    client.ws.on('message', onMessage);
+    onMessage();
+  });
+  const first = await within(Promise.race([message, client.closed]), 10_000, 'neither' as const);
   if (first === 'session') return { admitted: true, client };
+  if (first === 'neither') {
+    client.terminate();
+    assert.fail(`${url.replace(/token=[^&]*/, 'token=…')}: neither a session frame nor a close within 10 s`);
+  }
   return { admitted: false, ...first };
 }
 
