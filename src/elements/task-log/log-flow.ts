@@ -1,0 +1,132 @@
+/**
+ * One stream of terminal output placed into the log: the live stream, or a range of earlier lines
+ * loaded later. Its rows go, in order, into the group it is in; marker lines open and close
+ * GitHub groups and GitLab sections inside it instead of showing as text.
+ */
+import type { GroupNode, GroupTree, LinesNode } from './log-groups.js';
+import type { LineIndex, LineStore } from './line-store.js';
+import { markerOf, type Marker } from './log-markers.js';
+import { runsOf, Terminal, type RowSink, type TerminalRow } from './terminal-line.js';
+import type { LinkTable, StyleTable } from './log-styles.js';
+
+/** What a flow needs of the log around it. */
+export interface FlowHost {
+  readonly store: LineStore;
+  readonly index: LineIndex;
+  readonly tree: GroupTree;
+  readonly styles: StyleTable;
+  readonly links: LinkTable;
+  /** Whether a group is open by default now (and the reader's choice); applied to the counts. */
+  refreshOpen(group: GroupNode): void;
+  /** Called after any change the view should show. */
+  changed(): void;
+}
+
+export class Flow implements RowSink {
+  readonly terminal: Terminal;
+  /** The group new rows go into. */
+  current: GroupNode;
+  /** The time stamped on the lines placed now (ms since the epoch; NaN when unknown). */
+  time = NaN;
+  /** The slot of a row placed before it ended: it may turn out to be a marker line. */
+  private openSlot = -1;
+
+  constructor(
+    private readonly host: FlowHost,
+    container: GroupNode,
+    firstLine: number,
+    maxRewrite: number,
+  ) {
+    this.current = container;
+    this.terminal = new Terminal(this, host.styles, host.links, firstLine, { maxRewrite });
+  }
+
+  /** Reads a chunk of output and commits what changed. */
+  write(text: string): void {
+    this.terminal.write(text);
+    this.terminal.flush();
+  }
+
+  /** Moves the flow into another container (the group of another step), ending the lines so far. */
+  moveTo(container: GroupNode, nextLine: number): void {
+    this.terminal.restart(nextLine);
+    this.openSlot = -1;
+    this.current = container;
+  }
+
+  commit(row: TerminalRow): void {
+    const { store, index, tree } = this.host;
+    if (row.slot < 0) {
+      if (row.ended) {
+        const marker = markerOf(row.text, row.returnText);
+        if (marker) {
+          this.marker(marker, row);
+          return;
+        }
+      } else if (row.text === '') return;
+      this.place(row);
+      if (!row.ended) this.openSlot = row.slot;
+      return;
+    }
+    if (row.slot === this.openSlot && row.ended) {
+      this.openSlot = -1;
+      const marker = markerOf(row.text, row.returnText);
+      if (marker && row.slot === store.length - 1) {
+        // A marker line shown while it was coming in: taken back.
+        const group = tree.group(store.group(row.slot));
+        const node = group && tree.linesOf(group, row.slot);
+        if (node) {
+          index.remove(row.slot);
+          store.pop();
+          tree.grow(node, -1);
+          if (node.count === 0) tree.remove(node);
+          row.slot = -1;
+          this.marker(marker, row);
+          return;
+        }
+      }
+    }
+    store.set(row.slot, row.text, runsOf(row));
+    this.host.changed();
+  }
+
+  private place(row: TerminalRow): void {
+    const { store, index, tree } = this.host;
+    const g = this.current;
+    const slot = store.add(row.lineNo, this.time, g.id, row.text, runsOf(row));
+    index.add(slot, row.lineNo);
+    row.slot = slot;
+    const last = g.children[g.children.length - 1];
+    if (last?.kind === 'lines' && last.start + last.count === slot) tree.grow(last);
+    else tree.insert(g, { kind: 'lines', start: slot, count: 1, parent: g } satisfies LinesNode);
+    this.host.changed();
+  }
+
+  private marker(marker: Marker, row: TerminalRow): void {
+    const { tree } = this.host;
+    if (marker.kind === 'group-start' || marker.kind === 'section-start') {
+      const section = marker.kind === 'section-start';
+      const title = section ? row.text.trim() || marker.name : marker.title;
+      const g = tree.create(section ? 'section' : 'group', title, this.current.stepId, section ? marker.name : '', this.current);
+      g.collapseAtEnd = section && marker.collapsed;
+      tree.insert(this.current, g);
+      this.current = g;
+      this.host.refreshOpen(g);
+    } else {
+      // The innermost group of that kind (and name) inside the step ends, with what it holds.
+      for (let g: GroupNode | undefined = this.current; g && (g.type === 'group' || g.type === 'section'); g = g.parent) {
+        const match = marker.kind === 'group-end' ? g.type === 'group' : g.type === 'section' && g.name === marker.name;
+        if (!match) continue;
+        for (let e: GroupNode | undefined = this.current; e && e !== g.parent; e = e.parent) {
+          e.ended = true;
+          this.host.refreshOpen(e);
+        }
+        this.current = g.parent!;
+        break;
+      }
+      // Text after a section's end marker is a line of its own.
+      if (marker.kind === 'section-end' && row.text.trim()) this.place(row);
+    }
+    this.host.changed();
+  }
+}

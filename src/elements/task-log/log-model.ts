@@ -1,0 +1,465 @@
+/**
+ * The model of a task's whole log, DOM-free: terminal output read in chunks as a terminal shows it,
+ * grouped by step and by the GitHub groups and GitLab sections inside them, numbered by the
+ * server's line numbers, with gaps where lines are missing, and the rows a virtualized view shows.
+ */
+import { GroupTree, type Child, type GapNode, type GroupNode, type Row } from './log-groups.js';
+import { Flow, type FlowHost } from './log-flow.js';
+import { displayLength, segmentsOf, type Segment } from './log-links.js';
+import { LineIndex, LineStore } from './line-store.js';
+import { LinkTable, StyleTable, type LogStyle } from './log-styles.js';
+import { Terminal } from './terminal-line.js';
+import { LineRanges } from './line-ranges.js';
+
+export interface LogChunk {
+  /** Terminal output, as an `output` event or a step_progress `output` carries it. */
+  text: string;
+  /** The server's 1-based number of the line the chunk begins; when absent, the numbering goes on. */
+  line?: number | undefined;
+  /** When it was written: an ISO time or ms since the epoch. */
+  time?: string | number | undefined;
+  /** The step it belongs to. */
+  stepId?: string | undefined;
+}
+
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StepInfo {
+  name?: string | undefined;
+  status?: StepStatus | undefined;
+  durationMs?: number | undefined;
+}
+
+/** A line as the view draws it. */
+export interface LogLine {
+  lineNo: number;
+  /** ms since the epoch, NaN when unknown. */
+  time: number;
+  stepId: string;
+  /** Its text, cut to MAX_DISPLAY_LENGTH when longer. */
+  text: string;
+  /** The text was cut; `fullText` has all of it. */
+  cut: boolean;
+  segments: Segment[];
+}
+
+/** A row of the view, resolved. */
+export type LogRow =
+  | { kind: 'line'; depth: number; line: LogLine }
+  | { kind: 'group'; depth: number; groupId: number; type: 'step' | 'group' | 'section'; title: string; stepId: string; open: boolean; step: StepInfo | undefined }
+  | { kind: 'gap'; depth: number; reason: 'expired' | 'pending' | 'missing'; from: number; to: number };
+
+export interface LogModelOptions {
+  /** How many lines up a cursor movement may rewrite. Default 64. */
+  maxRewrite?: number;
+}
+
+interface StepState extends StepInfo {
+  chosen: boolean | undefined;
+  nodes: GroupNode[];
+}
+
+const FINISHED = new Set(['completed', 'skipped', 'cancelled']);
+const CONTROLS = /[\x00-\x1f\x7f-\x9f]/;
+
+function toMs(time: string | number | undefined): number {
+  if (typeof time === 'number') return Number.isFinite(time) ? time : NaN;
+  if (typeof time === 'string') return Date.parse(time);
+  return NaN;
+}
+
+function validLine(line: unknown): line is number {
+  return typeof line === 'number' && Number.isSafeInteger(line) && line >= 1;
+}
+
+export class LogModel implements FlowHost {
+  readonly store = new LineStore();
+  readonly index = new LineIndex(this.store);
+  readonly tree = new GroupTree();
+  readonly styles = new StyleTable();
+  readonly links = new LinkTable();
+  /** Goes up on every change the view should show. */
+  version = 0;
+  private readonly steps = new Map<string, StepState>();
+  private readonly maxRewrite: number;
+  private readonly live: Flow;
+  private liveStarted = false;
+  private liveStep = '';
+  /** Line numbers the log has (or had and knows are gone): a line comes in once. */
+  private readonly had = new LineRanges();
+  /** Gaps that lines loaded later can fill. */
+  private readonly gaps: GapNode[] = [];
+
+  constructor(options: LogModelOptions = {}) {
+    this.maxRewrite = options.maxRewrite ?? 64;
+    this.live = new Flow(this, this.tree.root, 1, this.maxRewrite);
+  }
+
+  // ---- input ----
+
+  /** Reads a chunk of live output. */
+  append(chunk: LogChunk): void {
+    let text = typeof chunk.text === 'string' ? chunk.text : '';
+    const live = this.live;
+    const term = live.terminal;
+    live.time = toMs(chunk.time);
+    const stepId = typeof chunk.stepId === 'string' ? chunk.stepId : '';
+    if (stepId !== this.liveStep) {
+      live.moveTo(this.stepGroup(stepId), term.atLineStart ? term.rawLine : term.rawLine + 1);
+      this.liveStep = stepId;
+    }
+    if (validLine(chunk.line)) {
+      const line = chunk.line;
+      if (!this.liveStarted) {
+        term.restart(line);
+        if (line > 1 && !this.had.has(line - 1)) this.addGap(live.current, 'pending', 1, line - 1);
+      } else {
+        const expected = term.rawLine;
+        const next = term.atLineStart ? expected : expected + 1;
+        // A resync's marker says what it missed once the numbers go on: nothing, or these lines.
+        const last = live.current.children[live.current.children.length - 1];
+        const missing = last?.kind === 'gap' && last.reason === 'missing' ? last : undefined;
+        if (missing && line <= next) this.tree.remove(missing);
+        if (line > expected) {
+          if (line > next && missing) {
+            missing.reason = 'pending';
+            missing.from = next;
+            missing.to = line - 1;
+            this.gaps.push(missing);
+          } else if (line > next) this.addGap(live.current, 'pending', next, line - 1);
+          term.restart(line);
+        } else if (line < expected) {
+          // Lines it already has: skipped, up to the line the stream is on.
+          let at = 0;
+          for (let k = line; k < expected && at >= 0; k++) {
+            const nl = text.indexOf('\n', at);
+            at = nl < 0 ? -1 : nl + 1;
+          }
+          text = at < 0 ? '' : text.slice(at);
+        }
+      }
+    }
+    const first = term.rawLine;
+    this.liveStarted = true;
+    live.write(text);
+    this.had.add(first, term.rawLine - 1);
+    this.changed();
+  }
+
+  /**
+   * Reads earlier lines loaded later (the reader scrolled up): `chunk.line` numbers its first line.
+   * Lines the log already has are left out; the rest go where their numbers put them.
+   */
+  fill(chunk: LogChunk & { line: number }): void {
+    if (!validLine(chunk.line) || typeof chunk.text !== 'string') return;
+    const raw = chunk.text.split('\n');
+    if (raw[raw.length - 1] === '') raw.pop();
+    const limit = this.liveStarted ? this.live.terminal.rawLine : Infinity;
+    const stepId = typeof chunk.stepId === 'string' ? chunk.stepId : '';
+    const time = toMs(chunk.time);
+    let i = 0;
+    while (i < raw.length) {
+      const n = chunk.line + i;
+      if (n >= limit) break;
+      if (this.had.has(n)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < raw.length && chunk.line + j + 1 < limit && !this.had.has(chunk.line + j + 1)) j++;
+      this.fillRange(n, chunk.line + j, raw.slice(i, j + 1).join('\n') + '\n', stepId, time);
+      i = j + 1;
+    }
+    this.changed();
+  }
+
+  /** Shows that lines `from`–`to` are no longer kept by the server. */
+  markExpired(from: number, to: number): void {
+    if (!validLine(from) || !validLine(to) || to < from) return;
+    const pos = this.positionFor(from, '');
+    this.carveGaps(from, to);
+    this.had.add(from, to);
+    this.tree.insert(pos.parent, this.gapNode('expired', from, to), pos.index);
+    this.changed();
+  }
+
+  /** Shows, at the live end, that a resync may have missed lines. */
+  markResync(): void {
+    const term = this.live.terminal;
+    const next = term.atLineStart ? term.rawLine : term.rawLine + 1;
+    this.tree.insert(this.live.current, this.gapNode('missing', NaN, NaN));
+    term.restart(next);
+    this.changed();
+  }
+
+  /** Sets what step events say of a step: its name, status, duration. */
+  setStep(stepId: string, info: StepInfo): void {
+    const step = this.stepState(stepId);
+    if (info.name !== undefined) step.name = CONTROLS.test(info.name) ? plain(info.name) : info.name;
+    if (info.status !== undefined) step.status = info.status;
+    if (info.durationMs !== undefined) step.durationMs = info.durationMs;
+    if (step.status && (FINISHED.has(step.status) || step.status === 'failed')) {
+      for (const g of step.nodes) endAll(g);
+    }
+    for (const g of step.nodes) this.refreshAll(g);
+    this.changed();
+  }
+
+  step(stepId: string): StepInfo | undefined {
+    const s = this.steps.get(stepId);
+    return s && { name: s.name, status: s.status, durationMs: s.durationMs };
+  }
+
+  // ---- groups ----
+
+  /** Whether a group is open (the reader's choice, or its default). */
+  isOpen(groupId: number): boolean {
+    return this.tree.group(groupId)?.open ?? false;
+  }
+
+  /** Opens or closes a group as the reader chose (undefined: back to its default). A step's choice holds for all of it. */
+  setOpen(groupId: number, open: boolean | undefined): void {
+    const g = this.tree.group(groupId);
+    if (!g || g.type === 'root') return;
+    if (g.type === 'step') {
+      const step = this.stepState(g.stepId);
+      step.chosen = open;
+      for (const n of step.nodes) this.refreshOpen(n);
+    } else {
+      g.chosen = open;
+      this.refreshOpen(g);
+    }
+    this.changed();
+  }
+
+  toggle(groupId: number): void {
+    this.setOpen(groupId, !this.isOpen(groupId));
+  }
+
+  /** Opens the groups around line `lineNo` so that it shows. */
+  reveal(lineNo: number): void {
+    const slot = this.index.floor(lineNo);
+    for (let g = this.tree.group(this.store.group(slot)); g && g.parent; g = g.parent) if (!g.open) this.setOpen(g.id, true);
+  }
+
+  refreshOpen(g: GroupNode): void {
+    let open: boolean;
+    if (g.type === 'step') {
+      const step = this.steps.get(g.stepId);
+      open = step?.chosen ?? !(step?.status && FINISHED.has(step.status));
+    } else open = g.chosen ?? !(g.ended && (g.type === 'group' || g.collapseAtEnd));
+    this.tree.setOpen(g, open);
+  }
+
+  changed(): void {
+    this.version++;
+  }
+
+  // ---- rows ----
+
+  get rowCount(): number {
+    return this.tree.rowCount;
+  }
+
+  /** What row `index` of the view shows. */
+  row(index: number): LogRow | undefined {
+    const r = this.tree.rowAt(index);
+    return r && this.resolve(r);
+  }
+
+  /** The row of line `lineNo` (or of the nearest line before it), and whether it shows or its group's header stands for it. */
+  rowOfLine(lineNo: number): { row: number; visible: boolean } | undefined {
+    const slot = this.index.floor(lineNo);
+    if (slot < 0) return undefined;
+    const g = this.tree.group(this.store.group(slot));
+    const node = g && this.tree.linesOf(g, slot);
+    return node && this.tree.rowOf(node, slot - node.start);
+  }
+
+  // ---- lines ----
+
+  /** How many lines the log holds. */
+  get lineCount(): number {
+    return this.store.length;
+  }
+
+  /** Line `lineNo` as the view draws it, or undefined when the log does not have it. */
+  line(lineNo: number): LogLine | undefined {
+    const slot = this.index.slotOf(lineNo);
+    return slot < 0 ? undefined : this.lineAt(slot);
+  }
+
+  /** A line's whole text, without escapes, even when its display is cut. */
+  fullText(lineNo: number): string | undefined {
+    const slot = this.index.slotOf(lineNo);
+    return slot < 0 ? undefined : this.store.text(slot);
+  }
+
+  /** Lines `from`–`to` (the ones the log has) as plain text, one per line, for copy or download. */
+  textOfRange(from: number, to: number): string {
+    const out: string[] = [];
+    for (let slot = this.index.slotOf(from) >= 0 ? this.index.slotOf(from) : this.index.after(from); slot >= 0; ) {
+      const n = this.store.lineNo(slot);
+      if (!(n <= to)) break;
+      out.push(this.store.text(slot));
+      slot = this.index.after(n);
+    }
+    return out.join('\n');
+  }
+
+  style(id: number): LogStyle {
+    return this.styles.get(id);
+  }
+
+  /** The line in `slot`, as the view draws it. */
+  lineAt(slot: number): LogLine {
+    const full = this.store.text(slot);
+    const length = displayLength(full);
+    const text = length < full.length ? full.slice(0, length) : full;
+    const g = this.tree.group(this.store.group(slot));
+    return {
+      lineNo: this.store.lineNo(slot),
+      time: this.store.time(slot),
+      stepId: g?.stepId ?? '',
+      text,
+      cut: length < full.length,
+      segments: segmentsOf(text, this.store.runsOf(slot), this.styles, this.links),
+    };
+  }
+
+  private resolve(r: Row): LogRow {
+    if (r.kind === 'line') return { kind: 'line', depth: r.depth, line: this.lineAt(r.slot) };
+    if (r.kind === 'gap') return { kind: 'gap', depth: r.depth, reason: r.gap.reason, from: r.gap.from, to: r.gap.to };
+    const g = r.group;
+    const step = g.type === 'step' ? this.step(g.stepId) : undefined;
+    const title = g.type === 'step' ? (step?.name ?? g.stepId) : g.title;
+    return { kind: 'group', depth: r.depth, groupId: g.id, type: g.type as 'step' | 'group' | 'section', title, stepId: g.stepId, open: g.open, step };
+  }
+
+  // ---- placing ----
+
+  private stepState(stepId: string): StepState {
+    let s = this.steps.get(stepId);
+    if (!s) this.steps.set(stepId, (s = { chosen: undefined, nodes: [] }));
+    return s;
+  }
+
+  /** A new group for a step's lines, at the end of the log (or the root itself for lines of no step). */
+  private stepGroup(stepId: string, attach = true): GroupNode {
+    if (!stepId) return this.tree.root;
+    const g = this.tree.create('step', '', stepId, '', attach ? this.tree.root : undefined);
+    this.stepState(stepId).nodes.push(g);
+    const step = this.steps.get(stepId)!;
+    if (step.status && (FINISHED.has(step.status) || step.status === 'failed')) g.ended = true;
+    if (attach) {
+      this.tree.insert(this.tree.root, g);
+      this.refreshOpen(g);
+    }
+    return g;
+  }
+
+  private refreshAll(g: GroupNode): void {
+    for (const c of g.children) if (c.kind === 'group') this.refreshAll(c);
+    this.refreshOpen(g);
+  }
+
+  private gapNode(reason: GapNode['reason'], from: number, to: number): GapNode {
+    const gap: GapNode = { kind: 'gap', reason, from, to, parent: this.tree.root };
+    if (reason === 'pending') this.gaps.push(gap);
+    return gap;
+  }
+
+  private addGap(parent: GroupNode, reason: GapNode['reason'], from: number, to: number): void {
+    this.tree.insert(parent, this.gapNode(reason, from, to));
+  }
+
+  /** Where lines from `lineNo` on go: the pending gap that holds it, or right after the line before. */
+  private positionFor(lineNo: number, stepId: string): { parent: GroupNode; index: number } {
+    const gap = this.gaps.find((g) => g.from <= lineNo && lineNo <= g.to);
+    if (gap) return { parent: gap.parent, index: gap.parent.children.indexOf(gap) };
+    const prev = this.index.floor(lineNo - 1);
+    const root = this.tree.root;
+    if (prev < 0) {
+      let index = 0;
+      while (index < root.children.length && firstLine(root.children[index]!, this.store) < lineNo) index++;
+      return { parent: root, index };
+    }
+    let parent = this.tree.group(this.store.group(prev)) ?? root;
+    const node = this.tree.linesOf(parent, prev)!;
+    this.tree.split(node, prev - node.start + 1);
+    let index = parent.children.indexOf(node) + 1;
+    // After the last line of a group that ended, or of another step: after that group.
+    while (parent.parent && index === parent.children.length && (parent.type === 'step' ? parent.stepId !== stepId : parent.ended)) {
+      index = parent.parent.children.indexOf(parent) + 1;
+      parent = parent.parent;
+    }
+    return { parent, index };
+  }
+
+  /** Pending gaps lose the lines `from`–`to`; a gap left empty goes. */
+  private carveGaps(from: number, to: number): void {
+    for (const gap of [...this.gaps]) {
+      if (gap.to < from || gap.from > to) continue;
+      const parent = gap.parent;
+      let index = parent.children.indexOf(gap);
+      this.tree.remove(gap);
+      this.gaps.splice(this.gaps.indexOf(gap), 1);
+      if (gap.from < from) this.tree.insert(parent, this.gapNode('pending', gap.from, from - 1), index++);
+      if (gap.to > to) this.tree.insert(parent, this.gapNode('pending', to + 1, gap.to), index + (gap.from < from ? 0 : 0));
+    }
+  }
+
+  private fillRange(from: number, to: number, text: string, stepId: string, time: number): void {
+    const pos = this.positionFor(from, stepId);
+    const gapAt = pos.parent.children[pos.index];
+    const inGap = gapAt?.kind === 'gap' && gapAt.reason === 'pending' && gapAt.from <= from && from <= gapAt.to;
+    const same = !stepId || pos.parent.stepId === stepId;
+    const holder = same ? this.tree.create('group', '', stepId, '', undefined) : this.stepGroup(stepId, false);
+    const flow = new Flow(this, holder, from, this.maxRewrite);
+    flow.time = time;
+    flow.write(text);
+    this.had.add(from, to);
+    let index = pos.index;
+    if (inGap) {
+      const gap = gapAt as GapNode;
+      this.carveGaps(from, to);
+      if (gap.from < from) index++;
+    }
+    if (same) {
+      for (const child of holder.children.splice(0)) {
+        if (child.kind === 'lines') for (let s = child.start; s < child.start + child.count; s++) this.store.setGroup(s, pos.parent.id);
+        this.tree.insert(pos.parent, child, index++);
+      }
+      holder.inner = 0;
+    } else {
+      this.tree.insert(pos.parent, holder, index);
+      this.refreshOpen(holder);
+    }
+  }
+}
+
+function firstLine(child: Child, store: LineStore): number {
+  if (child.kind === 'gap') return Number.isNaN(child.from) ? -Infinity : child.from;
+  if (child.kind === 'lines') return store.lineNo(child.start);
+  for (const c of child.children) {
+    const n = firstLine(c, store);
+    if (Number.isFinite(n)) return n;
+  }
+  return Infinity;
+}
+
+function endAll(g: GroupNode): void {
+  g.ended = true;
+  for (const c of g.children) if (c.kind === 'group') endAll(c);
+}
+
+/** Text without escapes or control characters (for names given by the caller). */
+function plain(text: string): string {
+  const rows: string[] = [];
+  const t = new Terminal({ commit: (r) => void rows.push(r.text) }, new StyleTable(), new LinkTable(), 1, { maxRewrite: 0 });
+  t.write(text.replace(/\n/g, ' '));
+  t.write('\n');
+  t.flush();
+  return rows.join(' ');
+}
+
