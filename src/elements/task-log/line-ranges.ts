@@ -32,6 +32,15 @@ export class LineRanges {
     return false;
   }
 
+  /** The highest number in the set below `n`, or 0. */
+  highestBelow(n: number): number {
+    const b = this.bounds;
+    for (let i = b.length - 2; i >= 0; i -= 2) {
+      if (b[i]! < n) return Math.min(b[i + 1]!, n - 1);
+    }
+    return 0;
+  }
+
   /** The ranges, as [from, to] pairs. */
   toArray(): [number, number][] {
     const out: [number, number][] = [];

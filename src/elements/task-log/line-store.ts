@@ -106,6 +106,14 @@ export class LineIndex {
       }
     }
     const at = this.runAfter(lineNo);
+    const around = runs[at - 1];
+    if (around && around.last > lineNo) {
+      // The number falls between two lines of a run: the run is cut there.
+      const cut = this.floor(lineNo);
+      runs.splice(at, 0, { from: cut + 1, to: around.to, first: this.store.lineNo(cut + 1), last: around.last });
+      around.to = cut;
+      around.last = this.store.lineNo(cut);
+    }
     runs.splice(at, 0, { from: slot, to: slot, first: lineNo, last: lineNo });
   }
 

@@ -112,7 +112,8 @@ export class LogModel implements FlowHost {
       const line = chunk.line;
       if (!this.liveStarted) {
         term.restart(line);
-        if (line > 1 && !this.had.has(line - 1)) this.addGap(live.current, 'pending', 1, line - 1);
+        const known = this.had.highestBelow(line);
+        if (known < line - 1) this.addGap(live.current, 'pending', known + 1, line - 1);
       } else {
         const expected = term.rawLine;
         const next = term.atLineStart ? expected : expected + 1;
@@ -194,10 +195,11 @@ export class LogModel implements FlowHost {
 
   /** Sets what step events say of a step: its name, status, duration. */
   setStep(stepId: string, info: StepInfo): void {
+    if (typeof stepId !== 'string' || !info || typeof info !== 'object') return;
     const step = this.stepState(stepId);
-    if (info.name !== undefined) step.name = CONTROLS.test(info.name) ? plain(info.name) : info.name;
-    if (info.status !== undefined) step.status = info.status;
-    if (info.durationMs !== undefined) step.durationMs = info.durationMs;
+    if (typeof info.name === 'string') step.name = CONTROLS.test(info.name) ? plain(info.name) : info.name;
+    if (typeof info.status === 'string') step.status = info.status;
+    if (typeof info.durationMs === 'number' && Number.isFinite(info.durationMs)) step.durationMs = info.durationMs;
     if (step.status && (FINISHED.has(step.status) || step.status === 'failed')) {
       for (const g of step.nodes) endAll(g);
     }
@@ -206,7 +208,7 @@ export class LogModel implements FlowHost {
   }
 
   step(stepId: string): StepInfo | undefined {
-    const s = this.steps.get(stepId);
+    const s = typeof stepId === 'string' ? this.steps.get(stepId) : undefined;
     return s && { name: s.name, status: s.status, durationMs: s.durationMs };
   }
 
@@ -214,13 +216,14 @@ export class LogModel implements FlowHost {
 
   /** Whether a group is open (the reader's choice, or its default). */
   isOpen(groupId: number): boolean {
+    if (typeof groupId !== 'number') return false;
     return this.tree.group(groupId)?.open ?? false;
   }
 
   /** Opens or closes a group as the reader chose (undefined: back to its default). A step's choice holds for all of it. */
   setOpen(groupId: number, open: boolean | undefined): void {
-    const g = this.tree.group(groupId);
-    if (!g || g.type === 'root') return;
+    const g = typeof groupId === 'number' ? this.tree.group(groupId) : undefined;
+    if (!g || g.type === 'root' || (open !== undefined && typeof open !== 'boolean')) return;
     if (g.type === 'step') {
       const step = this.stepState(g.stepId);
       step.chosen = open;
@@ -238,6 +241,7 @@ export class LogModel implements FlowHost {
 
   /** Opens the groups around line `lineNo` so that it shows. */
   reveal(lineNo: number): void {
+    if (typeof lineNo !== 'number' || Number.isNaN(lineNo)) return;
     const slot = this.index.floor(lineNo);
     for (let g = this.tree.group(this.store.group(slot)); g && g.parent; g = g.parent) if (!g.open) this.setOpen(g.id, true);
   }
@@ -263,12 +267,14 @@ export class LogModel implements FlowHost {
 
   /** What row `index` of the view shows. */
   row(index: number): LogRow | undefined {
+    if (typeof index !== 'number') return undefined;
     const r = this.tree.rowAt(index);
     return r && this.resolve(r);
   }
 
   /** The row of line `lineNo` (or of the nearest line before it), and whether it shows or its group's header stands for it. */
   rowOfLine(lineNo: number): { row: number; visible: boolean } | undefined {
+    if (typeof lineNo !== 'number' || Number.isNaN(lineNo)) return undefined;
     const slot = this.index.floor(lineNo);
     if (slot < 0) return undefined;
     const g = this.tree.group(this.store.group(slot));
@@ -285,12 +291,14 @@ export class LogModel implements FlowHost {
 
   /** Line `lineNo` as the view draws it, or undefined when the log does not have it. */
   line(lineNo: number): LogLine | undefined {
+    if (typeof lineNo !== 'number') return undefined;
     const slot = this.index.slotOf(lineNo);
     return slot < 0 ? undefined : this.lineAt(slot);
   }
 
   /** A line's whole text, without escapes, even when its display is cut. */
   fullText(lineNo: number): string | undefined {
+    if (typeof lineNo !== 'number') return undefined;
     const slot = this.index.slotOf(lineNo);
     return slot < 0 ? undefined : this.store.text(slot);
   }
@@ -298,6 +306,7 @@ export class LogModel implements FlowHost {
   /** Lines `from`–`to` (the ones the log has) as plain text, one per line, for copy or download. */
   textOfRange(from: number, to: number): string {
     const out: string[] = [];
+    if (typeof from !== 'number' || typeof to !== 'number' || Number.isNaN(from)) return '';
     for (let slot = this.index.slotOf(from) >= 0 ? this.index.slotOf(from) : this.index.after(from); slot >= 0; ) {
       const n = this.store.lineNo(slot);
       if (!(n <= to)) break;

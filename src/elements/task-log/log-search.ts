@@ -172,6 +172,7 @@ export class LogSearch {
 
   /** The hits in line `lineNo` as [start, end) columns of its whole text. */
   hitsInLine(lineNo: number): [number, number][] {
+    if (typeof lineNo !== 'number') return [];
     const slot = this.model.index.slotOf(lineNo);
     if (slot < 0 || this.lineIndexOf(lineNo) < 0) return [];
     return this.hitsOf(this.model.store.text(slot));
@@ -204,7 +205,7 @@ export class LogSearch {
 
   /** The first hit after column `column` of line `lineNo` (-1: from the line's start), wrapping to the first. */
   next(lineNo: number, column = -1): SearchHit | undefined {
-    if (this.lines === 0) return undefined;
+    if (this.lines === 0 || typeof lineNo !== 'number' || typeof column !== 'number') return undefined;
     let k = this.lineAtOrAfter(lineNo);
     if (k < this.lines && this.model.store.lineNo(this.slots[k]!) === lineNo) {
       const hits = this.hitsOf(this.model.store.text(this.slots[k]!));
@@ -217,7 +218,7 @@ export class LogSearch {
 
   /** The last hit before column `column` of line `lineNo` (Infinity: from the line's end), wrapping to the last. */
   previous(lineNo: number, column = Infinity): SearchHit | undefined {
-    if (this.lines === 0) return undefined;
+    if (this.lines === 0 || typeof lineNo !== 'number' || typeof column !== 'number') return undefined;
     let k = this.lineAtOrAfter(lineNo);
     if (k < this.lines && this.model.store.lineNo(this.slots[k]!) === lineNo) {
       const hits = this.hitsOf(this.model.store.text(this.slots[k]!));
@@ -229,7 +230,7 @@ export class LogSearch {
 
   /** The hit with position `ordinal` among all hits. */
   hit(ordinal: number): SearchHit | undefined {
-    if (!(ordinal >= 0 && ordinal < this.count)) return undefined;
+    if (typeof ordinal !== 'number' || !(ordinal >= 0 && ordinal < this.count)) return undefined;
     let lo = 0;
     let hi = this.lines - 1;
     while (lo < hi) {
