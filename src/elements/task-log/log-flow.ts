@@ -68,26 +68,36 @@ export class Flow implements RowSink {
       if (!row.ended) this.openSlot = row.slot;
       return;
     }
-    if (row.slot === this.openSlot && row.ended) {
-      this.openSlot = -1;
-      const marker = markerOf(row.text, row.returnText);
-      if (marker && row.slot === store.length - 1) {
+    if (row.slot === this.openSlot) {
+      if (row.ended) {
+        this.openSlot = -1;
         // A marker line shown while it was coming in: taken back.
-        const group = tree.group(store.group(row.slot));
-        const node = group && tree.linesOf(group, row.slot);
-        if (node) {
-          index.remove(row.slot);
-          store.pop();
-          tree.grow(node, -1);
-          if (node.count === 0) tree.remove(node);
-          row.slot = -1;
-          this.marker(marker, row);
-          return;
-        }
+        const marker = markerOf(row.text, row.returnText);
+        if (marker && this.takeBack(row)) return this.marker(marker, row);
+      } else if (row.text === '' && this.takeBack(row)) {
+        // Erased before its newline: as if nothing had come yet.
+        this.openSlot = -1;
+        return;
       }
     }
     store.set(row.slot, row.text, runsOf(row));
     this.host.changed();
+  }
+
+  /** Takes the row placed last out of the log again; false if it is not the last. */
+  private takeBack(row: TerminalRow): boolean {
+    const { store, index, tree } = this.host;
+    if (row.slot !== store.length - 1) return false;
+    const group = tree.group(store.group(row.slot));
+    const node = group && tree.linesOf(group, row.slot);
+    if (!node) return false;
+    index.remove(row.slot);
+    store.pop();
+    tree.grow(node, -1);
+    if (node.count === 0) tree.remove(node);
+    row.slot = -1;
+    this.host.changed();
+    return true;
   }
 
   private place(row: TerminalRow): void {

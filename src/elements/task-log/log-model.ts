@@ -3,12 +3,13 @@
  * grouped by step and by the GitHub groups and GitLab sections inside them, numbered by the
  * server's line numbers, with gaps where lines are missing, and the rows a virtualized view shows.
  */
-import { GroupTree, type Child, type GapNode, type GroupNode, type Row } from './log-groups.js';
+import { GroupTree, type GroupNode, type Row } from './log-groups.js';
 import { Flow, type FlowHost } from './log-flow.js';
 import { displayLength, segmentsOf, type Segment } from './log-links.js';
 import { LineIndex, LineStore } from './line-store.js';
 import { LinkTable, StyleTable, type LogStyle } from './log-styles.js';
 import { Terminal } from './terminal-line.js';
+import { Placement } from './log-fills.js';
 import { LineRanges } from './line-ranges.js';
 
 export interface LogChunk {
@@ -81,18 +82,18 @@ export class LogModel implements FlowHost {
   /** Goes up on every change the view should show. */
   version = 0;
   private readonly steps = new Map<string, StepState>();
-  private readonly maxRewrite: number;
+  readonly maxRewrite: number;
   private readonly live: Flow;
   private liveStarted = false;
   private liveStep = '';
   /** Line numbers the log has (or had and knows are gone): a line comes in once. */
-  private readonly had = new LineRanges();
-  /** Gaps that lines loaded later can fill. */
-  private readonly gaps: GapNode[] = [];
+  readonly had = new LineRanges();
+  private readonly places: Placement;
 
   constructor(options: LogModelOptions = {}) {
     this.maxRewrite = options.maxRewrite ?? 64;
     this.live = new Flow(this, this.tree.root, 1, this.maxRewrite);
+    this.places = new Placement(this);
   }
 
   // ---- input ----
@@ -113,7 +114,7 @@ export class LogModel implements FlowHost {
       if (!this.liveStarted) {
         term.restart(line);
         const known = this.had.highestBelow(line);
-        if (known < line - 1) this.addGap(live.current, 'pending', known + 1, line - 1);
+        if (known < line - 1) this.places.addGap(live.current, 'pending', known + 1, line - 1);
       } else {
         const expected = term.rawLine;
         const next = term.atLineStart ? expected : expected + 1;
@@ -126,8 +127,8 @@ export class LogModel implements FlowHost {
             missing.reason = 'pending';
             missing.from = next;
             missing.to = line - 1;
-            this.gaps.push(missing);
-          } else if (line > next) this.addGap(live.current, 'pending', next, line - 1);
+            this.places.gaps.push(missing);
+          } else if (line > next) this.places.addGap(live.current, 'pending', next, line - 1);
           term.restart(line);
         } else if (line < expected) {
           // Lines it already has: skipped, up to the line the stream is on.
@@ -153,34 +154,15 @@ export class LogModel implements FlowHost {
    */
   fill(chunk: LogChunk & { line: number }): void {
     if (!validLine(chunk.line) || typeof chunk.text !== 'string') return;
-    const raw = chunk.text.split('\n');
-    if (raw[raw.length - 1] === '') raw.pop();
     const limit = this.liveStarted ? this.live.terminal.rawLine : Infinity;
-    const stepId = typeof chunk.stepId === 'string' ? chunk.stepId : '';
-    const time = toMs(chunk.time);
-    let i = 0;
-    while (i < raw.length) {
-      const n = chunk.line + i;
-      if (n >= limit) break;
-      if (this.had.has(n)) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j + 1 < raw.length && chunk.line + j + 1 < limit && !this.had.has(chunk.line + j + 1)) j++;
-      this.fillRange(n, chunk.line + j, raw.slice(i, j + 1).join('\n') + '\n', stepId, time);
-      i = j + 1;
-    }
+    this.places.fill(chunk.line, chunk.text, typeof chunk.stepId === 'string' ? chunk.stepId : '', toMs(chunk.time), limit);
     this.changed();
   }
 
   /** Shows that lines `from`–`to` are no longer kept by the server. */
   markExpired(from: number, to: number): void {
     if (!validLine(from) || !validLine(to) || to < from) return;
-    const pos = this.positionFor(from, '');
-    this.carveGaps(from, to);
-    this.had.add(from, to);
-    this.tree.insert(pos.parent, this.gapNode('expired', from, to), pos.index);
+    this.places.markExpired(from, to);
     this.changed();
   }
 
@@ -188,7 +170,7 @@ export class LogModel implements FlowHost {
   markResync(): void {
     const term = this.live.terminal;
     const next = term.atLineStart ? term.rawLine : term.rawLine + 1;
-    this.tree.insert(this.live.current, this.gapNode('missing', NaN, NaN));
+    this.tree.insert(this.live.current, this.places.gapNode('missing', NaN, NaN));
     term.restart(next);
     this.changed();
   }
@@ -353,8 +335,8 @@ export class LogModel implements FlowHost {
     return s;
   }
 
-  /** A new group for a step's lines, at the end of the log (or the root itself for lines of no step). */
-  private stepGroup(stepId: string, attach = true): GroupNode {
+  /** A new group for a step's lines, at the end of the log (or the root itself for lines of no step); or not yet placed. */
+  stepGroup(stepId: string, attach = true): GroupNode {
     if (!stepId) return this.tree.root;
     const g = this.tree.create('step', '', stepId, '', attach ? this.tree.root : undefined);
     this.stepState(stepId).nodes.push(g);
@@ -371,90 +353,6 @@ export class LogModel implements FlowHost {
     for (const c of g.children) if (c.kind === 'group') this.refreshAll(c);
     this.refreshOpen(g);
   }
-
-  private gapNode(reason: GapNode['reason'], from: number, to: number): GapNode {
-    const gap: GapNode = { kind: 'gap', reason, from, to, parent: this.tree.root };
-    if (reason === 'pending') this.gaps.push(gap);
-    return gap;
-  }
-
-  private addGap(parent: GroupNode, reason: GapNode['reason'], from: number, to: number): void {
-    this.tree.insert(parent, this.gapNode(reason, from, to));
-  }
-
-  /** Where lines from `lineNo` on go: the pending gap that holds it, or right after the line before. */
-  private positionFor(lineNo: number, stepId: string): { parent: GroupNode; index: number } {
-    const gap = this.gaps.find((g) => g.from <= lineNo && lineNo <= g.to);
-    if (gap) return { parent: gap.parent, index: gap.parent.children.indexOf(gap) };
-    const prev = this.index.floor(lineNo - 1);
-    const root = this.tree.root;
-    if (prev < 0) {
-      let index = 0;
-      while (index < root.children.length && firstLine(root.children[index]!, this.store) < lineNo) index++;
-      return { parent: root, index };
-    }
-    let parent = this.tree.group(this.store.group(prev)) ?? root;
-    const node = this.tree.linesOf(parent, prev)!;
-    this.tree.split(node, prev - node.start + 1);
-    let index = parent.children.indexOf(node) + 1;
-    // After the last line of a group that ended, or of another step: after that group.
-    while (parent.parent && index === parent.children.length && (parent.type === 'step' ? parent.stepId !== stepId : parent.ended)) {
-      index = parent.parent.children.indexOf(parent) + 1;
-      parent = parent.parent;
-    }
-    return { parent, index };
-  }
-
-  /** Pending gaps lose the lines `from`–`to`; a gap left empty goes. */
-  private carveGaps(from: number, to: number): void {
-    for (const gap of [...this.gaps]) {
-      if (gap.to < from || gap.from > to) continue;
-      const parent = gap.parent;
-      let index = parent.children.indexOf(gap);
-      this.tree.remove(gap);
-      this.gaps.splice(this.gaps.indexOf(gap), 1);
-      if (gap.from < from) this.tree.insert(parent, this.gapNode('pending', gap.from, from - 1), index++);
-      if (gap.to > to) this.tree.insert(parent, this.gapNode('pending', to + 1, gap.to), index + (gap.from < from ? 0 : 0));
-    }
-  }
-
-  private fillRange(from: number, to: number, text: string, stepId: string, time: number): void {
-    const pos = this.positionFor(from, stepId);
-    const gapAt = pos.parent.children[pos.index];
-    const inGap = gapAt?.kind === 'gap' && gapAt.reason === 'pending' && gapAt.from <= from && from <= gapAt.to;
-    const same = !stepId || pos.parent.stepId === stepId;
-    const holder = same ? this.tree.create('group', '', stepId, '', undefined) : this.stepGroup(stepId, false);
-    const flow = new Flow(this, holder, from, this.maxRewrite);
-    flow.time = time;
-    flow.write(text);
-    this.had.add(from, to);
-    let index = pos.index;
-    if (inGap) {
-      const gap = gapAt as GapNode;
-      this.carveGaps(from, to);
-      if (gap.from < from) index++;
-    }
-    if (same) {
-      for (const child of holder.children.splice(0)) {
-        if (child.kind === 'lines') for (let s = child.start; s < child.start + child.count; s++) this.store.setGroup(s, pos.parent.id);
-        this.tree.insert(pos.parent, child, index++);
-      }
-      holder.inner = 0;
-    } else {
-      this.tree.insert(pos.parent, holder, index);
-      this.refreshOpen(holder);
-    }
-  }
-}
-
-function firstLine(child: Child, store: LineStore): number {
-  if (child.kind === 'gap') return Number.isNaN(child.from) ? -Infinity : child.from;
-  if (child.kind === 'lines') return store.lineNo(child.start);
-  for (const c of child.children) {
-    const n = firstLine(c, store);
-    if (Number.isFinite(n)) return n;
-  }
-  return Infinity;
 }
 
 function endAll(g: GroupNode): void {
