@@ -116,7 +116,6 @@ export class GroupTree {
       g.inner += delta;
       g.stale = true;
       if (!g.open || !g.parent) break;
-      g.parent.stale = true;
     }
   }
 

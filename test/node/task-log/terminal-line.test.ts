@@ -31,6 +31,16 @@ describe('task log: lines as a terminal shows them', () => {
     assert.deepEqual(texts(m), ['xy', 'abc!', '   def', 'new', 'progress 2/3']);
   });
 
+  it('shows a partial line while it comes in, and not once it is erased before its newline', () => {
+    const m = model('a\nprogress 10%');
+    assert.deepEqual(texts(m), ['a', 'progress 10%']);
+    m.append({ text: '\r\x1b[2K' });
+    assert.deepEqual(texts(m), ['a']);
+    assert.equal(m.rowCount, 1);
+    m.append({ text: 'done\n' });
+    assert.deepEqual(texts(m), ['a', 'done']);
+  });
+
   it('moves to a column with ESC[nG and overwrites from there', () => {
     assert.deepEqual(texts(model('status: waiting\x1b[9Gdone   \n')), ['status: done   ']);
   });
