@@ -12,6 +12,8 @@ export interface LinesNode {
   start: number;
   count: number;
   parent: GroupNode;
+  /** Its index among its parent's children, valid while the parent is not stale. */
+  at?: number;
 }
 
 /** Lines missing from the log at this place. */
@@ -23,6 +25,7 @@ export interface GapNode {
   from: number;
   to: number;
   parent: GroupNode;
+  at?: number;
 }
 
 export type GroupKind = 'root' | 'step' | 'group' | 'section';
@@ -52,6 +55,7 @@ export interface GroupNode {
   /** The reader's choice, kept over the default. */
   chosen: boolean | undefined;
   depth: number;
+  at?: number;
 }
 
 export type Child = LinesNode | GapNode | GroupNode;
@@ -159,8 +163,10 @@ export class GroupTree {
       p.length = g.children.length;
       let sum = 0;
       for (let i = 0; i < g.children.length; i++) {
+        const c = g.children[i]!;
         p[i] = sum;
-        sum += rowsOf(g.children[i]!);
+        c.at = i;
+        sum += rowsOf(c);
       }
       g.stale = false;
     }
@@ -204,8 +210,8 @@ export class GroupTree {
         row = 0;
         continue;
       }
-      const k = parent.children.indexOf(c);
-      row += this.prefixOf(parent)[k]! + (parent.parent ? 1 : 0);
+      const prefix = this.prefixOf(parent);
+      row += prefix[c.at!]! + (parent.parent ? 1 : 0);
     }
     return { row, visible };
   }
