@@ -110,14 +110,17 @@ export class LogModel implements FlowHost {
       this.liveStep = stepId;
     }
     if (validLine(chunk.line)) {
-      const line = chunk.line;
+      let line = chunk.line;
       if (!this.liveStarted) {
         term.restart(line);
         const known = this.had.highestBelow(line);
         if (known < line - 1) this.places.addGap(live.current, 'pending', known + 1, line - 1);
       } else {
         const expected = term.rawLine;
-        const next = term.atLineStart ? expected : expected + 1;
+        const open = !term.atLineStart;
+        // A chunk going on with the open line may number that line, or the next (its first complete one).
+        if (open && line === expected + 1) line = expected;
+        const next = open ? expected + 1 : expected;
         // A resync's marker says what it missed once the numbers go on: nothing, or these lines.
         const last = live.current.children[live.current.children.length - 1];
         const missing = last?.kind === 'gap' && last.reason === 'missing' ? last : undefined;
@@ -138,6 +141,8 @@ export class LogModel implements FlowHost {
             at = nl < 0 ? -1 : nl + 1;
           }
           text = at < 0 ? '' : text.slice(at);
+          // Sent again from its start, the open line replaces what had come of it.
+          if (open && text) text = '\r\x1b[2K' + text;
         }
       }
     }

@@ -28,6 +28,22 @@ describe('task log: line numbers, gaps and fills', () => {
     assert.equal(m.lineCount, 8);
   });
 
+  it('a chunk going on with an open line may number that line or the next one', () => {
+    const m = new LogModel();
+    m.append({ text: 'x1\nx2 part', line: 1 });
+    m.append({ text: ' one\nx3\n', line: 2 });
+    m.append({ text: 'x4 part', line: 4 });
+    m.append({ text: ' two\nx5\n', line: 5 });
+    assert.deepEqual(rows(m), ['1: x1', '2: x2 part one', '3: x3', '4: x4 part two', '5: x5']);
+  });
+
+  it('a resent chunk from an earlier line replaces the open line rather than repeating it', () => {
+    const m = new LogModel();
+    m.append({ text: 'x1\nx2\nx3 pa', line: 1 });
+    m.append({ text: 'x2\nx3 partial\nx4\n', line: 2 });
+    assert.deepEqual(rows(m), ['1: x1', '2: x2', '3: x3 partial', '4: x4']);
+  });
+
   it('shows lines the server no longer keeps, and lines not loaded yet, as marker rows at their place', () => {
     const m = new LogModel();
     m.markExpired(1, 49_999);
