@@ -72,7 +72,8 @@ export class Placement {
       return { parent: root, index };
     }
     let parent = this.host.tree.group(this.host.store.group(prev)) ?? root;
-    const node = this.host.tree.linesOf(parent, prev)!;
+    const node = this.host.tree.linesOf(parent, prev);
+    if (!node) return { parent: root, index: root.children.length };
     this.host.tree.split(node, prev - node.start + 1);
     let index = parent.children.indexOf(node) + 1;
     // After the last line of a group that ended, or of another step: after that group.

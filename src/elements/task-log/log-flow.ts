@@ -22,6 +22,9 @@ export interface FlowHost {
   changed(): void;
 }
 
+/** The slot of a row that was a marker line. */
+const CONSUMED = -2;
+
 export class Flow implements RowSink {
   readonly terminal: Terminal;
   /** The group new rows go into. */
@@ -56,6 +59,7 @@ export class Flow implements RowSink {
 
   commit(row: TerminalRow): void {
     const { store, index, tree } = this.host;
+    if (row.slot === CONSUMED) return;
     if (row.slot < 0) {
       if (row.ended) {
         const marker = markerOf(row.text, row.returnText);
@@ -114,6 +118,8 @@ export class Flow implements RowSink {
 
   private marker(marker: Marker, row: TerminalRow): void {
     const { tree } = this.host;
+    // A marker line is no line of text, even if a cursor comes back up to it.
+    row.slot = CONSUMED;
     if (marker.kind === 'group-start' || marker.kind === 'section-start') {
       const section = marker.kind === 'section-start';
       const title = section ? row.text.trim() || marker.name : marker.title;
@@ -135,7 +141,10 @@ export class Flow implements RowSink {
         break;
       }
       // Text after a section's end marker is a line of its own.
-      if (marker.kind === 'section-end' && row.text.trim()) this.place(row);
+      if (marker.kind === 'section-end' && row.text.trim()) {
+        row.slot = -1;
+        this.place(row);
+      }
     }
     this.host.changed();
   }

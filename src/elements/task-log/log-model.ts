@@ -187,10 +187,8 @@ export class LogModel implements FlowHost {
     if (typeof info.name === 'string') step.name = CONTROLS.test(info.name) ? plain(info.name) : info.name;
     if (typeof info.status === 'string') step.status = info.status;
     if (typeof info.durationMs === 'number' && Number.isFinite(info.durationMs)) step.durationMs = info.durationMs;
-    if (step.status && (FINISHED.has(step.status) || step.status === 'failed')) {
-      for (const g of step.nodes) endAll(g);
-    }
-    for (const g of step.nodes) this.refreshAll(g);
+    // A step that ends leaves its groups as they were: one still open may hold why it failed.
+    for (const g of step.nodes) this.refreshOpen(g);
     this.changed();
   }
 
@@ -345,24 +343,12 @@ export class LogModel implements FlowHost {
     if (!stepId) return this.tree.root;
     const g = this.tree.create('step', '', stepId, '', attach ? this.tree.root : undefined);
     this.stepState(stepId).nodes.push(g);
-    const step = this.steps.get(stepId)!;
-    if (step.status && (FINISHED.has(step.status) || step.status === 'failed')) g.ended = true;
     if (attach) {
       this.tree.insert(this.tree.root, g);
       this.refreshOpen(g);
     }
     return g;
   }
-
-  private refreshAll(g: GroupNode): void {
-    for (const c of g.children) if (c.kind === 'group') this.refreshAll(c);
-    this.refreshOpen(g);
-  }
-}
-
-function endAll(g: GroupNode): void {
-  g.ended = true;
-  for (const c of g.children) if (c.kind === 'group') endAll(c);
 }
 
 /** Text without escapes or control characters (for names given by the caller). */

@@ -58,6 +58,19 @@ describe('task log: groups', () => {
     assert.deepEqual(rows(m), ['[-] Run', '  1: before', '  [-] Install deps', '    3: npm ci', '    [+] Inner', '    7: added 3 packages', '  9: after']);
   });
 
+  it('a step that fails inside a group leaves that group open, showing the error', () => {
+    const m = new LogModel();
+    m.append({ text: '::group::Done part\nok\n::endgroup::\n::group::Tests\nFAIL: it broke\n', stepId: 's' });
+    m.setStep('s', { name: 'Test', status: 'failed' });
+    assert.deepEqual(rows(m), ['[-] Test', '  [+] Done part', '  [-] Tests', '    5: FAIL: it broke']);
+  });
+
+  it('text written over a marker line by a cursor moved up to it is not shown out of place', () => {
+    const m = new LogModel();
+    m.append({ text: 'a\n::group::G\nb\n\x1b[2Aoverwritten\n\n' });
+    assert.deepEqual(rows(m), ['1: a', '[-] G', '  3: b']);
+  });
+
   it('a marker line shown while it came in is taken back once its newline comes', () => {
     const m = new LogModel();
     m.append({ text: 'a\n::gro', stepId: 's' });
