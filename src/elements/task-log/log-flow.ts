@@ -27,8 +27,10 @@ const CONSUMED = -2;
 
 export class Flow implements RowSink {
   readonly terminal: Terminal;
-  /** The group new rows go into. */
-  current: GroupNode;
+  /** The group rows went into last. */
+  private group: GroupNode;
+  /** Makes the group the next rows go into, once one comes (a step's group is not made for lines sent twice). */
+  private pending: (() => GroupNode) | undefined;
   /** The time stamped on the lines placed now (ms since the epoch; NaN when unknown). */
   time = NaN;
   /** The slot of a row placed before it ended: it may turn out to be a marker line. */
@@ -40,7 +42,7 @@ export class Flow implements RowSink {
     firstLine: number,
     maxRewrite: number,
   ) {
-    this.current = container;
+    this.group = container;
     this.terminal = new Terminal(this, host.styles, host.links, firstLine, { maxRewrite });
   }
 
@@ -50,11 +52,30 @@ export class Flow implements RowSink {
     this.terminal.flush();
   }
 
-  /** Moves the flow into another container (the group of another step), ending the lines so far. */
-  moveTo(container: GroupNode, nextLine: number): void {
+  /** The group new rows go into. */
+  get current(): GroupNode {
+    if (this.pending) {
+      this.group = this.pending();
+      this.pending = undefined;
+    }
+    return this.group;
+  }
+
+  set current(group: GroupNode) {
+    this.group = group;
+    this.pending = undefined;
+  }
+
+  /** The group rows went into last, even if the next ones are to go elsewhere. */
+  get previous(): GroupNode {
+    return this.group;
+  }
+
+  /** Moves the flow into another group (made by `container` when a row comes), ending the lines so far. */
+  moveTo(container: () => GroupNode, nextLine: number): void {
     this.terminal.restart(nextLine);
     this.openSlot = -1;
-    this.current = container;
+    this.pending = container;
   }
 
   commit(row: TerminalRow): void {

@@ -106,7 +106,7 @@ export class LogModel implements FlowHost {
     live.time = toMs(chunk.time);
     const stepId = typeof chunk.stepId === 'string' ? chunk.stepId : '';
     if (stepId !== this.liveStep) {
-      live.moveTo(this.stepGroup(stepId), term.atLineStart ? term.rawLine : term.rawLine + 1);
+      live.moveTo(() => this.groupToContinue(stepId), term.atLineStart ? term.rawLine : term.rawLine + 1);
       this.liveStep = stepId;
     }
     if (validLine(chunk.line)) {
@@ -122,7 +122,7 @@ export class LogModel implements FlowHost {
         if (open && line === expected + 1) line = expected;
         const next = open ? expected + 1 : expected;
         // A resync's marker says what it missed once the numbers go on: nothing, or these lines.
-        const last = live.current.children[live.current.children.length - 1];
+        const last = live.previous.children[live.previous.children.length - 1];
         const missing = last?.kind === 'gap' && last.reason === 'missing' ? last : undefined;
         if (missing && line <= next) this.tree.remove(missing);
         if (line > expected) {
@@ -336,6 +336,13 @@ export class LogModel implements FlowHost {
     let s = this.steps.get(stepId);
     if (!s) this.steps.set(stepId, (s = { chosen: undefined, nodes: [] }));
     return s;
+  }
+
+  /** The group of a step's lines at the end of the log: its last one if nothing came after it, or a new one. */
+  private groupToContinue(stepId: string): GroupNode {
+    const root = this.tree.root;
+    const last = this.steps.get(stepId)?.nodes.at(-1);
+    return stepId && last && root.children[root.children.length - 1] === last ? last : this.stepGroup(stepId);
   }
 
   /** A new group for a step's lines, at the end of the log (or the root itself for lines of no step); or not yet placed. */

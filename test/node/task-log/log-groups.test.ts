@@ -31,6 +31,20 @@ describe('task log: groups', () => {
     assert.ok(header.kind === 'group' && header.step?.durationMs === 1200 && header.type === 'step');
   });
 
+  it('lines of a step sent again make no new group; a step going on after another of no new line goes on in its group', () => {
+    const m = new LogModel();
+    m.append({ text: 'a1\na2\n', line: 1, stepId: 'a' });
+    m.append({ text: 'b3\n', line: 3, stepId: 'b' });
+    m.append({ text: 'a1\na2\n', line: 1, stepId: 'a' });
+    m.append({ text: 'b3\nb4\n', line: 3, stepId: 'b' });
+    assert.deepEqual(rows(m), ['[-] a', '  1: a1', '  2: a2', '[-] b', '  3: b3', '  4: b4']);
+    m.append({ text: '', stepId: 'a' });
+    m.append({ text: 'b5\n', line: 5, stepId: 'b' });
+    assert.deepEqual(rows(m).slice(-1), ['  5: b5']);
+    m.append({ text: 'a6\n', line: 6, stepId: 'a' });
+    assert.deepEqual(rows(m).slice(-2), ['[-] a', '  6: a6'], 'a step going on after another: a group of its own at its place');
+  });
+
   it("keeps the reader's choice over the default, and reads the state back", () => {
     const m = new LogModel();
     m.append({ text: 'one\n', stepId: 'a' });
