@@ -1,13 +1,27 @@
 /**
  * The lines of a log, compactly: each line has a slot (the order lines were first placed in), its
- * plain text as one string, its styled runs only when it has some, and its server line number,
- * time and group in typed arrays that grow by doubling.
+ * plain text, its styled runs only when it has some, and its server line number, time and group
+ * in typed arrays that grow by doubling. The newest lines keep their own strings (they may still
+ * change); older ones are joined, BLOCK_LINES at a time, into one string per block with each
+ * line's offset in a typed array, so a line costs its characters and a few bytes.
  */
 
+/** Lines joined into one string. */
+export const BLOCK_LINES = 4096;
+/** The newest lines, kept as their own strings. */
+const RECENT_LINES = 1024;
+
 export class LineStore {
-  private texts: string[] = [];
+  /** Texts of the slots from `recentBase` on. */
+  private recent: string[] = [];
+  private recentBase = 0;
+  /** Block b holds the texts of slots b * BLOCK_LINES … (b + 1) * BLOCK_LINES - 1, one after the other. */
+  private blocks: string[] = [];
+  /** Texts of lines in blocks that changed after they were joined. */
+  private changedTexts = new Map<number, string>();
   /** Styled runs [start, end, style, link, …] of the lines that have some. */
-  private runs: (number[] | undefined)[] = [];
+  private runs = new Map<number, number[]>();
+  private offsets = new Uint32Array(1024);
   private numbers = new Float64Array(1024);
   private times = new Float64Array(1024);
   private groups = new Int32Array(1024);
@@ -25,24 +39,39 @@ export class LineStore {
     this.numbers[slot] = lineNo;
     this.times[slot] = time;
     this.groups[slot] = group;
-    this.texts.push(text);
-    this.runs.push(runs);
+    this.recent.push(text);
+    if (runs) this.runs.set(slot, runs);
     this.size++;
+    if (this.recent.length >= RECENT_LINES + BLOCK_LINES) this.join();
     return slot;
+  }
+
+  /** Joins the oldest recent lines into a block. */
+  private join(): void {
+    const texts = this.recent.splice(0, BLOCK_LINES);
+    let at = 0;
+    for (let i = 0; i < texts.length; i++) {
+      this.offsets[this.recentBase + i] = at;
+      at += texts[i]!.length;
+    }
+    this.blocks.push(texts.join(''));
+    this.recentBase += BLOCK_LINES;
   }
 
   /** Forgets the last line kept (a marker line that turned out not to be text). */
   pop(): void {
-    if (this.size === 0) return;
+    if (this.size === 0 || this.recent.length === 0) return;
     this.size--;
-    this.texts.pop();
-    this.runs.pop();
+    this.recent.pop();
+    this.runs.delete(this.size);
   }
 
   set(slot: number, text: string, runs: number[] | undefined): void {
     if (slot < 0 || slot >= this.size) return;
-    this.texts[slot] = text;
-    this.runs[slot] = runs;
+    if (slot >= this.recentBase) this.recent[slot - this.recentBase] = text;
+    else this.changedTexts.set(slot, text);
+    if (runs) this.runs.set(slot, runs);
+    else this.runs.delete(slot);
   }
 
   setGroup(slot: number, group: number): void {
@@ -50,11 +79,19 @@ export class LineStore {
   }
 
   text(slot: number): string {
-    return this.texts[slot] ?? '';
+    if (!(slot >= 0 && slot < this.size)) return '';
+    if (slot >= this.recentBase) return this.recent[slot - this.recentBase]!;
+    if (this.changedTexts.size) {
+      const changed = this.changedTexts.get(slot);
+      if (changed !== undefined) return changed;
+    }
+    const block = this.blocks[Math.floor(slot / BLOCK_LINES)]!;
+    const end = (slot + 1) % BLOCK_LINES === 0 ? block.length : this.offsets[slot + 1]!;
+    return block.slice(this.offsets[slot]!, end);
   }
 
   runsOf(slot: number): readonly number[] | undefined {
-    return this.runs[slot];
+    return this.runs.get(slot);
   }
 
   lineNo(slot: number): number {
@@ -71,6 +108,9 @@ export class LineStore {
 
   private grow(): void {
     const n = this.numbers.length * 2;
+    const offsets = new Uint32Array(n);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
     const numbers = new Float64Array(n);
     numbers.set(this.numbers);
     this.numbers = numbers;

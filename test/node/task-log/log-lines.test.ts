@@ -109,6 +109,20 @@ describe('task log: line numbers, gaps and fills', () => {
     assert.deepEqual(texts(m), ['x1', 'x2', 'x3', 'x4', 'x5']);
   });
 
+  it('keeps every line as it came through the joining of older lines, a line changed after it too', () => {
+    const m = new LogModel();
+    m.append({ text: 'progress 0%\n', line: 10_000 });
+    m.fill({ text: lines(1, 9_000), line: 1 });
+    // The live line, joined with the older ones by now, rewritten by a cursor moved up to it.
+    m.append({ text: '\x1b[1A\x1b[2Kprogress 100%\n' });
+    m.append({ text: lines(10_002, 30_000), line: 10_002 });
+    assert.equal(m.lineCount, 9_000 + 1 + 19_999);
+    assert.equal(m.line(10_000)!.text, 'progress 100%');
+    for (const n of [1, 2, 4096, 4097, 8999, 9000, 10_002, 20_000, 29_999, 30_000]) assert.equal(m.line(n)!.text, `x${n}`, `line ${n}`);
+    assert.equal(m.textOfRange(4095, 4098), 'x4095\nx4096\nx4097\nx4098');
+    assert.deepEqual(rows(m).slice(8999, 9002), ['9000: x9000', '(pending 9001-9999)', '10000: progress 100%']);
+  });
+
   it('takes every line exactly once whatever the order pages come in', () => {
     fc.assert(
       fc.property(
