@@ -144,10 +144,15 @@ export class Terminal {
     const len = row.text.length;
     // A line that had nothing yet takes the number of the raw line its text comes in.
     if (len === 0 && row.slot < 0) row.lineNo = this.rawLine;
-    if (this.col === len && this.attr === 0 && row.attrs === null) {
+    if (this.col > len) this.pad(row, this.col);
+    if (this.col === row.text.length) {
+      // Written at the end (most text): appended, in time linear in the line's length.
       row.text += text;
+      if (this.attr !== 0 || row.attrs !== null) {
+        const attrs = (row.attrs ??= new Array<number>(this.col).fill(0));
+        for (let i = 0; i < text.length; i++) attrs.push(this.attr);
+      }
     } else {
-      if (this.col > len) this.pad(row, this.col);
       const end = this.col + text.length;
       row.text = row.text.slice(0, this.col) + text + row.text.slice(end);
       if (this.attr !== 0 || row.attrs !== null) {

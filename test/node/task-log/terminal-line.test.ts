@@ -145,6 +145,19 @@ describe('task log: lines as a terminal shows them', () => {
     assert.equal(m.line(1)!.cut, false);
   });
 
+  it('reads a long line of many styled runs in time linear in its length', () => {
+    const token = '\x1b[32mok\x1b[0m \x1b[1;31mfail\x1b[0m ';
+    const m = new LogModel();
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) m.append({ text: token.repeat(5_000) });
+    m.append({ text: '\n' });
+    const ms = performance.now() - started;
+    assert.equal(m.fullText(1)!.length, 20 * 5_000 * 'ok fail '.length);
+    assert.ok(ms < 3_000, `${ms} ms`);
+    const segments = m.line(1)!.segments;
+    assert.deepEqual(segments.slice(0, 4).map((s) => [s.text, s.style?.fg ?? -1]), [['ok', 2], [' ', -1], ['fail', 1], [' ', -1]]);
+  });
+
   it('gives a line its time and a range of lines as plain text', () => {
     const m = new LogModel();
     m.append({ text: '\x1b[1mone\x1b[0m\n', time: '2026-01-01T00:00:01.000Z' });
