@@ -291,14 +291,33 @@ export class LogModel implements FlowHost {
   /** Lines `from`–`to` (the ones the log has) as plain text, one per line, for copy or download. */
   textOfRange(from: number, to: number): string {
     const out: string[] = [];
-    if (typeof from !== 'number' || typeof to !== 'number' || Number.isNaN(from)) return '';
+    for (const slot of this.slotsIn(from, to)) out.push(this.store.text(slot));
+    return out.join('\n');
+  }
+
+  /** Lines `from`–`to` as plain text in pieces of at most `lines` lines, each line ending in a newline: a download that never holds the whole log in one string. */
+  *textChunks(from = 1, to = Infinity, lines = 10_000): Generator<string, void> {
+    let out: string[] = [];
+    const size = Math.max(1, Math.floor(Number(lines)) || 1);
+    for (const slot of this.slotsIn(from, to)) {
+      out.push(this.store.text(slot));
+      if (out.length === size) {
+        yield out.join('\n') + '\n';
+        out = [];
+      }
+    }
+    if (out.length) yield out.join('\n') + '\n';
+  }
+
+  /** The slots of lines `from`–`to`, in line order. */
+  private *slotsIn(from: number, to: number): Generator<number, void> {
+    if (typeof from !== 'number' || typeof to !== 'number' || Number.isNaN(from)) return;
     for (let slot = this.index.slotOf(from) >= 0 ? this.index.slotOf(from) : this.index.after(from); slot >= 0; ) {
       const n = this.store.lineNo(slot);
       if (!(n <= to)) break;
-      out.push(this.store.text(slot));
+      yield slot;
       slot = this.index.after(n);
     }
-    return out.join('\n');
   }
 
   style(id: number): LogStyle {

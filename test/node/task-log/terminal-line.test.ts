@@ -165,6 +165,9 @@ describe('task log: lines as a terminal shows them', () => {
     assert.equal(m.line(1)!.time, Date.parse('2026-01-01T00:00:01.000Z'));
     assert.equal(m.line(2)!.time, 1767225602000);
     assert.equal(m.textOfRange(1, 2), 'one\ntwo!');
+    m.append({ text: 'three\n' });
+    assert.deepEqual([...m.textChunks(1, Infinity, 2)], ['one\ntwo!\n', 'three\n']);
+    assert.deepEqual([...m.textChunks(2, 3)], ['two!\nthree\n']);
     assert.equal(m.fullText(1), 'one');
   });
 });
