@@ -17,6 +17,8 @@ export interface PlacementHost extends FlowHost {
 export class Placement {
   /** Gaps that lines loaded later can fill. */
   readonly gaps: GapNode[] = [];
+  /** Gaps of lines the server no longer keeps. */
+  private readonly expired: GapNode[] = [];
 
   constructor(private readonly host: PlacementHost) {}
 
@@ -50,9 +52,15 @@ export class Placement {
     this.host.tree.insert(pos.parent, this.gapNode('expired', from, to), pos.index + (inGap && gapAt.from < from ? 1 : 0));
   }
 
+  /** The gap of pending or expired lines that holds line `lineNo`, if any. */
+  gapAt(lineNo: number): GapNode | undefined {
+    return this.gaps.find((g) => g.from <= lineNo && lineNo <= g.to) ?? this.expired.find((g) => g.from <= lineNo && lineNo <= g.to);
+  }
+
   gapNode(reason: GapNode['reason'], from: number, to: number): GapNode {
     const gap: GapNode = { kind: 'gap', reason, from, to, parent: this.host.tree.root };
     if (reason === 'pending') this.gaps.push(gap);
+    else if (reason === 'expired') this.expired.push(gap);
     return gap;
   }
 

@@ -257,9 +257,15 @@ export class LogModel implements FlowHost {
     return r && this.resolve(r);
   }
 
-  /** The row of line `lineNo` (or of the nearest line before it), and whether it shows or its group's header stands for it. */
+  /**
+   * The row of line `lineNo` (a permalink's target): its own, the gap marker's when it is not
+   * loaded or no longer kept, or the nearest line's before it; and whether it shows or the header
+   * of its closed group stands for it.
+   */
   rowOfLine(lineNo: number): { row: number; visible: boolean } | undefined {
     if (typeof lineNo !== 'number' || Number.isNaN(lineNo)) return undefined;
+    const gap = this.index.slotOf(lineNo) < 0 ? this.places.gapAt(lineNo) : undefined;
+    if (gap) return this.tree.rowOf(gap);
     const slot = this.index.floor(lineNo);
     if (slot < 0) return undefined;
     const g = this.tree.group(this.store.group(slot));

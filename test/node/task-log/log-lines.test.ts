@@ -51,6 +51,10 @@ describe('task log: line numbers, gaps and fills', () => {
     assert.deepEqual(rows(m), ['(expired 1-49999)', '(pending 50000-59999)', '60000: x60000', '60001: x60001']);
     const gap = m.row(0)!;
     assert.ok(gap.kind === 'gap' && gap.from === 1 && gap.to === 49_999);
+    // A permalink to a line in a gap goes to the gap's marker.
+    assert.deepEqual(m.rowOfLine(20), { row: 0, visible: true });
+    assert.deepEqual(m.rowOfLine(55_555), { row: 1, visible: true });
+    assert.deepEqual(m.rowOfLine(60_001), { row: 3, visible: true });
   });
 
   it('a jump in the numbers leaves a marker of the lines between; a resync a marker that lines may be missing', () => {
