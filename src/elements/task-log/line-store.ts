@@ -6,6 +6,9 @@
  * line's offset in a typed array, so a line costs its characters and a few bytes.
  */
 
+/** Styled runs [start, end, style, link, …], or what reads them when first asked. */
+export type Runs = number[] | (() => number[] | undefined) | undefined;
+
 /** Lines joined into one string. */
 export const BLOCK_LINES = 4096;
 /** The newest lines, kept as their own strings. */
@@ -20,7 +23,7 @@ export class LineStore {
   /** Texts of lines in blocks that changed after they were joined. */
   private changedTexts = new Map<number, string>();
   /** Styled runs [start, end, style, link, …] of the lines that have some. */
-  private runs = new Map<number, number[]>();
+  private runs = new Map<number, number[] | (() => number[] | undefined)>();
   private offsets = new Uint32Array(1024);
   private numbers = new Float64Array(1024);
   private times = new Float64Array(1024);
@@ -33,7 +36,7 @@ export class LineStore {
   }
 
   /** Keeps a new line; returns its slot. */
-  add(lineNo: number, time: number, group: number, text: string, runs: number[] | undefined): number {
+  add(lineNo: number, time: number, group: number, text: string, runs: Runs): number {
     const slot = this.size;
     if (slot === this.numbers.length) this.grow();
     this.numbers[slot] = lineNo;
@@ -66,7 +69,7 @@ export class LineStore {
     this.runs.delete(this.size);
   }
 
-  set(slot: number, text: string, runs: number[] | undefined): void {
+  set(slot: number, text: string, runs: Runs): void {
     if (slot < 0 || slot >= this.size) return;
     if (slot >= this.recentBase) this.recent[slot - this.recentBase] = text;
     else this.changedTexts.set(slot, text);
@@ -91,7 +94,12 @@ export class LineStore {
   }
 
   runsOf(slot: number): readonly number[] | undefined {
-    return this.runs.get(slot);
+    const runs = this.runs.get(slot);
+    if (typeof runs !== 'function') return runs;
+    const read = runs();
+    if (read) this.runs.set(slot, read);
+    else this.runs.delete(slot);
+    return read;
   }
 
   lineNo(slot: number): number {

@@ -4,7 +4,7 @@
  * GitHub groups and GitLab sections inside it instead of showing as text.
  */
 import type { GroupNode, GroupTree, LinesNode } from './log-groups.js';
-import type { LineIndex, LineStore } from './line-store.js';
+import type { LineIndex, LineStore, Runs } from './line-store.js';
 import { markerOf, type Marker } from './log-markers.js';
 import { runsOf, Terminal, type RowSink, type TerminalRow } from './terminal-line.js';
 import type { LinkTable, StyleTable } from './log-styles.js';
@@ -20,6 +20,15 @@ export interface FlowHost {
   refreshOpen(group: GroupNode): void;
   /** Called after any change the view should show. */
   changed(): void;
+}
+
+/**
+ * A row's styled runs: read now for a finished line, and only when asked (a view draws it) for
+ * the line still coming in, which a long line would otherwise have read again on every chunk.
+ */
+function runsFor(row: TerminalRow): Runs {
+  if (!row.attrs) return undefined;
+  return row.ended ? runsOf(row) : () => runsOf(row);
 }
 
 /** The slot of a row that was a marker line. */
@@ -105,7 +114,7 @@ export class Flow implements RowSink {
         return;
       }
     }
-    store.set(row.slot, row.text, runsOf(row));
+    store.set(row.slot, row.text, runsFor(row));
     this.host.changed();
   }
 
@@ -128,7 +137,7 @@ export class Flow implements RowSink {
   private place(row: TerminalRow): void {
     const { store, index, tree } = this.host;
     const g = this.current;
-    const slot = store.add(row.lineNo, this.time, g.id, row.text, runsOf(row));
+    const slot = store.add(row.lineNo, this.time, g.id, row.text, runsFor(row));
     index.add(slot, row.lineNo);
     row.slot = slot;
     const last = g.children[g.children.length - 1];

@@ -40,6 +40,12 @@ export class StyleState {
   bg: Colour = -1;
   flags = 0;
 
+  set(style: LogStyle): void {
+    this.fg = style.fg;
+    this.bg = style.bg;
+    this.flags = style.flags;
+  }
+
   reset(): void {
     this.fg = this.bg = -1;
     this.flags = 0;

@@ -60,6 +60,8 @@ export class Terminal {
   private linkId = 0;
   private attr = 0;
   private pending = '';
+  /** Style reached from a style by an SGR sequence, by `${style}m${params}`. */
+  private readonly sgrSeen = new Map<string, number>();
   private dirty: TerminalRow[] = [];
   /** The server's number of the raw line the cursor is on. */
   rawLine: number;
@@ -248,8 +250,15 @@ export class Terminal {
   private csi(params: string, final: string): void {
     if (!/^[\d;:]*$/.test(params)) return; // private sequences (`?25l`, `>4m`) change nothing shown
     if (final === 'm') {
-      this.style.apply(params);
-      this.styleId = this.styles.idOf(this.style);
+      // The same sequences come again and again: where one leads from a style is kept.
+      const key = `${this.styleId}m${params}`;
+      let next = this.sgrSeen.get(key);
+      if (next === undefined) {
+        this.style.apply(params);
+        next = this.styles.idOf(this.style);
+        if (this.sgrSeen.size < 4096) this.sgrSeen.set(key, next);
+      } else this.style.set(this.styles.get(next));
+      this.styleId = next;
       this.attr = this.linkId * 65536 + this.styleId;
       return;
     }
