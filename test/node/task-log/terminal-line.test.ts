@@ -113,6 +113,16 @@ describe('task log: lines as a terminal shows them', () => {
         ['G', -1, -1, 0],
       ],
     );
+    // Styles carry from line to line, and each sequence adds to the style it finds.
+    m.append({ text: '\x1b[31mA\x1b[1mB\x1b[0m\n\x1b[31mC\x1b[1mD\x1b[4mE\n' });
+    assert.deepEqual(
+      m.line(3)!.segments.map((s) => [s.text, s.style?.fg, s.style?.flags]),
+      [
+        ['C', 1, 0],
+        ['D', 1, BOLD],
+        ['E', 1, BOLD | UNDERLINE],
+      ],
+    );
   });
 
   it('links http(s) URLs in the text and OSC 8 hyperlinks (ESC \\ or BEL ended), nothing else', () => {
