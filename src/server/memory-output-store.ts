@@ -243,7 +243,7 @@ export class MemoryOutputStore implements OutputStore {
     const { start, end } = readRange(firstKept, total, options);
     const lines: OutputLine[] = [];
     for (let n = start; n <= Math.min(end, log.complete); n++) lines.push(log.line(n));
-    if (end > log.complete && log.open !== '') {
+    if (log.open !== '' && start <= total && end >= total) {
       const line: OutputLine = { n: total, text: log.open, time: log.openTime };
       if (log.openStep !== 0) line.stepId = log.stepIds[log.openStep - 1]!;
       lines.push(line);
