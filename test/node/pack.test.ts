@@ -1,11 +1,12 @@
 /**
  * The packed package installs into an empty project and works there: from Node, `/client` (no
- * DOM, no Lit) against `/server` over a real socket; from TypeScript, its declarations; and in a
- * browser, a page built with Vite from the installed package, in Chromium.
+ * DOM, no Lit) against `/server` over a real socket, and the `progress-server` command; from
+ * TypeScript, its declarations; and in a browser, a page built with Vite from the installed
+ * package, in Chromium.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +43,7 @@ describe('npm pack', () => {
       'dist/elements/define/task-progress.d.ts',
       'dist/client/index.js',
       'dist/server/index.js',
+      'dist/server/cli/main.js',
       'dist/cdn/progress-elements.js',
       'dist/cdn/progress-elements.iife.js',
       'dist/types/react.d.ts',
@@ -76,6 +78,32 @@ console.log(JSON.stringify({ seen, classes: [typeof WebSocketManager, typeof Pro
     );
     const out = execFileSync('node', ['check.mjs'], { cwd: app, encoding: 'utf8', timeout: 30_000 });
     assert.deepEqual(JSON.parse(out.trim()), { seen: ['step_progress'], classes: ['function', 'function'] });
+  });
+
+  it('installs the progress-server command, which runs from Node: --help, a start and a stop, and a clear message without jose', { timeout: 60_000 }, async () => {
+    const bin = join(app, 'node_modules/.bin/progress-server');
+    assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'it starts with its #! line');
+    assert.match(execFileSync(bin, ['--help'], { cwd: app, encoding: 'utf8', timeout: 30_000 }), /--jwt-secret <secret> {2}\(PROGRESS_JWT_SECRET\)/);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PROGRESS_')));
+    // jose is an optional peer dependency, not installed here: JWTs cannot be checked, and it says so.
+    const noJose = spawnSync(bin, ['--port', '0'], { cwd: app, encoding: 'utf8', timeout: 30_000, env: { ...env, PROGRESS_JWT_SECRET: 'x'.repeat(32) } });
+    assert.equal(noJose.status, 1);
+    assert.match(noJose.stdout, /"level":"error","msg":"cannot start","error":"JWT authentication needs the jose package \(6.x\): npm install jose"/);
+    const child = spawn(bin, ['--no-auth', '--port', '0'], { cwd: app, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      for (let i = 0; !out.includes('progress server listening'); i++) {
+        assert.ok(i < 400 && child.exitCode === null, `it started: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill('SIGTERM');
+      assert.equal(await closed, 0, 'SIGTERM ends it with 0');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.match(out, /"msg":"stopped"/);
   });
 
   it('type-checks a TypeScript consumer of the installed declarations', { timeout: 120_000 }, () => {

@@ -13,7 +13,9 @@ import type { EntityState } from '../state/progress-store.js';
 export type ShareMessage =
   // Any tab: who it is, and what it needs.
   | { t: 'hello'; from: string }
-  | { t: 'need'; from: string; keys: string[] }
+  // `at`: where this tab stands on the sockets it has not heard from the holder yet (after a
+  // reload): the holder answers with what came since (`caught`).
+  | { t: 'need'; from: string; keys: string[]; at?: Record<string, ResumePosition> }
   | { t: 'bye'; from: string }
   | { t: 'retry'; from: string; key: string }
   | { t: 'poke'; from: string }
@@ -24,17 +26,30 @@ export type ShareMessage =
   | { t: 'conn'; key: string; state: ConnectionState; retryAt?: number; position?: ResumePosition }
   | { t: 'event'; key: string; event: ConnectionEvent }
   | { t: 'frame'; key: string; events: ProgressEvent[]; position?: ResumePosition }
+  // To a tab that said where it stands: the events after its position, up to `position`; or, when
+  // the holder no longer has them all, `resync`: the tab resyncs from `position` on.
+  | { t: 'caught'; to: string; key: string; events: ProgressEvent[]; position?: ResumePosition; resync?: ResyncReason }
   | { t: 'resync'; key: string; reason: ResyncReason }
   | { t: 'reject'; key: string; rejection: FrameRejection };
 
-const TYPES: ReadonlySet<string> = new Set(['hello', 'need', 'bye', 'retry', 'poke', 'ask', 'lead', 'answer', 'conn', 'event', 'frame', 'resync', 'reject']);
+const TYPES: ReadonlySet<string> = new Set(['hello', 'need', 'bye', 'retry', 'poke', 'ask', 'lead', 'answer', 'conn', 'event', 'frame', 'caught', 'resync', 'reject']);
+const KEYED: ReadonlySet<string> = new Set(['conn', 'event', 'frame', 'caught', 'resync', 'reject', 'retry']);
+const RESYNCS: ReadonlySet<unknown> = new Set(['resumed', 'reconnect', 'gap', 'epoch']);
 
 /** A message of the share, or undefined for anything else posted on the channel (dropped). */
 export function asShareMessage(data: unknown): ShareMessage | undefined {
-  const m = data as { t?: unknown; key?: unknown; events?: unknown; keys?: unknown } | null;
+  const m = data as { t?: unknown; key?: unknown; events?: unknown; keys?: unknown; at?: unknown; to?: unknown; position?: unknown; resync?: unknown } | null;
   if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || !TYPES.has(m.t)) return undefined;
-  if (m.t === 'frame' && !Array.isArray(m.events)) return undefined;
+  if (KEYED.has(m.t) && typeof m.key !== 'string') return undefined;
+  if ((m.t === 'frame' || m.t === 'caught') && !(Array.isArray(m.events) && m.events.every(isRecord))) return undefined;
   if (m.t === 'need' && !(Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string'))) return undefined;
-  if ((m.t === 'conn' || m.t === 'event' || m.t === 'frame' || m.t === 'resync' || m.t === 'reject' || m.t === 'retry') && typeof m.key !== 'string') return undefined;
+  if (m.t === 'need' && m.at !== undefined && !(isRecord(m.at) && Object.values(m.at).every(isPosition))) return undefined;
+  if (m.t === 'caught' && (typeof m.to !== 'string' || (m.position !== undefined && !isPosition(m.position)) || (m.resync !== undefined && !RESYNCS.has(m.resync)))) return undefined;
   return m as ShareMessage;
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A position in a server's sequence: an epoch and a whole number. */
+export const isPosition = (value: unknown): value is ResumePosition =>
+  isRecord(value) && typeof value.epoch === 'string' && Number.isSafeInteger(value.seq) && (value.seq as number) >= 0;

@@ -5,8 +5,21 @@
  */
 import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
 import { ConnectionListeners, type Connection, type ConnectionLike, type ConnectionStats } from '../connection/connection.js';
+import type { ResyncReason } from '../connection/sequence-tracker.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { ShareMessage } from './messages.js';
+
+/** Numbered events the tab holding a socket keeps for tabs that come back from a reload, at most. */
+export const REPLAY_LIMIT = 2000;
+/** ms a tab waits for the holder to say what came since its kept position, before it resyncs. */
+export const CATCH_UP_LIMIT = 3000;
+
+/** What the holder answers a tab that said where it stands. */
+export interface CatchUp {
+  events: ProgressEvent[];
+  position?: ResumePosition;
+  resync?: ResyncReason;
+}
 
 /** What a shared connection needs of its share. */
 export interface ShareLink {
@@ -42,6 +55,19 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   #position: ResumePosition | undefined;
   #state: ConnectionState = 'disconnected';
   #pending: Pending | undefined;
+  /**
+   * The tab holding the sockets: the last numbered events of the real socket, and the position
+   * after which it has them all (undefined: not known yet).
+   */
+  #replay: ProgressEvent[] = [];
+  #replayBase: ResumePosition | undefined;
+  /**
+   * Another tab that started from a kept position (a reload): until the holder has said what came
+   * since (`caught`), the frames it passes on are held back, so that none is taken out of order.
+   */
+  #catchingSince: number | undefined;
+  #held: { events: ProgressEvent[]; position: ResumePosition | undefined }[] = [];
+  #heldCount = 0;
   readonly #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0 };
 
   constructor(
@@ -55,6 +81,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
     this.#key = key;
     this.#link = link;
     this.#position = from;
+    if (from) this.#catchingSince = Date.now();
   }
 
   get state(): ConnectionState {
@@ -67,6 +94,11 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
 
   get retryAt(): number | undefined {
     return this.#real ? this.#real.retryAt : this.#state === 'reconnecting' ? this.#retryAt : undefined;
+  }
+
+  /** Where this tab stands while it waits for the holder to catch it up (sent with its needs). */
+  get catchingFrom(): ResumePosition | undefined {
+    return this.#catchingSince === undefined || this.#real ? undefined : this.#position;
   }
 
   /** Whether this socket is open (or opening) for real in this tab. */
@@ -114,7 +146,11 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   /** This tab now holds the sockets: open this one for real, from where the tabs stand. */
   promote(): void {
     if (this.#real) return;
+    // A tab still waiting to be caught up resumes from its own position instead: the server replays.
+    this.#stopCatchingUp();
     const real = (this.#real = this.#link.open(this.#key, this.#position));
+    this.#replay = [];
+    this.#replayBase = this.#position;
     const key = this.#key;
     const post = (message: ShareMessage) => this.#link.post(message);
     this.#offReal = [
@@ -129,6 +165,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
         this.#emitEvent(event);
       }),
       real.frames.add((events) => {
+        this.#remember(events, real.position);
         post({ t: 'frame', key, events, ...definedPosition(real.position) });
         this.#frame(events, real.position);
       }),
@@ -137,6 +174,11 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
         if (this.#wanted) this.rejections.emit(rejection);
       }),
       real.resyncs.add((reason) => {
+        // Not contiguous with what came before: what is kept starts anew from here.
+        if (reason !== 'resumed') {
+          this.#replay = [];
+          this.#replayBase = reason === 'reconnect' ? undefined : real.position;
+        }
         post({ t: 'resync', key, reason });
         if (this.#wanted) this.resyncs.emit(reason);
       }),
@@ -152,6 +194,8 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
     for (const off of this.#offReal) off();
     this.#offReal = [];
     real.disconnect();
+    this.#replay = [];
+    this.#replayBase = undefined;
     this.#relayed = 'connecting';
     if (this.#wanted) this.#setState('connecting');
   }
@@ -166,6 +210,49 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
     void this.#real?.reconnect();
   }
 
+  /**
+   * A tab back from a reload needs this socket, which no tab has open (nor needs, in this one): it
+   * opens from that tab's position, so that the server replays what the tab missed.
+   */
+  startFrom(from: ResumePosition): void {
+    if (!this.#real && !this.#wanted) this.#position = from;
+  }
+
+  /**
+   * What came after `from` (the position a reloaded tab kept), from what this tab keeps; or, when
+   * it no longer has all of it, the resync that tab must make.
+   */
+  catchUp(from: ResumePosition): CatchUp {
+    const head = this.#real?.position ?? this.#position;
+    if (!head) return { events: [], resync: 'gap' };
+    if (head.epoch !== from.epoch) return { events: [], position: head, resync: 'epoch' };
+    if (from.seq >= head.seq) return { events: [], position: head };
+    const base = this.#replayBase;
+    if (!base || base.epoch !== from.epoch || base.seq > from.seq) return { events: [], position: head, resync: 'gap' };
+    return { events: this.#replay.filter((e) => e.seq! > from.seq), position: head };
+  }
+
+  /** Keeps the last numbered events of the real socket, for tabs that come back from a reload. */
+  #remember(events: ProgressEvent[], position: ResumePosition | undefined): void {
+    if (!position) return;
+    let first = true;
+    for (const event of events) {
+      if (event.seq === undefined) continue;
+      if (first && this.#replayBase?.epoch !== position.epoch) {
+        // A socket opened from no position: it has every event from its first one on.
+        this.#replay = [];
+        this.#replayBase = { epoch: position.epoch, seq: event.seq - 1 };
+      }
+      first = false;
+      this.#replay.push(event);
+    }
+    const excess = this.#replay.length - REPLAY_LIMIT;
+    if (excess > 0) {
+      const dropped = this.#replay.splice(0, excess);
+      this.#replayBase = { epoch: position.epoch, seq: dropped[dropped.length - 1]!.seq! };
+    }
+  }
+
   // ---- the other tabs ---------------------------------------------------------------------
 
   /** A message of the tab holding the sockets about this socket. */
@@ -173,15 +260,20 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
     // Frames are taken from any tab (deduplicated): a tab that held the sockets until another took
     // them over may have some the other has not sent yet, and the other way round.
     if (message.t === 'frame') {
-      this.#frame(message.events, message.position);
+      if (this.#catchingSince === undefined) this.#frame(message.events, message.position);
+      else this.#hold(message.events, message.position);
       return;
     }
     if (this.#real) return;
     switch (message.t) {
+      case 'caught':
+        if (this.#catchingSince !== undefined) this.#caughtUp(message);
+        break;
       case 'conn':
         this.#relayed = message.state;
         this.#retryAt = message.retryAt;
-        if (message.position) this.#advance(message.position);
+        // While this tab waits to be caught up, its position stays where it was kept.
+        if (message.position && this.#catchingSince === undefined) this.#advance(message.position);
         if (this.#wanted) this.#setState(message.state);
         break;
       case 'event':
@@ -195,6 +287,42 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
         if (this.#wanted) this.resyncs.emit(message.reason);
         break;
     }
+  }
+
+  /** Gives up waiting for the holder to catch this tab up (it does not answer): a resync. */
+  checkCatchUp(now: number): void {
+    if (this.#catchingSince !== undefined && !this.#real && now - this.#catchingSince >= CATCH_UP_LIMIT) this.#caughtUp({ events: [], resync: 'gap' });
+  }
+
+  /** A frame that came while this tab waits to be caught up: applied after what the holder sends. */
+  #hold(events: ProgressEvent[], position: ResumePosition | undefined): void {
+    this.#held.push({ events, position });
+    this.#heldCount += events.length;
+    if (this.#heldCount > REPLAY_LIMIT) this.#caughtUp({ events: [], resync: 'gap' });
+  }
+
+  /**
+   * The holder's answer: what came since this tab's position (then what was held back, without
+   * what the answer already had), or a resync from the holder's position on.
+   */
+  #caughtUp({ events, position, resync }: CatchUp): void {
+    const held = this.#held;
+    this.#stopCatchingUp();
+    if (resync) {
+      if (position) this.#position = position;
+      if (this.#wanted) this.resyncs.emit(resync);
+    } else if (events.length > 0) {
+      this.#frame(events, position);
+    } else if (position) {
+      this.#advance(position);
+    }
+    for (const frame of held) this.#frame(frame.events, frame.position);
+  }
+
+  #stopCatchingUp(): void {
+    this.#catchingSince = undefined;
+    this.#held = [];
+    this.#heldCount = 0;
   }
 
   /**

@@ -109,7 +109,17 @@ export class TabShare implements ShareLink {
     if (needed) this.#needed.add(key);
     else this.#needed.delete(key);
     if (this.#leading) this.#holdWhatIsNeeded();
-    else this.post({ t: 'need', from: this.tab, keys: [...this.#needed] });
+    else this.post(this.#needs());
+  }
+
+  /** What this tab needs, with where it stands on the sockets it waits to be caught up on. */
+  #needs(): ShareMessage {
+    let at: Record<string, ResumePosition> | undefined;
+    for (const key of this.#needed) {
+      const from = this.#connections.get(key)?.catchingFrom;
+      if (from) (at ??= {})[key] = from;
+    }
+    return { t: 'need', from: this.tab, keys: [...this.#needed], ...(at ? { at } : {}) };
   }
 
   retry(key: string): void {
@@ -203,7 +213,7 @@ export class TabShare implements ShareLink {
     this.#others.clear();
     for (const connection of this.#connections.values()) connection.demote();
     this.#heardAt = Date.now();
-    this.post({ t: 'need', from: this.tab, keys: [...this.#needed] });
+    this.post(this.#needs());
   }
 
   /** Holding the sockets: opens those some tab needs, closes the others. */
@@ -219,7 +229,9 @@ export class TabShare implements ShareLink {
       void this.#dropGoneTabs();
       return;
     }
-    const silent = Date.now() - this.#heardAt;
+    const now = Date.now();
+    for (const connection of this.#connections.values()) connection.checkCatchUp(now);
+    const silent = now - this.#heardAt;
     if (silent >= SILENCE_LIMIT) {
       // The tab holding the sockets does not answer: frozen, or its page is gone without a word.
       this.#heardAt = Date.now();
@@ -265,12 +277,16 @@ export class TabShare implements ShareLink {
         if (message.from !== this.#leader) {
           // A new tab holds the sockets: it learns what this one needs.
           this.#leader = message.from;
-          this.post({ t: 'need', from: this.tab, keys: [...this.#needed] });
+          this.post(this.#needs());
         }
         break;
       case 'answer':
         this.#heardAt = Date.now();
         if (message.to === this.tab) this.#asks.get(message.id)?.(message.state);
+        break;
+      case 'caught':
+        this.#heardAt = Date.now();
+        if (message.to === this.tab) this.#connections.get(message.key)?.relay(message);
         break;
       case 'conn':
       case 'event':
@@ -296,9 +312,17 @@ export class TabShare implements ShareLink {
       case 'need': {
         const before = this.#others.get(message.from);
         this.#others.set(message.from, new Set(message.keys));
+        // A tab back from a reload says where it stands: a socket no tab holds yet opens from there
+        // (the server replays what it missed); one open already answers from what it kept.
+        const at = Object.entries(message.at ?? {}).filter(([key]) => message.keys.includes(key));
+        for (const [key, from] of at) this.connection(key, from).startFrom(from);
         this.#holdWhatIsNeeded();
         // The state of what it now needs, at once.
         for (const key of message.keys) if (!before?.has(key)) this.#describe(this.#connections.get(key));
+        for (const [key, from] of at) {
+          const connection = this.#connections.get(key);
+          if (connection) this.post({ t: 'caught', to: message.from, key, ...connection.catchUp(from) });
+        }
         break;
       }
       case 'bye':

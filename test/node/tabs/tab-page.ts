@@ -1,7 +1,9 @@
 /**
  * One tab of the tab-sharing tests: the elements of the projects its URL names on the page's
  * shared client, and what the test reads back through `window.bench`. Query: `url` (the socket
- * URL), `projects` (comma-separated), `share` (`1`, or a share key), `heartbeat` (ms).
+ * URL), `projects` (comma-separated), `share` (`1`, or a share key), `heartbeat` (ms), `persist`
+ * (`1`: the client keeps its positions across a reload, and the page keeps what it showed, as an
+ * app that shows a log would).
  */
 import { configureProgress, getProgressClient, resetProgress, type ProgressClient } from '../../../src/index.js';
 
@@ -9,6 +11,10 @@ const params = new URLSearchParams(location.search);
 const projects = (params.get('projects') ?? 'p1').split(',');
 const share = params.get('share');
 const token = params.get('token');
+const persist = params.get('persist') === '1';
+/** What the page showed before a reload (with `persist`). */
+const PAGE_KEY = 'tab-page:shown';
+const shown = (persist ? JSON.parse(sessionStorage.getItem(PAGE_KEY) ?? 'null') : null) as { received: Record<string, number[]>; log: Record<string, number[]>; resyncs: string[] } | null;
 const client: ProgressClient = configureProgress({
   url: params.get('url')!,
   ...(token ? { getToken: () => token } : {}),
@@ -17,14 +23,41 @@ const client: ProgressClient = configureProgress({
   heartbeatTimeout: 1000,
   reconnectDelay: 50,
   maxReconnectDelay: 200,
-  persist: false,
+  persist,
 });
 
 /** Sequence numbers received per project, in order. */
 const received: Record<string, number[]> = {};
+/** The `n` of each step event received per project (its step id is `s{n}`), in order, as shown in the page. */
+const log: Record<string, number[]> = {};
+/** The resyncs the client reported (other than `resumed`), as shown in the page. */
+const resyncs: string[] = shown?.resyncs ?? [];
+const notice = document.createElement('p');
+notice.className = 'resync';
+notice.textContent = resyncs.length > 0 ? `resynced: ${resyncs.join(', ')}` : '';
+document.body.append(notice);
+client.onResync((reason) => {
+  if (reason === 'resumed') return;
+  resyncs.push(reason);
+  notice.textContent = `resynced: ${resyncs.join(', ')}`;
+});
 for (const projectId of projects) {
-  received[projectId] = [];
-  client.subscribeToProgress({ projectId, onEvent: (e) => received[projectId]!.push(e.seq ?? -1) });
+  received[projectId] = shown?.received[projectId] ?? [];
+  log[projectId] = shown?.log[projectId] ?? [];
+  const output = document.createElement('pre');
+  output.dataset['project'] = projectId;
+  output.textContent = log[projectId]!.join(' ');
+  document.body.append(output);
+  client.subscribeToProgress({
+    projectId,
+    onEvent: (e) => {
+      received[projectId]!.push(e.seq ?? -1);
+      const n = /^s(\d+)$/.exec((e as { stepId?: string }).stepId ?? '')?.[1];
+      if (n === undefined) return;
+      log[projectId]!.push(Number(n));
+      output.append(log[projectId]!.length > 1 ? ` ${n}` : n);
+    },
+  });
   for (const taskId of ['t1', 't2']) {
     const el = document.createElement('task-progress');
     el.setAttribute('project-id', projectId);
@@ -38,8 +71,15 @@ const heard: string[] = [];
 const spy = params.get('spy');
 if (spy) new BroadcastChannel(spy).onmessage = (event) => heard.push(JSON.stringify(event.data));
 
+if (persist) addEventListener('pagehide', () => sessionStorage.setItem(PAGE_KEY, JSON.stringify({ received, log, resyncs })));
+
 (window as unknown as { bench: object }).bench = {
   heard: () => heard,
+  /** The `n` of the step events shown in the page for a project, read from the page. */
+  output: (projectId: string) =>
+    (document.querySelector(`pre[data-project="${projectId}"]`)?.textContent ?? '').split(' ').filter(Boolean).map(Number),
+  /** The resync notice shown in the page ('' when none). */
+  notice: () => notice.textContent,
   received: (projectId: string) => received[projectId],
   text: (projectId: string, taskId: string) =>
     document.querySelector(`task-progress[project-id="${projectId}"][task-id="${taskId}"]`)?.shadowRoot?.textContent?.replace(/\s+/g, ' ').trim() ?? '',

@@ -1,0 +1,99 @@
+/**
+ * Starts what the settings describe: the log (in memory, or in Redis), the token check, and the
+ * server, with its warnings in the JSON log. Closing closes them in the reverse order.
+ */
+import { ProgressJournal } from '../journal.js';
+import type { ProgressLog } from '../progress-log.js';
+import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../progress-server.js';
+import type { Settings } from './flags.js';
+import { loggableUrl, type Fields, type JsonLog } from './json-log.js';
+import { jwtAuthenticate } from './jwt-grants.js';
+import { originCheck } from './origins.js';
+
+export interface Running {
+  server: ProgressServer;
+  /** What the start line says: where, which log, which token check (never a secret). */
+  describe(): Fields;
+  close(): Promise<void>;
+}
+
+interface OpenedLog {
+  log: ProgressLog;
+  close(): Promise<void>;
+}
+
+async function openLog(settings: Settings, log: JsonLog): Promise<OpenedLog> {
+  if (settings.redis === undefined) {
+    const journal = new ProgressJournal({ size: settings.retention ?? 10000, maxEntities: settings.maxEntities ?? 10000 });
+    return { log: journal, close: async () => {} };
+  }
+  // Loads ioredis only now.
+  const { createRedisLog } = await import('../redis.js');
+  const redisLog = await createRedisLog({
+    url: settings.redis,
+    ...(settings.redisPrefix === undefined ? {} : { prefix: settings.redisPrefix }),
+    ...(settings.retention === undefined ? {} : { retention: settings.retention }),
+    ...(settings.maxEntities === undefined ? {} : { maxEntities: settings.maxEntities }),
+    logger: { warn: (msg) => log.warn(msg, { source: 'redis' }), info: (msg) => log.info(msg, { source: 'redis' }) },
+  });
+  return { log: redisLog, close: () => redisLog.close() };
+}
+
+/** The server's `authenticate` hook: the origin check, then the token's; none when neither is asked for. */
+async function authenticateHook(settings: Settings, log: JsonLog): Promise<ProgressServerOptions['authenticate']> {
+  const origins = originCheck(settings.allowedOrigins);
+  const tokens = settings.auth.kind === 'jwt' ? await jwtAuthenticate(settings.auth, log) : undefined;
+  if (origins === undefined && tokens === undefined) return undefined;
+  return (token, request) => {
+    if (origins !== undefined && !origins(request)) return false;
+    return tokens === undefined ? true : tokens(token);
+  };
+}
+
+function serverOptions(settings: Settings): ProgressServerOptions {
+  const options: ProgressServerOptions = { port: settings.port, host: settings.host, path: settings.path };
+  const limits = ['maxConnectionsPerToken', 'maxConnectionsPerAddress', 'connectionAttempts', 'maxBufferedBytes', 'maxPayload', 'heartbeatInterval'] as const;
+  for (const key of limits) if (settings[key] !== undefined) Object.assign(options, { [key]: settings[key] });
+  return options;
+}
+
+function authFields(settings: Settings): Fields {
+  const { auth } = settings;
+  if (auth.kind === 'none') return { auth: 'none' };
+  const fields: Fields =
+    'secret' in auth.key ? { auth: 'jwt-hs256' } : { auth: 'jwks', jwks: loggableUrl(auth.key.jwksUrl) };
+  return { ...fields, projectsClaim: auth.projectsClaim, issuer: auth.issuer, audience: auth.audience };
+}
+
+/** Starts everything; on a failure, closes what was opened and rejects. */
+export async function startServer(settings: Settings, log: JsonLog): Promise<Running> {
+  const authenticate = await authenticateHook(settings, log);
+  const opened = await openLog(settings, log);
+  let server: ProgressServer;
+  try {
+    server = await createProgressServer({
+      ...serverOptions(settings),
+      log: opened.log,
+      ...(authenticate === undefined ? {} : { authenticate }),
+      logger: { warn: (msg) => log.warn(msg, { source: 'server' }) },
+    });
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  return {
+    server,
+    describe: () => ({
+      url: server.urlFor(),
+      projectUrl: server.urlFor('{projectId}').replace(encodeURIComponent('{projectId}'), '{projectId}'),
+      log: settings.redis === undefined ? 'memory' : 'redis',
+      redis: settings.redis === undefined ? undefined : loggableUrl(settings.redis),
+      allowedOrigins: settings.allowedOrigins?.join(','),
+      ...authFields(settings),
+    }),
+    async close() {
+      await server.close();
+      await opened.close();
+    },
+  };
+}
