@@ -7,7 +7,6 @@
  * it may not see the project; 204 when the store has no log of the task.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReadAnswer } from './access.js';
 import { DEFAULT_READ_LIMIT, MAX_READ_LIMIT, type OutputReadOptions, type OutputStore } from './output-store.js';
 
 const LOG_PATH = /\/projects\/([^/]+)\/tasks\/([^/]+)\/logs(\.txt)?$/;
@@ -18,8 +17,11 @@ const PREFLIGHT_HEADERS = {
   'access-control-allow-headers': 'authorization, accept',
 };
 
-/** What a token may read; never rejects. The server's own check, as its other reads use it. */
-export type LogReadAuthorisation = (token: string | undefined, request: IncomingMessage) => Promise<ReadAnswer>;
+/** What a token may read, as the server's other reads decide it (the same grants); never rejects. */
+export type LogReadAuthorisation = (
+  token: string | undefined,
+  request: IncomingMessage,
+) => Promise<{ ok: true; access: { allows(projectId: string): boolean } } | { ok: false; reason: string }>;
 
 export interface LogReadOptions {
   store: OutputStore;
