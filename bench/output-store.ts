@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
+import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressEvent } from '../src/client/events.js';
@@ -128,6 +129,11 @@ async function main(): Promise<void> {
     }
     const ms = performance.now() - start;
     console.log(`redis: appended 200,000 lines in ${fmt(ms, 0)} ms (${fmt((200_000 / ms) * 1000, 0)} lines/s, chunks of 20, 50 in flight)`);
+    const probe = new Redis(redis.url);
+    const [lines, meta] = store.keys('bench', 'r');
+    const bytes = Number(await probe.call('MEMORY', 'USAGE', lines, 'SAMPLES', '0')) + Number(await probe.call('MEMORY', 'USAGE', meta));
+    probe.disconnect();
+    console.log(`redis: the task's keys take ${fmt(bytes / 1048576, 1)} MiB for 200,000 lines (${fmt(bytes / 200_000, 0)} bytes a line)`);
     await lastLines('redis', store, 'r', 300);
     await store.close();
   } finally {
