@@ -210,16 +210,18 @@ export class MemoryOutputStore implements OutputStore {
     log.lastWrite = ++this.#writes;
     const line = log.complete + 1;
     const continues = log.open !== '';
+    const step = log.step(action.stepId);
     if (!continues) {
       log.openTime = action.time;
-      log.openStep = log.step(action.stepId);
+      log.openStep = step;
     }
     const { done, open } = splitChunk(log.open, action.text, this.maxLineLength);
     let size = open.length - log.open.length;
     for (const text of done) {
       size += log.push(text, log.openTime, log.openStep);
+      // The lines after the first begin in this chunk.
       log.openTime = action.time;
-      log.openStep = log.step(action.stepId);
+      log.openStep = step;
     }
     log.open = open;
     log.bytes += size;
