@@ -15,10 +15,12 @@ import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimi
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
+import { handleLogRead } from './log-reads.js';
+import { publishWithLines } from './output-publish.js';
+import type { OutputStore } from './output-store.js';
 import { ProgressJournal } from './journal.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
-import { publishTo } from './publisher.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
 import { openSession, type SessionSocket } from './session.js';
@@ -168,6 +170,13 @@ export interface ProgressServerOptions {
    * say what happened. A simulator (`createSimulator`) is one. Without it those requests get 501.
    */
   actions?: RunActions;
+  /**
+   * Where every task's terminal output is kept as numbered lines: it gives output events their
+   * `line` fields and answers `GET …/projects/{p}/tasks/{t}/logs` and `…/logs.txt`
+   * (docs/task-log-protocol.md). A `MemoryOutputStore`, or for servers on one Redis one
+   * `createRedisOutputStore()` they share. Default: none (no line fields, those paths get 404).
+   */
+  output?: OutputStore;
 }
 
 export interface ProgressClientInfo {
@@ -215,8 +224,10 @@ export interface ProgressServer {
    * cannot be parsed gets 400. It also takes the actions on runs (`POST …/projects/{p}/tasks/{t}/cancel`,
    * `POST …/workflows/executions/{e}/pause|resume|cancel`, their preflight), authorised by
    * `authenticate` from the `Authorization: Bearer` header only, carried out by `actions`:
-   * 202, or 400, 401, 403, 404, 405, 409, 501. Returns false for other requests: use it as a middleware when the
-   * server is attached to an HTTP server of yours. A server it created answers by itself.
+   * 202, or 400, 401, 403, 404, 405, 409, 501. With an `output` store, a task's log
+   * (`GET …/projects/{p}/tasks/{t}/logs`, `…/logs.txt`; docs/task-log-protocol.md). Returns false
+   * for other requests: use it as a middleware when the server is attached to an HTTP server of
+   * yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
   /**
@@ -362,6 +373,7 @@ class ProgressServerImpl implements ProgressServer {
   #closing: Promise<void> | undefined;
   #nextId = 1;
   readonly log: ProgressLog;
+  readonly #output: OutputStore | undefined;
   readonly #batching: BatchOptions;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
@@ -387,6 +399,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
     this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
     this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
+    this.#output = options.output;
     this.#batching = {
       window: options.batchWindow ?? 16,
       maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
@@ -455,11 +468,12 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   publish(event: ProgressEvent): Promise<number> {
-    return publishTo(this.log, event);
+    return publishWithLines(this.log, this.#output, event);
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
+    if (this.#output && handleLogRead(request, response, { store: this.#output, authorise: this.#authoriseAction })) return true;
     return handleRead(request, response, this.log.states, async (token, req) => (await this.#authorise(token, req)).answer);
   }
 
