@@ -19,6 +19,7 @@ import { handleLogRead } from './log-reads.js';
 import { publishWithLines } from './output-publish.js';
 import type { OutputStore } from './output-store.js';
 import { ProgressJournal } from './journal.js';
+import { MemoryOutputStore } from './memory-output-store.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
@@ -174,9 +175,12 @@ export interface ProgressServerOptions {
    * Where every task's terminal output is kept as numbered lines: it gives output events their
    * `line` fields and answers `GET …/projects/{p}/tasks/{t}/logs` and `…/logs.txt`
    * (docs/task-log-protocol.md). A `MemoryOutputStore`, or for servers on one Redis one
-   * `createRedisOutputStore()` they share. Default: none (no line fields, those paths get 404).
+   * `createRedisOutputStore()` they share; `false` for none (no line fields, those paths get 404).
+   * Default: a `MemoryOutputStore` of its own while the progress log is in this process (a
+   * `ProgressJournal`); none with any other log, since servers sharing a log must share the store
+   * that numbers the lines.
    */
-  output?: OutputStore;
+  output?: OutputStore | false;
 }
 
 export interface ProgressClientInfo {
@@ -399,7 +403,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
     this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
     this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
-    this.#output = options.output;
+    this.#output = options.output === false ? undefined : (options.output ?? (this.log instanceof ProgressJournal ? new MemoryOutputStore() : undefined));
     this.#batching = {
       window: options.batchWindow ?? 16,
       maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
