@@ -1,0 +1,49 @@
+/**
+ * On a Redis log too, the latest execution of a workflow is kept per project: on the server that
+ * read the events, and on one that starts later and loads the states from Redis.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { createProgressServer, type ProgressServer } from '../../../src/server/index.js';
+import { createRedisLog } from '../../../src/server/redis.js';
+import { waitFor } from '../helpers/fixtures.js';
+import { authenticateGrantToken } from '../helpers/grant-tokens.js';
+import { startedProcesses } from '../helpers/processes.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { assertDeployReads, created, readDeploy, tokens } from '../helpers/workflow-reads.js';
+
+async function serverOnRedis(t: TestContext, url: string): Promise<ProgressServer> {
+  const log = await createRedisLog({ url, checkpointInterval: 50, logger: { warn: () => {}, info: () => {} } });
+  const server = await createProgressServer({ log, heartbeatInterval: 0, authenticate: authenticateGrantToken });
+  t.after(async () => {
+    await server.close();
+    await log.close();
+  });
+  return server;
+}
+
+test("another project's run of a workflow of the same id changes no read of this project's (Redis; a server that loads the states too)", async (t) => {
+  const redis = await startRedis(t);
+  const first = await serverOnRedis(t, redis.url);
+  const origin = `http://127.0.0.1:${first.port}`;
+  await first.publish(created('p1', 'e1'));
+  assert.equal(await readDeploy(origin, tokens.p1, 'p1'), 'e1');
+  await first.publish(created('p2', 'e2'));
+  assert.equal(await readDeploy(origin, tokens.p1, 'p1'), 'e1', "p2's run leaves p1's read as it was");
+  assert.equal(await readDeploy(origin, tokens.p1), 'e1', 'without a project: within the projects the token may see');
+  await first.publish(created('p1', 'e3'));
+  await assertDeployReads(origin);
+  // A server that starts now loads the states from the hash (complete at 3), not from the stream.
+  let statesAt: unknown;
+  const poll = setInterval(() => void redis.command('HGET', 'progress:meta', 'statesAt').then((value) => (statesAt = value)), 20);
+  t.after(() => clearInterval(poll));
+  await waitFor(() => statesAt === '3', 'the states hash complete at 3');
+  clearInterval(poll);
+  const later = await serverOnRedis(t, redis.url);
+  await assertDeployReads(`http://127.0.0.1:${later.port}`);
+});
+
+test('every redis-server these tests started is stopped', () => {
+  const { running } = startedProcesses();
+  assert.deepEqual(running, []);
+});
