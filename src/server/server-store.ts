@@ -38,10 +38,17 @@ export class ServerStore {
     return state;
   }
 
-  /** Replaces an entity's state wholesale (loaded from Redis): an execution becomes its workflow's latest in its project. */
+  /**
+   * Replaces an entity's state wholesale (loaded from Redis, in no order): an execution becomes
+   * its workflow's latest in its project unless the one there has a newer event (by number).
+   */
   set(state: EntityState): void {
     this.#store.set(state);
-    if (state.kind === 'workflow' && state.workflowId !== '') this.#note(state, state.seq ?? 0);
+    if (state.kind !== 'workflow' || state.workflowId === '') return;
+    const current = this.#latest.get(state.workflowId)?.get(state.projectId);
+    const seq = state.seq ?? 0;
+    if (current && current.executionId !== state.executionId && current.seq > seq && this.#execution(current, state.projectId, state.workflowId)) return;
+    this.#note(state, seq);
   }
 
   /**

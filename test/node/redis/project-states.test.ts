@@ -11,6 +11,12 @@ import { authenticateGrantToken } from '../helpers/grant-tokens.js';
 import { startedProcesses } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { assertDeployReads, created, readDeploy, tokens } from '../helpers/workflow-reads.js';
+import { grantToken } from '../helpers/grant-tokens.js';
+import { task } from '../helpers/fixtures.js';
+import { resumeAnswers } from '../helpers/scoped-resume.js';
+
+/** Positions around p1's events (1 to 3) and around the head of the busy log (43). */
+const SCOPED_SINCES = [0, 1, 3, 4, 20, 43, 44];
 
 async function serverOnRedis(t: TestContext, url: string): Promise<ProgressServer> {
   const log = await createRedisLog({ url, checkpointInterval: 50, logger: { warn: () => {}, info: () => {} } });
@@ -41,6 +47,28 @@ test("another project's run of a workflow of the same id changes no read of this
   clearInterval(poll);
   const later = await serverOnRedis(t, redis.url);
   await assertDeployReads(`http://127.0.0.1:${later.port}`);
+});
+
+
+test('a socket of p1 is told the same when it resumes, whether p2 is quiet or busy (Redis)', async (t) => {
+  const redis = await startRedis(t);
+  const token = grantToken({ projects: ['p1'] });
+  const answers = [];
+  for (const busy of [false, true]) {
+    const log = await createRedisLog({ url: redis.url, prefix: busy ? 'busy:' : 'quiet:', logger: { warn: () => {}, info: () => {} } });
+    const server = await createProgressServer({ log, heartbeatInterval: 0, authenticate: authenticateGrantToken });
+    t.after(async () => {
+      await server.close();
+      await log.close();
+    });
+    for (const id of ['a', 'b', 'c']) await server.publish(task.started('p1', id));
+    if (busy) for (let i = 0; i < 40; i++) await server.publish(task.started('p2', `x${i}`));
+    const head = busy ? 43 : 3;
+    await waitFor(() => log.position === head, 'the tail at the head');
+    answers.push(await resumeAnswers(server.url, token, log.epoch, 'p1', SCOPED_SINCES));
+  }
+  assert.deepEqual(answers[1], answers[0]);
+  assert.ok(answers[0]!.some((a) => a.resumed) && answers[0]!.some((a) => !a.resumed));
 });
 
 test('every redis-server these tests started is stopped', () => {
