@@ -19,6 +19,7 @@ import { ProgressJournal } from './journal.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
 import { publishTo } from './publisher.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
 import { openSession, type SessionSocket } from './session.js';
@@ -311,16 +312,6 @@ function answerPlainRequest(request: IncomingMessage, response: ServerResponse):
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
   response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
   response.end(healthy ? 'ok' : 'not found');
-}
-
-/** Refuse an upgrade request with a minimal HTTP response, then drop the socket. */
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.on('error', () => socket.destroy());
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-  );
 }
 
 function destroyOnError(this: Duplex): void {
