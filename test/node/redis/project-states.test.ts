@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { createProgressServer, type ProgressServer } from '../../../src/server/index.js';
+import { createProgressPublisher, createProgressServer, type ProgressServer } from '../../../src/server/index.js';
 import { createRedisLog } from '../../../src/server/redis.js';
 import { waitFor } from '../helpers/fixtures.js';
 import { authenticateGrantToken } from '../helpers/grant-tokens.js';
@@ -69,6 +69,29 @@ test('a socket of p1 is told the same when it resumes, whether p2 is quiet or bu
   }
   assert.deepEqual(answers[1], answers[0]);
   assert.ok(answers[0]!.some((a) => a.resumed) && answers[0]!.some((a) => !a.resumed));
+});
+
+
+test('on Redis, a socket of p1 ahead of a server that lags (since > its position) resumes by p1\'s entries, not by how far the stream got', async (t) => {
+  const redis = await startRedis(t);
+  const results = [];
+  for (const busy of [false, true]) {
+    const log = await createRedisLog({ url: redis.url, prefix: busy ? 'busy:' : 'quiet:', logger: { warn: () => {}, info: () => {} } });
+    t.after(() => log.close());
+    const publisher = createProgressPublisher({ log });
+    for (const id of ['a', 'b', 'c']) await publisher.publish(task.started('p1', id));
+    if (busy) for (let i = 0; i < 40; i++) await publisher.publish(task.started('p2', `x${i}`));
+    // What a server that has read up to 1 only asks when a client comes with a later position.
+    const ahead = async (after: number) => {
+      const read = await log.read({ epoch: log.epoch, after, through: 1, projects: (p) => p === 'p1', maxBytes: 1e6 });
+      return read.resumed;
+    };
+    results.push(await Promise.all([2, 3, 4, 20, 43, 44].map(ahead)));
+  }
+  assert.deepEqual(results, [
+    [true, true, false, false, false, false],
+    [true, true, false, false, false, false],
+  ]);
 });
 
 test('every redis-server these tests started is stopped', () => {
