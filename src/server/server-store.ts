@@ -79,9 +79,10 @@ export class ServerStore {
     return this.#store.states();
   }
 
-  /** Drops every state's sequence number (a new epoch). */
+  /** Drops every state's sequence number (a new epoch): the runs noted before it come before those of the new one. */
   forgetSequence(): void {
     this.#store.forgetSequence();
+    for (const byProject of this.#latest.values()) for (const latest of byProject.values()) latest.seq = 0;
   }
 
   clear(): void {

@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import type { ProgressEvent } from '../../src/client/events.js';
+import { ServerStore } from '../../src/server/server-store.js';
 import { authenticateGrantToken } from './helpers/grant-tokens.js';
-import { startServer } from './helpers/fixtures.js';
+import { startServer, workflow } from './helpers/fixtures.js';
 import { assertDeployReads, created, readDeploy, tokens } from './helpers/workflow-reads.js';
 
 test("another project's run of a workflow of the same id changes no read of this project's (in memory)", async (t) => {
@@ -21,4 +24,33 @@ test("another project's run of a workflow of the same id changes no read of this
   assert.equal(await readDeploy(origin, tokens.all), 'e2', 'a token of every project: the latest of all');
   await server.publish(created('p1', 'e3'));
   await assertDeployReads(origin);
+});
+
+test('property: the latest execution a read finds is the last one created in its project (or among the projects it may see), whatever the other projects run', () => {
+  const runs = fc.array(fc.record({ projectId: fc.constantFrom('p1', 'p2', 'p3'), workflowId: fc.constantFrom('deploy', 'build') }), { maxLength: 40 });
+  fc.assert(
+    fc.property(runs, fc.subarray(['p1', 'p2', 'p3']), (created, visible) => {
+      const store = new ServerStore(1000);
+      const model = new Map<string, string>();
+      const order: { projectId: string; workflowId: string; executionId: string }[] = [];
+      created.forEach(({ projectId, workflowId }, i) => {
+        const executionId = `e${i}`;
+        store.apply({ ...workflow('workflow_execution_created', projectId, workflowId, executionId), seq: i + 1 } as ProgressEvent);
+        model.set(`${projectId}/${workflowId}`, executionId);
+        order.push({ projectId, workflowId, executionId });
+      });
+      for (const projectId of ['p1', 'p2', 'p3']) {
+        for (const workflowId of ['deploy', 'build']) {
+          const found = store.find({ kind: 'workflow', projectId, workflowId });
+          assert.equal(found?.kind === 'workflow' ? found.executionId : undefined, model.get(`${projectId}/${workflowId}`));
+        }
+      }
+      for (const workflowId of ['deploy', 'build']) {
+        const expected = order.filter((r) => r.workflowId === workflowId && visible.includes(r.projectId)).at(-1)?.executionId;
+        const found = store.find({ kind: 'workflow', workflowId }, (p) => visible.includes(p));
+        assert.equal(found?.kind === 'workflow' ? found.executionId : undefined, expected);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
