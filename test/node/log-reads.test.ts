@@ -18,7 +18,7 @@ const output = (projectId: string, taskId: string, text: string): ProgressEvent 
 
 /** Tokens: `all` sees every project, `p1` only p1, `old` has expired; any other is refused. */
 const authorise: LogReadAuthorisation = async (token) => {
-  const answers: Record<string, unknown> = { all: true, p1: { projects: ['p1'] }, old: { expiresAt: 1 } };
+  const answers: Record<string, unknown> = { all: true, p1: { projects: ['p1'] }, old: { projects: '*', expiresAt: 1 } };
   return readAnswer(token === undefined ? false : answers[token] ?? false, Date.now());
 };
 
