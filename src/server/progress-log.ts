@@ -59,6 +59,11 @@ export interface ProgressLog {
   /** The state of every entity, reduced from the log in its order. */
   readonly states: EntityStates;
   /**
+   * false while the log's store cannot be reached (appends fail with `LogUnavailableError`): the
+   * server's `/readyz` then answers 503. A log that leaves it out is always available.
+   */
+  readonly available?: boolean;
+  /**
    * Adds an event; resolves (or returns, for a log in memory) once it is stored, with its number.
    * @param event the event as the client's parser reads it
    * @param text the event as published, as JSON

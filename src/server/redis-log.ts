@@ -136,6 +136,11 @@ export class RedisLog implements ProgressLog {
     return this.#position;
   }
 
+  /** false from a connection's error until both connections are ready again. */
+  get available(): boolean {
+    return !this.#down && !this.#closed;
+  }
+
   get states(): EntityStates {
     this.#startTail();
     return this.#states;
