@@ -6,8 +6,9 @@
  * docs/protocol.md ("Publishing over HTTP") has the requests and answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProgressEvent } from '../client/events.js';
 import type { BearerKey } from './bearer-key.js';
-import { checkEvent, type CheckedEvent } from './frames.js';
+import { checkEvent } from './frames.js';
 import type { BatchAppend } from './log-appender.js';
 import { LogUnavailableError } from './progress-log.js';
 
@@ -20,7 +21,8 @@ export interface HttpPublishing {
   key: BearerKey;
   /** Largest body in bytes; a larger one gets 413 and is not read further. */
   maxBytes: number;
-  append(events: readonly CheckedEvent[]): Promise<BatchAppend>;
+  /** Appends events that passed `checkEvent`, in their order. */
+  append(events: readonly ProgressEvent[]): Promise<BatchAppend>;
 }
 
 /** One event of a request that was refused, by its place in the request (0 for a single event). */
@@ -76,11 +78,10 @@ async function publishBody(request: IncomingMessage, response: ServerResponse, p
     return;
   }
   const events = Array.isArray(value) ? value : [value];
-  const checked: CheckedEvent[] = [];
   const rejected: RejectedEvent[] = [];
   events.forEach((event, index) => {
     try {
-      checked.push(checkEvent(event));
+      checkEvent(event);
     } catch (error) {
       rejected.push({ index, reason: (error as Error).message });
     }
@@ -89,7 +90,7 @@ async function publishBody(request: IncomingMessage, response: ServerResponse, p
     answer(response, 400, { error: 'invalid events; none was published', rejected });
     return;
   }
-  const appended = await publishing.append(checked);
+  const appended = await publishing.append(events as ProgressEvent[]);
   if (appended.ok) {
     answer(response, 200, { seqs: appended.seqs });
     return;

@@ -1,10 +1,12 @@
 /**
  * Appending to the log on behalf of a server: one event (`publish()`) or a checked batch (the
- * HTTP publish endpoint), each append timed and counted for the server's observer.
+ * HTTP publish endpoint), each event's output numbered by the output store first (when there is
+ * one), each append timed and counted for the server's observer.
  */
 import type { ProgressEvent } from '../client/events.js';
 import { checkEvent, type CheckedEvent } from './frames.js';
 import type { Observed } from './observer.js';
+import type { OutputStore } from './output-store.js';
 import type { ProgressLog } from './progress-log.js';
 
 /**
@@ -16,38 +18,58 @@ export type BatchAppend = { ok: true; seqs: number[] } | { ok: false; seqs: (num
 
 export class LogAppender {
   readonly #log: ProgressLog;
+  readonly #output: OutputStore | undefined;
   readonly #observed: Observed;
 
-  constructor(log: ProgressLog, observed: Observed) {
+  constructor(log: ProgressLog, output: OutputStore | undefined, observed: Observed) {
     this.#log = log;
+    this.#output = output;
     this.#observed = observed;
   }
 
-  /** Checks an event with the client's parser and appends it (see `ProgressServer.publish`). */
+  /**
+   * Checks an event with the client's parser, has its output numbered, and appends it (see
+   * `ProgressServer.publish`). With a log and a store in memory, it is in the log before this returns.
+   */
   publish(event: ProgressEvent): Promise<number> {
-    let checked: CheckedEvent;
+    const append = (checked: CheckedEvent): Promise<number> =>
+      this.#append(checked).then((seq) => {
+        this.#observed.report('eventsPublished', 1);
+        return seq;
+      });
+    let prepared: CheckedEvent | Promise<CheckedEvent>;
     try {
-      checked = checkEvent(event);
+      prepared = this.#prepare(event);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#append(checked).then((seq) => {
-      this.#observed.report('eventsPublished', 1);
-      return seq;
-    });
+    return prepared instanceof Promise ? prepared.then(append) : append(prepared);
   }
 
   /**
-   * Appends checked events in their order: all are sent to the log at once (a Redis log pipelines
-   * them on one connection, so they keep their order), then waited for.
+   * Appends events (checked by the caller) in their order: their outputs are numbered, then all
+   * are sent to the log at once (a Redis log pipelines them on one connection, so they keep their
+   * order), then waited for. When numbering fails, nothing is appended.
    */
-  async appendAll(events: readonly CheckedEvent[]): Promise<BatchAppend> {
-    const settled = await Promise.allSettled(events.map((checked) => this.#append(checked)));
+  async appendAll(events: readonly ProgressEvent[]): Promise<BatchAppend> {
+    const prepared = await Promise.allSettled(events.map(async (event) => this.#prepare(event)));
+    const unnumbered = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (unnumbered) return { ok: false, seqs: events.map(() => null), error: unnumbered.reason };
+    const checked = prepared.map((p) => (p as PromiseFulfilledResult<CheckedEvent>).value);
+    const settled = await Promise.allSettled(checked.map((c) => this.#append(c)));
     const seqs = settled.map((s) => (s.status === 'fulfilled' ? s.value : null));
     const appended = seqs.filter((seq) => seq !== null).length;
     if (appended > 0) this.#observed.report('eventsPublished', appended);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     return failed ? { ok: false, seqs, error: failed.reason } : { ok: true, seqs: seqs as number[] };
+  }
+
+  /** The event checked, then with its output numbered by the store (checked again: the store added fields). */
+  #prepare(event: ProgressEvent): CheckedEvent | Promise<CheckedEvent> {
+    const checked = checkEvent(event);
+    if (!this.#output) return checked;
+    const numbered = this.#output.numberOutput(event);
+    return numbered instanceof Promise ? numbered.then(checkEvent) : checkEvent(numbered);
   }
 
   /** One append, timed; resolves with its number. */

@@ -13,6 +13,7 @@ import { handleHealth, type NotReady } from './health.js';
 import { DEFAULT_MAX_PUBLISH_BYTES, handlePublish, type HttpPublishing } from './http-publish.js';
 import { LogAppender } from './log-appender.js';
 import { Observed, type ServerObserver, type SocketKind } from './observer.js';
+import type { OutputStore } from './output-store.js';
 import type { ProgressLog } from './progress-log.js';
 
 export interface OperationsOptions {
@@ -58,11 +59,11 @@ export class Operations {
   readonly #detach: () => void;
 
   /** @throws TypeError when `publishKey` is given but empty. */
-  constructor(log: ProgressLog, options: OperationsOptions, state: ServerState) {
+  constructor(log: ProgressLog, output: OutputStore | undefined, options: OperationsOptions, state: ServerState) {
     this.#log = log;
     this.#state = state;
     this.observed = new Observed(options.observe);
-    this.appender = new LogAppender(log, this.observed);
+    this.appender = new LogAppender(log, output, this.observed);
     if (options.publishKey !== undefined) {
       this.#publishing = {
         key: new BearerKey(options.publishKey, 'publishKey'),
