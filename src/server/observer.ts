@@ -106,7 +106,12 @@ export class Observed {
     };
   }
 
+  /** The observer's own requests; false for the others, and when it throws (then the request is answered as one it does not take). */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    return this.#observer?.handleRequest?.(request, response) === true;
+    try {
+      return this.#observer?.handleRequest?.(request, response) === true;
+    } catch {
+      return false;
+    }
   }
 }
