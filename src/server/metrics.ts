@@ -100,6 +100,16 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       this.set(sum((probe) => (probe.draining() ? 1 : 0)));
     },
   });
+  new Gauge({
+    name: name('log_tail_lag'),
+    help: 'Entries in the progress log past what a server has delivered (the largest over the servers); left as it was when the log cannot be reached.',
+    registers,
+    async collect() {
+      const lags = await Promise.all([...probes].map((probe) => probe.tailLag().catch(() => undefined)));
+      const known = lags.filter((lag): lag is number => lag !== undefined);
+      if (known.length > 0 || probes.size === 0) this.set(Math.max(0, ...known));
+    },
+  });
   const appendSeconds = new Histogram({ name: name('log_append_seconds'), help: 'Time one append to the progress log took.', buckets: APPEND_BUCKETS, registers });
   const logErrors = new Counter({ name: name('log_errors_total'), help: 'Appends to the progress log that failed (its store unavailable).', registers });
 

@@ -28,6 +28,8 @@ export interface ServerProbe {
   openSockets(): Record<SocketKind, number>;
   /** Whether the server is draining (`drain()` was called). */
   draining(): boolean;
+  /** Entries in the log past what the server's tail delivered (0 for a log in memory); rejects when the log cannot be reached. */
+  tailLag(): Promise<number>;
 }
 
 export interface ServerObserver {

@@ -83,6 +83,7 @@ export class Operations {
         return open;
       },
       draining: () => this.draining,
+      tailLag: () => log.lag?.() ?? Promise.resolve(0),
     });
   }
 

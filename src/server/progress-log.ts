@@ -64,6 +64,12 @@ export interface ProgressLog {
    */
   readonly available?: boolean;
   /**
+   * How many entries the store holds past what this server's tail delivered (a Redis log asks
+   * Redis for the stream's head); rejects when the store cannot be reached. A log that leaves it
+   * out delivers as it appends: no lag.
+   */
+  lag?(): Promise<number>;
+  /**
    * Adds an event; resolves (or returns, for a log in memory) once it is stored, with its number.
    * @param event the event as the client's parser reads it
    * @param text the event as published, as JSON

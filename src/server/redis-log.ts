@@ -141,6 +141,10 @@ export class RedisLog implements ProgressLog {
     return !this.#down && !this.#closed;
   }
 
+  async lag(): Promise<number> {
+    return Math.max(0, (await this.#head()) - this.#position);
+  }
+
   get states(): EntityStates {
     this.#startTail();
     return this.#states;

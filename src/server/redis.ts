@@ -43,6 +43,10 @@ export interface RedisLogOptions {
 
 /** A progress log in Redis; close it after the servers that use it. */
 export interface RedisProgressLog extends ProgressLog {
+  /** false while Redis cannot be reached (a server's `/readyz` then answers 503). */
+  readonly available: boolean;
+  /** Entries in the stream past what this log's tail delivered (asks Redis for the stream's head). */
+  lag(): Promise<number>;
   /** Stops reading, writes the states one last time, and closes the connections. */
   close(): Promise<void>;
 }

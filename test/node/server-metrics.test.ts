@@ -1,14 +1,16 @@
 /**
  * The metrics entry (`createServerMetrics`, prom-client) as a server's observer: what a scrape of
  * `GET /metrics` says after real sockets, sessions, publishing, refusals, shedding and draining;
- * its key; its own port; and an observer that throws breaking nothing.
+ * its key; its own port; a Redis log's lag and failures; and an observer that throws breaking nothing.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createServerMetrics, type ServerMetrics } from '../../src/server/metrics.js';
-import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { createProgressPublisher, createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { createRedisLog } from '../../src/server/redis.js';
 import { task, waitFor } from './helpers/fixtures.js';
 import { connect, connectError, delay, open, type RawClient } from './helpers/raw-client.js';
+import { startRedis } from './helpers/redis-server.js';
 
 const KEY = 'scrape-key';
 const PUBLISH = 'publish-key';
@@ -155,4 +157,27 @@ test('an observer that throws from every method breaks neither sockets, publishi
   const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`);
   assert.equal(metrics.status, 404);
   await metrics.text();
+});
+
+test("with a Redis log: the tail's lag is what the stream holds past what was delivered, and failed appends are counted", async (t) => {
+  const redis = await startRedis(t);
+  const quiet = { warn() {}, info() {} };
+  const log = await createRedisLog({ url: redis.url, logger: quiet, commandTimeout: 500 });
+  t.after(() => log.close());
+  // Another server's log appends three events; this log has not read them yet (its tail has not started).
+  const other = await createRedisLog({ url: redis.url, logger: quiet });
+  t.after(() => other.close());
+  const publisher = createProgressPublisher({ log: other });
+  for (const id of ['a', 'b', 'c']) await publisher.publish(task.started('p', id));
+  assert.equal(await log.lag(), 3);
+
+  const metrics = createServerMetrics();
+  const server = await start(t, metrics, { log });
+  await waitFor(() => log.position === 3, 'the tail caught up');
+  assert.equal(sample(await metrics.text(), 'progress_log_tail_lag'), 0);
+  await redis.kill();
+  await assert.rejects(server.publish(task.started('p', 'd')));
+  const text = await metrics.text();
+  assert.equal(sample(text, 'progress_log_errors_total'), 1);
+  assert.equal(sample(text, 'progress_log_tail_lag'), 0, 'left as it was while Redis is away');
 });
