@@ -4,6 +4,8 @@
  * its key; its own port; a Redis log's lag and failures; and an observer that throws breaking nothing.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { createServerMetrics, type ServerMetrics } from '../../src/server/metrics.js';
 import { createProgressPublisher, createProgressServer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
@@ -180,4 +182,29 @@ test("with a Redis log: the tail's lag is what the stream holds past what was de
   const text = await metrics.text();
   assert.equal(sample(text, 'progress_log_errors_total'), 1);
   assert.equal(sample(text, 'progress_log_tail_lag'), 0, 'left as it was while Redis is away');
+});
+
+test('prom-client stays optional: the server entry (probes, publishing, draining) never loads it; the metrics entry does', async () => {
+  const run = (code: string) =>
+    new Promise<{ ok: boolean; output: string }>((resolve) => {
+      const args = ['--import', fileURLToPath(new URL('./helpers/no-prom-client.mjs', import.meta.url)), '--import', 'tsx', '--input-type=module', '-e', code];
+      execFile(process.execPath, args, { timeout: 30000 }, (error, stdout, stderr) => resolve({ ok: !error, output: stdout + stderr }));
+    });
+  const server = fileURLToPath(new URL('../../src/server/index.ts', import.meta.url));
+  const metrics = fileURLToPath(new URL('../../src/server/metrics.ts', import.meta.url));
+  const core = await run(`
+    const { createProgressServer } = await import(${JSON.stringify(server)});
+    const server = await createProgressServer({ publishKey: 'k', heartbeatInterval: 0 });
+    const base = 'http://127.0.0.1:' + server.port;
+    const ready = await fetch(base + '/readyz');
+    const posted = await fetch(base + '/progress/events', { method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify({ type: 'task_started', projectId: 'p', taskId: 't', timestamp: new Date().toISOString() }) });
+    await server.drain({ window: 0 });
+    await server.close();
+    console.log(ready.status, posted.status);
+  `);
+  assert.ok(core.ok, core.output);
+  assert.equal(core.output.trim(), '200 200');
+  const entry = await run(`await import(${JSON.stringify(metrics)});`);
+  assert.equal(entry.ok, false);
+  assert.match(entry.output, /prom-client was loaded/);
 });
