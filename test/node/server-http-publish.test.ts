@@ -187,3 +187,14 @@ test('the log failing mid-batch: 503, with the numbers of the events that got in
   assert.equal(response.headers.get('retry-after'), '1');
   assert.deepEqual(await response.json(), { error: 'progress log unavailable', seqs: [1, 2, null, null] });
 });
+
+test('an empty publisher key is refused at start rather than taken as no key', async () => {
+  for (const publishKey of ['', []]) {
+    // A server that starts all the same is closed again, so that the failure is reported.
+    const outcome = await createProgressServer({ publishKey, heartbeatInterval: 0 }).then(
+      (server) => server.close().then(() => 'started'),
+      (error: unknown) => error,
+    );
+    assert.ok(outcome instanceof TypeError, `publishKey ${JSON.stringify(publishKey)}: ${String(outcome)}`);
+  }
+});
