@@ -198,3 +198,17 @@ test('an empty publisher key is refused at start rather than taken as no key', a
     assert.ok(outcome instanceof TypeError, `publishKey ${JSON.stringify(publishKey)}: ${String(outcome)}`);
   }
 });
+
+test("output published over HTTP is numbered into the task's log as publish() numbers it: the frames carry their lines", async (t) => {
+  const server = await start(t);
+  const socket = await connect(server.urlFor('p'));
+  t.after(() => socket.terminate());
+  await waitFor(() => server.clientCount === 1, 'the socket registered');
+  const output = (text: string) => ({ type: 'output', projectId: 'p', taskId: 't', output: text, timestamp: now() });
+  const response = await post(`${server.http}/progress/events`, [output('first\n'), output('second\n')]);
+  assert.equal(response.status, 200);
+  await response.text();
+  await server.publish(output('third\n') as never);
+  const lines = [await socket.next(), await socket.next(), await socket.next()].map((frame) => [frame.output, frame.line]);
+  assert.deepEqual(lines, [['first\n', 1], ['second\n', 2], ['third\n', 3]]);
+});
