@@ -8,9 +8,11 @@ import type { ConnectionEvent, ConnectionEventListener, ConnectionState, Progres
 import { asQuery, entityKey, kindOf, type EntityFilter } from './entity.js';
 import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
-import { canShareTabs, TabShare } from './sharing/tab-share.js';
+import { DeferredConnection } from './connection/deferred-connection.js';
+import { canShareTabs } from './sharing/can-share.js';
+import type { TabShare } from './sharing/tab-share.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
-import { checkSocketUrl, redactUrl } from './connection/socket-url.js';
+import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
@@ -90,8 +92,8 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
 
 
 /** A loader that asks the tab holding the shared sockets first, then the configured loader. */
-function askPeersFirst(share: TabShare, loader: SnapshotLoader | undefined): SnapshotLoader {
-  return async (query, signal) => (await share.ask(query)) ?? loader?.(query, signal);
+function askPeersFirst(share: Promise<TabShare | undefined>, loader: SnapshotLoader | undefined): SnapshotLoader {
+  return async (query, signal) => (await (await share)?.ask(query)) ?? loader?.(query, signal);
 }
 
 /** ms an action's request waits for its answer, by default. */
@@ -119,7 +121,11 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #storage: StorageLike | undefined;
   readonly #storageKey: string;
-  readonly #share: TabShare | undefined;
+  /** The tab share, once its code has loaded (with `shareTabs`). */
+  #share: TabShare | undefined;
+  /** The tab share on its way (with `shareTabs`): undefined when its code cannot load or the client closed first. */
+  readonly #sharing: Promise<TabShare | undefined> | undefined;
+  #closed = false;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
@@ -131,8 +137,9 @@ export class ProgressClient {
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
+    // The share's code loads on demand: until it is there, the sockets wait for it.
     const share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined;
-    this.#share = share;
+    this.#sharing = share;
     this.#sync = new SnapshotSync({
       store: this.store,
       // A tab that shares asks the tab holding the sockets first: it has what they brought.
@@ -144,7 +151,15 @@ export class ProgressClient {
     this.#pool = new SocketPool(
       { ...config, onListenerError: onError },
       (socket) => this.#wire(socket),
-      share ? (_url, key, resumeFrom) => share.connection(key, resumeFrom) : undefined,
+      share
+        ? (url, key, resumeFrom) =>
+            new DeferredConnection(
+              redactUrl(url),
+              share.then((tabs) => tabs?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom)),
+              resumeFrom,
+              onError,
+            )
+        : undefined,
     );
     const persist = config.persist;
     this.#storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
@@ -280,6 +295,7 @@ export class ProgressClient {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
     this.#sync.close();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
+    this.#closed = true;
     this.#pool.close();
     this.#share?.close();
     this.#connectionListeners.clear();
@@ -365,22 +381,36 @@ export class ProgressClient {
       framesRejected += stats.framesRejected;
       duplicatesDropped += stats.duplicatesDropped;
     }
-    const tabs = !this.#share ? 'own' : this.#share.leading ? 'holding' : 'following';
+    const tabs = !this.#sharing ? 'own' : this.#share?.leading ? 'holding' : 'following';
     return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs };
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  /** Joins the tabs of this browser that share the sockets of this URL (and key). */
-  #startSharing(config: ProgressClientConfig): TabShare {
+  /** Loads the tab share and joins the tabs of this browser that share the sockets of this URL (and key). */
+  async #startSharing(config: ProgressClientConfig): Promise<TabShare | undefined> {
+    let TabShare: typeof import('./sharing/tab-share.js').TabShare;
+    try {
+      ({ TabShare } = await import('./sharing/tab-share.js'));
+    } catch (error) {
+      // Each socket is then this tab's own.
+      this.#onListenerError(new Error('the tab share could not be loaded', { cause: error }));
+      return undefined;
+    }
+    if (this.#closed) return undefined;
     const key = typeof config.shareTabs === 'object' ? (config.shareTabs.key ?? '') : '';
-    return new TabShare(`${redactUrl(config.url)}#${key}`, {
+    return (this.#share = new TabShare(`${redactUrl(config.url)}#${key}`, {
       // The socket is opened by this tab, with its own token: the token never goes to the others.
-      open: (socketKey, from) => new Connection({ ...config, onListenerError: this.#onListenerError, url: this.#pool.urlOfKey(socketKey), ...(from ? { resumeFrom: from } : {}) }),
+      open: (socketKey, from) => this.#ownConnection(socketKey, from),
       find: (query) => this.store.find(query),
       publicUrl: (socketKey) => redactUrl(this.#pool.urlOfKey(socketKey)),
       onError: (error) => this.#onListenerError(error),
-    });
+    }));
+  }
+
+  /** A socket of this tab's own, with its own token. */
+  #ownConnection(key: string, from: ResumePosition | undefined): Connection {
+    return new Connection({ ...this.#config, onListenerError: this.#onListenerError, url: this.#pool.urlOfKey(key), ...(from ? { resumeFrom: from } : {}) });
   }
 
   #projectOf(options: { projectId?: string | undefined }): string | undefined {
