@@ -18,7 +18,7 @@ import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageL
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
 import { SnapshotSync } from './snapshot-sync.js';
 import type { SnapshotLoader } from './snapshots.js';
-import { sendRunAction, type RunAction, type RunRef } from './run-actions.js';
+import type { RunAction, RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
 import { SocketPool, type PooledSocket } from './socket-pool.js';
 import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
@@ -270,6 +270,7 @@ export class ProgressClient {
 
   async #act(run: RunRef, action: RunAction): Promise<unknown> {
     const { baseURL, token, getToken, actionTimeout = DEFAULT_ACTION_TIMEOUT } = this.#config;
+    const { sendRunAction } = await import('./run-actions.js');
     return sendRunAction({ baseURL, token, getToken, timeout: actionTimeout }, run, action);
   }
 
