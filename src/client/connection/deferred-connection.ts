@@ -4,7 +4,8 @@
  * is that one, its listeners passing on what the real one tells.
  */
 import type { ConnectionState } from '../events.js';
-import { ConnectionListeners, type ConnectionLike, type ConnectionStats } from './connection.js';
+import type { ConnectionLike, ConnectionStats } from './connection.js';
+import { ConnectionListeners } from './connection-listeners.js';
 import type { ResumePosition } from './socket-url.js';
 
 export class DeferredConnection extends ConnectionListeners implements ConnectionLike {
