@@ -5,7 +5,7 @@
  * persistence across reloads (persistence.ts).
  */
 import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from './events.js';
-import { asQuery, entityKey, kindOf, type EntityFilter } from './entity.js';
+import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from './entity.js';
 import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
 import { DeferredConnection } from './connection/deferred-connection.js';
@@ -16,7 +16,7 @@ import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/soc
 import type { FrameRejection } from './parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
-import { SnapshotSync } from './snapshot-sync.js';
+import { SnapshotSyncOnDemand } from './snapshot-sync-on-demand.js';
 import type { SnapshotLoader } from './snapshots.js';
 import type { RunAction, RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
@@ -109,7 +109,8 @@ export class ProgressClient {
   readonly #routes = new RoutingIndex<Subscription>();
   /** The subscriptions of the event being dispatched (reused: no array per event). */
   readonly #scratch = new Matches<Subscription>();
-  readonly #sync: SnapshotSync;
+  /** Snapshots for late joins and resyncs, with a snapshot loader. */
+  readonly #sync: SnapshotSyncOnDemand | undefined;
   #subscriptionCount = 0;
   /** Events not applied to the state because it already held something newer (a snapshot). */
   #staleDropped = 0;
@@ -137,25 +138,23 @@ export class ProgressClient {
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
-    // The share's code loads on demand: until it is there, the sockets wait for it.
+    // The share's code loads on demand.
     const share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined;
     this.#sharing = share;
-    this.#sync = new SnapshotSync({
-      store: this.store,
-      // A tab that shares asks the tab holding the sockets first: it has what they brought.
-      loader: share ? askPeersFirst(share, config.snapshotLoader) : config.snapshotLoader,
-      views: () => this.#routes.all(),
-      show: (state) => this.#show(state),
-      report: onError,
-    });
+    // A tab that shares asks the tab holding the sockets first: it has what they brought.
+    const loader = share ? askPeersFirst(share, config.snapshotLoader) : config.snapshotLoader;
+    this.#sync = loader
+      ? new SnapshotSyncOnDemand({ store: this.store, loader, views: () => this.#routes.all(), show: (state) => this.#show(state), report: onError })
+      : undefined;
     this.#pool = new SocketPool(
       { ...config, onListenerError: onError },
       (socket) => this.#wire(socket),
-      share
+      // Sockets wait for the code they need that loads on demand: the tab share, the snapshots.
+      share || this.#sync
         ? (url, key, resumeFrom) =>
             new DeferredConnection(
               redactUrl(url),
-              share.then((tabs) => tabs?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom)),
+              Promise.all([share, this.#sync?.ready]).then(([tabs]) => tabs?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom)),
               resumeFrom,
               onError,
             )
@@ -294,7 +293,7 @@ export class ProgressClient {
   /** Removes every subscription and socket and every listener: the client is done. */
   close(): void {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
-    this.#sync.close();
+    this.#sync?.close();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
     this.#closed = true;
     this.#pool.close();
@@ -420,17 +419,24 @@ export class ProgressClient {
 
   /** A new socket's listeners; returns the functions that remove them. */
   #wire(socket: PooledSocket): (() => void)[] {
-    this.#sync.opened(socket);
+    // Without a kept position, the sequence numbers held for its projects (if any) belong to a
+    // sequence this socket cannot place.
+    if (!socket.resumes) this.store.forgetSequence(socket.projectId);
+    this.#sync?.opened(socket);
     const c = socket.connection;
     return [
       c.resyncs.add((reason) => {
         this.#resyncListeners.emit(reason, socket.publicUrl);
-        this.#sync.resync(socket, reason);
+        if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
+        // Nothing was missed: the views hear that what they show is current. Otherwise the states
+        // on view are reloaded (with a snapshot loader; without, views keep saying so).
+        if (reason === 'resumed') this.#confirm(socket);
+        else this.#sync?.resync(socket, reason);
       }),
       c.events.add((event) => this.#connectionListeners.emit(event)),
       c.rejections.add((rejection) => this.#rejectionListeners.emit(rejection)),
       c.frames.add(this.#dispatch),
-      c.states.add((state) => this.#sync.stateChanged(socket, state)),
+      c.states.add((state) => this.#sync?.stateChanged(socket, state)),
     ];
   }
 
@@ -452,7 +458,7 @@ export class ProgressClient {
     if (known) this.#replay(sub, known);
     // Connecting first: a late join waits for a socket that is connecting, not for one that cannot.
     const ready = socket.connection.connect();
-    if (sub.query && this.#sync.needsLoad(known)) this.#sync.join(sub);
+    if (sub.query) this.#sync?.join(sub, known, () => this.store.find(sub.query!));
     const unsubscribe = (): void => this.#remove(sub);
     return Object.assign(unsubscribe, {
       unsubscribe,
@@ -467,7 +473,7 @@ export class ProgressClient {
     sub.active = false;
     sub.offConnection?.();
     this.#routes.delete(sub);
-    this.#sync.leave(sub);
+    this.#sync?.leave(sub);
     this.#subscriptionCount--;
     this.#pool.release(sub.socket);
   }
@@ -490,7 +496,7 @@ export class ProgressClient {
     const onError = this.#onListenerError;
     for (const event of events) {
       const kind = kindOf(event);
-      if (this.#sync.loading) this.#sync.hold(event, kind);
+      if (this.#sync?.loading) this.#sync.hold(event, kind);
       let state: EntityState | undefined;
       try {
         state = this.store.apply(event);
@@ -514,6 +520,16 @@ export class ProgressClient {
     }
     if (changed) for (const state of changed.values()) this.#show(state);
   };
+
+  /** Tells the views of a socket that what they show is current. */
+  #confirm(socket: PooledSocket): void {
+    const queries = new Map<string, EntityQuery>();
+    for (const view of this.#routes.all()) if (view.active && view.socket === socket && view.query) queries.set(filterKey(view.query), view.query);
+    for (const query of queries.values()) {
+      const state = this.store.find(query);
+      if (state) this.#show(state);
+    }
+  }
 
   /** Tells the views of an entity its state. */
   #show(state: EntityState): void {
