@@ -151,14 +151,33 @@ export interface Measured extends Budget {
   brotli: number;
 }
 
-export function measure(budget: Budget): Measured {
-  const code = readFileSync(resolve(root, budget.file));
+/** The files a built file imports statically (`import … from "./x.js"`), and theirs: loaded with it. */
+function loadedWith(file: string, seen = new Set<string>()): string[] {
+  const dir = dirname(resolve(root, file));
+  const code = readFileSync(resolve(root, file), 'utf8');
+  for (const m of code.matchAll(/(?:\bfrom|\bimport)\s*["'`]\.\/([^"'`]+)["'`]/g)) {
+    const next = relative(root, resolve(dir, m[1]!));
+    if (seen.has(next) || !existsSync(resolve(root, next))) continue;
+    seen.add(next);
+    loadedWith(next, seen);
+  }
+  return [...seen];
+}
+
+/** The size of some files, summed. */
+function sizeOf(files: string[]): { raw: number; gzipped: number; brotli: number } {
+  const codes = files.map((f) => readFileSync(resolve(root, f)));
+  const sum = (size: (code: Buffer) => number): number => codes.reduce((total, code) => total + size(code), 0);
   return {
-    ...budget,
-    raw: code.length,
-    gzipped: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    raw: sum((code) => code.length),
+    gzipped: sum((code) => gzipSync(code, { level: 9 }).length),
+    brotli: sum((code) => brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length),
   };
+}
+
+/** A file's size, with the files it imports statically (a module that is split loads them all at once). */
+export function measure(budget: Budget): Measured {
+  return { ...budget, ...sizeOf([budget.file, ...loadedWith(budget.file)]) };
 }
 
 const kb = (n: number): string => `${(n / KB).toFixed(2)} KB`;
@@ -212,8 +231,10 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(`  ${r.file.padEnd(36)} ${kb(r.raw).padStart(10)} ${kb(r.gzipped).padStart(10)} ${kb(r.brotli).padStart(10)}   ${kb(r.gzip)} ${verdict(r.gzipped, r.gzip)}  (${r.what})`);
     if (r.file.endsWith('.iife.js')) continue;
+    const atStart = new Set([r.file, ...loadedWith(r.file)]);
     for (const chunk of chunksBeside(r.file)) {
-      const m = measure({ file: chunk, what: '', gzip: 0, entry: r.entry });
+      // What it brings beyond what the module loaded already.
+      const m = sizeOf([chunk, ...loadedWith(chunk)].filter((f) => !atStart.has(f)));
       console.log(`    ${chunk.slice(chunk.lastIndexOf('/') + 1).padEnd(34)} ${kb(m.raw).padStart(10)} ${kb(m.gzipped).padStart(10)} ${kb(m.brotli).padStart(10)}   loaded on demand`);
     }
   }
