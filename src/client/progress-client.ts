@@ -2,7 +2,9 @@
  * Subscriptions to tasks, workflows and containers, routed by id, over one socket per server URL,
  * with a store of each entity's current state. A composition: the sockets (socket-pool.ts), the
  * routing index (routing-index.ts), snapshots for late joins and resyncs (snapshot-sync.ts) and
- * persistence across reloads (persistence.ts).
+ * persistence across reloads (persistence.ts). What a page may not use loads on demand: the tab
+ * share (sharing/) and the snapshots (snapshot-sync-on-demand.ts) when the config asks for them,
+ * the sockets waiting for them; the run actions (run-actions.ts) with the first one.
  */
 import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from './events.js';
 import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from './entity.js';
@@ -124,8 +126,8 @@ export class ProgressClient {
   readonly #storageKey: string;
   /** The tab share, once its code has loaded (with `shareTabs`). */
   #share: TabShare | undefined;
-  /** The tab share on its way (with `shareTabs`): undefined when its code cannot load or the client closed first. */
-  readonly #sharing: Promise<TabShare | undefined> | undefined;
+  /** The tab share on its way (with `shareTabs`); it brings undefined when its code cannot load or the client closed first. */
+  #sharing: Promise<TabShare | undefined> | undefined;
   #closed = false;
 
   constructor(config: ProgressClientConfig) {
@@ -394,6 +396,7 @@ export class ProgressClient {
       ({ TabShare } = await import('./sharing/tab-share.js'));
     } catch (error) {
       // Each socket is then this tab's own.
+      this.#sharing = undefined;
       this.#onListenerError(new Error('the tab share could not be loaded', { cause: error }));
       return undefined;
     }
