@@ -12,7 +12,7 @@ import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
 import { DeferredConnection } from './connection/deferred-connection.js';
 import { canShareTabs } from './sharing/can-share.js';
-import type { TabShare } from './sharing/tab-share.js';
+import { ShareOnDemand } from './sharing/share-on-demand.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
@@ -93,11 +93,6 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
 }
 
 
-/** A loader that asks the tab holding the shared sockets first, then the configured loader. */
-function askPeersFirst(share: Promise<TabShare | undefined>, loader: SnapshotLoader | undefined): SnapshotLoader {
-  return async (query, signal) => (await (await share)?.ask(query)) ?? loader?.(query, signal);
-}
-
 /** ms an action's request waits for its answer, by default. */
 const DEFAULT_ACTION_TIMEOUT = 30_000;
 
@@ -124,11 +119,8 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #storage: StorageLike | undefined;
   readonly #storageKey: string;
-  /** The tab share, once its code has loaded (with `shareTabs`). */
-  #share: TabShare | undefined;
-  /** The tab share on its way (with `shareTabs`); it brings undefined when its code cannot load or the client closed first. */
-  #sharing: Promise<TabShare | undefined> | undefined;
-  #closed = false;
+  /** The tab share, with `shareTabs` (its code loads on demand). */
+  readonly #share: ShareOnDemand | undefined;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
@@ -140,11 +132,9 @@ export class ProgressClient {
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
-    // The share's code loads on demand.
-    const share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined;
-    this.#sharing = share;
+    const share = (this.#share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined);
     // A tab that shares asks the tab holding the sockets first: it has what they brought.
-    const loader = share ? askPeersFirst(share, config.snapshotLoader) : config.snapshotLoader;
+    const loader = share ? share.askingPeersFirst(config.snapshotLoader) : config.snapshotLoader;
     this.#sync = loader
       ? new SnapshotSyncOnDemand({ store: this.store, loader, views: () => this.#routes.all(), show: (state) => this.#show(state), report: onError })
       : undefined;
@@ -156,7 +146,7 @@ export class ProgressClient {
         ? (url, key, resumeFrom) =>
             new DeferredConnection(
               redactUrl(url),
-              Promise.all([share, this.#sync?.ready]).then(([tabs]) => tabs?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom)),
+              Promise.all([share?.loaded, this.#sync?.ready]).then(([tabs]) => tabs?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom)),
               resumeFrom,
               onError,
             )
@@ -297,7 +287,6 @@ export class ProgressClient {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
     this.#sync?.close();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
-    this.#closed = true;
     this.#pool.close();
     this.#share?.close();
     this.#connectionListeners.clear();
@@ -383,32 +372,22 @@ export class ProgressClient {
       framesRejected += stats.framesRejected;
       duplicatesDropped += stats.duplicatesDropped;
     }
-    const tabs = !this.#sharing ? 'own' : this.#share?.leading ? 'holding' : 'following';
+    const tabs = this.#share?.tabs ?? 'own';
     return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs };
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  /** Loads the tab share and joins the tabs of this browser that share the sockets of this URL (and key). */
-  async #startSharing(config: ProgressClientConfig): Promise<TabShare | undefined> {
-    let TabShare: typeof import('./sharing/tab-share.js').TabShare;
-    try {
-      ({ TabShare } = await import('./sharing/tab-share.js'));
-    } catch (error) {
-      // Each socket is then this tab's own.
-      this.#sharing = undefined;
-      this.#onListenerError(new Error('the tab share could not be loaded', { cause: error }));
-      return undefined;
-    }
-    if (this.#closed) return undefined;
+  /** Joins the tabs of this browser that share the sockets of this URL (and key), once the share's code is there. */
+  #startSharing(config: ProgressClientConfig): ShareOnDemand {
     const key = typeof config.shareTabs === 'object' ? (config.shareTabs.key ?? '') : '';
-    return (this.#share = new TabShare(`${redactUrl(config.url)}#${key}`, {
+    return new ShareOnDemand(`${redactUrl(config.url)}#${key}`, {
       // The socket is opened by this tab, with its own token: the token never goes to the others.
       open: (socketKey, from) => this.#ownConnection(socketKey, from),
       find: (query) => this.store.find(query),
       publicUrl: (socketKey) => redactUrl(this.#pool.urlOfKey(socketKey)),
       onError: (error) => this.#onListenerError(error),
-    }));
+    });
   }
 
   /** A socket of this tab's own, with its own token. */
