@@ -6,10 +6,9 @@
  * loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
  * (`dist/cdn/progress-client.js`), which a page that wants it loads beside this one.
  *
- * The elements' action bar (`actions`), which the npm modules load only for an element that
- * offers actions, is part of this file: as a chunk of its own it would take the code it shares
- * with the elements (Lit among it) out of this file into a third. The HTTP request of an action
- * imports nothing, and stays a small file beside this one, loaded on the first action.
+ * What a page may never use stays in small files beside this one, loaded on demand: the elements'
+ * action bar (`actions`) and an action's request, and the tab share (`shareTabs`). The code they
+ * share with this file stays in it (vite.config.ts). The classic script holds them all.
  */
 export * from './client/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
@@ -24,4 +23,3 @@ export * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';
-import './elements/shared/action-bar.js';
