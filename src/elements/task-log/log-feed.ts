@@ -193,7 +193,8 @@ export class LogFeed {
       if (this.#abort.signal.aborted) return;
       // No store (or it cannot be read now): the log is what comes live from here on.
       this.mode = 'live';
-      if (!(error instanceof NoStore)) this.#failed(error);
+      // A server that does not know the path may answer without CORS headers: the fetch fails as a network error does.
+      if (!(error instanceof NoStore) && !(error instanceof TypeError)) this.#failed(error);
     }
     if (this.#abort.signal.aborted) return;
     if (range) this.#appendRange(range);

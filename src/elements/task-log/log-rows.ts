@@ -114,9 +114,9 @@ function groupRow(groupId: number, depth: number, title: string, open: boolean, 
   const status = step?.status;
   return html`<div class="row group" part="group" style=${`--depth:${depth}`}>
     <button type="button" class="group-header" part="group-header" aria-expanded=${open ? 'true' : 'false'} data-status=${status ?? nothing} @click=${() => ctx.onToggle(groupId)}>
-      <span class="chevron" aria-hidden="true"></span><span class="group-title">${title}</span>${status
-        ? html`<span class="group-status" part="group-status">${ctx.stepStatus(status)}</span>`
-        : nothing}${step?.durationMs !== undefined ? html`<span class="group-time" part="group-time">${ctx.duration(step.durationMs)}</span>` : nothing}
+      <span class="chevron" aria-hidden="true"></span><span class="group-title">${title}</span>
+      ${status ? html`<span class="group-status" part="group-status">${ctx.stepStatus(status)}</span>` : nothing}
+      ${step?.durationMs !== undefined ? html`<span class="group-time" part="group-time">${ctx.duration(step.durationMs)}</span>` : nothing}
     </button>
   </div>`;
 }

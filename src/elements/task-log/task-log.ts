@@ -309,7 +309,7 @@ export class TaskLogElement extends LitElement {
       ${full !== undefined
         ? html`<div part="expanded" class="expanded" role="region" aria-label=${strings.fullLine(expanded!)}>
             <div class="expanded-bar"><span>${strings.fullLine(expanded!)}</span><button type="button" class="tool expanded-close" @click=${() => ((this.#expanded = undefined), this.requestUpdate())}>${strings.close}</button></div>
-            <pre class="expanded-text">${full}</pre>
+            <pre class="expanded-text" tabindex="0">${full}</pre>
           </div>`
         : nothing}
       <div part="log" class="scroller" role="log" aria-live="off" tabindex="0" aria-label=${strings.logLabel(this.taskId ?? '')} @scroll=${() => scroll.onScroll()} @keydown=${(e: KeyboardEvent) => scroll.onKey(e)} @copy=${this.#copy}>
