@@ -93,6 +93,8 @@ export class LogScroll implements ReactiveController {
     const at = reveal && model.rowOfLine(reveal.lineNo);
     if (at) {
       top = vp.scrollTopOf(at.row, reveal.center);
+      // Lines that come from now on are new to the reader of this place.
+      if (this.following) this.#mark = live;
       this.following = vp.atBottom(top) && vp.inView(at.row, top);
     } else if (this.following) {
       top = vp.bottom;
