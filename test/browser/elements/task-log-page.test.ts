@@ -139,7 +139,7 @@ describe('<task-log> on the page', () => {
       // (Chromium headless does not emulate forced colours: the rules are checked instead.)
       const rules = el.shadowRoot!.adoptedStyleSheets.flatMap((sheet) => [...sheet.cssRules]);
       const forced = rules.filter((r): r is CSSMediaRule => r instanceof CSSMediaRule && r.conditionText.includes('forced-colors: active'));
-      expect(forced.map((r) => r.cssText).join('\n')).to.contain('Highlight');
+      expect(forced.map((r) => r.cssText).join('\n').toLowerCase()).to.contain('background: highlight');
     } finally {
       await emulateMedia({ forcedColors: 'none', reducedMotion: 'no-preference' });
     }
