@@ -15,7 +15,7 @@ import { saveLog } from './log-download.js';
 import { taskLogStyles } from './task-log.styles.js';
 
 /** The height of a row, in px (the styles give rows this height). */
-export const ROW_HEIGHT = 20;
+const ROW_HEIGHT = 20;
 
 export interface TaskLogSelectEventDetail {
   from: number;
@@ -66,12 +66,14 @@ export interface TaskLogSelectEventDetail {
  * @cssprop --progress-color - Accent: running steps, the current match, focus.
  * @cssprop --progress-danger-color - Failed steps.
  * @cssprop --progress-success-color - Completed steps.
+ * @cssprop --progress-warning-color - The marker of lines a reconnection may have missed.
  * @cssprop --progress-text-color - Text.
  * @cssprop --progress-muted-color - Line numbers, times, secondary text.
  * @cssprop --progress-background - Background.
  * @cssprop --progress-border-color - Border.
  * @cssprop --progress-radius - Corner radius.
  * @cssprop --progress-font-family - Font of the toolbar.
+ * @cssprop --progress-font-size - Font size of the toolbar.
  * @cssprop --progress-mono-font-family - Font of the lines.
  * @cssprop --progress-output-background - Background of the lines.
  * @cssprop --progress-ansi-0 - The output's 16 colours, `--progress-ansi-0` to `--progress-ansi-15`: black, red, green, yellow, blue, magenta, cyan, white, then the same bright.
@@ -126,7 +128,7 @@ export class TaskLogElement extends LitElement {
   }
 
   /** The lines selected by their numbers (a permalink), if any. */
-  get selection(): LineSelection | undefined {
+  get selection(): TaskLogSelectEventDetail | undefined {
     return this.#selection && { ...this.#selection };
   }
 
