@@ -12,11 +12,18 @@ function numbers(el: TaskLogElement): number[] {
 }
 const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line ${from + i}`).join('\n') + '\n';
 
-describe('<task-log> on the page', () => {
+describe('<task-log> on the page, without a log store', () => {
+  // A server without a log store, as AInTandem today: the log is what the page sees live.
   let server: TestServer;
 
-  beforeEach(async () => {
-    server = await TestServer.shared();
+  before(async () => {
+    server = await TestServer.create({ output: false });
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  beforeEach(() => {
     configureProgress({ url: server.apiBase, lingerTime: 50, persist: false });
   });
 

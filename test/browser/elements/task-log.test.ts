@@ -16,11 +16,18 @@ function scroller(el: TaskLogElement): HTMLElement {
   return part(el, 'log')!;
 }
 
-describe('<task-log>', () => {
+describe('<task-log> without a log store', () => {
+  // A server without a log store, as AInTandem today: the log is what the page sees live.
   let server: TestServer;
 
-  beforeEach(async () => {
-    server = await TestServer.shared();
+  before(async () => {
+    server = await TestServer.create({ output: false });
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  beforeEach(() => {
     configureProgress({ url: server.apiBase, lingerTime: 50, persist: false });
   });
 
