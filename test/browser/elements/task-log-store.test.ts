@@ -1,0 +1,133 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../../../src/elements/define/task-log.js';
+import type { TaskLogElement } from '../../../src/elements/index.js';
+import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
+import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
+import { part, parts, task, text } from './support.js';
+
+function numbers(el: TaskLogElement): number[] {
+  return parts(el, 'line').map((l) => Number(l.dataset.line));
+}
+function lines(el: TaskLogElement): string[] {
+  return parts(el, 'text').map((t) => t.textContent ?? '');
+}
+const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line ${from + i}`).join('\n') + '\n';
+
+/** The log reads the page sent (`from`/`limit` of each), from the performance timeline. */
+function reads(taskId: string): string[] {
+  return performance
+    .getEntriesByType('resource')
+    .map((e) => e.name)
+    .filter((n) => n.includes(`/tasks/${taskId}/logs?`))
+    .map((n) => new URL(n).search);
+}
+
+describe('<task-log> with a log store', () => {
+  // The reference server keeps every task's output as numbered lines (docs/task-log-protocol.md).
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await TestServer.shared();
+    configureProgress({ url: server.apiBase, lingerTime: 50, persist: false });
+  });
+
+  afterEach(() => {
+    fixtureCleanup();
+    resetProgress();
+    history.replaceState(null, '', location.pathname + location.search);
+  });
+
+  async function open(projectId: string, taskId: string) {
+    const el = await fixture<TaskLogElement>(html`<task-log project-id=${projectId} task-id=${taskId}></task-log>`);
+    await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
+    return el;
+  }
+
+  it('joining a long log late, reads its end first and shows the last lines, then earlier ranges as the reader scrolls up', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'long');
+    const events = [];
+    for (let k = 0; k < 6; k++) events.push(t.output(many(k * 500 + 1, 500)));
+    await server.publish(t.started(), ...events);
+    const el = await open(projectId, 'long');
+    await waitFor(() => numbers(el).includes(3000), 'the last line', 10000);
+    expect(part(el, 'notice')).to.equal(null);
+    expect(reads('long')).to.deep.equal(['?limit=500']);
+    // Lines before the end read are not loaded yet: a marker stands for them.
+    const log = part(el, 'log')!;
+    log.scrollTop = 0;
+    await waitFor(() => numbers(el).includes(2500), 'the range before the end', 10000);
+    expect(reads('long')).to.deep.equal(['?limit=500', '?from=2001&limit=500']);
+    // The view stays on the lines it showed (2501 at the top) while the range above it came.
+    await el.updateComplete;
+    expect(numbers(el)).to.include(2501);
+    expect(parts(el, 'gap').map((g) => g.textContent)).to.deep.equal([]);
+    // Further up: the next range.
+    log.scrollTop = 0;
+    await waitFor(() => numbers(el).includes(2000), 'the range before that', 10000);
+    expect(reads('long')).to.deep.equal(['?limit=500', '?from=2001&limit=500', '?from=1501&limit=500']);
+    // Live lines join where the read ended, each line once.
+    await server.publish(t.output('live one\nlive two\n'));
+    await waitFor(() => !!part(el, 'new-lines'), 'the new-lines count', 5000);
+    part(el, 'new-lines')!.click();
+    await waitFor(() => lines(el).includes('live two'), 'the live lines', 5000);
+    const shown = numbers(el);
+    expect(shown.slice(-3)).to.deep.equal([3000, 3001, 3002]);
+    expect(lines(el).slice(-3)).to.deep.equal(['line 3000', 'live one', 'live two']);
+  });
+
+  it('joins a line that is still open: the read gives its start, live chunks go on with it, once', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'open');
+    await server.publish(t.output('first\ncompil'));
+    const el = await open(projectId, 'open');
+    await waitFor(() => lines(el).includes('compil'), 'the open line', 10000);
+    await server.publish(t.output('ing done\nnext\n'));
+    await waitFor(() => lines(el).includes('next'), 'the next line', 5000);
+    expect(lines(el)).to.deep.equal(['first', 'compiling done', 'next']);
+    expect(numbers(el)).to.deep.equal([1, 2, 3]);
+  });
+
+  it('says which lines the server no longer keeps', async () => {
+    const small = await TestServer.create({ output: { maxLines: 1024 } });
+    try {
+      configureProgress({ url: small.apiBase, lingerTime: 50, persist: false });
+      const projectId = uniqueId('p');
+      const t = task(projectId, 'trimmed');
+      const events = [];
+      for (let k = 0; k < 8; k++) events.push(t.output(many(k * 500 + 1, 500)));
+      await small.publish(...events);
+      const el = await open(projectId, 'trimmed');
+      await waitFor(() => numbers(el).includes(4000), 'the last line', 10000);
+      const log = part(el, 'log')!;
+      // Up to the top: the lines kept are read, and above them the marker of those gone.
+      for (let i = 0; i < 10 && !text(el).includes('are no longer kept'); i++) {
+        log.scrollTop = 0;
+        await new Promise((r) => setTimeout(r, 100));
+        await el.updateComplete;
+      }
+      const gap = parts(el, 'gap').find((g) => g.dataset.reason === 'expired')!;
+      expect(gap.textContent).to.match(/^Lines 1–\d+ are no longer kept$/);
+      const firstKept = Number(/–(\d+)/.exec(gap.textContent!)![1]) + 1;
+      expect(firstKept).to.be.within(2977, 3000);
+      await waitFor(() => numbers(el).includes(firstKept), 'the first kept line', 10000);
+      await expect(el).to.be.accessible();
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('opened with a permalink to a line before the end read, reads that range and scrolls there', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'deep');
+    const events = [];
+    for (let k = 0; k < 4; k++) events.push(t.output(many(k * 500 + 1, 500)));
+    await server.publish(...events);
+    history.replaceState(null, '', '#log-deep-L120');
+    const el = await open(projectId, 'deep');
+    await waitFor(() => numbers(el).includes(120), 'line 120', 10000);
+    await el.updateComplete;
+    expect(parts(el, 'line-selected').map((l) => Number(l.dataset.line))).to.deep.equal([120]);
+    expect(numbers(el)).not.to.include(2000);
+  });
+});
