@@ -85,7 +85,11 @@ export class LogScroll implements ReactiveController {
     const vp = this.#vp;
     const scroller = this.#scroller;
     vp.rowCount = model.rowCount;
-    if (scroller) vp.viewHeight = scroller.clientHeight;
+    if (scroller) {
+      vp.viewHeight = scroller.clientHeight;
+      // Scrolled by the reader since the last look, its scroll event still to come: that counts first.
+      if (this.#expected === undefined && Math.abs(scroller.scrollTop - this.#scrollTop) >= 1) this.#readerScrolled(scroller.scrollTop);
+    }
     let top = this.#scrollTop;
     const live = feed?.liveLines ?? 0;
     const reveal = this.#reveal;
@@ -142,10 +146,14 @@ export class LogScroll implements ReactiveController {
       return;
     }
     this.#expected = undefined;
+    this.#readerScrolled(top);
+    this.#host.requestUpdate();
+  }
+
+  #readerScrolled(top: number): void {
     this.#scrollTop = top;
     this.following = this.#vp.atBottom(top);
     if (this.#model) this.#recordAnchor(this.#model, top);
-    this.#host.requestUpdate();
   }
 
   onKey(event: KeyboardEvent): void {

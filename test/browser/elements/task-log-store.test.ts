@@ -130,4 +130,32 @@ describe('<task-log> with a log store', () => {
     expect(parts(el, 'line-selected').map((l) => Number(l.dataset.line))).to.deep.equal([120]);
     expect(numbers(el)).not.to.include(2000);
   });
+
+  it('after a reconnection that missed events, reads the lines it missed: each line once, in order', async () => {
+    // A journal of 5 events: what is published while the page is away cannot be replayed to it.
+    const forgetful = await TestServer.create({ replayBufferSize: 5, output: {} });
+    try {
+      configureProgress({ url: forgetful.apiBase, lingerTime: 50, persist: false, reconnectDelay: 50 });
+      const projectId = uniqueId('p');
+      const t = task(projectId, 'resync');
+      const el = await open(projectId, 'resync');
+      await forgetful.publish(t.output(many(1, 3)));
+      await waitFor(() => numbers(el).includes(3), 'the first lines', 5000);
+      // The page hears nothing while lines 4-30 come, then its socket is cut: it comes back to a
+      // server that cannot replay them.
+      await forgetful.stall(true);
+      for (let i = 4; i <= 30; i++) await forgetful.publish(t.output(many(i, 1)));
+      await forgetful.drop({ abrupt: true });
+      await waitFor(() => numbers(el).includes(30), 'the missed lines', 20000);
+      await forgetful.stall(false);
+      await forgetful.publish(t.output(many(31, 1)));
+      await waitFor(() => numbers(el).includes(31), 'the next live line', 5000);
+      const shown = numbers(el);
+      expect(shown).to.deep.equal(Array.from({ length: shown.length }, (_, i) => 32 - shown.length + i));
+      expect(lines(el).at(-1)).to.equal('line 31');
+      expect(el.shadowRoot!.querySelector('[data-reason="missing"]')).to.equal(null);
+    } finally {
+      await forgetful.dispose();
+    }
+  });
 });
