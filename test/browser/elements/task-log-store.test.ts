@@ -158,4 +158,53 @@ describe('<task-log> with a log store', () => {
       await forgetful.dispose();
     }
   });
+
+  it('copies several lines as plain text, and downloads the server\'s plain-text log with the token in a header', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'copy');
+    const el = await open(projectId, 'copy');
+    await server.publish(t.output('\x1b[1mone\x1b[0m\ntwo https://example.com\nthree\n'), t.output('50%\r100%\nfive\n'));
+    await waitFor(() => numbers(el).includes(5), 'the lines', 5000);
+    await el.updateComplete;
+    const log = part(el, 'log')!;
+    const copy = () => {
+      const data = new DataTransfer();
+      log.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true, cancelable: true, composed: true }));
+      return data.getData('text/plain');
+    };
+    // A selection from line 2 to line 4: those lines whole, without numbers or escapes.
+    const textOf = (n: number) => el.shadowRoot!.querySelector(`[data-line="${n}"] [part~="text"]`)!;
+    const selection = getSelection()!;
+    selection.setBaseAndExtent(textOf(2).firstChild ?? textOf(2), 0, textOf(4), 1);
+    expect(copy()).to.equal('two https://example.com\nthree\n100%');
+    // Nothing selected in the page: the lines a permalink selected.
+    selection.removeAllRanges();
+    el.shadowRoot!.querySelector<HTMLAnchorElement>('[data-line="1"] [part~="line-number"]')!.click();
+    el.shadowRoot!.querySelector<HTMLAnchorElement>('[data-line="2"] [part~="line-number"]')!.dispatchEvent(new MouseEvent('click', { shiftKey: true, bubbles: true, cancelable: true }));
+    await el.updateComplete;
+    expect(copy()).to.equal('one\ntwo https://example.com');
+
+    // Download: the store's logs.txt, saved through an object URL.
+    const saved: Blob[] = [];
+    const create = URL.createObjectURL;
+    const click = HTMLAnchorElement.prototype.click;
+    URL.createObjectURL = (blob: Blob | MediaSource) => {
+      saved.push(blob as Blob);
+      return create.call(URL, blob);
+    };
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      if (!this.download) click.call(this);
+    };
+    try {
+      part(el, 'download')!.click();
+      await waitFor(() => saved.length === 1, 'the download', 5000);
+    } finally {
+      URL.createObjectURL = create;
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(await saved[0]!.text()).to.equal('one\ntwo https://example.com\nthree\n100%\nfive\n');
+    const requests = performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/tasks/copy/logs.txt'));
+    expect(requests.length).to.equal(1);
+    expect(requests[0]).not.to.contain('token');
+  });
 });
