@@ -154,6 +154,30 @@ describe('<task-log> on the page, without a log store', () => {
     await waitFor(() => (el.shadowRoot!.querySelector('.visually-hidden[role="status"]')?.textContent ?? '').includes('Running'), 'the announcement', 5000);
   });
 
+  it('marks the place where a reconnection may have missed lines', async () => {
+    const forgetful = await TestServer.create({ output: false, replayBufferSize: 5 });
+    try {
+      configureProgress({ url: forgetful.apiBase, lingerTime: 50, persist: false, reconnectDelay: 50 });
+      const projectId = uniqueId('p');
+      const t = task(projectId, 'gap');
+      const el = await fixture<TaskLogElement>(html`<task-log project-id=${projectId} task-id="gap"></task-log>`);
+      await waitFor(() => !!part(el, 'notice'), 'the joined-at notice', 10000);
+      await forgetful.publish(t.output(many(1, 3)));
+      await waitFor(() => numbers(el).includes(3), 'the first lines', 5000);
+      await forgetful.stall(true);
+      for (let i = 0; i < 10; i++) await forgetful.publish(t.output('lost\n'));
+      await forgetful.drop({ abrupt: true });
+      await forgetful.stall(false);
+      await waitFor(() => !!el.shadowRoot!.querySelector('[part~="gap"][data-reason="missing"]'), 'the marker', 10000);
+      expect(part(el, 'gap')!.textContent).to.equal('Lines may be missing here: the connection was interrupted');
+      await forgetful.publish(t.output('after\n'));
+      await waitFor(() => parts(el, 'text').some((x) => x.textContent === 'after'), 'the next line', 5000);
+      await expect(el).to.be.accessible();
+    } finally {
+      await forgetful.dispose();
+    }
+  });
+
   it('scales the scroll space of a million rows under the browsers\' limits, and reaches every row', () => {
     const vp = new Viewport(20, 1_000_000, 400);
     expect(vp.contentHeight).to.equal(20_000_000);
