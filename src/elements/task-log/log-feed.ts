@@ -91,8 +91,10 @@ export class LogFeed {
   readonly #abort = new AbortController();
   /** Live events held while the end is read. */
   #held: ProgressEvent[] | undefined = [];
-  /** Ranges being read (by their first line), so that none is asked for twice at once. */
+  /** Ranges being read (by their last line), so that none is asked for twice at once. */
   readonly #reading = new Set<number>();
+  /** Ranges read or failed (`from-to`): not asked for again (a range that came back short, or a server that failed, would be asked for on every update). */
+  readonly #asked = new Set<string>();
   /** The open line's text as the end read gave it (to recognise a live chunk it already holds). */
   #openText: string | undefined;
   #started = false;
@@ -148,6 +150,8 @@ export class LogFeed {
   resync(): void {
     if (this.#held) return;
     this.#model.markResync();
+    // What failed before may read now.
+    this.#asked.clear();
     if (this.mode === 'store') void this.#readAfter(this.lastLine);
     this.#host.changed();
   }
@@ -156,7 +160,9 @@ export class LogFeed {
   loadGap(from: number, to: number): void {
     if (this.mode !== 'store' || this.#reading.has(to)) return;
     const start = Math.max(from, to - READ_LIMIT + 1, this.firstKept);
-    if (start > to) return;
+    const key = `${start}-${to}`;
+    if (start > to || this.#asked.has(key)) return;
+    this.#asked.add(key);
     this.#reading.add(to);
     void this.#get(`/logs?from=${start}&limit=${to - start + 1}`)
       .then((range) => {
@@ -241,7 +247,6 @@ export class LogFeed {
     const e = event as { line?: unknown; continues?: unknown; stepId?: unknown; timestamp?: unknown };
     let chunk = text;
     let line = isLineNo(e.line) ? e.line : undefined;
-    if (line !== undefined && this.mode !== 'store') this.mode = 'store';
     // Held while the end was read: the open line it read may hold this chunk's start already.
     if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined) {
       const nl = chunk.indexOf('\n');

@@ -19,6 +19,8 @@ export interface TaskLogStrings {
   fullLine: (n: number) => string;
   expired: (from: number, to: number) => string;
   pending: (from: number, to: number) => string;
+  /** Lines the page cannot read (no log store). */
+  notShown: (from: number, to: number) => string;
   missing: string;
   empty: string;
   readFailed: string;
@@ -41,6 +43,7 @@ export const TASK_LOG_STRINGS: TaskLogStrings = {
   fullLine: (n) => `Line ${n}, in full`,
   expired: (from, to) => (from === to ? `Line ${from} is no longer kept` : `Lines ${from}–${to} are no longer kept`),
   pending: (from, to) => (from === to ? `Loading line ${from}…` : `Loading lines ${from}–${to}…`),
+  notShown: (from, to) => (from === to ? `Line ${from} is not shown` : `Lines ${from}–${to} are not shown`),
   missing: 'Lines may be missing here: the connection was interrupted',
   empty: 'No output yet',
   readFailed: 'Earlier lines could not be read',

@@ -258,4 +258,24 @@ describe('<task-log> with a log store', () => {
       await guarded.dispose();
     }
   });
+
+  it('with a socket URL only (no REST base), keeps the server\'s line numbers and says which lines it cannot show', async () => {
+    configureProgress({ url: server.projectUrl, lingerTime: 50, persist: false });
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'nobase');
+    await server.publish(t.output(many(1, 40)));
+    const el = await open(projectId, 'nobase');
+    await waitFor(() => !!part(el, 'notice'), 'the joined-at notice', 10000);
+    await server.publish(t.output(many(41, 2)));
+    await waitFor(() => numbers(el).includes(42), 'the live lines', 5000);
+    expect(numbers(el)).to.deep.equal([41, 42]);
+    expect(parts(el, 'gap').map((g) => g.textContent)).to.deep.equal(['Lines 1–40 are not shown']);
+    // Nothing to read from: no request is sent, however often it draws.
+    for (let i = 0; i < 5; i++) {
+      el.requestUpdate();
+      await el.updateComplete;
+    }
+    expect(reads('nobase')).to.deep.equal([]);
+    await expect(el).to.be.accessible();
+  });
 });
