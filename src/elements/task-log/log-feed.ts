@@ -119,11 +119,6 @@ export class LogFeed {
     return response.blob();
   }
 
-  /** Whether lines `from`–`to` are being read. */
-  reading(from: number): boolean {
-    return this.#reading.has(from);
-  }
-
   /** Starts: reads the end of the log (the live events that come meanwhile wait for it). */
   start(): void {
     if (this.#started) return;

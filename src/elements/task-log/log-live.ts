@@ -101,10 +101,6 @@ export class LiveLog implements ReactiveController {
     }
   }
 
-  reconnect(): void {
-    this.#subscription?.reconnect().catch(() => undefined);
-  }
-
   #connectionChanged(state: ConnectionState, feed: LogFeed): void {
     if (state === 'connected') {
       // The end of the log is read once the socket is open: nothing published meanwhile is missed.

@@ -24,6 +24,8 @@ export class LogScroll implements ReactiveController {
   readonly #host: Host;
   readonly #vp: Viewport;
   #observer: ResizeObserver | undefined;
+  /** The scroll area the observer watches. */
+  #observed: Element | undefined;
   #model: LogModel | undefined;
   /** The scrollTop the view is drawn for. */
   #scrollTop = 0;
@@ -42,15 +44,15 @@ export class LogScroll implements ReactiveController {
   }
 
   hostConnected(): void {
-    if (typeof ResizeObserver === 'function') {
-      this.#observer = new ResizeObserver(() => this.#host.requestUpdate());
-      if (this.#scroller) this.#observer.observe(this.#scroller);
-    }
+    // A new height of the scroll area shows more or fewer rows.
+    if (typeof ResizeObserver === 'function') this.#observer = new ResizeObserver(() => this.#host.requestUpdate());
+    this.#observed = undefined;
   }
 
   hostDisconnected(): void {
     this.#observer?.disconnect();
     this.#observer = undefined;
+    this.#observed = undefined;
   }
 
   get #scroller(): HTMLElement | null {
@@ -127,9 +129,9 @@ export class LogScroll implements ReactiveController {
   settle(): void {
     const scroller = this.#scroller;
     if (!scroller) return;
-    if (this.#observer && !(scroller as { observed?: boolean }).observed) {
+    if (this.#observer && this.#observed !== scroller) {
       this.#observer.observe(scroller);
-      (scroller as { observed?: boolean }).observed = true;
+      this.#observed = scroller;
     }
     if (Math.abs(scroller.scrollTop - this.#scrollTop) >= 1) {
       this.#expected = this.#scrollTop;

@@ -189,7 +189,10 @@ export class TaskLogElement extends LitElement {
     // A permalink's lines: shown once the log has them; read first from a log store.
     const target = this.#target;
     if (target && live.feed && live.feed.mode !== 'unknown') {
-      if (live.model.line(target.from)) {
+      const at = live.model.rowOfLine(target.from);
+      const row = at && live.model.row(at.row);
+      if (live.model.line(target.from) || (row?.kind === 'gap' && row.reason === 'expired')) {
+        // Its lines, or the marker of lines no longer kept that stands for them.
         this.#target = undefined;
         this.#selection = target;
         live.model.reveal(target.from);
@@ -228,7 +231,13 @@ export class TaskLogElement extends LitElement {
       hits: (n) => find?.hits(n),
       stepStatus: (s) => strings.stepStatus[s as keyof ProgressStrings['stepStatus']] ?? s,
       duration: (ms) => formatDuration(ms, this.#locale),
-      gapText: (reason, from, to) => (reason === 'expired' ? strings.expired(from, to) : reason === 'pending' ? (this.#readError ? strings.readFailed : strings.pending(from, to)) : strings.missing),
+      gapText: (reason, from, to) => {
+        if (reason === 'expired') return strings.expired(from, to);
+        if (reason === 'missing') return strings.missing;
+        // Lines before those the page saw, from a server whose log cannot be read.
+        if (this.#live.feed?.mode !== 'store') return strings.notShown(from, to);
+        return this.#readError ? strings.readFailed : strings.pending(from, to);
+      },
       showAll: strings.showAll,
       lineLabel: strings.lineLabel,
       onLineNumber: (e, n) => this.#selectLine(e, n),

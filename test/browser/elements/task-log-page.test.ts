@@ -178,6 +178,23 @@ describe('<task-log> on the page, without a log store', () => {
     }
   });
 
+  it('draws as many rows as its scroll area shows when its height changes', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'tall');
+    const el = await follow(projectId, 'tall');
+    el.style.setProperty('--task-log-height', '200px');
+    await server.publish(t.output(many(1, 200)));
+    await waitFor(() => numbers(el).includes(200), 'the last line', 5000);
+    // At the top (a taller view there moves no scroll position, so no scroll event says it).
+    part(el, 'log')!.scrollTop = 0;
+    await waitFor(() => numbers(el)[0] === 1, 'the top', 5000);
+    await el.updateComplete;
+    const before = numbers(el).length;
+    el.style.setProperty('--task-log-height', '600px');
+    await waitFor(() => numbers(el).length >= before + 15, 'more rows', 5000);
+    expect(numbers(el)[0]).to.equal(1);
+  });
+
   it('scales the scroll space of a million rows under the browsers\' limits, and reaches every row', () => {
     const vp = new Viewport(20, 1_000_000, 400);
     expect(vp.contentHeight).to.equal(20_000_000);
