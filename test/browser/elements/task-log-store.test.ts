@@ -278,4 +278,27 @@ describe('<task-log> with a log store', () => {
     expect(reads('nobase')).to.deep.equal([]);
     await expect(el).to.be.accessible();
   });
+
+  it('a live chunk that came while the end was read, and that the read holds already, is not shown twice', async () => {
+    // The read waits for its token (the second one asked for: the first is the socket's) until the test lets it go.
+    let asked = 0;
+    let release!: () => void;
+    const gate = new Promise<string>((resolve) => (release = () => resolve('')));
+    configureProgress({ url: server.apiBase, lingerTime: 50, persist: false, getToken: () => (++asked === 2 ? gate : '') });
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'race');
+    await server.publish(t.output('first\ncompil'));
+    const el = await open(projectId, 'race');
+    await waitFor(() => asked >= 2, 'the end read to wait for its token', 5000);
+    // Published before the read goes out (so the read holds it), heard live while the read waits.
+    const client = getProgressClient()!;
+    const frames = client.getStats().framesReceived;
+    await server.publish(t.output('ing'));
+    await waitFor(() => client.getStats().framesReceived > frames, 'the live chunk', 5000);
+    release();
+    await waitFor(() => lines(el).includes('compiling'), 'the end read', 5000);
+    await server.publish(t.output(' done\n'));
+    await waitFor(() => lines(el).includes('compiling done'), 'the rest of the line', 5000);
+    expect(lines(el)).to.deep.equal(['first', 'compiling done']);
+  });
 });
