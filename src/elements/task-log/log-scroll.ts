@@ -90,7 +90,11 @@ export class LogScroll implements ReactiveController {
     if (scroller) {
       vp.viewHeight = scroller.clientHeight;
       // Scrolled by the reader since the last look, its scroll event still to come: that counts first.
-      if (this.#expected === undefined && Math.abs(scroller.scrollTop - this.#scrollTop) >= 1) this.#readerScrolled(scroller.scrollTop);
+      const at = scroller.scrollTop;
+      if (Math.abs(at - this.#scrollTop) >= 1 && (this.#expected === undefined || Math.abs(at - this.#expected) >= 1)) {
+        this.#expected = undefined;
+        this.#readerScrolled(at);
+      }
     }
     let top = this.#scrollTop;
     const live = feed?.liveLines ?? 0;
@@ -134,8 +138,9 @@ export class LogScroll implements ReactiveController {
       this.#observed = scroller;
     }
     if (Math.abs(scroller.scrollTop - this.#scrollTop) >= 1) {
-      this.#expected = this.#scrollTop;
       scroller.scrollTop = this.#scrollTop;
+      // Where the browser put it (it may round): its scroll event is the view's own.
+      this.#expected = scroller.scrollTop;
     }
   }
 
