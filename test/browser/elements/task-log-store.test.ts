@@ -126,6 +126,13 @@ describe('<task-log> with a log store', () => {
       );
       expect(numbers(el)[0]).to.equal(firstKept);
       await expect(el).to.be.accessible();
+      // A permalink to a line no longer kept goes to the marker that stands for it.
+      el.shadowRoot!.querySelector<HTMLAnchorElement>(`[data-line="${firstKept + 3}"] [part~="line-number"]`)!.click();
+      log.scrollTop = log.scrollHeight;
+      await waitFor(() => !numbers(el).includes(firstKept), 'the end', 5000);
+      location.hash = '#log-trimmed-L5';
+      await waitFor(() => parts(el, 'gap').some((g) => g.dataset.reason === 'expired'), 'the marker in view', 5000);
+      expect(el.selection).to.deep.equal({ from: 5, to: 5 });
     } finally {
       await small.dispose();
     }
