@@ -263,6 +263,13 @@ export class TaskLogElement extends LitElement {
     this.requestUpdate();
   }
 
+  /** Closes the whole text of a long line; the focus goes back to the log. */
+  #closeExpanded(): void {
+    this.#expanded = undefined;
+    this.requestUpdate();
+    this.renderRoot.querySelector<HTMLElement>('.scroller')?.focus({ preventScroll: true });
+  }
+
   #searchInput(event: Event): void {
     const input = event.target as HTMLInputElement;
     this.#find?.set(input.value, this.#find.regex);
@@ -319,7 +326,7 @@ export class TaskLogElement extends LitElement {
       ${joined ? html`<p part="notice" class="notice">${joined}</p>` : nothing}
       ${full !== undefined
         ? html`<div part="expanded" class="expanded" role="region" aria-label=${strings.fullLine(expanded!)}>
-            <div class="expanded-bar"><span>${strings.fullLine(expanded!)}</span><button type="button" class="tool expanded-close" @click=${() => ((this.#expanded = undefined), this.requestUpdate())}>${strings.close}</button></div>
+            <div class="expanded-bar"><span>${strings.fullLine(expanded!)}</span><button type="button" class="tool expanded-close" @click=${this.#closeExpanded}>${strings.close}</button></div>
             <pre class="expanded-text" tabindex="0">${full}</pre>
           </div>`
         : nothing}

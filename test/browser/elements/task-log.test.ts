@@ -117,7 +117,13 @@ describe('<task-log> without a log store', () => {
     showAll.click();
     await el.updateComplete;
     expect(part(el, 'expanded')!.querySelector('pre')!.textContent!.length).to.equal(big.length);
+    const close = part(el, 'expanded')!.querySelector('button')!;
+    expect(el.shadowRoot!.activeElement).to.equal(close);
     await expect(el).to.be.accessible();
+    close.click();
+    await el.updateComplete;
+    expect(part(el, 'expanded')).to.equal(null);
+    expect(el.shadowRoot!.activeElement).to.equal(part(el, 'log'));
   });
 
   it('collapses finished steps, keeps running and failed ones open, and toggles with aria-expanded', async () => {
