@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { Announcer } from '../shared/announcer.js';
 import { formatDuration, resolveLocale } from '../shared/format.js';
-import { resolveStrings, type ProgressStrings } from '../shared/strings.js';
+import { onProgressStringsChange, resolveStrings, type ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import type { LogRow } from './log-model.js';
 import { LogFind } from './log-find.js';
@@ -121,6 +121,8 @@ export class TaskLogElement extends LitElement {
   #time: Intl.DateTimeFormat | undefined;
   #locale: string | undefined;
   readonly #onHash = () => this.#readFragment();
+  /** Stops listening to the page's strings. */
+  #offStrings: (() => void) | undefined;
 
   constructor() {
     super();
@@ -142,12 +144,16 @@ export class TaskLogElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     globalThis.addEventListener?.('hashchange', this.#onHash);
+    // The step statuses and the task's status follow the page's strings (setProgressStrings).
+    this.#offStrings = onProgressStringsChange(() => this.requestUpdate());
     this.#readFragment();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     globalThis.removeEventListener?.('hashchange', this.#onHash);
+    this.#offStrings?.();
+    this.#offStrings = undefined;
     this.#find?.close();
     saveLog.release(this);
   }

@@ -1,7 +1,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-log.js';
 import type { TaskLogElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
+import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { CONTROL, MARKUP, part, parts, task, text } from './support.js';
 
@@ -151,6 +151,14 @@ describe('<task-log> without a log store', () => {
     await waitFor(() => parts(el, 'group-status')[1]?.textContent === 'Failed', 'the failed status', 5000);
     await el.updateComplete;
     expect(headers().map((h) => h.getAttribute('aria-expanded'))).to.deep.equal(['true', 'false']);
+    // The statuses follow the page's strings.
+    setProgressStrings({ stepStatus: { pending: 'En attente', running: 'En cours', completed: 'Terminé', failed: 'Échoué', skipped: 'Ignoré' } });
+    try {
+      await waitFor(() => parts(el, 'group-status')[1]?.textContent === 'Échoué', 'the page\'s strings', 5000);
+      expect(parts(el, 'group-status')[0]!.textContent).to.equal('Terminé');
+    } finally {
+      resetProgressStrings();
+    }
   });
 
   it('follows new lines at the bottom; scrolled up, counts them on a button that jumps back; End does the same', async () => {
