@@ -27,7 +27,7 @@ const src = (path: string): string => resolve(import.meta.dirname, 'src', path);
 /** The global the classic script puts its exports on. */
 const CLASSIC_GLOBAL = 'ProgressElements';
 
-const TAGS = ['task-progress', 'workflow-tracker', 'container-status'];
+const TAGS = ['task-progress', 'workflow-tracker', 'container-status', 'task-log'];
 
 /**
  * package.json's `sideEffects` lists the built modules that define tags (dist/index.js,

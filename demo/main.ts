@@ -2,7 +2,7 @@
  * The demo page: one client for the whole page, the elements pointed at the simulator's runs,
  * the buttons of the control API, the connection panel and the theme switch.
  */
-import { configureProgress, type ProgressEvent, type WorkflowTrackerElement } from '../src/index.js';
+import { configureProgress, type ProgressEvent, type TaskLogElement, type TaskProgressElement, type WorkflowTrackerElement } from '../src/index.js';
 import { connectionPanel } from './connection-panel.js';
 import { runSlots } from './run-slots.js';
 import { themeSwitch } from './theme-switch.js';
@@ -75,6 +75,16 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-s
 document.getElementById('drop')?.addEventListener('click', () => {
   void post('/api/demo/drop?outage=3000');
 });
+
+// The featured task's whole log, under the cards: it follows whichever task the featured card shows.
+const featuredTask = document.querySelector<TaskProgressElement>('#featured-task')!;
+const featuredLog = document.querySelector<TaskLogElement>('#featured-log')!;
+const showLog = () => {
+  const id = featuredTask.getAttribute('task-id');
+  if (id && id !== featuredLog.taskId) featuredLog.setAttribute('task-id', id);
+};
+new MutationObserver(showLog).observe(featuredTask, { attributes: true, attributeFilter: ['task-id'] });
+showLog();
 
 connectionPanel(client, PROJECT_ID);
 themeSwitch();

@@ -9,6 +9,11 @@
  * What a page may never use stays in small files beside this one, loaded on demand: the elements'
  * action bar (`actions`) and an action's request, and the tab share (`shareTabs`). The code they
  * share with this file stays in it (vite.config.ts). The classic script holds them all.
+ *
+ * `<task-log>` is not in this file: loaded on demand it would split what it shares with the
+ * elements (Lit, the client) into further files, and the page would need more than this one;
+ * included, it would add about 20 KB (gzip) to every page. Pages with a build step import
+ * `@aintandem/progress-elements/task-log.js`.
  */
 export * from './client/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
@@ -19,7 +24,11 @@ export { ProgressStore, isFinished } from './client/state/progress-store.js';
 export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './client/state/task-state.js';
 export { reduceWorkflow, initialWorkflowState, workflowPercent, TERMINAL_WORKFLOW_STATUSES } from './client/state/workflow-state.js';
 export { reduceContainer, initialContainerState, containerFailed } from './client/state/container-state.js';
-export * from './elements/index.js';
+// The elements' API but <task-log>'s class (see above).
+export { TaskProgressElement, WorkflowTrackerElement, ContainerStatusElement } from './elements/index.js';
+export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './elements/index.js';
+export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './elements/index.js';
+export type * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';

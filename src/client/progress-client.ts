@@ -259,6 +259,19 @@ export class ProgressClient {
     return this.#act({ kind: 'workflow', executionId }, 'cancel');
   }
 
+  /**
+   * Sends `GET {baseURL}{path}` (a path such as `/projects/p/tasks/t/logs?from=1`) with the token
+   * in the `Authorization` header, never in the URL, and resolves with the response; undefined
+   * when no `baseURL` is set. For views that read more than a state, such as a task's whole log.
+   */
+  async getFromBase(path: string, signal?: AbortSignal): Promise<Response | undefined> {
+    const { baseURL, token, getToken } = this.#config;
+    if (!baseURL) return undefined;
+    const bearer = getToken ? await getToken() : token;
+    const url = baseURL.replace(/[?#].*$/, '').replace(/\/+$/, '') + path;
+    return fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, ...(signal ? { signal } : {}) });
+  }
+
   async #act(run: RunRef, action: RunAction): Promise<unknown> {
     const { baseURL, token, getToken, actionTimeout = DEFAULT_ACTION_TIMEOUT } = this.#config;
     const { sendRunAction } = await import('./run-actions.js');

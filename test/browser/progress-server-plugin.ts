@@ -7,13 +7,22 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { TestRunnerPlugin } from '@web/test-runner';
-import { ProgressJournal } from '../../src/server/index.js';
+import { MemoryOutputStore, ProgressJournal } from '../../src/server/index.js';
 import type { ProgressEvent } from '../../src/client/events.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from '../node/helpers/fault-server.js';
 import { createScriptedActions, type RecordedAction, type ScriptedActions } from './scripted-actions.js';
 
 export type ProgressCommand =
-  | { action: 'create'; token?: string; heartbeatInterval?: number; batchWindow?: number; replayBufferSize?: number; actions?: boolean }
+  | {
+      action: 'create';
+      token?: string;
+      heartbeatInterval?: number;
+      batchWindow?: number;
+      replayBufferSize?: number;
+      actions?: boolean;
+      /** `false`: no output store (no line numbers, no log reads), as AInTandem today; or the store's line limit. */
+      output?: false | { maxLines?: number };
+    }
   | { action: 'info'; server?: string }
   | { action: 'publish'; server?: string; events: ProgressEvent[] }
   | { action: 'sendRaw'; server?: string; frames: string[] }
@@ -142,6 +151,8 @@ export function progressServerPlugin(): TestRunnerPlugin {
               heartbeatInterval: p.heartbeatInterval ?? 30000,
               ...(p.batchWindow === undefined ? {} : { batchWindow: p.batchWindow }),
               ...(p.replayBufferSize === undefined ? {} : { replayBufferSize: p.replayBufferSize }),
+              // Made once: the store outlives restarts, as the journal does.
+              ...(p.output === undefined ? {} : { output: p.output === false ? false : new MemoryOutputStore(p.output) }),
             },
             undefined,
             p.token,

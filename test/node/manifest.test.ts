@@ -22,12 +22,14 @@ test('the committed custom-elements.json matches a fresh analysis of src/element
   assert.deepEqual(committed, JSON.parse(JSON.stringify(fresh)), 'custom-elements.json is out of date: run `npx cem analyze`');
 });
 
-test('the manifest describes the three elements with their tags, attributes, events, parts and slots', () => {
+test('the manifest describes the four elements with their tags, attributes, events, parts and slots', () => {
   const manifest = JSON.parse(readFileSync(new URL('custom-elements.json', `file://${root}/`), 'utf8')) as {
     modules: { declarations?: { tagName?: string; attributes?: { name: string }[]; events?: { name: string }[]; cssParts?: { name: string }[]; cssProperties?: unknown[]; slots?: unknown[]; summary?: string }[]; exports?: { kind: string; name: string }[] }[];
   };
-  const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName);
-  assert.deepEqual(elements.map((e) => e.tagName).sort(), ['container-status', 'task-progress', 'workflow-tracker']);
+  const all = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName);
+  assert.deepEqual(all.map((e) => e.tagName).sort(), ['container-status', 'task-log', 'task-progress', 'workflow-tracker']);
+  // The cards: the three elements of one run's progress.
+  const elements = all.filter((e) => e.tagName !== 'task-log');
   for (const e of elements) {
     assert.ok(e.summary, `${e.tagName}: summary`);
     assert.ok(e.attributes?.some((a) => a.name === 'project-id'), `${e.tagName}: project-id`);
@@ -36,6 +38,13 @@ test('the manifest describes the three elements with their tags, attributes, eve
     assert.ok(e.cssProperties?.length, `${e.tagName}: css properties`);
     assert.ok(e.slots?.length, `${e.tagName}: slots`);
   }
+  // The log: its ids, its options, its selection event, its parts.
+  const log = all.find((e) => e.tagName === 'task-log')!;
+  assert.ok(log.summary, 'task-log: summary');
+  for (const name of ['project-id', 'task-id', 'timestamps']) assert.ok(log.attributes?.some((a) => a.name === name), `task-log: ${name}`);
+  assert.ok(log.events?.some((ev) => ev.name === 'task-log-select'), 'task-log: task-log-select');
+  for (const part of ['log', 'line', 'line-number', 'group-header', 'search-input', 'new-lines']) assert.ok(log.cssParts?.some((p) => p.name === part), `task-log: part ${part}`);
+  assert.ok(log.cssProperties?.length, 'task-log: css properties');
   const definitions = manifest.modules.flatMap((m) => m.exports ?? []).filter((x) => x.kind === 'custom-element-definition');
-  assert.deepEqual(definitions.map((d) => d.name).sort(), ['container-status', 'task-progress', 'workflow-tracker']);
+  assert.deepEqual(definitions.map((d) => d.name).sort(), ['container-status', 'task-log', 'task-progress', 'workflow-tracker']);
 });

@@ -8,5 +8,5 @@ test('the README API reference matches custom-elements.json and the event detail
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const expected = withSection(readme, render());
   assert.ok(expected === readme, 'README.md: the API reference is out of date: run `npm run build:readme`');
-  for (const tag of ['task-progress', 'workflow-tracker', 'container-status']) assert.ok(readme.includes(`### \`<${tag}>\``), `README documents <${tag}>`);
+  for (const tag of ['task-progress', 'workflow-tracker', 'container-status', 'task-log']) assert.ok(readme.includes(`### \`<${tag}>\``), `README documents <${tag}>`);
 });
