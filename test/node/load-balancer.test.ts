@@ -1,0 +1,180 @@
+/**
+ * Three `progress-server` processes on one Redis behind Debian's nginx, configured as the README's
+ * "Deploying" section says (docs/deploy/nginx.conf: round robin, no stickiness), with a few hundred
+ * of the kit's own clients: while events are published, one instance is killed with `kill -9`,
+ * another is stopped with SIGTERM and started again on the same port. Every client ends with every
+ * event of its project exactly once, in order.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { test, type TestContext } from 'node:test';
+import WebSocket from 'ws';
+import { ProgressClient, type ProgressEvent, type ResyncReason } from '../../src/client/index.js';
+import { createProgressPublisher } from '../../src/server/index.js';
+import { createRedisLog } from '../../src/server/redis.js';
+import { startCliInstance, type CliInstance } from './helpers/cli-instances.js';
+import { task, waitFor } from './helpers/fixtures.js';
+import { DEPLOY_CONFIG, deploymentConfig, startNginx, UPSTREAM_HEADER, type TestNginx } from './helpers/nginx.js';
+import { startRedis } from './helpers/redis-server.js';
+
+const PROJECTS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+const CLIENTS = 300;
+/** ms between two rounds of publishing (one event per project each): the load, not a wait. */
+const PUBLISH_PACE_MS = 40;
+
+interface Follower {
+  projectId: string;
+  client: ProgressClient;
+  /** The number of every event delivered (its `output`), in order. */
+  got: number[];
+  /** Every socket it opened through nginx: when, and the backend (`127.0.0.1:port`) that took it. */
+  opened: { at: number; upstream: string }[];
+  /** Every close of its socket: when, and the code. */
+  closed: { at: number; code: number }[];
+  reasons: ResyncReason[];
+  ready: Promise<void>;
+}
+
+/** The backend a follower's socket is on now (the last one it opened). */
+const upstreamOf = (f: Follower): string | undefined => f.opened.at(-1)?.upstream;
+const backend = (instance: CliInstance): string => `127.0.0.1:${instance.port}`;
+const range = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
+
+/** A client of one project through nginx, whose sockets note the backend nginx chose for them. */
+function follow(t: TestContext, nginx: TestNginx, projectId: string): Follower {
+  const opened: Follower['opened'] = [];
+  class NotingWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      // After a backend that failed, nginx lists every one it tried: the last one took the socket.
+      this.once('upgrade', (response: IncomingMessage) => opened.push({ at: Date.now(), upstream: String(response.headers[UPSTREAM_HEADER]).split(', ').at(-1)! }));
+    }
+  }
+  const client = new ProgressClient({
+    url: `${nginx.url}/progress/subscribe/{projectId}`,
+    WebSocket: NotingWebSocket,
+    reconnectDelay: 100,
+    maxReconnectDelay: 1000,
+    lingerTime: 0,
+  });
+  t.after(() => client.close());
+  const follower: Follower = { projectId, client, got: [], opened, closed: [], reasons: [], ready: Promise.resolve() };
+  client.onResync((reason) => follower.reasons.push(reason));
+  client.onConnectionState((event) => {
+    if (event.type === 'disconnected') follower.closed.push({ at: Date.now(), code: event.code });
+  });
+  const subscription = client.subscribeToProgress({
+    projectId,
+    onEvent: (event: ProgressEvent) => follower.got.push(Number((event as { output?: string }).output)),
+  });
+  follower.ready = subscription.ready;
+  return follower;
+}
+
+/** Whether a follower is connected again on a socket it opened after `since`. */
+const backSince = (f: Follower, since: number): boolean => f.client.isConnected() && (f.opened.at(-1)?.at ?? 0) > since;
+
+test('behind nginx, three servers on one Redis: one killed, one stopped and restarted while events flow; every client gets every event of its project once, in order', async (t) => {
+  const redis = await startRedis(t);
+  const args = ['--redis', redis.url, '--no-auth'];
+  const servers = await Promise.all([1, 2, 3].map(() => startCliInstance(t, args)));
+  const [killed, restarted, kept] = servers as [CliInstance, CliInstance, CliInstance];
+  const nginx = await startNginx(t, servers.map((s) => s.port));
+
+  const followers = range(CLIENTS).map((i) => follow(t, nginx, PROJECTS[i % PROJECTS.length]!));
+  await Promise.all(followers.map((f) => f.ready));
+  const on = (instance: CliInstance) => followers.filter((f) => upstreamOf(f) === backend(instance));
+  for (const instance of servers) assert.ok(on(instance).length >= CLIENTS / 6, `round robin: ${on(instance).length} clients on ${backend(instance)}`);
+
+  // A backend publishing into the same Redis, one event per project per round, each numbered.
+  const log = await createRedisLog({ url: redis.url, logger: { warn: () => {}, info: () => {} } });
+  t.after(() => log.close());
+  const publisher = createProgressPublisher({ log });
+  const published = new Map(PROJECTS.map((p) => [p, 0]));
+  let publishing = true;
+  const publishLoop = (async () => {
+    while (publishing) {
+      await Promise.all(PROJECTS.map((p) => {
+        const n = published.get(p)!;
+        published.set(p, n + 1);
+        return publisher.publish(task.output(p, 'run', String(n)));
+      }));
+      await new Promise((resolve) => setTimeout(resolve, PUBLISH_PACE_MS));
+    }
+  })();
+  t.after(() => {
+    publishing = false;
+    return publishLoop.catch(() => {});
+  });
+  const rounds = () => published.get(PROJECTS[0]!)!;
+  const live = (n: number, what: string) => waitFor(() => followers.every((f) => f.got.length >= n), what, 20000);
+  await live(10, 'every client receiving');
+
+  // kill -9: its clients are cut (no close frame) and come back through nginx on the others.
+  const onKilled = on(killed);
+  let since = Date.now();
+  await killed.kill();
+  await waitFor(() => onKilled.every((f) => backSince(f, since)), 'the clients of the killed instance back', 15000);
+  assert.ok(onKilled.every((f) => upstreamOf(f) !== backend(killed)));
+  const afterKill = rounds();
+  await live(afterKill + 5, 'every client receiving after the kill');
+
+  // SIGTERM: the instance stops; its clients come back through nginx on the one left.
+  const onStopped = on(restarted);
+  since = Date.now();
+  assert.equal(await restarted.terminate(), 0, `exit code of a stop by SIGTERM:\n${restarted.output()}`);
+  await waitFor(() => onStopped.every((f) => backSince(f, since)), 'the clients of the stopped instance back', 20000);
+  assert.ok(onStopped.every((f) => upstreamOf(f) === backend(kept)));
+
+  // Started again on the same port: nginx sends new sockets to it once more.
+  await restarted.start();
+  // New clients, one at a time, until nginx sends one there (it skips a backend for a few seconds
+  // after it failed); the others are closed.
+  let fromLate: Follower | undefined;
+  for (const end = Date.now() + 20000; !fromLate; ) {
+    const candidate = follow(t, nginx, PROJECTS[0]!);
+    await waitFor(() => candidate.opened.length > 0, 'the new client connected');
+    if (upstreamOf(candidate) === backend(restarted)) fromLate = candidate;
+    else candidate.client.close();
+    if (Date.now() > end) throw new Error('no new client reached the restarted instance');
+    // Polling: one new client every 100 ms at most.
+    if (!fromLate) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await fromLate!.ready;
+  const lateStart = rounds();
+  await live(lateStart + 5, 'every client receiving after the restart');
+
+  // Publishing stops; every client catches up with its project.
+  publishing = false;
+  await publishLoop;
+  const total = rounds();
+  for (const p of PROJECTS) assert.equal(published.get(p), total);
+  // On a timeout, the assertion below says which clients miss what.
+  await waitFor(() => followers.every((f) => f.got.length >= total), `every client has all ${total} events of its project`, 20000).catch(() => {});
+  const wrong = followers.filter((f) => f.got.length !== total || f.got.some((n, i) => n !== i));
+  assert.deepEqual(
+    wrong.map((f) => ({ project: f.projectId, events: f.got.length, firstWrong: f.got.findIndex((n, i) => n !== i) })),
+    [],
+    'every client: every event of its project exactly once, in order',
+  );
+  const resyncs = followers.filter((f) => f.reasons.some((r) => r !== 'resumed'));
+  assert.equal(resyncs.length, 0, 'nothing was missed: every reconnect resumed');
+  assert.ok(onKilled.every((f) => f.reasons.length >= 1) && onStopped.every((f) => f.reasons.length >= 1));
+  // The client that reached the restarted instance got what was published from then on.
+  const first = fromLate!.got[0]!;
+  assert.ok(first <= lateStart);
+  assert.deepEqual(fromLate!.got, range(total - first).map((i) => i + first));
+});
+
+test('the README\'s "Deploying" section shows docs/deploy/nginx.conf as it is, and the test replaces only its addresses', async () => {
+  const config = await readFile(DEPLOY_CONFIG, 'utf8');
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Deploying\n'), readme.indexOf('\n## The reference server\n'));
+  assert.ok(section.includes(`\`\`\`nginx\n${config}\`\`\`\n`), 'README.md "Deploying" holds docs/deploy/nginx.conf verbatim');
+  const rendered = deploymentConfig(config, [4001, 4002], 5000).split('\n');
+  const changed = config.split('\n').filter((line) => !rendered.includes(line));
+  assert.deepEqual(changed.map((line) => line.trim().split(/\s+/)[0]), ['server', 'server', 'server', 'listen']);
+  assert.ok(rendered.includes('    server 127.0.0.1:4002 max_fails=1 fail_timeout=5s;'));
+  assert.ok(rendered.includes('    listen 127.0.0.1:5000;'));
+});
