@@ -14,6 +14,11 @@ export default {
     'src/elements/shared/state-input.ts',
     'src/elements/shared/terminal-output.ts',
     'src/elements/shared/templates.ts',
+    'src/elements/shared/press-guard.ts',
+    // The task log's model: no element of its own.
+    'src/elements/task-log/log-*.ts',
+    'src/elements/task-log/line-*.ts',
+    'src/elements/task-log/terminal-*.ts',
   ],
   outdir: '.',
   litelement: true,

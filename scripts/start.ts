@@ -12,13 +12,16 @@
  * `npm start` processes on one Redis act as one service. Without it nothing but this process is
  * needed (the log is in memory, and ioredis is never loaded).
  */
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer, type ViteDevServer } from 'vite';
 import type { ProgressLog } from '../src/server/progress-log.js';
 import { createProgressServer, type ProgressServer } from '../src/server/progress-server.js';
 import type { RedisProgressLog } from '../src/server/redis.js';
+import { refuseUpgrade } from '../src/server/refuse-upgrade.js';
+import { matchRoute } from '../src/server/routes.js';
 import { createSimulator, type Simulator } from '../src/server/simulator/index.js';
 import { demoApi, type DemoBackend } from './demo-api.js';
 
@@ -73,6 +76,29 @@ async function openLog(settings: Settings): Promise<RedisProgressLog | undefined
   }
 }
 
+/** Vite's own socket, as its listener takes it: the HMR (or ping) protocol on its base path. */
+function isViteSocket(request: IncomingMessage, base: string): boolean {
+  const protocol = request.headers['sec-websocket-protocol'];
+  if (protocol !== 'vite-hmr' && protocol !== 'vite-ping') return false;
+  try {
+    return new URL(request.url ?? '/', 'http://localhost').pathname === base;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An upgrade that neither Vite nor the progress server takes (a path that is no endpoint, such as
+ * `/ws/demo`) is answered with 404 at once. The progress server leaves such requests to the other
+ * listeners of a server it shares; without this one, they would hang until the client gives up.
+ */
+function refuseOtherUpgrades(httpServer: HttpServer, base: string): void {
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+    if (matchRoute(request.url, '/ws') || isViteSocket(request, base)) return;
+    refuseUpgrade(socket, 404, 'Not Found');
+  });
+}
+
 async function main(): Promise<void> {
   const settings = readSettings();
   const redisLog = await openLog(settings);
@@ -105,6 +131,7 @@ async function main(): Promise<void> {
   let progress: ProgressServer | undefined;
   const simulator: Simulator = createSimulator({ publish: (event) => progress!.publish(event) }, { seed: settings.seed, speed: settings.speed });
   progress = await createProgressServer({ server: httpServer, host: settings.host, actions: simulator, ...(log ? { log } : {}) });
+  refuseOtherUpgrades(httpServer, vite.config.base);
   backend = { progress, simulator };
   simulator.start();
 

@@ -22,6 +22,18 @@ export type EntityQuery =
   | { kind: 'workflow'; projectId?: string | undefined; workflowId?: string | undefined; executionId?: string | undefined }
   | { kind: 'container'; projectId: string; containerId: string };
 
+/**
+ * Exactly one entity: a task or a container of a project, or a workflow execution by its id
+ * (unique across projects). What `identityOf` gives and an entity key stands for.
+ */
+export type EntityIdentity =
+  | { kind: 'task'; projectId: string; taskId: string }
+  | { kind: 'workflow'; executionId: string }
+  | { kind: 'container'; projectId: string; containerId: string };
+
+/** A run, which actions (cancel, pause, resume) are for: a task of a project, or a workflow execution. */
+export type RunRef = Exclude<EntityIdentity, { kind: 'container' }>;
+
 /** The ids an event or a state carries (every event and every state is one). */
 export interface Ids {
   projectId: string;
@@ -59,7 +71,7 @@ export function filterKey(f: EntityFilter): string {
  * The filter that names exactly the entity of an event or a state: a task or a container by its
  * project and id, an execution by its id (unique across projects).
  */
-export function identityOf(kind: EntityKind, ids: Ids): EntityQuery {
+export function identityOf(kind: EntityKind, ids: Ids): EntityIdentity {
   switch (kind) {
     case 'task':
       return { kind, projectId: ids.projectId, taskId: ids.taskId! };
@@ -83,7 +95,7 @@ export function entityKey(kind: EntityKind, ids: Ids): string {
 }
 
 /** The identity an entity key stands for (the inverse of `entityKey`), or undefined for a string that is not one. */
-export function parseEntityKey(key: string): EntityQuery | undefined {
+export function parseEntityKey(key: string): EntityIdentity | undefined {
   const [kind, p, a, b, ...rest] = key.split(SEP);
   if (rest.length > 0) return undefined;
   if (kind === 't' && p && p !== ANY && a !== undefined && a !== ANY && b === undefined) return { kind: 'task', projectId: p, taskId: a };

@@ -1,5 +1,8 @@
 /** The typed error of a run action (cancel, pause, resume) the server refused or never got. */
-import type { RunAction, RunRef } from './run-actions.js';
+import type { RunRef } from './entity.js';
+
+/** What a page can ask of a run: cancel a task or an execution, pause or resume an execution. */
+export type RunAction = 'cancel' | 'pause' | 'resume';
 
 /**
  * Why an action did not happen:

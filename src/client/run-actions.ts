@@ -8,12 +8,11 @@
  */
 import type { TokenSource } from './connection/reconnecting-socket.js';
 import { ProgressClientError } from './progress-client-error.js';
-import { RunActionError, type RunActionErrorCode } from './run-action-error.js';
+import type { RunRef } from './entity.js';
+import { RunActionError, type RunAction, type RunActionErrorCode } from './run-action-error.js';
 
-export type RunAction = 'cancel' | 'pause' | 'resume';
-
-/** The run an action is for: a task of a project, or a workflow execution. */
-export type RunRef = { kind: 'task'; projectId: string; taskId: string } | { kind: 'workflow'; executionId: string };
+export type { RunAction } from './run-action-error.js';
+export type { RunRef } from './entity.js';
 
 export interface RunActionOptions {
   /** The REST base URL, `/api` included (e.g. `https://host/api`). */

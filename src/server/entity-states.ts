@@ -12,7 +12,9 @@ export type SnapshotQuery = EntityQuery;
 export interface EntityStates {
   /**
    * The current state of an entity, with the sequence number of the newest event reflected in it
-   * (`seq`); undefined when the entity is unknown.
+   * (`seq`); undefined when the entity is unknown. The latest execution of a workflow is kept per
+   * project: a query with `projectId` finds that project's, one without it the latest among the
+   * projects `visible` accepts (a read's token: those it may see), every project's when not given.
    */
-  snapshot(query: SnapshotQuery): EntityState | undefined | Promise<EntityState | undefined>;
+  snapshot(query: SnapshotQuery, visible?: (projectId: string) => boolean): EntityState | undefined | Promise<EntityState | undefined>;
 }

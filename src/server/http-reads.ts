@@ -120,7 +120,8 @@ async function answerRead(request: IncomingMessage, response: ServerResponse, ur
       answerForbidden(response);
       return;
     }
-    const state = await states.snapshot(query);
+    // A workflow named without its project: the latest among the projects the token may see.
+    const state = await states.snapshot(query, (projectId) => access.allows(projectId));
     // A workflow found without its project: another project's is answered as one not known, so
     // that a token cannot learn which executions exist elsewhere.
     if (state && access.allows(state.projectId)) answerJson(response, 200, state);

@@ -20,6 +20,10 @@ export type { ProjectAccess, RunActionAuthorisation, RunActionResult, RunActions
 export { createProgressPublisher } from './publisher.js';
 export type { ProgressPublisher, ProgressPublisherOptions } from './publisher.js';
 export { ProgressJournal } from './journal.js';
+export { MemoryOutputStore } from './memory-output-store.js';
+export type { MemoryOutputStoreOptions } from './memory-output-store.js';
+export { OutputUnavailableError } from './output-store.js';
+export type { LineFields, OutputLine, OutputRead, OutputReadOptions, OutputStore } from './output-store.js';
 export type { JournalOptions } from './journal.js';
 export { LogUnavailableError } from './progress-log.js';
 export type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from './progress-log.js';

@@ -7,9 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ProgressEvent } from '../client/events.js';
-import { ProgressStore, type EntityState } from '../client/state/progress-store.js';
+import type { EntityState } from '../client/state/progress-store.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
 import { withSeq } from './event-frames.js';
+import { ServerStore } from './server-store.js';
 import { newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
 
 export interface JournalOptions {
@@ -29,13 +30,13 @@ export class ProgressJournal implements ProgressLog, EntityStates {
   readonly #evicted = new Map<string, number>();
   /** The newest sequence number, per project. */
   readonly #latest = new Map<string, number>();
-  readonly #store: ProgressStore;
+  readonly #store: ServerStore;
   readonly #listeners = new Set<TailListener>();
 
   constructor(options: JournalOptions = {}) {
     this.size = Math.max(1, options.size ?? 10000);
     this.#entries = new Array(this.size);
-    this.#store = new ProgressStore({ maxEntities: options.maxEntities ?? 10000 });
+    this.#store = new ServerStore(options.maxEntities ?? 10000);
   }
 
   /** The sequence number of the newest event. */
@@ -131,8 +132,8 @@ export class ProgressJournal implements ProgressLog, EntityStates {
     };
   }
 
-  /** The current state of an entity, with the sequence number of the newest event in it. */
-  snapshot(query: SnapshotQuery): EntityState | undefined {
-    return this.#store.find(query);
+  /** The current state of an entity, with the sequence number of the newest event in it; a workflow named without its project, among the `visible` projects. */
+  snapshot(query: SnapshotQuery, visible?: (projectId: string) => boolean): EntityState | undefined {
+    return this.#store.find(query, visible);
   }
 }

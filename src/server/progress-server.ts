@@ -10,18 +10,23 @@ import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
-import { FULL_ACCESS, readAnswer, type Access, type AuthenticateAnswer, type ReadAnswer } from './access.js';
+import type { Access, AuthenticateAnswer, ReadAnswer } from './access.js';
 import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
+import { handleLogRead } from './log-reads.js';
+import { publishWithLines } from './output-publish.js';
+import type { OutputStore } from './output-store.js';
 import { ProgressJournal } from './journal.js';
+import { MemoryOutputStore } from './memory-output-store.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
-import { publishTo } from './publisher.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
 import { openSession, type SessionSocket } from './session.js';
+import { DEFAULT_AUTHENTICATE_TIMEOUT, TokenCheck } from './token-check.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
 export type { AccessGrant, AuthenticateAnswer, ProjectScope } from './access.js';
@@ -83,13 +88,22 @@ export interface ProgressServerOptions {
   /**
    * Decides what a token may see: for a connection, from the `token` query parameter (or the
    * `auth` message); for an HTTP snapshot or REST read, from its `Authorization: Bearer` header or
-   * `token` query parameter. `true`: every project; `false` (or throwing): refused (4401, or 401);
-   * `{ projects, expiresAt }`: the projects it may see (`'*'`, a list, or a function of the
-   * project id) until when; a function of the project id: those projects, with no end. A socket
-   * receives only its projects' events; a per-project URL of another project is closed with 4403,
-   * a read of one gets 403; at `expiresAt` the socket is closed with 4401 `token expired`.
+   * `token` query parameter. It fails closed: only `true` (every project), `{ projects, expiresAt? }`
+   * with `projects` `'*'`, a list of project ids or a function of the project id, or such a
+   * function alone grant, the grant until `expiresAt` when given. `false`, a throw or a rejection
+   * refuse; any other answer (`{}`, `{ projects: undefined }`, `null`, one whose reading throws)
+   * and no answer within `authenticateTimeout` refuse too, and are reported through `logger`
+   * (never with the token). A refused socket is closed with 4401 before any frame, a refused read
+   * gets 401. A socket receives only its projects' events; a per-project URL of another project
+   * is closed with 4403, a read of one gets 403; at `expiresAt` the socket is closed with 4401
+   * `token expired`.
    */
   authenticate?: (token: string | undefined, request: IncomingMessage) => AuthenticateAnswer | Promise<AuthenticateAnswer>;
+  /**
+   * ms `authenticate` may take to answer; a token it has not answered for by then is refused
+   * (4401, or 401) and the wait reported through `logger`. Default 10000.
+   */
+  authenticateTimeout?: number;
   /**
    * Sockets open at once with one token (with an `authenticate` hook), on this server; one more is
    * closed with 4429 `too many connections for this token`. Default 100; Infinity disables.
@@ -112,7 +126,7 @@ export interface ProgressServerOptions {
    * sets (and trust it only from the proxy).
    */
   remoteAddress?: (request: IncomingMessage) => string | undefined;
-  /** Where refusals past a limit (never with the token) and hook answers of no known shape are reported. Default `console`. */
+  /** Where refusals past a limit, `authenticate` answers that grant nothing and its timeouts are reported (never with the token). Default `console`. */
   logger?: WarnLogger;
   /**
    * ms between WebSocket protocol pings to each client. A client that did not answer the last
@@ -168,6 +182,16 @@ export interface ProgressServerOptions {
    * say what happened. A simulator (`createSimulator`) is one. Without it those requests get 501.
    */
   actions?: RunActions;
+  /**
+   * Where every task's terminal output is kept as numbered lines: it gives output events their
+   * `line` fields and answers `GET …/projects/{p}/tasks/{t}/logs` and `…/logs.txt`
+   * (docs/task-log-protocol.md). A `MemoryOutputStore`, or for servers on one Redis one
+   * `createRedisOutputStore()` they share; `false` for none (no line fields, those paths get 404).
+   * Default: a `MemoryOutputStore` of its own while the progress log is in this process (a
+   * `ProgressJournal`); none with any other log, since servers sharing a log must share the store
+   * that numbers the lines.
+   */
+  output?: OutputStore | false;
 }
 
 export interface ProgressClientInfo {
@@ -215,8 +239,10 @@ export interface ProgressServer {
    * cannot be parsed gets 400. It also takes the actions on runs (`POST …/projects/{p}/tasks/{t}/cancel`,
    * `POST …/workflows/executions/{e}/pause|resume|cancel`, their preflight), authorised by
    * `authenticate` from the `Authorization: Bearer` header only, carried out by `actions`:
-   * 202, or 400, 401, 403, 404, 405, 409, 501. Returns false for other requests: use it as a middleware when the
-   * server is attached to an HTTP server of yours. A server it created answers by itself.
+   * 202, or 400, 401, 403, 404, 405, 409, 501. With an `output` store, a task's log
+   * (`GET …/projects/{p}/tasks/{t}/logs`, `…/logs.txt`; docs/task-log-protocol.md). Returns false
+   * for other requests: use it as a middleware when the server is attached to an HTTP server of
+   * yours. A server it created answers by itself.
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
   /**
@@ -303,16 +329,6 @@ function answerPlainRequest(request: IncomingMessage, response: ServerResponse):
   response.end(healthy ? 'ok' : 'not found');
 }
 
-/** Refuse an upgrade request with a minimal HTTP response, then drop the socket. */
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.on('error', () => socket.destroy());
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-  );
-}
-
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
@@ -339,7 +355,7 @@ class ProgressServerImpl implements ProgressServer {
   readonly #byToken = new OpenCounts();
   readonly #byAddress = new OpenCounts();
   readonly #refusals: RefusalLog;
-  #warnedAnswer = false;
+  readonly #tokens: TokenCheck;
   readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #actions: RunActions | undefined;
   readonly #wss: WebSocketServer;
@@ -362,6 +378,7 @@ class ProgressServerImpl implements ProgressServer {
   #closing: Promise<void> | undefined;
   #nextId = 1;
   readonly log: ProgressLog;
+  readonly #output: OutputStore | undefined;
   readonly #batching: BatchOptions;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
@@ -373,6 +390,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#remoteAddress = options.remoteAddress ?? ((request) => request.socket.remoteAddress);
     this.#logger = options.logger ?? { warn: (message) => console.warn(message) };
     this.#refusals = new RefusalLog(this.#logger);
+    this.#tokens = new TokenCheck(options.authenticate, options.authenticateTimeout ?? DEFAULT_AUTHENTICATE_TIMEOUT, this.#logger);
     const attempts = options.connectionAttempts ?? {};
     this.#connectionLimits = {
       perToken: options.maxConnectionsPerToken ?? 100,
@@ -387,6 +405,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
     this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
     this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
+    this.#output = options.output === false ? undefined : (options.output ?? (this.log instanceof ProgressJournal ? new MemoryOutputStore() : undefined));
     this.#batching = {
       window: options.batchWindow ?? 16,
       maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
@@ -455,12 +474,13 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   publish(event: ProgressEvent): Promise<number> {
-    return publishTo(this.log, event);
+    return publishWithLines(this.log, this.#output, event);
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
-    return handleRead(request, response, this.log.states, async (token, req) => (await this.#authorise(token, req)).answer);
+    if (this.#output && handleLogRead(request, response, { store: this.#output, authorise: this.#authoriseAction })) return true;
+    return handleRead(request, response, this.log.states, async (token, req) => (await this.#tokens.check(token, req)).answer);
   }
 
   revoke(which: Revocation): number {
@@ -497,6 +517,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#http.off('upgrade', this.#onUpgrade);
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
+    this.#tokens.endAll();
     await this.#closeSockets();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     if (this.#owned && this.#http.listening) {
@@ -603,7 +624,7 @@ class ProgressServerImpl implements ProgressServer {
     socket.on('error', destroyOnError);
     this.#pending.add(socket);
     const checking = this.#startChecking();
-    void this.#authorise(route.token, request).then(({ answer, grant }) => {
+    void this.#tokens.check(route.token, request).then(({ answer, grant }) => {
       if (!this.#pending.delete(socket) || socket.destroyed) {
         // Destroyed by close(), or by the client.
         this.#checking.delete(checking);
@@ -618,24 +639,7 @@ class ProgressServerImpl implements ProgressServer {
   };
 
   /** The actions ask what the token may see, as the reads do: a run of another project is refused (403). */
-  readonly #authoriseAction: RunActionAuthorisation = async (token, request) => (await this.#authorise(token, request)).answer;
-
-  /** The hook's answer for a token, read as a grant (no hook: every project). Never rejects. */
-  async #authorise(token: string | undefined, request: IncomingMessage): Promise<{ answer: ReadAnswer; grant: AuthenticateAnswer }> {
-    if (!this.#authenticate) return { answer: { ok: true, access: FULL_ACCESS }, grant: true };
-    let grant: AuthenticateAnswer;
-    try {
-      grant = await this.#authenticate(token, request);
-    } catch {
-      return { answer: { ok: false, reason: 'refused' }, grant: false };
-    }
-    const answer = readAnswer(grant, Date.now());
-    if (!answer.ok && answer.reason === 'invalid' && !this.#warnedAnswer) {
-      this.#warnedAnswer = true;
-      this.#logger.warn('progress server: authenticate answered neither a boolean, a function of the project id nor { projects, expiresAt }; such answers refuse the token');
-    }
-    return { answer, grant };
-  }
+  readonly #authoriseAction: RunActionAuthorisation = async (token, request) => (await this.#tokens.check(token, request)).answer;
 
   /** A refusal past a limit: logged (without the token; repeated ones counted into the next line). */
   #refuse(kind: LimitRefusal, address: string, path: string): void {
@@ -684,7 +688,7 @@ class ProgressServerImpl implements ProgressServer {
       const token = frame.ok && frame.message.type === 'auth' && typeof frame.message.token === 'string' ? frame.message.token : undefined;
       const refused = { answer: { ok: false, reason: 'refused' } as ReadAnswer, grant: false };
       const check = this.#startChecking();
-      void (token === undefined ? Promise.resolve(refused) : this.#authorise(token, request)).then(({ answer, grant }) => {
+      void (token === undefined ? Promise.resolve(refused) : this.#tokens.check(token, request)).then(({ answer, grant }) => {
         ws.off('message', onMessage);
         if (ws.readyState !== WebSocket.OPEN) {
           this.#checking.delete(check);

@@ -3,7 +3,8 @@
  * events to the log that the progress servers fan out from.
  */
 import type { ProgressEvent } from '../client/events.js';
-import { checkEvent } from './frames.js';
+import { publishWithLines } from './output-publish.js';
+import type { OutputStore } from './output-store.js';
 import type { ProgressLog } from './progress-log.js';
 
 export interface ProgressPublisher {
@@ -17,20 +18,11 @@ export interface ProgressPublisher {
 
 export interface ProgressPublisherOptions {
   log: ProgressLog;
-}
-
-/** Appends a checked event; with a log in memory the event is in it (and fanned out) before this returns. */
-export function publishTo(log: ProgressLog, event: ProgressEvent): Promise<number> {
-  try {
-    const { event: normalised, text } = checkEvent(event);
-    const appended = log.append(normalised, text);
-    return appended instanceof Promise ? appended.then((a) => a.seq) : Promise.resolve(appended.seq);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  /** The output store the servers on this log share, so that output events get their line numbers here too. */
+  output?: OutputStore;
 }
 
 export function createProgressPublisher(options: ProgressPublisherOptions): ProgressPublisher {
-  const { log } = options;
-  return { publish: (event) => publishTo(log, event) };
+  const { log, output } = options;
+  return { publish: (event) => publishWithLines(log, output, event) };
 }

@@ -168,6 +168,9 @@ export class RedisLog implements ProgressLog {
     if (after >= through) {
       // A client ahead of this server comes from one that read further: a position up to the
       // stream's head is real (if the stream went back, the epoch changes and it reconnects).
+      // A reader of some projects was given numbers of its projects' events only: its position
+      // is real when it is one of those (the head would tell how far the others got).
+      if (scope && after > through) return (await this.#isOneOf(after, epoch, scope)) ? { resumed: true, entries: [] } : { resumed: false, reason: 'gap' };
       const head = after === through ? through : await this.#head().catch(() => undefined);
       return head !== undefined && after > head ? { resumed: false, reason: 'gap' } : { resumed: true, entries: [] };
     }
@@ -401,6 +404,21 @@ export class RedisLog implements ProgressLog {
     for (const [projectId, seq] of this.#states.newestPerProject(this.#position)) {
       if (seq > (this.#latest.get(projectId) ?? 0)) this.#latest.set(projectId, seq);
     }
+  }
+
+  /**
+   * Whether the stream holds entry `seq` of `epoch`, of a project `scope` accepts.
+   * @throws LogUnavailableError when Redis does not answer
+   */
+  async #isOneOf(seq: number, epoch: string, scope: (projectId: string) => boolean): Promise<boolean> {
+    let entries: StreamEntry[];
+    try {
+      entries = (await this.#commands.xrange(this.#keys.stream, `0-${seq}`, `0-${seq}`)) as StreamEntry[];
+    } catch (error) {
+      throw this.#failure('replay', error);
+    }
+    const fields = entries[0] ? fieldsOf(entries[0][1]) : undefined;
+    return fields !== undefined && fields.x === epoch && fields.p !== undefined && scope(fields.p);
   }
 
   /** The stream's newest number. */

@@ -7,9 +7,10 @@
  */
 import type { Redis } from 'ioredis';
 import type { ProgressEvent } from '../client/events.js';
-import { ProgressStore, type EntityState } from '../client/state/progress-store.js';
+import type { EntityState } from '../client/state/progress-store.js';
 import { entityKey, parseEntityKey } from '../client/entity.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
+import { ServerStore } from './server-store.js';
 
 
 /** The field of an entity in the states hash: its key (src/client/entity.ts). */
@@ -33,7 +34,7 @@ const CHUNK = 200;
 export class RedisStates implements EntityStates {
   readonly #redis: StatesRedis;
   readonly #keys: StateKeys;
-  readonly #store: ProgressStore;
+  readonly #store: ServerStore;
   readonly #maxEntities: number;
   /** Entities changed since their state was last written. */
   #dirty = new Set<string>();
@@ -44,13 +45,13 @@ export class RedisStates implements EntityStates {
     this.#redis = redis;
     this.#keys = keys;
     this.#maxEntities = maxEntities;
-    this.#store = new ProgressStore({ maxEntities });
+    this.#store = new ServerStore(maxEntities);
     this.#current = current;
   }
 
-  async snapshot(query: SnapshotQuery): Promise<EntityState | undefined> {
+  async snapshot(query: SnapshotQuery, visible?: (projectId: string) => boolean): Promise<EntityState | undefined> {
     await this.#current();
-    return this.#store.find(query);
+    return this.#store.find(query, visible);
   }
 
   /** One event of the stream, in its order. */

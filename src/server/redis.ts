@@ -16,6 +16,8 @@ import { RedisLog, type CommandRedis, type RedisLogLogger } from './redis-log.js
 import { APPEND, CHECK, CHECKPOINT, PRUNE, SWITCH } from './redis-scripts.js';
 
 export type { RedisLogLogger } from './redis-log.js';
+export { createRedisOutputStore } from './redis-output-store.js';
+export type { RedisOutputStore, RedisOutputStoreOptions } from './redis-output-store.js';
 
 export interface RedisLogOptions {
   /** `redis://[[user]:password@]host:port[/db]` (or `rediss://`). */

@@ -3,7 +3,9 @@
  * the position is what this server has delivered so far, the log is read for what the client
  * missed up to that position, the session frame says that position, the replay follows, then
  * the held events. A server that lags behind the log never claims a position it cannot replay.
- * A socket whose token may see some projects only is told the position of its own projects.
+ * A socket whose token may see some projects only is told the position of its own projects, and
+ * whether it resumes depends on its own projects' events only: a position past their newest is
+ * not resumed, however far the others' numbering got.
  */
 import { entryFrame, type ContainerSpelling } from './event-frames.js';
 import type { Outbox } from './outbox.js';
@@ -68,6 +70,12 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     }
   }
   const seq = told instanceof Promise ? await told : told;
+  if (scope !== undefined && resumed && position.since! > seq && position.since! <= through) {
+    // A socket of some projects holds 0 or a number of its projects' events: a position past their
+    // newest is none it was given. Resuming it would tell how far everyone else's numbering got.
+    resumed = false;
+    frames = [];
+  }
   if (!socket.isOpen()) return;
   outbox.open(sessionFrame(epoch, seq, resumed), frames);
   outbox.release();

@@ -207,7 +207,7 @@ test('a grant that ends closes its socket at that time with 4401 "token expired"
 });
 
 test("an expiry timer is the socket's: closed before its grant ends, the socket leaves no timer", async (t) => {
-  const server = await startServer(t, { authenticate: () => ({ expiresAt: new Date(Date.now() + 3_600_000) }) });
+  const server = await startServer(t, { authenticate: () => ({ projects: '*', expiresAt: new Date(Date.now() + 3_600_000) }) });
   const before = activeResources().Timeout ?? 0;
   const clients = await Promise.all([1, 2, 3].map(() => open(t, `${server.urlFor()}?token=x`)));
   await waitFor(() => server.clientCount === 3, 'three clients');
@@ -421,7 +421,7 @@ test('an answer of authenticate of no known shape refuses the token and is repor
     assert.deepEqual(await refused.closed, { code: 4401, reason: 'unauthorized' });
   }
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /authenticate answered neither/);
+  assert.match(lines[0]!, /authenticate answered projects that are neither/);
 });
 
 test('a token appears in no log line, close reason, server event, client info or read answer', async (t) => {

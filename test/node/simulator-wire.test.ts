@@ -44,6 +44,9 @@ const STEP_STATUS = fieldType('a step status', (v) => ['pending', 'running', 'co
 const ARTIFACT = fieldType('{path, type, size?}', (v) => shape(v, { path: ID, type: ID }, { size: MS }));
 const STEP_PLAN = fieldType('a list of {stepId?, step?}', (v) => Array.isArray(v) && v.length > 0 && v.every((s) => shape(s, {}, { stepId: ID, step: ID }) && Object.keys(s).length > 0));
 const PHASE_PLAN = fieldType('a list of {phaseId, phase?}', (v) => Array.isArray(v) && v.length > 0 && v.every((p) => shape(p, { phaseId: ID }, { phase: ID })));
+const TRUE = fieldType('true', (v) => v === true);
+/** The line numbers the output store gives output (docs/task-log-protocol.md). */
+const LINES = { line: COUNT, continues: TRUE };
 const CANCELLED = fieldType('"cancelled"', (v) => v === 'cancelled');
 
 interface Row {
@@ -92,8 +95,8 @@ const WIRE = new Map<string, Row>([
   ...rows(TASK, {
     task_queued: { need: {}, may: { task: TEXT, input: OBJECT }, ours: { steps: STEP_PLAN } },
     task_started: { need: {}, may: { task: TEXT }, ours: { steps: STEP_PLAN } },
-    step_progress: { need: { status: STEP_STATUS }, may: { stepId: ID, step: ID, message: TEXT, progress: PERCENT, output: ANY } },
-    output: { need: { output: TEXT }, may: { stepId: ID } },
+    step_progress: { need: { status: STEP_STATUS }, may: { stepId: ID, step: ID, message: TEXT, progress: PERCENT, output: ANY }, ours: LINES },
+    output: { need: { output: TEXT }, may: { stepId: ID }, ours: LINES },
     artifact: { need: { artifact: ARTIFACT } },
     task_completed: { need: {}, may: { task: TEXT, output: ANY, duration: MS } },
     task_failed: { need: {}, may: { task: TEXT, error: TEXT, output: ANY } },

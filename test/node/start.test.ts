@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startedProcesses } from './helpers/processes.js';
 import { startRedis } from './helpers/redis-server.js';
 import { demoUrl, interrupt, runStartScript } from './helpers/start-script.js';
+import { upgradeStatus } from './helpers/raw-upgrade.js';
 
 /** A node option under which any import of ioredis fails. */
 const WITHOUT_IOREDIS = ['--import', fileURLToPath(new URL('./helpers/no-ioredis.mjs', import.meta.url))];
@@ -181,6 +182,15 @@ test('npm start -- --redis with no Redis there: a clear message and exit code 1'
   const bad = runStartScript(['--port', '0', '--redis', 'localhost:6379']);
   assert.equal(await bad.exited, 1);
   assert.match(bad.output(), /Invalid Redis URL/);
+});
+
+test('npm start answers an upgrade to a path that is no endpoint (/ws/demo) with 404 at once; the progress sockets and Vite\'s upgrade', async (t) => {
+  const script = runStartScript(['--port', '0', '--seed', '7'], {}, WITHOUT_IOREDIS);
+  t.after(() => interrupt(script));
+  const origin = new URL(await demoUrl(script)).origin;
+  for (const path of ['/ws/demo', '/api/ws', '/socket', '/api/progress/subscribe/']) assert.equal(await upgradeStatus(origin + path, 2000), 404, path);
+  for (const path of ['/ws', '/api/progress/subscribe/demo']) assert.equal(await upgradeStatus(origin + path, 2000), 101, path);
+  assert.equal(await upgradeStatus(`${origin}/`, 2000, { 'sec-websocket-protocol': 'vite-hmr' }), 101, "Vite's HMR socket");
 });
 
 test('every redis-server these tests started is stopped', () => {

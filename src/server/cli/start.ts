@@ -3,6 +3,8 @@
  * server, with its warnings in the JSON log. Closing closes them in the reverse order.
  */
 import { ProgressJournal } from '../journal.js';
+import { MemoryOutputStore } from '../memory-output-store.js';
+import type { OutputStore } from '../output-store.js';
 import type { ProgressLog } from '../progress-log.js';
 import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../progress-server.js';
 import type { Settings } from './flags.js';
@@ -19,6 +21,8 @@ export interface Running {
 
 interface OpenedLog {
   log: ProgressLog;
+  /** The output store shared by the instances on one Redis; undefined: the server's own, in memory. */
+  output?: OutputStore;
   close(): Promise<void>;
 }
 
@@ -28,7 +32,7 @@ async function openLog(settings: Settings, log: JsonLog): Promise<OpenedLog> {
     return { log: journal, close: async () => {} };
   }
   // Loads ioredis only now.
-  const { createRedisLog } = await import('../redis.js');
+  const { createRedisLog, createRedisOutputStore } = await import('../redis.js');
   const redisLog = await createRedisLog({
     url: settings.redis,
     ...(settings.redisPrefix === undefined ? {} : { prefix: settings.redisPrefix }),
@@ -36,7 +40,16 @@ async function openLog(settings: Settings, log: JsonLog): Promise<OpenedLog> {
     ...(settings.maxEntities === undefined ? {} : { maxEntities: settings.maxEntities }),
     logger: { warn: (msg) => log.warn(msg, { source: 'redis' }), info: (msg) => log.info(msg, { source: 'redis' }) },
   });
-  return { log: redisLog, close: () => redisLog.close() };
+  // The lines of every task's output, numbered the same by every instance on this Redis.
+  const output = await createRedisOutputStore({
+    url: settings.redis,
+    ...(settings.redisPrefix === undefined ? {} : { prefix: settings.redisPrefix }),
+    logger: { warn: (msg) => log.warn(msg, { source: 'redis' }), info: (msg) => log.info(msg, { source: 'redis' }) },
+  }).catch(async (error: unknown) => {
+    await redisLog.close();
+    throw error;
+  });
+  return { log: redisLog, output, close: async () => void (await Promise.all([redisLog.close(), output.close()])) };
 }
 
 /** The server's `authenticate` hook: the origin check, then the token's; none when neither is asked for. */
@@ -74,6 +87,7 @@ export async function startServer(settings: Settings, log: JsonLog): Promise<Run
     server = await createProgressServer({
       ...serverOptions(settings),
       log: opened.log,
+      output: opened.output ?? new MemoryOutputStore(),
       ...(authenticate === undefined ? {} : { authenticate }),
       logger: { warn: (msg) => log.warn(msg, { source: 'server' }) },
     });
