@@ -3,13 +3,14 @@
  * all, see package.json):
  *
  * - `npm`: the modules behind package.json's `exports` (the root entry, `./elements`, one entry
- *   per element, `./client`, `./server`, `./server/redis`, `./server/simulator`), one output file
- *   per source module, so that `sideEffects` stays exact and a page's bundler drops what it does
- *   not use; and `dist/server/cli/main.js`, the `progress-server` command (package.json's `bin`).
- *   Every bare import (lit, ws, ioredis, jose, node:*) stays an import: a page with other Lit
- *   elements shares one copy of Lit, and only `./server/redis` loads ioredis (the command imports
- *   it when given `--redis`, and jose when it checks JWTs). The `.d.ts` files
- *   beside them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
+ *   per element, `./client`, `./server`, `./server/redis`, `./server/metrics`,
+ *   `./server/simulator`), one output file per source module, so that `sideEffects` stays exact
+ *   and a page's bundler drops what it does not use; and `dist/server/cli/main.js`, the
+ *   `progress-server` command (package.json's `bin`). Every bare import (lit, ws, ioredis, jose,
+ *   prom-client, node:*) stays an import: a page with other Lit elements shares one copy of Lit,
+ *   only `./server/redis` loads ioredis (the command imports it when given `--redis`, and jose
+ *   when it checks JWTs), and only `./server/metrics` loads prom-client. The `.d.ts` files beside
+ *   them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
  * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
  *   one ES module (from src/cdn.ts) that defines the three tags and exports what a page configures
  *   them with (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
@@ -63,6 +64,8 @@ function npmBuild(): UserConfig {
     'server/index': src('server/index.ts'),
     // Loads ioredis (an optional peer dependency): only this entry does.
     'server/redis': src('server/redis.ts'),
+    // Loads prom-client (an optional peer dependency): only this entry does.
+    'server/metrics': src('server/metrics.ts'),
     'server/simulator/index': src('server/simulator/index.ts'),
     // The `progress-server` command (package.json's `bin`); keeps its `#!/usr/bin/env node` line.
     'server/cli/main': src('server/cli/main.ts'),

@@ -1,6 +1,7 @@
 /**
  * The reference progress server (Node only), its logs and the protocol types it speaks. Several
- * servers on one Redis: `@aintandem/progress-elements/server/redis`; the simulator of runs:
+ * servers on one Redis: `@aintandem/progress-elements/server/redis`; its metrics for Prometheus:
+ * `@aintandem/progress-elements/server/metrics`; the simulator of runs:
  * `@aintandem/progress-elements/server/simulator`.
  */
 export { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART, CLOSE_TOO_MANY, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, createProgressServer } from './progress-server.js';
@@ -16,6 +17,10 @@ export type {
   SocketTerms,
 } from './progress-server.js';
 export type { ContainerSpelling } from './event-frames.js';
+export type { OperationsOptions } from './operations.js';
+export type { ServerObserver, ServerProbe, SessionOutcome, SocketKind } from './observer.js';
+export type { DrainClock, DrainOptions } from './drain.js';
+export type { BearerKeys } from './bearer-key.js';
 export type { ProjectAccess, RunActionAuthorisation, RunActionResult, RunActions, RunActionVerdict } from './run-actions.js';
 export { createProgressPublisher } from './publisher.js';
 export type { ProgressPublisher, ProgressPublisherOptions } from './publisher.js';

@@ -59,6 +59,17 @@ export interface ProgressLog {
   /** The state of every entity, reduced from the log in its order. */
   readonly states: EntityStates;
   /**
+   * false while the log's store cannot be reached (appends fail with `LogUnavailableError`): the
+   * server's `/readyz` then answers 503. A log that leaves it out is always available.
+   */
+  readonly available?: boolean;
+  /**
+   * How many entries the store holds past what this server's tail delivered (a Redis log asks
+   * Redis for the stream's head); rejects when the store cannot be reached. A log that leaves it
+   * out delivers as it appends: no lag.
+   */
+  lag?(): Promise<number>;
+  /**
    * Adds an event; resolves (or returns, for a log in memory) once it is stored, with its number.
    * @param event the event as the client's parser reads it
    * @param text the event as published, as JSON

@@ -16,12 +16,13 @@ import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
 import { handleLogRead } from './log-reads.js';
-import { publishWithLines } from './output-publish.js';
 import type { OutputStore } from './output-store.js';
 import { ProgressJournal } from './journal.js';
 import { MemoryOutputStore } from './memory-output-store.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
+import type { DrainOptions } from './drain.js';
+import { kindOf, Operations, type OperationsOptions } from './operations.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
@@ -76,7 +77,7 @@ export interface SocketTerms {
   projectId?: string;
 }
 
-export interface ProgressServerOptions {
+export interface ProgressServerOptions extends OperationsOptions {
   /** Port to listen on; 0 (the default) picks a free one. Ignored when `server` is given. */
   port?: number;
   /** Host to listen on (and to put in `url`); default `127.0.0.1`. */
@@ -254,6 +255,13 @@ export interface ProgressServer {
    * anything (it is not in the count).
    */
   revoke(which: string | ((token: string | undefined, client: ProgressClientInfo, grant: AuthenticateAnswer) => boolean)): number;
+  /**
+   * Drains the server before it stops: `/readyz` answers 503 from now on, upgrade requests get
+   * HTTP 503, and every socket is closed with 1012 `draining`, spread evenly over `window` ms
+   * (default 10000), so that clients reconnect to other servers and resume there. Resolves once
+   * every socket is closed; then call `close()`. Calling it again returns the same promise.
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Close every client socket (1001) and, when this server created it, the HTTP server. The log stays open. */
   close(): Promise<void>;
 }
@@ -380,6 +388,7 @@ class ProgressServerImpl implements ProgressServer {
   readonly log: ProgressLog;
   readonly #output: OutputStore | undefined;
   readonly #batching: BatchOptions;
+  readonly #ops: Operations;
 
   constructor(http: HttpServer, owned: boolean, options: ProgressServerOptions) {
     this.#http = http;
@@ -418,6 +427,7 @@ class ProgressServerImpl implements ProgressServer {
       // Pongs are sent by hand: the server answers only what it reads.
       autoPong: false,
     });
+    this.#ops = new Operations(this.log, this.#output, options, { clients: () => this.#clients.values(), serving: () => !this.#closing && this.#http.listening });
     held.set(this, () => this.#clients.values());
     this.#untail = this.log.tail({ entry: this.#fanOut, lost: this.#onLost });
     http.on('upgrade', this.#onUpgrade);
@@ -474,10 +484,11 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   publish(event: ProgressEvent): Promise<number> {
-    return publishWithLines(this.log, this.#output, event);
+    return this.#ops.publish(event);
   }
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.#ops.handleRequest(request, response)) return true;
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
     if (this.#output && handleLogRead(request, response, { store: this.#output, authorise: this.#authoriseAction })) return true;
     return handleRead(request, response, this.log.states, async (token, req) => (await this.#tokens.check(token, req)).answer);
@@ -505,6 +516,11 @@ class ProgressServerImpl implements ProgressServer {
     return this;
   }
 
+  drain(options?: DrainOptions): Promise<void> {
+    const refuse = (socket: Duplex) => (this.#pending.delete(socket), refuseUpgrade(socket, 503, 'Service Unavailable'));
+    return this.#ops.drain([...this.#sockets], this.#pending, refuse, options);
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
@@ -512,6 +528,7 @@ class ProgressServerImpl implements ProgressServer {
 
   async #shutdown(): Promise<void> {
     this.#untail();
+    this.#ops.close();
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     this.#http.off('upgrade', this.#onUpgrade);
@@ -552,12 +569,15 @@ class ProgressServerImpl implements ProgressServer {
   /** One entry from the log's tail: to every socket of its project and every all-projects socket, in the spelling each reads. */
   readonly #fanOut = (entry: LogEntry): void => {
     let frames: EntryFrames | undefined;
+    let delivered = 0;
     for (const client of this.#clients.values()) {
       if (client.projectId !== undefined ? client.projectId !== entry.projectId : !client.access.allows(entry.projectId)) continue;
       if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
       frames ??= new EntryFrames(entry);
       client.outbox.event(frames.get(client.spelling), entry.seq);
+      delivered++;
     }
+    if (delivered > 0) this.#ops.observed.report('framesDelivered', delivered);
   };
 
   /** Continuity lost: resuming clients hold positions this server cannot continue from, so they reconnect (and resume or resync). */
@@ -594,6 +614,7 @@ class ProgressServerImpl implements ProgressServer {
   /** The client let more than `maxBufferedBytes` pile up: close it, and cut it if it does not answer. */
   #shed(ws: WebSocket): void {
     ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow');
+    this.#ops.observed.report('shed');
     const cut = setTimeout(() => ws.terminate(), SHED_GRACE_MS);
     ws.once('close', () => clearTimeout(cut));
   }
@@ -604,6 +625,10 @@ class ProgressServerImpl implements ProgressServer {
       // On a shared server another 'upgrade' listener may own this path.
       if (!this.#owned && this.#http.listenerCount('upgrade') > 1) return;
       refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (this.#ops.draining) {
+      refuseUpgrade(socket, 503, 'Service Unavailable');
       return;
     }
     const address = this.#remoteAddress(request) ?? 'unknown';
@@ -658,7 +683,10 @@ class ProgressServerImpl implements ProgressServer {
   #track(ws: WebSocket): void {
     ws.on('error', () => {});
     this.#sockets.add(ws);
-    ws.once('close', () => this.#sockets.delete(ws));
+    ws.once('close', (code) => {
+      this.#sockets.delete(ws);
+      if (!this.#clients.has(ws)) this.#ops.observed.report('refused', code);
+    });
   }
 
   /**
@@ -766,7 +794,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#byAddress.add(address);
     if (access.expiresAt !== undefined) this.#expireAt(client, access.expiresAt);
     if (route.resume) {
-      openSession(this.log, client, route, this.#maxReplayBytes).catch(() => {
+      openSession(this.log, client, route, this.#maxReplayBytes).then((outcome) => outcome && this.#ops.observed.report('sessionStarted', outcome), () => {
         // The log cannot be read now: the client comes back later rather than be told a gap.
         if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
       });
@@ -779,7 +807,9 @@ class ProgressServerImpl implements ProgressServer {
     ws.on('pong', (data) => {
       if (data.toString() === this.#pingPayload) client.alive = true;
     });
-    ws.once('close', () => {
+    this.#ops.observed.report('socketOpened', kindOf(projectId));
+    ws.once('close', (code) => {
+      this.#ops.observed.report('socketClosed', kindOf(projectId), code);
       clearTimeout(client.expiry);
       client.outbox.close();
       this.#clients.delete(ws);

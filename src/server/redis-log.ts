@@ -136,6 +136,15 @@ export class RedisLog implements ProgressLog {
     return this.#position;
   }
 
+  /** false from a connection's error until both connections are ready again. */
+  get available(): boolean {
+    return !this.#down && !this.#closed;
+  }
+
+  async lag(): Promise<number> {
+    return Math.max(0, (await this.#head()) - this.#position);
+  }
+
   get states(): EntityStates {
     this.#startTail();
     return this.#states;

@@ -6,7 +6,8 @@
  * numbers a task's lines the same. Both keys expire `endedTtl` after the task ends, and
  * `idleTtl` after the last chunk of a task that never ends. Needs `ioredis`, loaded only here.
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastOptions, loadRedis, redactedUrl } from './redis-connection.js';
 import type { ProgressEvent } from '../client/events.js';
 import {
   DEFAULT_MAX_LINE_LENGTH,
@@ -55,16 +56,6 @@ type OutputRedis = Redis & {
   outputRead(lines: string, meta: string, from: number, limit: number): Promise<ReadReply | null>;
 };
 
-/** The URL without credentials, for messages. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
-}
-
 function lineOf(id: string, fields: string[]): OutputLine {
   const line: OutputLine = { n: Number(id.slice(id.indexOf('-') + 1)), text: '', time: 0 };
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -102,7 +93,7 @@ export class RedisOutputStore implements OutputStore {
 
   constructor(redis: Redis, options: RedisOutputStoreOptions) {
     this.#redis = redis as OutputRedis;
-    this.#where = redacted(options.url);
+    this.#where = redactedUrl(options.url);
     this.#prefix = `${options.prefix ?? 'progress:'}out:`;
     this.#maxLines = Math.max(1, Math.floor(options.maxLines ?? 200000));
     this.#maxLineLength = Math.max(4, Math.floor(options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH));
@@ -189,23 +180,9 @@ export class RedisOutputStore implements OutputStore {
  * `connectTimeout`, or when `ioredis` is not installed.
  */
 export async function createRedisOutputStore(options: RedisOutputStoreOptions): Promise<RedisOutputStore> {
-  const where = redacted(options.url);
-  let RedisClass: typeof import('ioredis').Redis;
-  try {
-    ({ Redis: RedisClass } = await import('ioredis'));
-  } catch (error) {
-    throw new Error('createRedisOutputStore needs the ioredis package: npm install ioredis', { cause: error });
-  }
-  const base: RedisOptions = {
-    lazyConnect: true,
-    // Commands fail at once while Redis is away instead of waiting in a queue.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: options.connectTimeout ?? 10000,
-    commandTimeout: options.commandTimeout ?? 5000,
-    enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(100 * times, 1000),
-  };
+  const where = redactedUrl(options.url);
+  const RedisClass = await loadRedis('createRedisOutputStore');
+  const base = { ...failFastOptions({ connectTimeout: options.connectTimeout, commandTimeout: options.commandTimeout ?? 5000 }), enableAutoPipelining: true };
   const redis = new RedisClass(options.url, base);
   const quiet = () => {};
   redis.on('error', quiet);

@@ -10,7 +10,8 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastOptions, loadRedis, redactedUrl } from './redis-connection.js';
 import type { ProgressLog } from './progress-log.js';
 import { RedisLog, type CommandRedis, type RedisLogLogger } from './redis-log.js';
 import { APPEND, CHECK, CHECKPOINT, PRUNE, SWITCH } from './redis-scripts.js';
@@ -43,18 +44,12 @@ export interface RedisLogOptions {
 
 /** A progress log in Redis; close it after the servers that use it. */
 export interface RedisProgressLog extends ProgressLog {
+  /** false while Redis cannot be reached (a server's `/readyz` then answers 503). */
+  readonly available: boolean;
+  /** Entries in the stream past what this log's tail delivered (asks Redis for the stream's head). */
+  lag(): Promise<number>;
   /** Stops reading, writes the states one last time, and closes the connections. */
   close(): Promise<void>;
-}
-
-/** The URL without credentials, for messages. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
 }
 
 function defineScripts(redis: Redis): void {
@@ -71,23 +66,12 @@ function defineScripts(redis: Redis): void {
  * not installed.
  */
 export async function createRedisLog(options: RedisLogOptions): Promise<RedisProgressLog> {
-  const where = redacted(options.url);
-  let RedisClass: typeof import('ioredis').Redis;
-  try {
-    ({ Redis: RedisClass } = await import('ioredis'));
-  } catch (error) {
-    throw new Error('createRedisLog needs the ioredis package: npm install ioredis', { cause: error });
-  }
+  const where = redactedUrl(options.url);
+  const RedisClass = await loadRedis('createRedisLog');
   const commandTimeout = options.commandTimeout ?? 5000;
-  const base: RedisOptions = {
-    lazyConnect: true,
-    // Commands fail at once while Redis is away (publish says so) instead of waiting in a queue.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: options.connectTimeout ?? 10000,
-    retryStrategy: (times) => Math.min(100 * times, 1000),
-  };
-  const commands = new RedisClass(options.url, { ...base, commandTimeout, enableAutoPipelining: true }) as unknown as CommandRedis;
+  // Commands fail at once while Redis is away: publish says so.
+  const base = failFastOptions({ connectTimeout: options.connectTimeout, commandTimeout });
+  const commands = new RedisClass(options.url, { ...base, enableAutoPipelining: true }) as unknown as CommandRedis;
   // The tail blocks on its own connection (XREAD BLOCK), longer than other commands may take.
   const reader = new RedisClass(options.url, { ...base, commandTimeout: commandTimeout + 2000 });
   defineScripts(commands);

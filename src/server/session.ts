@@ -8,6 +8,7 @@
  * not resumed, however far the others' numbering got.
  */
 import { entryFrame, type ContainerSpelling } from './event-frames.js';
+import type { SessionOutcome } from './observer.js';
 import type { Outbox } from './outbox.js';
 import type { ProgressLog, ReadRequest } from './progress-log.js';
 
@@ -37,9 +38,10 @@ export function sessionFrame(epoch: string, seq: number, resumed: boolean): stri
 
 /**
  * Opens the session; the caller registered the socket for live events (held) just before.
+ * Resolves with how it started (undefined when the socket closed meanwhile).
  * @throws LogUnavailableError when the log cannot be read (the socket is left held).
  */
-export async function openSession(log: ProgressLog, socket: SessionSocket, position: ClientPosition, maxReplayBytes: number): Promise<void> {
+export async function openSession(log: ProgressLog, socket: SessionSocket, position: ClientPosition, maxReplayBytes: number): Promise<SessionOutcome | undefined> {
   const { outbox } = socket;
   outbox.hold();
   const epoch = log.epoch;
@@ -49,6 +51,7 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
   const told = scope === undefined ? through : log.latest(scope, through);
   if (told instanceof Promise) told.catch(() => {}); // awaited below, after the read
   let resumed = false;
+  let outcome: SessionOutcome = { resumed: false, reason: 'none' };
   let frames: string[] = [];
   if (position.epoch === epoch && position.since !== undefined) {
     const request: ReadRequest = { epoch, after: position.since, through, maxBytes: maxReplayBytes };
@@ -57,6 +60,7 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     const reading = log.read(request);
     // A log in memory answers at once: the session opens before this returns.
     const read = reading instanceof Promise ? await reading : reading;
+    outcome = read.resumed ? { resumed: true, replayed: read.entries.length } : { resumed: false, reason: read.reason };
     if (read.resumed) {
       resumed = true;
       frames = read.entries.map((entry) => entryFrame(entry, socket.spelling));
@@ -75,8 +79,10 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     // newest is none it was given. Resuming it would tell how far everyone else's numbering got.
     resumed = false;
     frames = [];
+    outcome = { resumed: false, reason: 'gap' };
   }
-  if (!socket.isOpen()) return;
+  if (!socket.isOpen()) return undefined;
   outbox.open(sessionFrame(epoch, seq, resumed), frames);
   outbox.release();
+  return outcome;
 }

@@ -27,6 +27,7 @@ const FLAGS = [
   'jwt-secret', 'jwks-url', 'projects-claim', 'jwt-issuer', 'jwt-audience', 'no-auth',
   'max-connections-per-token', 'max-connections-per-address', 'connection-attempts-burst',
   'connection-attempts-per-second', 'max-buffered-bytes', 'max-payload', 'heartbeat-interval',
+  'publish-key', 'max-publish-bytes', 'metrics', 'metrics-key', 'metrics-port', 'drain-window',
 ];
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes-for-hs256';
@@ -188,7 +189,7 @@ describe('progress-server', () => {
 
   it('--no-auth on Redis: warns at start, serves every project what a publisher puts into the same Redis, and ends with 0 on SIGTERM', { timeout: 60_000 }, async (t) => {
     const redis = await startRedis(t);
-    const cli = runCli(t, ['--no-auth', '--port', '0', '--redis', redis.url, '--redis-prefix', 'cli:']);
+    const cli = runCli(t, ['--no-auth', '--port', '0', '--redis', redis.url, '--redis-prefix', 'cli:', '--drain-window', '200']);
     const start = await started(cli);
     assert.equal(start.log, 'redis');
     assert.equal(start.auth, 'none');
@@ -205,10 +206,44 @@ describe('progress-server', () => {
 
     const closed = client.closed;
     assert.equal(await terminate(cli), 0, 'exit code 0');
-    assert.equal((await closed).code, 1001, 'the socket is closed as the server goes away');
+    assert.equal((await closed).code, 1012, 'the socket is drained: closed with 1012, to resume elsewhere');
     const messages = cli.lines().map((line) => line.msg);
-    assert.ok(messages.includes('shutting down') && messages.includes('stopped'), `shutdown logged: ${messages.join(', ')}`);
+    assert.ok(messages.includes('draining') && messages.includes('stopped'), `shutdown logged: ${messages.join(', ')}`);
     assert.ok(!messages.includes('handles still open after closing: exiting'), 'nothing was left open');
+  });
+
+  it('--publish-key and --metrics: events in over HTTP reach the sockets, /metrics counts them behind its key, and SIGTERM drains over the window', { timeout: 60_000 }, async (t) => {
+    const cli = runCli(t, ['--no-auth', '--port', '0', '--metrics-key', 'm-key', '--drain-window', '600'], { PROGRESS_PUBLISH_KEY: 'pub-key-1,pub-key-2' });
+    const start = await started(cli);
+    assert.equal(start.publish, 'POST …/progress/events');
+    assert.equal(start.metrics, '/metrics');
+    const origin = new URL(start.url.replace(/^ws/, 'http')).origin;
+    const clients = await Promise.all([1, 2, 3].map(() => admitted(t, projectSocket(start, 'p1'))));
+
+    const post = (key: string, body: unknown) =>
+      fetch(`${origin}/api/progress/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('wrong', task.started('p1', 't1'))).status, 401);
+    const answer = await post('pub-key-2', [task.started('p1', 't1'), task.completed('p1', 't1')]);
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { seqs: number[] }).seqs.length, 2);
+    for (const client of clients) assert.equal((await client.next((f) => f?.type === 'task_completed', 10_000)).taskId, 't1');
+
+    assert.equal((await fetch(`${origin}/metrics`)).status, 401, 'the metrics only to their key');
+    const metrics = await (await fetch(`${origin}/metrics`, { headers: { authorization: 'Bearer m-key' } })).text();
+    assert.match(metrics, /^progress_events_published_total 2$/m);
+    assert.match(metrics, /^progress_sockets_open\{kind="project"\} 3$/m);
+    assert.equal((await fetch(`${origin}/readyz`)).status, 200);
+
+    const closes = clients.map((client) => client.closed);
+    cli.child.kill('SIGTERM');
+    // Readiness turns off as the drain begins, while the sockets are still open.
+    let ready = 200;
+    const probe = () => void fetch(`${origin}/readyz`).then((r) => (ready = r.status), () => (ready = 0));
+    await waitFor(() => (probe(), ready === 503), 'readiness off while draining', 10_000);
+    const closed = await Promise.all(closes);
+    assert.deepEqual(closed.map((c) => c.code), [1012, 1012, 1012]);
+    assert.equal(await cli.exited, 0);
+    for (const secret of ['pub-key-1', 'pub-key-2', 'm-key']) assert.ok(!cli.stdout().includes(secret), 'no key in the log');
   });
 
   it('HS256: a token is let into its projects until its exp; any other token is refused; no token is ever logged', { timeout: 60_000 }, async (t) => {

@@ -31,6 +31,11 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;
 
+/** Close code with which a server that restarts or drains asks its clients to reconnect now (to another instance). */
+const SERVICE_RESTART = 1012;
+/** The longest delay before reconnecting after 1012: a jitter, so that a drained server's clients do not return together. */
+const RESTART_JITTER = 1000;
+
 /** Close codes with which a server says the token was refused. */
 export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 1008]);
 
@@ -290,7 +295,9 @@ export class ReconnectingSocket {
     this.#attempt = undefined;
     clearTimeout(attempt.timer);
     const config = this.#config;
-    if (attempt.connectedAt !== undefined && Date.now() - attempt.connectedAt >= config.stableConnectionTime) this.#failures = 0;
+    // Asked to come back now (1012) by a server it was connected to: the backoff starts again, after a short jitter.
+    const restart = code === SERVICE_RESTART && attempt.connectedAt !== undefined;
+    if (restart || (attempt.connectedAt !== undefined && Date.now() - attempt.connectedAt >= config.stableConnectionTime)) this.#failures = 0;
     // Listeners below may disconnect or reconnect: nothing of this close is done after that.
     const refused = AUTH_CLOSE_CODES.has(code) && !config.getToken;
     if (!config.reconnect || refused || this.#failures >= config.maxReconnectAttempts) {
@@ -302,7 +309,9 @@ export class ReconnectingSocket {
       pending?.reject(new Error(refused ? `connection refused: ${reason || code}` : config.reconnect ? 'gave up reconnecting' : `connection closed: ${code}`));
       return;
     }
-    const delay = backoffDelay(this.#failures, config.reconnectDelay, config.maxReconnectDelay, config.random);
+    const delay = restart
+      ? Math.floor(config.random() * Math.min(RESTART_JITTER, config.maxReconnectDelay))
+      : backoffDelay(this.#failures, config.reconnectDelay, config.maxReconnectDelay, config.random);
     this.#failures++;
     // Armed before listeners run, so that a listener that disconnects clears it.
     this.#retryAt = Date.now() + delay;

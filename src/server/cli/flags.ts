@@ -13,7 +13,7 @@ export interface Flag {
   /** The placeholder of its value in the help text. */
   value?: string;
   help: string;
-  group: 'Listening' | 'Log' | 'Authentication' | 'Limits';
+  group: 'Listening' | 'Log' | 'Authentication' | 'Operations' | 'Limits';
 }
 
 const FLAGS: readonly Flag[] = [
@@ -37,6 +37,24 @@ const FLAGS: readonly Flag[] = [
   { name: 'jwt-issuer', kind: 'string', value: '<iss>', group: 'Authentication', help: 'Accept only tokens with this iss claim.' },
   { name: 'jwt-audience', kind: 'string', value: '<aud>', group: 'Authentication', help: 'Accept only tokens with this aud claim.' },
   { name: 'no-auth', kind: 'boolean', group: 'Authentication', help: 'No tokens: every client sees every project. For trials only; a warning is logged at start.' },
+  {
+    name: 'publish-key',
+    kind: 'list',
+    value: '<key[,key]>',
+    group: 'Operations',
+    help: 'Take events over HTTP (POST {prefix}/progress/events, Authorization: Bearer <key>); several keys, comma-separated, for a rotation. Default: no HTTP publishing. Prefer the variable.',
+  },
+  { name: 'max-publish-bytes', kind: 'number', value: '<n>', group: 'Operations', help: 'Largest body POST …/progress/events takes; a larger one gets 413. Default 1048576.' },
+  { name: 'metrics', kind: 'boolean', group: 'Operations', help: 'Serve GET /metrics in the Prometheus text format. Needs the prom-client package.' },
+  { name: 'metrics-key', kind: 'string', value: '<key>', group: 'Operations', help: 'Serve /metrics only with Authorization: Bearer <key>. Implies --metrics.' },
+  { name: 'metrics-port', kind: 'number', value: '<n>', group: 'Operations', help: 'Serve /metrics on this port of its own (on --host) instead of the server\'s. Implies --metrics.' },
+  {
+    name: 'drain-window',
+    kind: 'number',
+    value: '<ms>',
+    group: 'Operations',
+    help: 'On SIGTERM or SIGINT: /readyz turns 503, new sockets are refused, and the open ones are closed with 1012 spread over this many ms, so that they resume on other instances; then the process exits. Default 10000.',
+  },
   { name: 'max-connections-per-token', kind: 'number', value: '<n>', group: 'Limits', help: 'Sockets open at once with one token; one more is closed with 4429. Default 100; Infinity disables.' },
   { name: 'max-connections-per-address', kind: 'number', value: '<n>', group: 'Limits', help: 'Sockets open at once from one address. Default 2000; Infinity disables.' },
   { name: 'connection-attempts-burst', kind: 'number', value: '<n>', group: 'Limits', help: 'Connection attempts one address may make at once. Default 2000; Infinity disables.' },
@@ -64,7 +82,7 @@ export function helpText(): string {
     'Tokens are JWTs with an exp claim (the socket is closed with 4401 then) and the projects claim;',
     'any other token is refused (4401; reads 401). Logs are JSON lines on stdout; tokens never appear in them.',
   ];
-  for (const group of ['Listening', 'Log', 'Authentication', 'Limits'] as const) {
+  for (const group of ['Listening', 'Log', 'Authentication', 'Operations', 'Limits'] as const) {
     lines.push('', `${group}:`);
     for (const flag of FLAGS.filter((f) => f.group === group)) {
       lines.push(`  --${flag.name}${flag.value ? ` ${flag.value}` : ''}  (${envName(flag.name)})`, `      ${flag.help}`);
@@ -97,6 +115,13 @@ export interface Settings {
   maxBufferedBytes?: number;
   maxPayload?: number;
   heartbeatInterval?: number;
+  /** Keys of `POST …/progress/events`; undefined: no HTTP publishing. */
+  publishKey?: string[];
+  maxPublishBytes?: number;
+  /** Serve /metrics: on the server's port, or on `port`; with `key`, only to it. */
+  metrics?: { key?: string; port?: number };
+  /** ms over which a signal's drain closes the sockets. */
+  drainWindow: number;
 }
 
 export type ReadSettings = { kind: 'help' } | { kind: 'run'; settings: Settings } | { kind: 'error'; message: string };
@@ -238,6 +263,7 @@ function settingsFrom(read: Reader): Settings {
     host: read.string('host') ?? '127.0.0.1',
     path,
     auth: authFrom(read),
+    drainWindow: read.number('drain-window', 0) ?? 10000,
   };
   if (settings.port > 65535) throw new SettingsError(`Invalid port ${settings.port}: give a number from 0 to 65535.`);
   const origins = read.list('allowed-origins');
@@ -254,6 +280,21 @@ function settingsFrom(read: Reader): Settings {
     heartbeatInterval: read.number('heartbeat-interval', 0),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(settings, { [key]: value });
+  const publishKey = read.list('publish-key');
+  if (publishKey !== undefined) {
+    if (publishKey.length === 0) throw new SettingsError('Invalid --publish-key: give at least one key.');
+    settings.publishKey = publishKey;
+  }
+  const maxPublishBytes = read.number('max-publish-bytes', 1);
+  if (maxPublishBytes !== undefined) settings.maxPublishBytes = maxPublishBytes;
+  const metricsKey = read.string('metrics-key');
+  const metricsPort = read.number('metrics-port', 0);
+  if (metricsPort !== undefined && metricsPort > 65535) throw new SettingsError(`Invalid --metrics-port ${metricsPort}: give a number from 0 to 65535.`);
+  if (read.boolean('metrics') || metricsKey !== undefined || metricsPort !== undefined) {
+    settings.metrics = {};
+    if (metricsKey !== undefined) settings.metrics.key = metricsKey;
+    if (metricsPort !== undefined) settings.metrics.port = metricsPort;
+  }
   const burst = read.number('connection-attempts-burst', 1, true);
   const perSecond = read.number('connection-attempts-per-second', 1);
   if (burst !== undefined || perSecond !== undefined) {

@@ -31,11 +31,4 @@ export function createJsonLog(write: (line: string) => void = (line) => process.
 }
 
 /** A URL as it may be logged: scheme, host and path, without credentials or query. */
-export function loggableUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
-}
+export { redactedUrl as loggableUrl } from '../redis-connection.js';

@@ -2,7 +2,8 @@
 /**
  * `progress-server` (`npx progress-server --help`): the reference progress server as a command,
  * configured by flags or environment variables (./flags.ts), logging JSON lines to stdout.
- * SIGINT and SIGTERM close it: its sockets are closed (1001), then its log.
+ * SIGTERM and SIGINT drain it: readiness off, no new sockets, the open ones closed with 1012
+ * over the drain window (so that they resume on other instances), then its log is closed.
  */
 import { readFileSync } from 'node:fs';
 import { helpText, readSettings } from './flags.js';
@@ -23,17 +24,17 @@ function packageVersion(): string | undefined {
   }
 }
 
-/** Closes on SIGINT and SIGTERM; a second signal while closing ends the process at once. */
-function closeOnSignals(running: Running, log: JsonLog): void {
+/** Drains on SIGINT and SIGTERM; a second signal while draining ends the process at once. */
+function drainOnSignals(running: Running, log: JsonLog): void {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) {
-      log.error('second signal while closing: exiting at once', { signal });
+      log.error('second signal while draining: exiting at once', { signal });
       process.exit(1);
     }
     closing = true;
-    log.info('shutting down', { signal });
-    running.close().then(
+    log.info('draining', { signal, window: running.describe().drainWindow });
+    running.drain().then(
       () => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  closeOnSignals(running, log);
+  drainOnSignals(running, log);
   log.info('progress server listening', { version: packageVersion(), pid: process.pid, ...running.describe() });
 }
 

@@ -7,6 +7,7 @@ import { MemoryOutputStore } from '../memory-output-store.js';
 import type { OutputStore } from '../output-store.js';
 import type { ProgressLog } from '../progress-log.js';
 import { createProgressServer, type ProgressServer, type ProgressServerOptions } from '../progress-server.js';
+import type { ServerMetrics } from '../metrics.js';
 import type { Settings } from './flags.js';
 import { loggableUrl, type Fields, type JsonLog } from './json-log.js';
 import { jwtAuthenticate } from './jwt-grants.js';
@@ -16,7 +17,36 @@ export interface Running {
   server: ProgressServer;
   /** What the start line says: where, which log, which token check (never a secret). */
   describe(): Fields;
+  /** Readiness off, no new sockets, the open ones closed with 1012 over the drain window; then closes everything. */
+  drain(): Promise<void>;
   close(): Promise<void>;
+}
+
+interface OpenedMetrics {
+  observe: ServerMetrics;
+  /** Serves them on their own port, when asked for; resolves with what closes it. */
+  listen(): Promise<(() => Promise<void>) | undefined>;
+}
+
+/** The metrics entry, loaded (with prom-client) only when they are asked for. */
+async function openMetrics(settings: Settings): Promise<OpenedMetrics | undefined> {
+  const wanted = settings.metrics;
+  if (wanted === undefined) return undefined;
+  let entry: typeof import('../metrics.js');
+  try {
+    entry = await import('../metrics.js');
+  } catch (error) {
+    throw new Error('--metrics needs the prom-client package (15.x): npm install prom-client', { cause: error });
+  }
+  const observe = entry.createServerMetrics({ ...(wanted.key === undefined ? {} : { key: wanted.key }), processMetrics: true });
+  return {
+    observe,
+    async listen() {
+      if (wanted.port === undefined) return undefined;
+      const listener = await observe.listen({ port: wanted.port, host: settings.host });
+      return () => listener.close();
+    },
+  };
 }
 
 interface OpenedLog {
@@ -65,7 +95,7 @@ async function authenticateHook(settings: Settings, log: JsonLog): Promise<Progr
 
 function serverOptions(settings: Settings): ProgressServerOptions {
   const options: ProgressServerOptions = { port: settings.port, host: settings.host, path: settings.path };
-  const limits = ['maxConnectionsPerToken', 'maxConnectionsPerAddress', 'connectionAttempts', 'maxBufferedBytes', 'maxPayload', 'heartbeatInterval'] as const;
+  const limits = ['maxConnectionsPerToken', 'maxConnectionsPerAddress', 'connectionAttempts', 'maxBufferedBytes', 'maxPayload', 'heartbeatInterval', 'publishKey', 'maxPublishBytes'] as const;
   for (const key of limits) if (settings[key] !== undefined) Object.assign(options, { [key]: settings[key] });
   return options;
 }
@@ -81,20 +111,35 @@ function authFields(settings: Settings): Fields {
 /** Starts everything; on a failure, closes what was opened and rejects. */
 export async function startServer(settings: Settings, log: JsonLog): Promise<Running> {
   const authenticate = await authenticateHook(settings, log);
+  const metrics = await openMetrics(settings);
   const opened = await openLog(settings, log);
   let server: ProgressServer;
+  let closeMetrics: (() => Promise<void>) | undefined;
   try {
     server = await createProgressServer({
       ...serverOptions(settings),
       log: opened.log,
       output: opened.output ?? new MemoryOutputStore(),
       ...(authenticate === undefined ? {} : { authenticate }),
+      ...(metrics === undefined ? {} : { observe: metrics.observe }),
       logger: { warn: (msg) => log.warn(msg, { source: 'server' }) },
     });
   } catch (error) {
     await opened.close();
     throw error;
   }
+  try {
+    closeMetrics = await metrics?.listen();
+  } catch (error) {
+    await server.close();
+    await opened.close();
+    throw error;
+  }
+  const close = async (): Promise<void> => {
+    await server.close();
+    await closeMetrics?.();
+    await opened.close();
+  };
   return {
     server,
     describe: () => ({
@@ -103,11 +148,15 @@ export async function startServer(settings: Settings, log: JsonLog): Promise<Run
       log: settings.redis === undefined ? 'memory' : 'redis',
       redis: settings.redis === undefined ? undefined : loggableUrl(settings.redis),
       allowedOrigins: settings.allowedOrigins?.join(','),
+      publish: settings.publishKey === undefined ? 'off' : 'POST …/progress/events',
+      metrics: settings.metrics === undefined ? 'off' : settings.metrics.port === undefined ? '/metrics' : `/metrics on port ${settings.metrics.port}`,
+      drainWindow: settings.drainWindow,
       ...authFields(settings),
     }),
-    async close() {
-      await server.close();
-      await opened.close();
+    async drain() {
+      await server.drain({ window: settings.drainWindow });
+      await close();
     },
+    close,
   };
 }

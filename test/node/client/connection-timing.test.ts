@@ -161,6 +161,40 @@ describe('reconnecting on a controllable clock', () => {
     last().drop();
     assert.deepEqual(scheduled(events).map((s) => s.attempt), [1, 1, 2, 3], 'a short connection does not reset');
   });
+
+  it('comes back within a second after 1012 (a server restarting or draining), whatever the backoff had grown to', async (t) => {
+    const { m, events, tick } = setup(t, { reconnectDelay: 1000, maxReconnectDelay: 30000, stableConnectionTime: 5000, random: () => 0.75 });
+    void m.connect();
+    await settle();
+    // Three failures in a row: the next backoff would be floor(0.75 * 8000) = 6000 ms.
+    for (const delay of [750, 1500, 3000]) {
+      last().refuse();
+      await tick(delay);
+    }
+    last().open();
+    await tick(100);
+    // Up 100 ms only, then the server asks for a reconnect elsewhere: 0.75 of the 1 s jitter, not of the backoff.
+    last().drop(1012);
+    const before = FakeSocket.all.length;
+    assert.deepEqual(scheduled(events).at(-1), { attempt: 1, delay: 750 });
+    await tick(749);
+    assert.equal(FakeSocket.all.length, before, 'not before its jitter');
+    await tick(1);
+    assert.equal(FakeSocket.all.length, before + 1, 'at its jitter');
+    // If that attempt fails, the backoff starts again from its first step.
+    last().refuse();
+    assert.deepEqual(scheduled(events).at(-1), { attempt: 2, delay: 1500 });
+  });
+
+  it('takes a 1012 that closes an attempt before it opened as any failure: the backoff goes on', async (t) => {
+    const { m, events, tick } = setup(t, { reconnectDelay: 1000, random: () => 0.75 });
+    void m.connect();
+    await settle();
+    last().refuse();
+    await tick(750);
+    last().drop(1012);
+    assert.deepEqual(scheduled(events).at(-1), { attempt: 2, delay: 1500 });
+  });
 });
 
 describe('heartbeat on a controllable clock', () => {
