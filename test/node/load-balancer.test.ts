@@ -1,9 +1,10 @@
 /**
  * Three `progress-server` processes on one Redis behind Debian's nginx, configured as the README's
  * "Deploying" section says (docs/deploy/nginx.conf: round robin, no stickiness), with a few hundred
- * of the kit's own clients: while events are published, one instance is killed with `kill -9`,
- * another is stopped with SIGTERM and started again on the same port. Every client ends with every
- * event of its project exactly once, in order.
+ * of the kit's own clients: while events are published over HTTP through nginx, one instance is
+ * killed with `kill -9`, another is drained with SIGTERM and started again on the same port. Every
+ * client ends with every event of its project exactly once, in the log's order, and the drained
+ * instance's clients came back spread over its drain window.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -11,23 +12,28 @@ import type { IncomingMessage } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { ProgressClient, type ProgressEvent, type ResyncReason } from '../../src/client/index.js';
-import { createProgressPublisher } from '../../src/server/index.js';
-import { createRedisLog } from '../../src/server/redis.js';
 import { startCliInstance, type CliInstance } from './helpers/cli-instances.js';
 import { task, waitFor } from './helpers/fixtures.js';
 import { DEPLOY_CONFIG, deploymentConfig, startNginx, UPSTREAM_HEADER, type TestNginx } from './helpers/nginx.js';
-import { startRedis } from './helpers/redis-server.js';
+import { startRedis, type TestRedis } from './helpers/redis-server.js';
 
 const PROJECTS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
 const CLIENTS = 300;
 /** ms between two rounds of publishing (one event per project each): the load, not a wait. */
 const PUBLISH_PACE_MS = 40;
+/** The instances' publisher key (`--publish-key`). */
+const PUBLISH_KEY = 'load-balancer-test-publisher-key';
+/** ms over which a drained instance closes its sockets (`--drain-window`). */
+const DRAIN_WINDOW_MS = 5000;
+const BUCKET_MS = 100;
 
 interface Follower {
   projectId: string;
   client: ProgressClient;
   /** The number of every event delivered (its `output`), in order. */
   got: number[];
+  /** The seq of every event delivered, in order. */
+  seqs: number[];
   /** Every socket it opened through nginx: when, and the backend (`127.0.0.1:port`) that took it. */
   opened: { at: number; upstream: string }[];
   /** Every close of its socket: when, and the code. */
@@ -59,25 +65,76 @@ function follow(t: TestContext, nginx: TestNginx, projectId: string): Follower {
     lingerTime: 0,
   });
   t.after(() => client.close());
-  const follower: Follower = { projectId, client, got: [], opened, closed: [], reasons: [], ready: Promise.resolve() };
+  const follower: Follower = { projectId, client, got: [], seqs: [], opened, closed: [], reasons: [], ready: Promise.resolve() };
   client.onResync((reason) => follower.reasons.push(reason));
   client.onConnectionState((event) => {
     if (event.type === 'disconnected') follower.closed.push({ at: Date.now(), code: event.code });
   });
   const subscription = client.subscribeToProgress({
     projectId,
-    onEvent: (event: ProgressEvent) => follower.got.push(Number((event as { output?: string }).output)),
+    onEvent: (event: ProgressEvent) => {
+      follower.got.push(Number((event as { output?: string }).output));
+      follower.seqs.push(event.seq!);
+    },
   });
   follower.ready = subscription.ready;
   return follower;
 }
 
+/**
+ * Reconnects (ms after the stop) spread over the drain window: no 100 ms bucket holds more than
+ * three times its even share, plus a little slack for the clients' own jitter.
+ */
+function assertSpread(times: readonly number[], window: number): void {
+  const buckets = new Map<number, number>();
+  for (const time of times) buckets.set(Math.floor(time / BUCKET_MS), (buckets.get(Math.floor(time / BUCKET_MS)) ?? 0) + 1);
+  const most = Math.max(...buckets.values());
+  const bound = Math.ceil((3 * times.length * BUCKET_MS) / window) + 3;
+  assert.ok(most <= bound, `${times.length} reconnects over ${window} ms: ${most} in one ${BUCKET_MS} ms bucket (at most ${bound}); by bucket: ${JSON.stringify([...buckets].sort((a, b) => a[0] - b[0]))}`);
+}
+
+/**
+ * Publishes one round (an event per project, as one request) through nginx, as a backend does;
+ * a request that fails (its instance killed under it) is sent again, so an event may be in the
+ * log twice, one after the other. Resolves with the requests that failed.
+ */
+async function publishRound(nginx: TestNginx, round: number): Promise<number> {
+  const body = JSON.stringify(PROJECTS.map((p) => task.output(p, 'run', String(round))));
+  for (let failed = 0; failed < 20; failed++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${nginx.port}/progress/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${PUBLISH_KEY}`, 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await response.json()) as { seqs?: number[] };
+      if (response.status === 200 && answer.seqs?.length === PROJECTS.length) return failed;
+    } catch {
+      // Cut under way: sent again.
+    }
+  }
+  throw new Error(`round ${round} could not be published`);
+}
+
+/** The log in Redis, per project: the seq and the number of each event, in the log's order. */
+async function logOf(redis: TestRedis): Promise<Map<string, { seq: number; n: number }[]>> {
+  const entries = (await redis.command('XRANGE', 'progress:stream', '-', '+')) as [string, string[]][];
+  const byProject = new Map<string, { seq: number; n: number }[]>(PROJECTS.map((p) => [p, []]));
+  for (const [id, fields] of entries) {
+    const text = fields[fields.indexOf('e') + 1];
+    if (!fields.includes('e') || text === undefined) continue; // a marker, not an event
+    const event = JSON.parse(text) as { projectId: string; output: string };
+    byProject.get(event.projectId)!.push({ seq: Number(id.split('-')[1]), n: Number(event.output) });
+  }
+  return byProject;
+}
+
 /** Whether a follower is connected again on a socket it opened after `since`. */
 const backSince = (f: Follower, since: number): boolean => f.client.isConnected() && (f.opened.at(-1)?.at ?? 0) > since;
 
-test('behind nginx, three servers on one Redis: one killed, one stopped and restarted while events flow; every client gets every event of its project once, in order', async (t) => {
+test('behind nginx, three servers on one Redis: one killed, one drained and restarted while events are published over HTTP; every client gets every event of its project once, in order, and the drained clients come back spread out', async (t) => {
   const redis = await startRedis(t);
-  const args = ['--redis', redis.url, '--no-auth'];
+  const args = ['--redis', redis.url, '--no-auth', '--publish-key', PUBLISH_KEY, '--drain-window', String(DRAIN_WINDOW_MS)];
   const servers = await Promise.all([1, 2, 3].map(() => startCliInstance(t, args)));
   const [killed, restarted, kept] = servers as [CliInstance, CliInstance, CliInstance];
   const nginx = await startNginx(t, servers.map((s) => s.port));
@@ -87,19 +144,13 @@ test('behind nginx, three servers on one Redis: one killed, one stopped and rest
   const on = (instance: CliInstance) => followers.filter((f) => upstreamOf(f) === backend(instance));
   for (const instance of servers) assert.ok(on(instance).length >= CLIENTS / 6, `round robin: ${on(instance).length} clients on ${backend(instance)}`);
 
-  // A backend publishing into the same Redis, one event per project per round, each numbered.
-  const log = await createRedisLog({ url: redis.url, logger: { warn: () => {}, info: () => {} } });
-  t.after(() => log.close());
-  const publisher = createProgressPublisher({ log });
-  const published = new Map(PROJECTS.map((p) => [p, 0]));
+  // A backend publishing over HTTP through nginx, one event per project per round, each numbered.
+  let published = 0;
+  let failedRequests = 0;
   let publishing = true;
   const publishLoop = (async () => {
     while (publishing) {
-      await Promise.all(PROJECTS.map((p) => {
-        const n = published.get(p)!;
-        published.set(p, n + 1);
-        return publisher.publish(task.output(p, 'run', String(n)));
-      }));
+      failedRequests += await publishRound(nginx, published++);
       await new Promise((resolve) => setTimeout(resolve, PUBLISH_PACE_MS));
     }
   })();
@@ -109,7 +160,7 @@ test('behind nginx, three servers on one Redis: one killed, one stopped and rest
     publishing = false;
     return publishLoop.catch(() => {});
   });
-  const rounds = () => published.get(PROJECTS[0]!)!;
+  const rounds = () => published;
   const live = (n: number, what: string) => waitFor(() => followers.every((f) => f.got.length >= n), what, 20000);
   await live(10, 'every client receiving');
 
@@ -122,12 +173,15 @@ test('behind nginx, three servers on one Redis: one killed, one stopped and rest
   const afterKill = rounds();
   await live(afterKill + 5, 'every client receiving after the kill');
 
-  // SIGTERM: the instance stops; its clients come back through nginx on the one left.
+  // SIGTERM: the instance drains, closing its sockets (1012) over the window, and exits; its
+  // clients come back through nginx on the one left, a few at a time.
   const onStopped = on(restarted);
   since = Date.now();
   assert.equal(await restarted.terminate(), 0, `exit code of a stop by SIGTERM:\n${restarted.output()}`);
-  await waitFor(() => onStopped.every((f) => backSince(f, since)), 'the clients of the stopped instance back', 20000);
+  await waitFor(() => onStopped.every((f) => backSince(f, since)), 'the clients of the drained instance back', 20000);
   assert.ok(onStopped.every((f) => upstreamOf(f) === backend(kept)));
+  assert.ok(onStopped.every((f) => f.closed.at(-1)?.code === 1012), 'closed with 1012');
+  assertSpread(onStopped.map((f) => f.opened.find((o) => o.at > since)!.at - since), DRAIN_WINDOW_MS);
 
   // Started again on the same port: nginx sends new sockets to it once more.
   await restarted.start();
@@ -147,18 +201,26 @@ test('behind nginx, three servers on one Redis: one killed, one stopped and rest
   const lateStart = rounds();
   await live(lateStart + 5, 'every client receiving after the restart');
 
-  // Publishing stops; every client catches up with its project.
+  // Publishing stops; every client catches up with its project: the log's events, once each, in its order.
   publishing = false;
   await publishLoop;
-  const total = rounds();
-  for (const p of PROJECTS) assert.equal(published.get(p), total);
+  const log = await logOf(redis);
+  for (const [p, entries] of log) {
+    const numbers = entries.map((e) => e.n).filter((n, i, all) => i === 0 || n !== all[i - 1]);
+    assert.deepEqual(numbers, range(published), `${p}: every round is in the log (a round sent again follows itself)`);
+  }
+  assert.ok(
+    [...log.values()].every((entries) => entries.length <= published + failedRequests),
+    'an event is in the log more than once only when its request failed',
+  );
+  const expected = (f: Follower) => log.get(f.projectId)!.map((e) => e.seq);
   // On a timeout, the assertion below says which clients miss what.
-  await waitFor(() => followers.every((f) => f.got.length >= total), `every client has all ${total} events of its project`, 20000).catch(() => {});
-  const wrong = followers.filter((f) => f.got.length !== total || f.got.some((n, i) => n !== i));
+  await waitFor(() => followers.every((f) => f.seqs.length >= expected(f).length), 'every client has every event of its project', 20000).catch(() => {});
+  const wrong = followers.filter((f) => f.seqs.length !== expected(f).length || f.seqs.some((seq, i) => seq !== expected(f)[i]));
   assert.deepEqual(
-    wrong.map((f) => ({ project: f.projectId, events: f.got.length, firstWrong: f.got.findIndex((n, i) => n !== i) })),
+    wrong.map((f) => ({ project: f.projectId, events: f.seqs.length, of: expected(f).length, firstWrong: f.seqs.findIndex((seq, i) => seq !== expected(f)[i]) })),
     [],
-    'every client: every event of its project exactly once, in order',
+    'every client: every event of its project exactly once, in the log\'s order',
   );
   const resyncs = followers.filter((f) => f.reasons.some((r) => r !== 'resumed'));
   assert.equal(resyncs.length, 0, 'nothing was missed: every reconnect resumed');
@@ -166,7 +228,8 @@ test('behind nginx, three servers on one Redis: one killed, one stopped and rest
   // The client that reached the restarted instance got what was published from then on.
   const first = fromLate!.got[0]!;
   assert.ok(first <= lateStart);
-  assert.deepEqual(fromLate!.got, range(total - first).map((i) => i + first));
+  const alpha = log.get(fromLate!.projectId)!.map((e) => e.seq);
+  assert.deepEqual(fromLate!.seqs, alpha.slice(alpha.indexOf(fromLate!.seqs[0]!)));
 });
 
 test('the README\'s "Deploying" section shows docs/deploy/nginx.conf as it is, and the test replaces only its addresses', async () => {
