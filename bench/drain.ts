@@ -6,9 +6,9 @@
  *   most reconnects in any 100 ms, with a drain window of 10 s against closing all at once (window
  *   0); the time from the drain's start until every client is live again elsewhere (connected,
  *   resumed); events lost, twice delivered or out of order (all three should be 0);
- * - publishing throughput in events/s: `POST /progress/events` with one event per request and
- *   with batches of 100 (keep-alive, several requests in flight), against `server.publish` in the
- *   same process.
+ * - publishing throughput in events/s (step events of 100 tasks): `POST /progress/events` with
+ *   one event per request and with batches of 100 (keep-alive, several requests in flight),
+ *   against `server.publish` in the same process.
  * The servers, the forwarder and the publisher run in this process, the clients in another
  * (bench/drain-clients.ts), on loopback; the log is in memory (ProgressJournal), shared by both
  * instances as a Redis log would be.
@@ -35,7 +35,12 @@ const PROJECT = 'bench';
 const BUCKET_MS = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A numbered event of the drain runs (its `output`). */
 const event = (n: number): ProgressEvent => ({ type: 'output', projectId: PROJECT, taskId: 'run', output: String(n), timestamp: new Date().toISOString() });
+/** An event of the throughput runs: a step of one of 100 tasks. */
+const step = (n: number): ProgressEvent => ({
+  type: 'step_progress', projectId: PROJECT, taskId: `t${n % 100}`, stepId: 'build', step: 'Build', status: 'running', progress: n % 100, timestamp: new Date().toISOString(),
+});
 
 /** Cleanups, run in reverse order at the end (the forwarder takes them as a test's `after`). */
 const cleanups: (() => unknown)[] = [];
@@ -211,13 +216,13 @@ async function publishThroughput(): Promise<Throughput[]> {
   };
   const httpOrigin = (server: ProgressServer) => server.urlFor().replace(/^ws/, 'http').replace(/\/ws$/, '');
   await measure('HTTP, one event per request (16 in flight)', (server) =>
-    postAll(httpOrigin(server), key, Array.from({ length: 5000 }, (_, i) => JSON.stringify(event(i))), 16),
+    postAll(httpOrigin(server), key, Array.from({ length: 5000 }, (_, i) => JSON.stringify(step(i))), 16),
   );
   await measure('HTTP, 100 events per request (4 in flight)', (server) =>
-    postAll(httpOrigin(server), key, Array.from({ length: 500 }, (_, r) => JSON.stringify(Array.from({ length: 100 }, (_, i) => event(r * 100 + i)))), 4),
+    postAll(httpOrigin(server), key, Array.from({ length: 500 }, (_, r) => JSON.stringify(Array.from({ length: 100 }, (_, i) => step(r * 100 + i)))), 4),
   );
   await measure('server.publish in the same process', async (server) => {
-    const seqs = await Promise.all(Array.from({ length: 50_000 }, (_, i) => server.publish(event(i))));
+    const seqs = await Promise.all(Array.from({ length: 50_000 }, (_, i) => server.publish(step(i))));
     return seqs.length;
   });
   return results;
