@@ -127,7 +127,7 @@ export class PlayedRun {
     const beat = this.plan.beats[this.#next++]!;
     const last = this.#next === this.plan.beats.length;
     if (!last) this.#schedule(this.plan.beats[this.#next]!.delay);
-    this.#emit(beat.event, beat.starts === true);
+    this.#emit(beat.fill ? ({ ...beat.event, output: beat.fill() } as PlannedEvent) : beat.event, beat.starts === true);
     if (last) this.#end();
   }
 

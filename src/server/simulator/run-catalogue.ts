@@ -3,7 +3,9 @@
  * artifacts), workflows (their phases) and container images, and how each can go wrong.
  * Durations are in ms at speed 1.
  */
+import { CI_TASKS } from './ci-catalogue.js';
 import type { Random } from './random.js';
+import type { LogGenerator } from './task-logs.js';
 
 /** A line of terminal output, fixed or drawn. */
 export type Line = string | ((random: Random) => string);
@@ -21,6 +23,8 @@ export interface StepTemplate {
   /** Messages shown as the step advances, in order. */
   messages: readonly string[];
   output: readonly Line[];
+  /** The step's whole terminal log instead of `output`'s lines: printed in a few chunks. */
+  log?: LogGenerator;
   artifacts?: readonly ArtifactTemplate[];
   ms: readonly [number, number];
   /** The error of a run that fails in this step. */
@@ -234,6 +238,7 @@ export const TASKS: readonly TaskTemplate[] = [
       },
     ],
   },
+  ...CI_TASKS,
 ];
 
 export const WORKFLOWS: readonly WorkflowTemplate[] = [

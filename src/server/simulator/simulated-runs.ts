@@ -8,6 +8,7 @@
 import type { ProgressEvent } from '../../client/events.js';
 import type { Random } from './random.js';
 import { CONTAINERS, CONTAINER_START_ERRORS, FAILING_EXIT_CODES, TASKS, WORKFLOWS, type Line } from './run-catalogue.js';
+import { cutIntoChunks, stackTrace } from './task-logs.js';
 
 type WithoutTimestamp<E> = E extends unknown ? Omit<E, 'timestamp'> : never;
 /** An event as planned: its timestamp is set when it is published. */
@@ -22,6 +23,8 @@ export interface Beat {
    * it is published at is the `startedAt` of this event and of every later one of the run.
    */
   starts?: true;
+  /** Makes the event's `output` when it is published (a long log is not held in its plan). */
+  fill?: () => string;
 }
 
 export type TaskOutcome = 'completed' | 'failed' | 'cancelled';
@@ -76,10 +79,12 @@ export interface PlanOptions<O> {
   speed: number;
   /** Force the outcome instead of drawing it. */
   outcome?: O;
+  /** A task: the name of the kind of task to run instead of drawing one. */
+  name?: string;
 }
 
 /** Builds the beats of a plan; waits are in catalogue ms and come out divided by the speed. */
-class Timeline {
+export class Timeline {
   readonly beats: Beat[] = [];
   #elapsed = 0;
   #waiting = 0;
@@ -95,9 +100,11 @@ class Timeline {
     return this.#elapsed + Math.round(this.#waiting);
   }
 
-  emit(event: PlannedEvent, starts = false): void {
+  emit(event: PlannedEvent, starts = false, fill?: () => string): void {
     const delay = Math.round(this.#waiting);
-    this.beats.push(starts ? { delay, event, starts } : { delay, event });
+    const beat: Beat = starts ? { delay, event, starts } : { delay, event };
+    if (fill) beat.fill = fill;
+    this.beats.push(beat);
     this.#elapsed += delay;
     this.#waiting = 0;
   }
@@ -106,7 +113,8 @@ class Timeline {
 const draw = (random: Random, line: Line): string => (typeof line === 'string' ? line : line(random));
 
 export function planTask(random: Random, options: PlanOptions<TaskOutcome>): TaskPlan {
-  const template = random.pick(TASKS);
+  const drawn = random.pick(TASKS);
+  const template = options.name === undefined ? drawn : (TASKS.find((t) => t.name === options.name) ?? drawn);
   const taskId = `task-${random.hex(6)}`;
   const outcome = options.outcome ?? random.weighted<TaskOutcome>({ completed: 70, failed: 18, cancelled: 12 });
   const steps = template.steps;
@@ -123,20 +131,28 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
   line.emit({ type: 'task_started', ...base, steps: plan }, true);
   const startedAt = line.now;
   let artifacts = 0;
+  /** Whether the last output ended in the middle of a line. */
+  let open = false;
+  const print = (stepId: string, output: string) => {
+    line.emit({ type: 'output', ...base, stepId, output });
+    open = !output.endsWith('\n');
+  };
 
   for (const [index, step] of steps.entries()) {
     const at = { ...base, stepId: step.id, step: step.name };
-    const outputAt = { ...base, stepId: step.id };
     const percent = (fraction: number) => Math.round(((index + fraction) / steps.length) * 100);
-    const ticks = Math.max(1, step.output.length);
+    const chunks = step.log
+      ? cutIntoChunks(random, step.log(random, { failing: index === stopStep, seconds: Math.floor(line.now / 1000) + 1_700_000_000 }), random.int(3, 6))
+      : step.output.map((output) => draw(random, output) + '\n');
+    const ticks = Math.max(1, chunks.length);
     const tick = random.between(...step.ms) / (ticks + 1);
     const stopTick = index === stopStep ? random.int(0, ticks - 1) : -1;
 
     line.emit({ type: 'step_progress', ...at, status: 'running', message: step.messages[0], progress: percent(0) });
     for (let k = 0; k < ticks; k++) {
       line.wait(tick * random.between(0.6, 1.4));
-      const output = step.output[k];
-      if (output !== undefined) line.emit({ type: 'output', ...outputAt, output: draw(random, output) + '\n' });
+      const output = chunks[k];
+      if (output !== undefined) print(step.id, output);
       // A message only when the step has a new one; the percent on every tick.
       line.emit({ type: 'step_progress', ...at, status: 'running', message: step.messages[k + 1], progress: percent((k + 1) / (ticks + 1)) });
       if (k !== stopTick) continue;
@@ -146,7 +162,8 @@ export function planTask(random: Random, options: PlanOptions<TaskOutcome>): Tas
         line.emit({ type: 'task_cancelled', ...base });
         return { kind: 'task', taskId, base, outcome, beats: line.beats };
       }
-      line.emit({ type: 'output', ...outputAt, output: `error: ${step.error}\n` });
+      // The trace starts on a line of its own.
+      print(step.id, (open ? '\n' : '') + stackTrace(random, step.error));
       line.emit({ type: 'step_progress', ...at, status: 'failed', message: step.error });
       line.emit({ type: 'task_failed', ...base, error: step.error });
       return { kind: 'task', taskId, base, outcome, beats: line.beats };

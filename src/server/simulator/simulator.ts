@@ -9,6 +9,7 @@
 import type { ProgressEvent } from '../../client/events.js';
 import type { RunActionResult } from '../run-actions.js';
 import { WALL_CLOCK, type SimulatorClock } from './clock.js';
+import { planLongTask } from './long-log.js';
 import { PlayedRun } from './played-run.js';
 import { createRandom, randomSeed } from './random.js';
 import {
@@ -42,6 +43,12 @@ export interface SimulatorOptions {
   onPublishError?: (error: unknown) => void;
   /** The time runs are played on; default the wall clock. A clock of your own makes every wait exact (tests). */
   clock?: SimulatorClock;
+  /**
+   * Whether the background mix now and then starts the long task (200,000 lines of output over
+   * about a minute at speed 1): rarely, one at a time, never in the first minute of the
+   * simulator's clock (whatever the speed). Default true.
+   */
+  longLogs?: boolean;
 }
 
 /** Where the simulator publishes: a progress server or a publisher. */
@@ -56,8 +63,10 @@ export interface Simulator {
   readonly activeRuns: number;
   /** Whether the background mix is on. */
   readonly running: boolean;
-  /** Starts a task run; returns its taskId. */
-  startTask(options?: { outcome?: TaskOutcome }): string;
+  /** Starts a task run (of the kind named `task`, if given); returns its taskId. */
+  startTask(options?: { outcome?: TaskOutcome; task?: string }): string;
+  /** Starts the long task (200,000 lines of output); returns its taskId. */
+  startLongTask(): string;
   /** Starts a workflow execution; returns its ids. */
   startWorkflow(options?: { outcome?: WorkflowOutcome }): { workflowId: string; executionId: string };
   /** Starts a container run; returns its containerId. */
@@ -88,6 +97,10 @@ const runKey = (plan: RunPlan): string =>
 
 /** The background mix: twice as many tasks as workflows or containers. */
 const BACKGROUND_MIX = { task: 2, workflow: 1, container: 1 } as const;
+/** The chance that a background start is the long task, once it may be. */
+const LONG_TASK_CHANCE = 0.04;
+/** ms of the clock from the simulator's creation (whatever its speed) before the background mix may start the long task. */
+const LONG_TASK_AFTER = 60_000;
 
 export function createSimulator(target: SimulatorTarget, options: SimulatorOptions = {}): Simulator {
   const seed = (options.seed ?? randomSeed()) >>> 0;
@@ -99,6 +112,10 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
   if (!(speed > 0)) throw new RangeError('speed must be above 0');
 
   const clock = options.clock ?? WALL_CLOCK;
+  const longLogs = options.longLogs ?? true;
+  const createdAt = clock.now();
+  /** The key of the long task under way, if one is. */
+  let longRun: string | undefined;
   const random = createRandom(seed);
   /** Every run under way, by kind and id, each owning the timer of its next beat. */
   const runs = new Map<string, PlayedRun>();
@@ -124,6 +141,7 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
       const key = runKey(run.plan);
       if (runs.get(key) !== run) return;
       runs.delete(key);
+      if (key === longRun) longRun = undefined;
       ended.add(key);
       if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value!);
     },
@@ -151,8 +169,14 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
     get running() {
       return running;
     },
-    startTask({ outcome } = {}) {
-      const run = planTask(random.fork(), { projectId, speed, outcome });
+    startTask({ outcome, task } = {}) {
+      const run = planTask(random.fork(), { projectId, speed, outcome, ...(task === undefined ? {} : { name: task }) });
+      play(run);
+      return run.taskId;
+    },
+    startLongTask() {
+      const run = planLongTask(random.fork(), { projectId, speed });
+      longRun = runKey(run);
       play(run);
       return run.taskId;
     },
@@ -180,6 +204,7 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
       background = undefined;
       for (const run of runs.values()) run.stop();
       runs.clear();
+      longRun = undefined;
     },
     cancelTask(taskProject, taskId) {
       return taskProject === projectId ? act(`task:${taskId}`, (run) => run.cancel()) : 'unknown';
@@ -198,6 +223,12 @@ export function createSimulator(target: SimulatorTarget, options: SimulatorOptio
   }
 
   function startOne(): void {
+    // Drawn only once the long task may start: the mix of the first minute is as it was.
+    const mayStartLong = longLogs && longRun === undefined && clock.now() - createdAt >= LONG_TASK_AFTER;
+    if (mayStartLong && random.chance(LONG_TASK_CHANCE)) {
+      simulator.startLongTask();
+      return;
+    }
     const kind = random.weighted(BACKGROUND_MIX);
     if (kind === 'task') simulator.startTask();
     else if (kind === 'workflow') simulator.startWorkflow();
