@@ -110,9 +110,10 @@ test('each kind of task prints its terminal log: \\r progress bars, cursor-up re
   assert.match(gitlab, /https:\/\/\S+\.example\.com/, 'a URL');
 });
 
-test("a task's log comes in chunks of several lines, each with the step that prints it, some cutting a line that the next chunk finishes", () => {
+test("a task's log comes in chunks of several lines, each with the step that prints it, some cutting a line (or a bar's frames) that the next chunk finishes", () => {
   let cut = 0;
   let several = 0;
+  let rewrites = 0;
   for (let seed = 1; seed <= 12; seed++) {
     const run = runTask(seed, 'Build web service', 'completed');
     let running: string | undefined;
@@ -125,7 +126,10 @@ test("a task's log comes in chunks of several lines, each with the step that pri
     }
     several += chunks.filter((c) => (c.match(/\n/g) ?? []).length >= 3).length;
     cut += chunks.slice(0, -1).filter((c) => !c.endsWith('\n')).length;
+    rewrites += chunks.filter((c) => c.startsWith('\r[')).length;
   }
+  // About two a run (a cut inside a line only now and then lands on a \r).
+  assert.ok(rewrites >= 12, `chunks that go on rewriting the bar of the line before them (${rewrites})`);
   assert.ok(several > 12, 'chunks of several lines');
   assert.ok(cut > 0, 'some chunk ends in the middle of a line');
 });

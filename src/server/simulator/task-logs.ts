@@ -165,7 +165,8 @@ export function stackTrace(r: Random, error: string): string {
 
 /**
  * Cuts a log into `count` chunks (fewer when it has fewer lines), in order: most cuts fall just
- * after a newline, some in the middle of a line (its rest comes with the next chunk).
+ * after a newline or before a `\r`, some in the middle of a line (its rest comes with the next
+ * chunk).
  * Joined, the chunks give the log back.
  */
 export function cutIntoChunks(r: Random, text: string, count: number): string[] {
@@ -173,11 +174,13 @@ export function cutIntoChunks(r: Random, text: string, count: number): string[] 
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) ends.push(i + 1);
   // The last line ends the last chunk.
   ends.pop();
+  // A progress bar's frames come apart: a cut before a `\r` that rewrites the line.
+  for (let i = text.indexOf('\r', 1); i >= 0 && i < text.length - 1; i = text.indexOf('\r', i + 1)) if (text[i - 1] !== '\n') ends.push(i);
   const cuts = new Set<number>();
   for (let k = 0; k < Math.min(count - 1, ends.length); k++) {
     let at = ends[r.int(0, ends.length - 1)]!;
     // Now and then in the middle of the line that starts there.
-    if (r.chance(0.25)) {
+    if (text[at - 1] === '\n' && r.chance(0.25)) {
       const next = text.indexOf('\n', at);
       if (next - at > 2) at += r.int(1, next - at - 1);
     }
