@@ -224,3 +224,19 @@ test('no seed starts the long task in the first 60 s of the clock, and none star
   assert.ok(off.events.filter((e) => e.type === 'task_queued').length > 100, 'while the mix went on');
   off.simulator.stop();
 });
+
+test('the same seed prints the same logs, the long task included', () => {
+  const logs = (seed: number) => {
+    const sim = simulate({ seed });
+    const ids = [
+      ...['Build web service', 'GitHub Actions job', 'GitLab CI deploy'].map((task) => sim.simulator.startTask({ task })),
+      sim.simulator.startLongTask(),
+    ];
+    sim.runUntil(() => ids.every(sim.ended), 'end of the runs');
+    sim.simulator.stop();
+    return ids.map((id) => sim.of(id).filter((e) => e.type === 'output').map((e) => `${e.stepId}:${e.output}`));
+  };
+  const first = logs(99);
+  assert.deepEqual(logs(99), first);
+  assert.notDeepEqual(logs(100).slice(0, 3), first.slice(0, 3), 'another seed, other logs');
+});
