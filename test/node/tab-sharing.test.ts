@@ -226,7 +226,8 @@ describe('tabs share one socket per URL', { skip, timeout: 240_000 }, () => {
       const locks = await locksOf(stay);
       return locks.length === 2 * open.length && orphans(locks).length === 0;
     }, 'only the locks of the tabs open now');
-    await until(() => socketsOf('p3') === 0, 'no socket for the project only closed tabs wanted');
+    // A closed tab's need goes once the holder sees its presence lock gone: allow a loaded machine time.
+    await until(() => socketsOf('p3') === 0, 'no socket for the project only closed tabs wanted', 45_000);
     assert.equal(socketsOf('p1'), 1);
     assert.equal(socketsOf('p2'), 1);
   });
