@@ -2,7 +2,7 @@
  * Kinds of tasks whose steps print real terminal logs (task-logs.ts): a build and deploy of a
  * web service (npm, docker, tests) and two CI jobs (GitHub Actions groups, GitLab CI sections).
  */
-import type { TaskTemplate } from './run-catalogue.js';
+import type { TaskTemplate } from './run-templates.js';
 import { dockerBuild, githubGroups, gitlabSections, npmInstall, testRun } from './task-logs.js';
 
 export const CI_TASKS: readonly TaskTemplate[] = [
