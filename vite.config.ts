@@ -84,15 +84,8 @@ function npmBuild(): UserConfig {
   });
 }
 
-/** Fully minified files; Lit's license notices are kept. */
+/** Fully minified single files; Lit's license notices are kept. */
 const cdnOutput = { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } as const;
-
-/**
- * What a page may never use (the tab share, an action's request) stays in files of its own beside
- * the module, loaded on demand. The code they share with the module stays in the module (which may
- * then export a few more names for them) rather than going out of it into a third file.
- */
-const cdnInput = { preserveEntrySignatures: 'allow-extension' } as const;
 
 function cdnBuild(): UserConfig {
   return base({
@@ -105,7 +98,7 @@ function cdnBuild(): UserConfig {
       formats: ['es', 'iife'],
       fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
     },
-    rolldownOptions: { ...cdnInput, output: cdnOutput },
+    rolldownOptions: { output: cdnOutput },
   });
 }
 
@@ -115,7 +108,7 @@ function cdnClientBuild(): UserConfig {
     emptyOutDir: false,
     minify: true,
     lib: { entry: src('client/index.ts'), formats: ['es'], fileName: () => 'progress-client.js' },
-    rolldownOptions: { ...cdnInput, output: cdnOutput },
+    rolldownOptions: { output: cdnOutput },
   });
 }
 

@@ -6,9 +6,10 @@
  * loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
  * (`dist/cdn/progress-client.js`), which a page that wants it loads beside this one.
  *
- * What a page may never use stays in small files beside this one, loaded on demand: the elements'
- * action bar (`actions`) and an action's request, and the tab share (`shareTabs`). The code they
- * share with this file stays in it (vite.config.ts). The classic script holds them all.
+ * The elements' action bar (`actions`), which the npm modules load only for an element that
+ * offers actions, is part of this file: as a chunk of its own it would take the code it shares
+ * with the elements (Lit among it) out of this file into a third. The HTTP request of an action
+ * imports nothing, and stays a small file beside this one, loaded on the first action.
  *
  * `<task-log>` is not in this file: loaded on demand it would split what it shares with the
  * elements (Lit, the client) into further files, and the page would need more than this one;
@@ -32,3 +33,4 @@ export type * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';
+import './elements/shared/action-bar.js';

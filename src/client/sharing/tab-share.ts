@@ -3,14 +3,13 @@
  * The tabs elect the one that holds the sockets with a Web Lock; the others hear its sockets over
  * a BroadcastChannel, and tell it which sockets they need. When it goes (closed, crashed, or
  * frozen and silent), the next tab in the lock's queue takes the sockets over and resumes them
- * from where every tab stands, so no tab misses or repeats an event. A client loads this code only
- * when it shares (`shareTabs`). The token never leaves the tab that opens a socket.
+ * from where every tab stands, so no tab misses or repeats an event. Needs no script file of its
+ * own, so it works from the CDN build too. The token never leaves the tab that opens a socket.
  */
 import type { EntityQuery } from '../entity.js';
 import type { Connection } from '../connection/connection.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { EntityState } from '../state/progress-store.js';
-import { locks, type LocksLike } from './can-share.js';
 import { asShareMessage, type ShareMessage } from './messages.js';
 import { SharedConnection, type ShareLink } from './shared-connection.js';
 
@@ -21,6 +20,11 @@ const SILENCE_LIMIT = 5000;
 /** ms a tab waits for the answer to a question about an entity. */
 const ASK_TIMEOUT = 1000;
 
+interface LocksLike {
+  request(name: string, options: { signal?: AbortSignal; steal?: boolean; mode?: 'exclusive' }, callback: (lock: unknown) => Promise<unknown>): Promise<unknown>;
+  query(): Promise<{ held?: { name?: string }[] }>;
+}
+
 export interface ShareHost {
   /** A real connection to the socket of `key`, resuming from `from`, with this tab's own token. */
   open(key: string, from: ResumePosition | undefined): Connection;
@@ -30,6 +34,15 @@ export interface ShareHost {
   publicUrl(key: string): string;
   onError(error: unknown): void;
 }
+
+/** The browser's Web Locks, when it has them (and BroadcastChannel too). */
+function locks(): LocksLike | undefined {
+  const g = globalThis as { BroadcastChannel?: unknown; navigator?: { locks?: LocksLike } };
+  return typeof g.BroadcastChannel === 'function' && typeof g.navigator?.locks?.request === 'function' ? g.navigator.locks : undefined;
+}
+
+/** Whether this browser can share sockets between tabs. */
+export const canShareTabs = (): boolean => locks() !== undefined;
 
 export class TabShare implements ShareLink {
   /** This tab, as the others know it. */
