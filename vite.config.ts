@@ -13,8 +13,9 @@
  *   them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
  * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
  *   one ES module (from src/cdn.ts) that defines the three tags and exports what a page configures
- *   them with (`configureProgress` among it); `dist/cdn/progress-elements.iife.js` is the same as a classic
- *   script for `<script src>`, its exports on `window.ProgressElements`.
+ *   them with (`configureProgress` among it), with two files it loads on demand: `<task-log>`
+ *   (`task-log-[hash].js`) and the action request; `dist/cdn/progress-elements.iife.js` is the same
+ *   as a classic script for `<script src>`, whole, its exports on `window.ProgressElements`.
  * - `cdn-client`: `dist/cdn/progress-client.js`, the client alone as one ES module (no Lit, no DOM
  *   needed): the file the client's size budget is measured on.
  */
@@ -98,7 +99,12 @@ function cdnBuild(): UserConfig {
       formats: ['es', 'iife'],
       fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
     },
-    rolldownOptions: { output: cdnOutput },
+    rolldownOptions: {
+      // <task-log>'s file, loaded on demand, takes Lit and the client from the ES module itself (which
+      // then exports a few more names) rather than from a third file both would load.
+      preserveEntrySignatures: 'allow-extension',
+      output: cdnOutput,
+    },
   });
 }
 

@@ -11,10 +11,10 @@
  * with the elements (Lit among it) out of this file into a third. The HTTP request of an action
  * imports nothing, and stays a small file beside this one, loaded on the first action.
  *
- * `<task-log>` is not in this file: loaded on demand it would split what it shares with the
- * elements (Lit, the client) into further files, and the page would need more than this one;
- * included, it would add about 20 KB (gzip) to every page. Pages with a build step import
- * `@aintandem/progress-elements/task-log.js`.
+ * `<task-log>` is a file of its own beside this one (`task-log.js` in `dist/cdn/`), which imports
+ * what it shares with the elements (Lit, the client) from this file: it is loaded the first time the
+ * document holds a `<task-log>`, or when the page calls `loadTaskLog()` (for a tag in a shadow root,
+ * which the document's watch does not see). The classic script holds it whole.
  */
 export * from './client/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
@@ -34,3 +34,11 @@ import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';
 import './elements/shared/action-bar.js';
+import { loadWhenPresent } from './elements/define/on-demand.js';
+
+/** Loads and defines `<task-log>`; resolves to its module (its class is `TaskLogElement`). */
+export const loadTaskLog = (): Promise<typeof import('./elements/define/task-log.js')> => import('./elements/define/task-log.js');
+
+loadWhenPresent('task-log', () => {
+  loadTaskLog().catch((error: unknown) => console.error('<task-log> could not be loaded:', error));
+});
