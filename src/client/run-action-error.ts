@@ -1,8 +1,7 @@
 /** The typed error of a run action (cancel, pause, resume) the server refused or never got. */
-import type { RunRef } from './entity.js';
+import type { RunAction, RunRef } from '../protocol/entity.js';
 
-/** What a page can ask of a run: cancel a task or an execution, pause or resume an execution. */
-export type RunAction = 'cancel' | 'pause' | 'resume';
+export type { RunAction };
 
 /**
  * Why an action did not happen:

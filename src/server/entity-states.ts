@@ -3,10 +3,10 @@
  * between the reads and whatever keeps the states (the in-memory journal, or Redis beside the
  * stream).
  */
-import type { EntityState } from '../client/state/progress-store.js';
-import type { EntityQuery } from '../client/entity.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
+import type { EntityQuery } from '../protocol/entity.js';
 
-/** Which entity a snapshot read names: the client's one model of an entity (src/client/entity.ts). */
+/** Which entity a snapshot read names: the one model of an entity (src/protocol/entity.ts). */
 export type SnapshotQuery = EntityQuery;
 
 export interface EntityStates {

@@ -2,8 +2,8 @@
  * The frames the progress server reads from clients and writes to them.
  */
 import type { RawData } from 'ws';
-import type { ProgressEvent } from '../client/events.js';
-import { parseMessage } from '../client/parse-frame.js';
+import type { ProgressEvent } from '../protocol/events.js';
+import { parseMessage } from '../protocol/parse-frame.js';
 
 /** A client frame that was accepted: a JSON object with a string `type`. */
 export interface ClientMessage {

@@ -6,7 +6,7 @@
  * docs/protocol.md ("Publishing over HTTP") has the requests and answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import type { BearerKey } from './bearer-key.js';
 import { checkEvent } from './frames.js';
 import type { BatchAppend } from './log-appender.js';

@@ -33,5 +33,5 @@ export type { JournalOptions } from './journal.js';
 export { LogUnavailableError } from './progress-log.js';
 export type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from './progress-log.js';
 export type { EntityStates, SnapshotQuery } from './entity-states.js';
-export type * from '../client/events.js';
-export type { EntityState } from '../client/state/progress-store.js';
+export type * from '../protocol/events.js';
+export type { EntityState } from '../protocol/state/progress-store.js';

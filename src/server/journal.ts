@@ -6,8 +6,8 @@
  * behave as instances on one log.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProgressEvent } from '../client/events.js';
-import type { EntityState } from '../client/state/progress-store.js';
+import type { ProgressEvent } from '../protocol/events.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
 import { withSeq } from './event-frames.js';
 import { ServerStore } from './server-store.js';

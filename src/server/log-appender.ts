@@ -3,7 +3,7 @@
  * HTTP publish endpoint), each event's output numbered by the output store first (when there is
  * one), each append timed and counted for the server's observer.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import { checkEvent, type CheckedEvent } from './frames.js';
 import type { Observed } from './observer.js';
 import type { OutputStore } from './output-store.js';

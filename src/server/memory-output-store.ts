@@ -11,7 +11,7 @@
  * Memory is given back a block at a time: a log whose oldest lines went holds at most one block
  * more than it counts.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import {
   DEFAULT_MAX_LINE_LENGTH,
   DOWNLOAD_PAGE,

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import { BearerKey, type BearerKeys } from './bearer-key.js';
 import { drainSockets, type DrainOptions } from './drain.js';
 import { handleHealth, type NotReady } from './health.js';

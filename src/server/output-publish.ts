@@ -3,7 +3,7 @@
  * task's log), then its output is numbered by the store, then it goes to the progress log with
  * its line fields, so that the live frame carries them.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import { checkEvent } from './frames.js';
 import type { OutputStore } from './output-store.js';
 import type { ProgressLog } from './progress-log.js';

@@ -14,7 +14,7 @@
  * - an open line longer than `maxLineLength` (a trailing `\r` not counted) is cut into lines of
  *   that length, the rest staying open.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import { LogUnavailableError } from './progress-log.js';
 
 /** Lines a read returns when it does not say. */

@@ -4,7 +4,7 @@
  * (`@aintandem/progress-elements/server/redis`) keeps it in a Redis stream shared by several
  * servers, so that a client may resume on any of them.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import type { EntityStates } from './entity-states.js';
 
 /** One event in the log. */

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import type { Access, AuthenticateAnswer, ReadAnswer } from './access.js';
 import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';

@@ -2,7 +2,7 @@
  * Publishing without serving sockets: a backend (a worker, the orchestrator's side) appends
  * events to the log that the progress servers fan out from.
  */
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import { publishWithLines } from './output-publish.js';
 import type { OutputStore } from './output-store.js';
 import type { ProgressLog } from './progress-log.js';

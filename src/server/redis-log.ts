@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ProgressEvent } from '../client/events.js';
-import { parseMessage } from '../client/parse-frame.js';
+import type { ProgressEvent } from '../protocol/events.js';
+import { parseMessage } from '../protocol/parse-frame.js';
 import type { EntityStates } from './entity-states.js';
 import { LogUnavailableError, newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
 import { RedisStates, type StatesRedis } from './redis-states.js';

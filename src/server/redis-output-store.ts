@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { failFastOptions, loadRedis, redactedUrl } from './redis-connection.js';
-import type { ProgressEvent } from '../client/events.js';
+import type { ProgressEvent } from '../protocol/events.js';
 import {
   DEFAULT_MAX_LINE_LENGTH,
   DEFAULT_READ_LIMIT,

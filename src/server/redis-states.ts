@@ -6,14 +6,14 @@
  * answer the same on every server, for entities whose events the stream no longer holds too.
  */
 import type { Redis } from 'ioredis';
-import type { ProgressEvent } from '../client/events.js';
-import type { EntityState } from '../client/state/progress-store.js';
-import { entityKey, parseEntityKey } from '../client/entity.js';
+import type { ProgressEvent } from '../protocol/events.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
+import { entityKey, parseEntityKey } from '../protocol/entity.js';
 import type { EntityStates, SnapshotQuery } from './entity-states.js';
 import { ServerStore } from './server-store.js';
 
 
-/** The field of an entity in the states hash: its key (src/client/entity.ts). */
+/** The field of an entity in the states hash: its key (src/protocol/entity.ts). */
 const fieldOf = (state: EntityState): string => entityKey(state.kind, state);
 
 export interface StateKeys {

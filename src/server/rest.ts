@@ -4,8 +4,8 @@
  * `GET …/workflows/executions/{executionId}`. Lets `aintandemSnapshotLoader` work against the
  * reference server as it does against an orchestrator.
  */
-import type { TaskState } from '../client/state/task-state.js';
-import type { WorkflowState } from '../client/state/workflow-state.js';
+import type { TaskState } from '../protocol/state/task-state.js';
+import type { WorkflowState } from '../protocol/state/workflow-state.js';
 import type { EntityStates } from './entity-states.js';
 
 const TASK_PATH = /\/projects\/([^/]+)\/tasks\/([^/]+)$/;

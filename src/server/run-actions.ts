@@ -8,8 +8,8 @@
  * the run's events, published by whatever carries it out (docs/protocol.md, "Actions on runs").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RunAction, RunRef } from '../client/run-actions.js';
-import type { EntityState } from '../client/state/progress-store.js';
+import type { RunAction, RunRef } from '../protocol/entity.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 import type { EntityStates } from './entity-states.js';
 
 /** What carrying out an action answers: taken, a run it does not know, or a run not in a state for it. */

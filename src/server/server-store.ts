@@ -4,9 +4,9 @@
  * `deploy` in one project never changes which execution a read of `deploy` in another project
  * finds. A read of a workflow that names no project looks only within the projects it may see.
  */
-import { ProgressStore, type EntityState } from '../client/state/progress-store.js';
-import { isWorkflowEvent, type ProgressEvent } from '../client/events.js';
-import type { WorkflowState } from '../client/state/workflow-state.js';
+import { ProgressStore, type EntityState } from '../protocol/state/progress-store.js';
+import { isWorkflowEvent, type ProgressEvent } from '../protocol/events.js';
+import type { WorkflowState } from '../protocol/state/workflow-state.js';
 import type { SnapshotQuery } from './entity-states.js';
 
 /** The latest execution of a workflow in one project, and when it became the latest (for reads across projects). */

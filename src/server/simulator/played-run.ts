@@ -7,7 +7,7 @@
  * where it was; cancelled, it ends with `workflow_execution_failed` marked `status: "cancelled"`
  * (docs/protocol.md, "Actions on runs").
  */
-import type { ProgressEvent } from '../../client/events.js';
+import type { ProgressEvent } from '../../protocol/events.js';
 import type { RunActionResult } from '../run-actions.js';
 import type { SimulatorClock } from './clock.js';
 import type { PlannedEvent, RunPlan } from './simulated-runs.js';

@@ -5,7 +5,7 @@
  * "plans, starts and names" describes: a task's steps and an execution's phases up front, the
  * run's name (the image of a container) on every event, and its start once it started.
  */
-import type { ProgressEvent } from '../../client/events.js';
+import type { ProgressEvent } from '../../protocol/events.js';
 import type { Random } from './random.js';
 import { CONTAINERS, CONTAINER_START_ERRORS, FAILING_EXIT_CODES, TASKS, WORKFLOWS, type Line } from './run-catalogue.js';
 import { cutIntoChunks, stackTrace } from './task-logs.js';

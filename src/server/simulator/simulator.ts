@@ -6,7 +6,7 @@
  * Seeded: the same seed, with runs started in the same order, gives the same runs (ids, events,
  * outcomes, waits); only the timestamps differ.
  */
-import type { ProgressEvent } from '../../client/events.js';
+import type { ProgressEvent } from '../../protocol/events.js';
 import type { RunActionResult } from '../run-actions.js';
 import { WALL_CLOCK, type SimulatorClock } from './clock.js';
 import { planLongTask } from './long-log.js';
