@@ -1,15 +1,15 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { containerFailed, type ContainerState, type ContainerStatus, type ProgressClient } from '../../client/index.js';
+import { containerFailed, type ContainerState, type ContainerStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
-import type { LiveHandlers } from '../shared/live-subscription.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeContainer, type ContainerStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import { errorText, type Tone } from '../shared/templates.js';
 import { containerStatusStyles } from './container-status.styles.js';
+import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface ContainerStatusEventDetail {
   state: ContainerState;
@@ -62,14 +62,8 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
    */
   declare state: ContainerStateInput | undefined;
 
-  protected followKey(): string | undefined {
-    return this.containerId ? `${this.projectId ?? ''}/${this.containerId}` : undefined;
-  }
-  protected follow(client: ProgressClient, handlers: LiveHandlers<ContainerState>) {
-    return client.subscribeToContainer({ projectId: this.projectId || undefined, containerId: this.containerId, ...handlers });
-  }
-  protected owns(state: ContainerStateInput): boolean {
-    return state.containerId === this.containerId && (!this.projectId || state.projectId === this.projectId);
+  protected following(): EntityFilter | undefined {
+    return this.containerId ? { kind: 'container', projectId: this.projectId || undefined, containerId: this.containerId } : undefined;
   }
   protected whole(input: ContainerStateInput): ContainerState {
     return wholeContainer(input);

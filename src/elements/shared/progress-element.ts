@@ -6,13 +6,15 @@
  * most one render per animation frame, within the page's frame budget.
  */
 import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import type { EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
+import type { EntityState } from '../../client/index.js';
 import type { ActionBar } from './action-bar.js';
 import { Announcer } from './announcer.js';
 import { Clock } from './clock.js';
 import { formatPercent, formatRelative, resolveLocale } from './format.js';
 import { schedule, unschedule } from './frame-scheduler.js';
-import { LiveSubscription, type LiveHandlers } from './live-subscription.js';
+import type { EntityFilter } from '../../protocol/entity.js';
+import { followKey, owns, subscribeTo } from './follow-entity.js';
+import { LiveSubscription } from './live-subscription.js';
 import type { ActionOffer } from './progress-action.js';
 import { resolveStrings, type ProgressStrings } from './strings.js';
 import { plainText } from './terminal-output.js';
@@ -106,9 +108,9 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
   declare strings: Partial<ProgressStrings> | undefined;
 
   readonly #live = new LiveSubscription<S>(this, {
-    key: () => this.followKey(),
-    subscribe: (client, handlers) => this.follow(client, handlers),
-    owns: (state) => this.owns(state as I),
+    key: () => followKey(this.following()),
+    subscribe: (client, handlers) => subscribeTo(client, this.following()!, handlers),
+    owns: (state) => owns(this.following(), state),
     accepts: (next, shown) => this.accepts(next, shown as I | undefined),
   });
   readonly #announcer = new Announcer(this);
@@ -130,12 +132,8 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
 
   // ---- what each element says about its entity -------------------------------------------
 
-  /** @internal What to follow (undefined when the ids are not enough). */
-  protected abstract followKey(): string | undefined;
-  /** @internal Subscribes on the page's client. */
-  protected abstract follow(client: ProgressClient, handlers: LiveHandlers<S>): ProgressSubscription;
-  /** @internal Whether a state shown is about the element's current ids. */
-  protected abstract owns(state: I): boolean;
+  /** @internal The entity the element's ids name, to follow; undefined when they are not enough. */
+  protected abstract following(): EntityFilter | undefined;
   /** @internal Whether a live state replaces the one shown. */
   protected accepts(_next: S, _shown: I | undefined): boolean {
     return true;

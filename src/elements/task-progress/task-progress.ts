@@ -1,8 +1,7 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { TERMINAL_TASK_STATUSES, type ProgressClient, type TaskState, type TaskStatus } from '../../client/index.js';
+import { TERMINAL_TASK_STATUSES, type TaskState, type TaskStatus } from '../../client/index.js';
 import { emit } from '../shared/emit.js';
 import { formatBytes, formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
-import type { LiveHandlers } from '../shared/live-subscription.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { baseStyles } from '../shared/base.styles.js';
@@ -10,6 +9,7 @@ import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
 import { plainText, terminalLines } from '../shared/terminal-output.js';
 import { errorText, note, section, stageList, type Tone } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
+import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface TaskProgressEventDetail {
   state: TaskState;
@@ -98,14 +98,8 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
     this.actions = false;
   }
 
-  protected followKey(): string | undefined {
-    return this.taskId ? `${this.projectId ?? ''}/${this.taskId}` : undefined;
-  }
-  protected follow(client: ProgressClient, handlers: LiveHandlers<TaskState>) {
-    return client.subscribeToTask({ projectId: this.projectId || undefined, taskId: this.taskId, ...handlers });
-  }
-  protected owns(state: TaskStateInput): boolean {
-    return state.taskId === this.taskId && (!this.projectId || state.projectId === this.projectId);
+  protected following(): EntityFilter | undefined {
+    return this.taskId ? { kind: 'task', projectId: this.projectId || undefined, taskId: this.taskId } : undefined;
   }
   protected whole(input: TaskStateInput): TaskState {
     return wholeTask(input);

@@ -1,9 +1,8 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type ProgressClient, type RunAction, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
+import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type RunAction, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
-import type { LiveHandlers } from '../shared/live-subscription.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
@@ -11,6 +10,7 @@ import type { ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import { errorText, stageList, summarise, type Tone } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
+import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface WorkflowTrackerEventDetail {
   state: WorkflowState;
@@ -112,23 +112,9 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
     this.actions = false;
   }
 
-  protected followKey(): string | undefined {
-    return this.workflowId || this.executionId ? `${this.projectId ?? ''}/${this.workflowId ?? ''}/${this.executionId ?? ''}` : undefined;
-  }
-  protected follow(client: ProgressClient, handlers: LiveHandlers<WorkflowState>) {
-    return client.subscribeToWorkflow({
-      projectId: this.projectId || undefined,
-      workflowId: this.workflowId || undefined,
-      executionId: this.executionId || undefined,
-      ...handlers,
-    });
-  }
-  protected owns(state: WorkflowStateInput): boolean {
-    return (
-      (!this.executionId || state.executionId === this.executionId) &&
-      (!this.workflowId || state.workflowId === this.workflowId) &&
-      (!this.projectId || state.projectId === this.projectId)
-    );
+  protected following(): EntityFilter | undefined {
+    if (!this.workflowId && !this.executionId) return undefined;
+    return { kind: 'workflow', projectId: this.projectId || undefined, workflowId: this.workflowId || undefined, executionId: this.executionId || undefined };
   }
   /** Following a workflow: another execution takes over only when it began later. */
   protected override accepts(next: WorkflowState, shown: WorkflowStateInput | undefined): boolean {
