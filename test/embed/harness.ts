@@ -19,6 +19,7 @@ import { before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createProgressServer, type ProgressEvent, type ProgressServer } from '../../src/server/index.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.js';
+import { until as poll } from '../shared/until.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const APPS = resolve(import.meta.dirname, 'apps');
@@ -146,14 +147,8 @@ export function collectPageErrors(page: Page): string[] {
 
 const now = (): string => new Date().toISOString();
 
-/** Polls `check` until it holds (generous bounds: a slow machine must not fail it). */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls with the tests' one helper, with this file's bounds. */
+const until = (check: () => boolean | Promise<boolean>, what: string, timeout = 10000): Promise<void> => poll(check, what, timeout, 25);
 
 /** The page's ProgressClient, as each app exposes it on `window.progressClient`. */
 interface PageClient {

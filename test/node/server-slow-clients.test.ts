@@ -15,8 +15,8 @@ const now = () => new Date().toISOString();
 const output = (projectId: string, text: string): ProgressEvent => ({ type: 'output', projectId, taskId: 't1', output: text, timestamp: now() });
 
 /** Stop reading: the kernel buffers fill, then the server's side of the socket. */
-const stopReading = (client: RawClient) => (client.ws as any)._socket.pause();
-const startReading = (client: RawClient) => (client.ws as any)._socket.resume();
+const stopReading = (client: RawClient) => client.ws.pause();
+const startReading = (client: RawClient) => client.ws.resume();
 
 /** The largest `bufferedAmount` any socket of this process had right after a send, while the test runs. */
 function watchBufferedAmount(t: TestContext): { max: number } {
@@ -111,7 +111,7 @@ test('a ProgressClient shed for being slow reconnects and resumes: every event o
   client.onResync((reason) => reasons.push(reason));
   await client.subscribeToProgress({ projectId: 'p1', onEvent: (e) => seqs.push(e.seq!) }).ready;
   sockets[0]!.on('close', (code) => closes.push(code));
-  (sockets[0] as any)._socket.pause();
+  sockets[0]!.pause();
 
   const text = 'y'.repeat(4000);
   let published = 0;
@@ -121,7 +121,7 @@ test('a ProgressClient shed for being slow reconnects and resumes: every event o
     await delay(5);
   }
   assert.equal(sent, 0, 'the slow client was shed');
-  (sockets[0] as any)._socket.resume();
+  sockets[0]!.resume();
   for (let i = 0; i < 5; i++, published++) server.publish(output('p1', 'after'));
   for (const end = Date.now() + 10000; seqs.length < published && Date.now() < end; ) await delay(10);
   assert.deepEqual(closes, [CLOSE_TRY_AGAIN_LATER], 'the client saw why it was closed');

@@ -288,7 +288,7 @@ test('the heartbeat terminates a client that stops answering and keeps a healthy
   const silentId = server.clients()[1]!.id;
   const gone = once<[ProgressClientInfo]>(server, 'disconnection', 5000);
   const pausedAt = Date.now();
-  (silent.ws as any)._socket.pause();
+  silent.ws.pause();
 
   const [info] = await gone;
   const elapsed = Date.now() - pausedAt;
@@ -409,7 +409,7 @@ test('close() closes clients with 1001, frees the port and leaves no timer behin
   t.after(() => {
     for (const c of [a, b, stuck]) c.terminate();
   });
-  (stuck.ws as any)._socket.pause();
+  stuck.ws.pause();
   assert.equal(server.clientCount, 3);
 
   const closing = server.close();

@@ -8,6 +8,7 @@ import { startedProcesses } from './helpers/processes.js';
 import { startRedis } from './helpers/redis-server.js';
 import { demoUrl, interrupt, runStartScript } from './helpers/start-script.js';
 import { upgradeStatus } from './helpers/raw-upgrade.js';
+import { until as poll } from '../shared/until.js';
 
 /** A node option under which any import of ioredis fails. */
 const WITHOUT_IOREDIS = ['--import', fileURLToPath(new URL('./helpers/no-ioredis.mjs', import.meta.url))];
@@ -25,13 +26,8 @@ async function listen(url: string, protocol?: string): Promise<{ ws: WebSocket; 
   return { ws, frames, closed };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls with the tests' one helper, with this file's bounds. */
+const until = (check: () => boolean | Promise<boolean>, what: string, timeout = 10000): Promise<void> => poll(check, what, timeout, 20);
 
 /** A port nothing listens on (free a moment ago). */
 async function freePort(): Promise<number> {

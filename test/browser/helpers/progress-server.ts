@@ -3,6 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import type { ProgressCommand, ServerInfo } from '../progress-server-plugin.js';
 import type { RecordedAction } from '../scripted-actions.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
+import { until } from '../../shared/until.js';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
 
@@ -91,13 +92,7 @@ export class TestServer {
 
 
 /** Waits until `check` is true, polling; fails with `what` after `timeout` ms. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> => until(check, what, timeout);
 
 let counter = 0;
 /** A project id no other test uses. */

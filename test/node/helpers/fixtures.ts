@@ -7,6 +7,7 @@ import type { ProgressEvent } from '../../../src/client/events.js';
 import { ProgressClient, type ConnectionEvent, type ProgressClientConfig, type ResyncReason } from '../../../src/client/index.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
 import type { StorageLike } from '../../../src/client/persistence.js';
+import { until } from '../../shared/until.js';
 
 /** `ws`'s WebSocket as the client's constructor option: it fits the option's type as it is (typecheck checks this). */
 export const NodeWebSocket: WebSocketConstructor = WebSocket;
@@ -29,13 +30,8 @@ export async function deadUrl(): Promise<string> {
   return url;
 }
 
-export async function waitFor(check: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** Waits until `check` holds (the tests' one polling helper, checking every 5 ms). */
+export const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> => until(check, what, timeout, 5);
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

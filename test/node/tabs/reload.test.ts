@@ -13,6 +13,7 @@ import { startPageServer, type PageServer } from '../../../scripts/page-server.j
 import { createProgressServer, type ProgressServer } from '../../../src/server/index.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 import { hasChromium } from '../helpers/chromium.js';
+import { until as poll } from '../../shared/until.js';
 
 const skip = hasChromium() ? false : 'no Chromium at /usr/bin/chromium';
 
@@ -21,13 +22,8 @@ const MODULE_DELAY = 700;
 /** ms between two published events. */
 const PUBLISH_EVERY = 20;
 
-async function until(check: () => Promise<boolean> | boolean, what: string, timeout = 15000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls with the tests' one helper, with this file's bounds. */
+const until = (check: () => boolean | Promise<boolean>, what: string, timeout = 15000): Promise<void> => poll(check, what, timeout, 50);
 
 interface SlowProxy {
   readonly origin: string;
