@@ -8,7 +8,8 @@ import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js
 import { referenceSnapshotLoader } from '../../src/client/snapshots.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/server/simulator/index.js';
-import { NodeWebSocket, sleep, waitFor } from './helpers/fixtures.js';
+import { NodeWebSocket, waitFor } from './helpers/fixtures.js';
+import { ManualClock } from './helpers/manual-clock.js';
 
 const TERMINAL = new Set([
   'task_completed',
@@ -41,7 +42,19 @@ async function serverWithListener(t: TestContext): Promise<{ server: ProgressSer
   return { server, listener: { frames, events: () => frames.map((f) => JSON.parse(f) as ProgressEvent) } };
 }
 
-function simulate(t: TestContext, server: ProgressServer, options: SimulatorOptions): Simulator {
+/** The server as the simulator's target, counting what it was given to publish. */
+function counted(server: ProgressServer): { count: number; publish(event: ProgressEvent): Promise<number> } {
+  const target = {
+    count: 0,
+    publish(event: ProgressEvent): Promise<number> {
+      target.count++;
+      return server.publish(event);
+    },
+  };
+  return target;
+}
+
+function simulate(t: TestContext, server: Pick<ProgressServer, 'publish'>, options: SimulatorOptions): Simulator {
   const simulator = createSimulator(server, { speed: 40, ...options });
   t.after(() => simulator.stop());
   return simulator;
@@ -165,14 +178,21 @@ test('random outcomes vary, and every run of a busy mix ends', async (t) => {
 
 test("every published event passes the client's parser", async (t) => {
   const { server, listener } = await serverWithListener(t);
-  const simulator = simulate(t, server, { seed: 5, speed: 200, maxConcurrent: 12 });
+  const clock = new ManualClock();
+  const sent = counted(server);
+  const simulator = simulate(t, sent, { seed: 5, speed: 200, maxConcurrent: 12, clock });
   for (let i = 0; i < 10; i++) {
     simulator.startTask();
     simulator.startWorkflow();
     simulator.startContainer();
   }
   simulator.start();
-  await sleep(1500);
+  // 1.5 s of the runs' time, in steps, each step's events delivered before the next.
+  for (let ms = 0; ms < 1500; ms += 50) {
+    clock.advance(50);
+    const published = sent.count;
+    await waitFor(() => listener.frames.length >= published, 'the step\'s events');
+  }
   simulator.stop();
   assert.ok(listener.frames.length > 300, `a good number of frames (${listener.frames.length})`);
   for (const frame of listener.frames) {
@@ -183,16 +203,20 @@ test("every published event passes the client's parser", async (t) => {
 
 test('the background mix starts runs of every kind and keeps to its bound', async (t) => {
   const { server, listener } = await serverWithListener(t);
-  const simulator = simulate(t, server, { seed: 11, speed: 20, maxConcurrent: 4 });
+  const clock = new ManualClock();
+  const sent = counted(server);
+  const simulator = simulate(t, sent, { seed: 11, speed: 20, maxConcurrent: 4, clock });
   simulator.start();
   assert.equal(simulator.running, true);
   assert.equal(simulator.activeRuns, 3, 'one run of each kind at once');
+  // 2.5 s of the runs' time: the bound holds after every timer that fires.
   let most = 0;
-  const end = Date.now() + 2500;
-  while (Date.now() < end) {
+  const end = clock.now() + 2500;
+  while (clock.nextIn !== undefined && clock.now() + clock.nextIn <= end) {
+    clock.step();
     most = Math.max(most, simulator.activeRuns);
-    await sleep(10);
   }
+  await waitFor(() => listener.frames.length >= sent.count, 'the events');
   assert.ok(most <= 4, `at most 4 runs at once, saw ${most}`);
   const kinds = new Set(listener.events().map((e) => e.type.split('_')[0]));
   for (const kind of ['task', 'workflow', 'container']) assert.ok(kinds.has(kind), kind);
@@ -202,27 +226,29 @@ test('the background mix starts runs of every kind and keeps to its bound', asyn
 
 test('stop() clears every timer and nothing is published after it', async (t) => {
   const { server, listener } = await serverWithListener(t);
-  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  const before = timeouts();
-  const simulator = createSimulator(server, { seed: 3, speed: 10 });
+  const clock = new ManualClock();
+  const sent = counted(server);
+  const simulator = createSimulator(sent, { seed: 3, speed: 10, clock });
   simulator.start();
   simulator.startTask();
   simulator.startWorkflow();
   simulator.startContainer();
-  assert.ok(timeouts() >= before + 7, 'six runs and the mix hold timers');
-  await waitFor(() => listener.frames.length > 5, 'some events');
+  assert.ok(clock.pending >= 7, 'six runs and the mix hold timers');
+  clock.advance(200);
+  await waitFor(() => listener.frames.length > 5 && listener.frames.length >= sent.count, 'some events');
   simulator.stop();
-  assert.equal(timeouts(), before, 'no timer left');
+  assert.equal(clock.pending, 0, 'no timer left');
   assert.equal(simulator.activeRuns, 0);
   assert.equal(simulator.running, false);
-  const count = listener.frames.length;
-  await sleep(300);
-  assert.equal(listener.frames.length, count, 'silent after stop()');
+  const count = sent.count;
+  clock.advance(60_000);
+  assert.equal(sent.count, count, 'silent after stop()');
 
   // Runs can be started again after a stop.
   const taskId = simulator.startTask({ outcome: 'completed' });
+  while (clock.step()) await waitFor(() => listener.frames.length >= sent.count, 'the run\'s events');
   await waitFor(() => ended(listener, [taskId]), 'a task after the stop', 10000);
-  assert.equal(timeouts(), before, 'a finished run leaves no timer');
+  assert.equal(clock.pending, 0, 'a finished run leaves no timer');
 });
 
 test('a publish that fails (the log unavailable) is reported to onPublishError and the runs go on', async (t) => {
@@ -241,7 +267,7 @@ test('a publish that fails (the log unavailable) is reported to onPublishError a
   t.after(() => simulator.stop());
   const taskId = simulator.startTask({ outcome: 'completed' });
   await waitFor(() => simulator.activeRuns === 0, 'the run to end', 10000);
-  await sleep(0);
+  await waitFor(() => errors.length + events.length === calls, 'every publish settled');
   assert.ok(errors.length > 0 && errors.every((e) => (e as Error).message === 'log unavailable'));
   assert.equal(errors.length + events.length, calls, 'every failure reported');
   assert.ok(events.some((e) => (e as { taskId?: string }).taskId === taskId));
