@@ -8,7 +8,7 @@ import {
   type ProgressEvent,
 } from '../../src/server/index.js';
 import { ProgressClient } from '../../src/client/index.js';
-import { startServer } from './helpers/fixtures.js';
+import { startServer, waitFor } from './helpers/fixtures.js';
 import { delay, once, open, type RawClient } from './helpers/raw-client.js';
 
 const now = () => new Date().toISOString();
@@ -67,7 +67,7 @@ test('a client that stops reading is shed with 1013 that reaches it right after 
   const got = slow.frames.filter((f: any) => f?.type === 'output') as { seq: number }[];
   const queuedAtShed = published * text.length - got.length * text.length;
   assert.ok(queuedAtShed >= maxBufferedBytes, `only ${queuedAtShed} characters were not delivered before the close frame`);
-  for (const end = Date.now() + 5000; disconnected.length === 0 && Date.now() < end; ) await delay(10);
+  await waitFor(() => disconnected.length > 0, 'the slow client\'s disconnection');
   assert.deepEqual(
     disconnected.map((c) => c.id),
     [slowId],
@@ -76,7 +76,7 @@ test('a client that stops reading is shed with 1013 that reaches it right after 
   assert.ok(timers() <= timersBefore, 'the timer that would cut the slow client is gone with it');
 
   const readerEvents = () => reader.frames.filter((f: any) => f?.type === 'output').length;
-  for (const end = Date.now() + 5000; readerEvents() < published && Date.now() < end; ) await delay(10);
+  await waitFor(() => readerEvents() >= published, 'every event at the reader');
   assert.equal(readerEvents(), published, 'the reader got every event');
   assert.equal(server.publish(output('p1', 'after')), 1);
   published++;
@@ -123,7 +123,7 @@ test('a ProgressClient shed for being slow reconnects and resumes: every event o
   assert.equal(sent, 0, 'the slow client was shed');
   sockets[0]!.resume();
   for (let i = 0; i < 5; i++, published++) server.publish(output('p1', 'after'));
-  for (const end = Date.now() + 10000; seqs.length < published && Date.now() < end; ) await delay(10);
+  await waitFor(() => seqs.length >= published, 'every event after the resume', 10000);
   assert.deepEqual(closes, [CLOSE_TRY_AGAIN_LATER], 'the client saw why it was closed');
   assert.deepEqual(reasons, ['resumed']);
   assert.deepEqual(seqs, Array.from({ length: published }, (_, i) => i + 1));
