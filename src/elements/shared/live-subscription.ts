@@ -27,9 +27,11 @@ export interface LiveSource<S extends EntityState> {
   owns(state: object): boolean;
   /** Whether a live state replaces the one shown. */
   accepts(next: S, shown: object | undefined): boolean;
+  /** The state the element shows now (set by the page or delivered here); only read. */
+  shown(): object | undefined;
 }
 
-type Host = ReactiveControllerHost & HTMLElement & { state: object | undefined };
+type Host = ReactiveControllerHost & HTMLElement;
 
 export class LiveSubscription<S extends EntityState> implements ReactiveController {
   /** The state of the socket serving the element. */
@@ -54,6 +56,8 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
   #received: object | undefined;
   #receivedFrom: string | undefined;
   #offs: (() => void)[] = [];
+  /** The state shown is about other ids or from another server: the element drops it at its next sync(). */
+  #dropShown = false;
 
   constructor(host: Host, source: LiveSource<S>) {
     this.#host = host;
@@ -76,6 +80,8 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
     const next = this.#pending;
     this.#pending = undefined;
     if (next !== undefined) {
+      // It replaces whatever was shown, the state to drop among it.
+      this.#dropShown = false;
       this.#received = next;
       this.#receivedFrom = this.#client?.url;
     }
@@ -98,9 +104,16 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
     this.#sync();
   }
 
-  /** Follows what the element's ids and the page's client say now (the element calls it before it renders). */
-  sync(): void {
+  /**
+   * Follows what the element's ids and the page's client say now (the element calls it before it
+   * renders). True when the state shown no longer applies (another entity, or what another server
+   * said): the element drops it; this controller never sets the element's state.
+   */
+  sync(): boolean {
     this.#sync();
+    const drop = this.#dropShown;
+    this.#dropShown = false;
+    return drop;
   }
 
   hostDisconnected(): void {
@@ -126,10 +139,10 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
       this.#everConnected = false;
       this.gap = false;
       // A state about another entity goes, and so does what another server said (not a state the page set).
-      const shown = this.#host.state;
+      const shown = this.#dropShown ? undefined : this.#source.shown();
       const live = client !== undefined && shown !== undefined && shown === this.#received;
       if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || (live && client.url !== this.#receivedFrom))) {
-        this.#host.state = undefined;
+        this.#dropShown = true;
       } else if (live && key === this.#key && client !== this.#client) {
         // The same server through a new client, which knows nothing of what happened meanwhile: once
         // connected, the element says updates may have been missed, until a live update comes.
@@ -173,7 +186,7 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
   }
 
   #receive(state: S): void {
-    if (!this.#source.accepts(state, this.#pending ?? this.#host.state)) return;
+    if (!this.#source.accepts(state, this.#pending ?? (this.#dropShown ? undefined : this.#source.shown()))) return;
     this.#pending = state;
     this.lastUpdateAt = Date.now();
     this.gap = false;

@@ -112,6 +112,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     subscribe: (client, handlers) => subscribeTo(client, this.following()!, handlers),
     owns: (state) => owns(this.following(), state),
     accepts: (next, shown) => this.accepts(next, shown as I | undefined),
+    shown: () => this.state,
   });
   readonly #announcer = new Announcer(this);
   #ticking = false;
@@ -221,8 +222,8 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
   // ---- the card ---------------------------------------------------------------------------
 
   protected override willUpdate(): void {
-    // New ids or a new client: the subscription follows them first (and may clear a state that no longer applies).
-    this.#live.sync();
+    // New ids or a new client: the subscription follows them first, and says when the state shown no longer applies.
+    if (this.#live.sync()) this.state = undefined;
     const strings = resolveStrings(this.strings);
     const locale = resolveLocale(strings.locale);
     const state = this.state === undefined ? undefined : this.whole(this.state);
