@@ -7,7 +7,6 @@ export default {
     'src/elements/**/*.styles.ts',
     'src/elements/shared/emit.ts',
     'src/elements/shared/format.ts',
-    'src/elements/shared/frame-scheduler.ts',
     'src/elements/shared/live-subscription.ts',
     'src/elements/shared/clock.ts',
     'src/elements/shared/announcer.ts',
@@ -15,6 +14,8 @@ export default {
     'src/elements/shared/terminal-output.ts',
     'src/elements/shared/templates.ts',
     'src/elements/shared/press-guard.ts',
+    'src/elements/shared/follow-entity.ts',
+    'src/elements/define/on-demand.ts',
     // The task log's model: no element of its own.
     'src/elements/task-log/log-*.ts',
     'src/elements/task-log/line-*.ts',

@@ -28,7 +28,7 @@ export { reduceContainer, initialContainerState, containerFailed } from './clien
 // The elements' API but <task-log>'s class (see above).
 export { TaskProgressElement, WorkflowTrackerElement, ContainerStatusElement } from './elements/index.js';
 export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './elements/index.js';
-export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './elements/index.js';
+export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS, setFrameBudget } from './elements/index.js';
 export type * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';

@@ -11,6 +11,7 @@ export type { TaskLogStrings } from './task-log/log-strings.js';
 export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './shared/configure.js';
 export type { ProgressConfig, ClientListener } from './shared/configure.js';
 export { setProgressStrings, resetProgressStrings, getProgressStrings, DEFAULT_STRINGS } from './shared/strings.js';
+export { setFrameBudget } from './shared/frame-scheduler.js';
 export type { ProgressStrings } from './shared/strings.js';
 export type { TaskStateInput, WorkflowStateInput, ContainerStateInput, StepStateInput, PhaseStateInput } from './shared/state-input.js';
 export type { ViewConnection } from './shared/live-subscription.js';

@@ -36,8 +36,14 @@ export function unschedule(job: Job): void {
   if (queue.delete(job) && queue.size === 0) cancel();
 }
 
-/** Sets the milliseconds of jobs per frame (tests use a tiny one); returns the previous budget. */
+/**
+ * Sets how many milliseconds of each animation frame the progress elements of the page may spend
+ * rendering while events keep coming (default 8; 1.5 times as much while catching up). A page with
+ * heavy work of its own gives them less; at least one element renders in every frame whatever the
+ * budget. Returns the previous budget. A budget that is not a number of 0 or more is refused.
+ */
 export function setFrameBudget(ms: number): number {
+  if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`setFrameBudget takes a number of milliseconds, 0 or more (got ${String(ms)})`);
   const previous = budget;
   budget = ms;
   return previous;

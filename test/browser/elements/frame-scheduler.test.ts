@@ -2,8 +2,8 @@ import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-progress.js';
 import type { ProgressEvent } from '../../../src/client/index.js';
 import type { TaskProgressElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
-import { schedule, setFrameBudget } from '../../../src/elements/shared/frame-scheduler.js';
+import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setFrameBudget, setProgressStrings } from '../../../src/elements/index.js';
+import { schedule } from '../../../src/elements/shared/frame-scheduler.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { nextFrame, record, task, text, waitForStatus } from './support.js';
 
@@ -95,6 +95,16 @@ describe('the shared frame scheduler', () => {
   function tinyBudget(): void {
     budget = setFrameBudget(0);
   }
+
+  it('refuses a budget that is not a number of milliseconds, keeping the one it has', () => {
+    const kept = setFrameBudget(5);
+    try {
+      for (const bad of [-1, NaN, '8' as unknown as number, undefined as unknown as number]) expect(() => setFrameBudget(bad)).to.throw(RangeError);
+      expect(setFrameBudget(5)).to.equal(5);
+    } finally {
+      setFrameBudget(kept);
+    }
+  });
 
   it('with many dirty elements and a tiny budget, renders one element a frame and every element ends up showing its final state', async () => {
     const { projectId, els } = await mount(40);
