@@ -1,13 +1,14 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { containerFailed, type ContainerState, type ContainerStatus } from '../../client/index.js';
+import { containerFailed, type ContainerState } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
-import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import { formatInteger, msBetween } from '../shared/format.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeContainer, type ContainerStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
-import { errorText, type Tone } from '../shared/templates.js';
+import { runTime, toneOf } from '../shared/run-facts.js';
+import { errorText } from '../shared/templates.js';
 import { containerStatusStyles } from './container-status.styles.js';
 import type { EntityFilter } from '../../protocol/entity.js';
 
@@ -20,14 +21,6 @@ export interface ContainerFailEventDetail {
   error: string | undefined;
   exitCode: number | undefined;
 }
-
-const TONES: Record<ContainerStatus, Tone> = {
-  waiting: 'neutral',
-  created: 'neutral',
-  running: 'active',
-  stopped: 'neutral',
-  error: 'danger',
-};
 
 /**
  * Shows one AInTandem container (sandbox) live: its lifecycle status, its image (its name unless
@@ -91,24 +84,24 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
       name: state?.image || strings.containerLabel(this.containerId || state?.containerId || ''),
       // A status unknown to the element (set by the page) shows as it is.
       status: strings.containerStatus[status] ?? status,
-      tone: failed ? 'danger' : (TONES[status] ?? 'neutral'),
-      time: this.time(state, strings, locale),
+      tone: failed ? 'danger' : toneOf(status),
+      time:
+        state &&
+        runTime(
+          {
+            moving: state.status === 'running',
+            over: state.status === 'stopped',
+            startedAt: state.startedAt,
+            duration: state.stoppedAt ? msBetween(state.startedAt, Date.parse(state.stoppedAt)) : undefined,
+            endedAt: state.stoppedAt,
+          },
+          strings,
+          locale,
+          strings.uptime,
+        ),
       announced: failed ? (state.error ?? this.exitCode(state, strings, locale)) : undefined,
       ticks: status === 'running' && state?.startedAt !== undefined,
     };
-  }
-
-  /** The uptime while it runs; after a stop, how long it ran (or, its start unknown, when it stopped). */
-  private time(state: ContainerState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
-    if (state?.status === 'running') {
-      const uptime = msBetween(state.startedAt, Date.now());
-      return uptime === undefined ? undefined : strings.uptime(formatDuration(uptime, locale));
-    }
-    if (state?.status !== 'stopped' || !state.stoppedAt) return undefined;
-    const ran = msBetween(state.startedAt, Date.parse(state.stoppedAt));
-    if (ran !== undefined) return strings.took(formatDuration(ran, locale));
-    const ended = formatClock(state.stoppedAt, locale);
-    return ended === undefined ? undefined : strings.finishedAt(ended);
   }
 
   private exitCode(state: ContainerState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {

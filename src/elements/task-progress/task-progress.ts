@@ -1,13 +1,14 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { TERMINAL_TASK_STATUSES, type TaskState, type TaskStatus } from '../../client/index.js';
+import { TERMINAL_TASK_STATUSES, type TaskState } from '../../client/index.js';
 import { emit } from '../shared/emit.js';
-import { formatBytes, formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import { formatBytes, formatInteger } from '../shared/format.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
 import { plainText, terminalLines } from '../shared/terminal-output.js';
-import { errorText, note, section, stageList, type Tone } from '../shared/templates.js';
+import { runTime, toneOf } from '../shared/run-facts.js';
+import { errorText, note, section, stageList } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 import type { EntityFilter } from '../../protocol/entity.js';
 
@@ -18,15 +19,6 @@ export interface TaskFailEventDetail {
   state: TaskState;
   error: string | undefined;
 }
-
-const TONES: Record<TaskStatus, Tone> = {
-  waiting: 'neutral',
-  queued: 'neutral',
-  running: 'active',
-  completed: 'success',
-  failed: 'danger',
-  cancelled: 'warning',
-};
 
 /** The step the task is on, when it says. */
 const currentStep = (state: TaskState | undefined) => (state?.currentStepId === undefined ? undefined : state.steps.find((s) => s.id === state.currentStepId));
@@ -134,26 +126,13 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
       name: state?.name || strings.taskLabel(this.taskId || state?.taskId || ''),
       // A status unknown to the element (set by the page) shows as it is.
       status: strings.taskStatus[status] ?? status,
-      tone: TONES[status] ?? 'neutral',
-      time: this.time(state, strings, locale),
+      tone: toneOf(status),
+      time: state && runTime({ ...state, moving: running, over: TERMINAL_TASK_STATUSES.has(state.status) }, strings, locale),
       bar: { percent, busy: running },
       detail: currentStep(state)?.name,
       announced: currentStep(state)?.name,
       ticks: running && state?.startedAt !== undefined,
     };
-  }
-
-  /** Counted from the task's own start; a task whose start is unknown says when it finished instead. */
-  private time(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined): string | undefined {
-    if (!state) return undefined;
-    if (state.status === 'running') {
-      const elapsed = msBetween(state.startedAt, Date.now());
-      return elapsed === undefined ? undefined : strings.elapsed(formatDuration(elapsed, locale));
-    }
-    if (!TERMINAL_TASK_STATUSES.has(state.status)) return undefined;
-    if (state.duration !== undefined) return strings.took(formatDuration(state.duration, locale));
-    const ended = formatClock(state.endedAt, locale);
-    return ended === undefined ? undefined : strings.finishedAt(ended);
   }
 
   protected body({ state, strings, locale, detailed }: CardContext<TaskState>) {

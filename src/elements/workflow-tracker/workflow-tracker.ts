@@ -2,13 +2,14 @@ import { html, nothing, type PropertyDeclarations } from 'lit';
 import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type RunAction, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
-import { formatClock, formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import { formatDuration, formatInteger, msBetween } from '../shared/format.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
-import { errorText, stageList, summarise, type Tone } from '../shared/templates.js';
+import { runTime, toneOf } from '../shared/run-facts.js';
+import { errorText, stageList, summarise } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 import type { EntityFilter } from '../../protocol/entity.js';
 
@@ -19,16 +20,6 @@ export interface WorkflowFailEventDetail {
   state: WorkflowState;
   error: string | undefined;
 }
-
-const TONES: Record<WorkflowStatus, Tone> = {
-  waiting: 'neutral',
-  created: 'neutral',
-  running: 'active',
-  paused: 'warning',
-  completed: 'success',
-  failed: 'danger',
-  cancelled: 'warning',
-};
 
 /** What each status allows (the toggle first: it stays the same button when it turns). */
 const ACTIONS: Partial<Record<WorkflowStatus, readonly RunAction[]>> = {
@@ -151,8 +142,8 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
       name: state?.name || strings.workflowLabel(this.workflowId || state?.workflowId || this.executionId || state?.executionId || ''),
       // A status unknown to the element (set by the page) shows as it is.
       status: strings.workflowStatus[status] ?? status,
-      tone: TONES[status] ?? 'neutral',
-      time: this.time(state, strings, locale),
+      tone: toneOf(status),
+      time: state && runTime({ ...state, moving: state.status === 'running' || state.status === 'paused', over: TERMINAL_WORKFLOW_STATUSES.has(state.status) }, strings, locale),
       bar: { percent: state ? workflowPercent(state) : undefined, busy: status === 'running' },
       detail: state && this.position(state, shown, strings, locale),
       announced: shown?.name,
@@ -173,19 +164,6 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
     if (!shown) return undefined;
     if (!whole) return strings.phaseNamed(shown.name);
     return strings.phaseOf(count(state.phases.indexOf(shown) + 1 + state.droppedPhases)!, count(total));
-  }
-
-  /** Counted from the execution's own start; one whose start is unknown says when it finished instead. */
-  private time(state: WorkflowState | undefined, strings: ProgressStrings, locale: string | undefined): string | undefined {
-    if (!state) return undefined;
-    if (state.status === 'running' || state.status === 'paused') {
-      const elapsed = msBetween(state.startedAt, Date.now());
-      return elapsed === undefined ? undefined : strings.elapsed(formatDuration(elapsed, locale));
-    }
-    if (!TERMINAL_WORKFLOW_STATUSES.has(state.status)) return undefined;
-    if (state.duration !== undefined) return strings.took(formatDuration(state.duration, locale));
-    const ended = formatClock(state.endedAt, locale);
-    return ended === undefined ? undefined : strings.finishedAt(ended);
   }
 
   protected body({ state, strings, locale, detailed }: CardContext<WorkflowState>, view: CardView) {
