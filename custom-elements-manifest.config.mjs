@@ -15,6 +15,7 @@ export default {
     'src/elements/shared/templates.ts',
     'src/elements/shared/press-guard.ts',
     'src/elements/shared/follow-entity.ts',
+    'src/elements/shared/run-facts.ts',
     'src/elements/define/on-demand.ts',
     // The task log's model: no element of its own.
     'src/elements/task-log/log-*.ts',
