@@ -240,18 +240,12 @@ export class LogFeed {
     const text = event.type === 'output' ? event.output : event.type === 'step_progress' ? event.output : undefined;
     if (typeof text !== 'string' || text === '') return;
     const e = event as { line?: unknown; continues?: unknown; stepId?: unknown; timestamp?: unknown };
-    let chunk = text;
-    let line = isLineNo(e.line) ? e.line : undefined;
-    // Held while the end was read: the open line it read may hold this chunk's start already.
-    if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined) {
-      const nl = chunk.indexOf('\n');
-      const head = nl < 0 ? chunk : chunk.slice(0, nl);
-      if (this.#openText.endsWith(head)) {
-        if (nl < 0) return;
-        chunk = chunk.slice(nl + 1);
-        line++;
-      }
-    }
+    const chunk = text;
+    const line = isLineNo(e.line) ? e.line : undefined;
+    // Held while the end was read: the open line it read may hold this chunk already, when the
+    // chunk has no newline (one with a newline, read after it was numbered, would have put the
+    // read's end past this line).
+    if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined && !chunk.includes('\n') && this.#openText.endsWith(chunk)) return;
     const lines = (chunk.match(/\n/g) ?? []).length;
     this.#model.append({
       text: chunk,
