@@ -13,7 +13,13 @@ export type { SeenRow } from './task-log-page.js';
 
 export async function until(check: () => Promise<boolean> | boolean, what: string, timeout = 30000): Promise<void> {
   const end = Date.now() + timeout;
-  while (!(await check().catch(() => false))) {
+  for (;;) {
+    // A check that hangs (a page that never answers) counts as false once the time is up.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, end - Date.now()) + 1000)));
+    const ok = await Promise.race([Promise.resolve().then(check).catch(() => false), late]);
+    clearTimeout(timer);
+    if (ok) return;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -120,19 +126,28 @@ export class LineTask {
   }
 }
 
-export const readAll = (page: Page) => page.evaluate<SeenRow[]>('window.bench.readAll()');
+/** Every row of the log, as a reader scrolling it from the top sees it (the tab brought to the front, as a reader's is). */
+export async function readAll(page: Page): Promise<SeenRow[]> {
+  await page.send('Page.bringToFront');
+  return page.evaluate<SeenRow[]>('window.bench.readAll()');
+}
 export const lastInView = (page: Page) => page.evaluate<number>('window.bench.lastInView()');
 
 /** Reads the whole log as a reader would until it has no line still loading. */
 export async function readWhole(page: Page, what: string): Promise<SeenRow[]> {
   let rows: SeenRow[] = [];
-  await until(
-    async () => {
-      rows = await readAll(page);
-      return !rows.some((r) => 'gap' in r && r.reason === 'pending');
-    },
-    `${what}: every line loaded`,
-  );
+  try {
+    await until(
+      async () => {
+        rows = await readAll(page);
+        return !rows.some((r) => 'gap' in r && r.reason === 'pending');
+      },
+      `${what}: every line loaded`,
+    );
+  } catch (error) {
+    const gaps = rows.filter((r) => 'gap' in r).map((r) => JSON.stringify(r));
+    throw new Error(`${(error as Error).message} (${rows.length} rows; markers: ${gaps.join(', ')})`);
+  }
   return rows;
 }
 

@@ -29,7 +29,15 @@ document.body.append(el);
 /** One row as a reader sees it: a line (its number and text), or a marker of lines not shown (its text). */
 export type SeenRow = { n: number; text: string } | { gap: string; reason: string };
 
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+/** A frame drawn, or (in a tab in the background, which draws none) a moment passed. */
+const frame = () =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
 async function settle(): Promise<void> {
   await el.updateComplete;
