@@ -105,6 +105,13 @@ const scroller = () => el.shadowRoot?.querySelector<HTMLElement>('[part~=log]') 
       return { n: Number(r.dataset['line']), inView: !!box && b.top >= box.top && b.bottom <= box.bottom };
     });
   },
+  /** The log reads this page sent (their queries), in order, from the performance timeline. */
+  reads: () =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .filter((n) => /\/logs\?/.test(n))
+      .map((n) => new URL(n).search),
   selection: () => el.selection ?? null,
   notice: () => el.shadowRoot?.querySelector('[part~=notice]')?.textContent ?? '',
   /** Clicks line `n`'s number (it must be drawn): the permalink goes into the page's URL. */
