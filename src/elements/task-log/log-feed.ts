@@ -28,8 +28,12 @@ export interface LogRange {
 /** Reads `GET {base}{path}` with the page's token; undefined when there is no REST base. */
 export type BaseReader = (path: string, signal: AbortSignal) => Promise<Response | undefined>;
 
-/** `unknown` until the first read answered; `live` without a log store; `store` with one. */
-export type FeedMode = 'unknown' | 'live' | 'store';
+/**
+ * `unknown` until the first read answered; `live` without a log store; `store` with one; `lost`
+ * once the store lost the log the page has (a server restarted without it, numbering the task's
+ * output from 1 again): the page numbers on from what it has and reads nothing more from it.
+ */
+export type FeedMode = 'unknown' | 'live' | 'store' | 'lost';
 
 /** Lines asked for in one read. */
 export const READ_LIMIT = 500;
@@ -141,13 +145,16 @@ export class LogFeed {
     this.#apply(event, false);
   }
 
-  /** A reconnection that may have missed events: marks the place, and reads what came meanwhile. */
+  /** A reconnection that may have missed events: marks the place, and reads what came meanwhile (live events wait for it). */
   resync(): void {
     if (this.#held) return;
     this.#model.markResync();
     // What failed before may read now.
     this.#asked.clear();
-    if (this.mode === 'store') void this.#readAfter(this.lastLine);
+    if (this.mode === 'store') {
+      this.#held = [];
+      void this.#readAfter(this.lastLine);
+    }
     this.#host.changed();
   }
 
@@ -205,15 +212,24 @@ export class LogFeed {
     this.#host.changed();
   }
 
-  /** After a resync: the lines from `after + 1` on, at the live end. */
+  /** After a resync: the lines from `after + 1` on, at the live end; then the live events held meanwhile. */
   async #readAfter(after: number): Promise<void> {
     try {
       const range = await this.#get(`/logs?from=${after + 1}&limit=${READ_LIMIT * 10}`);
-      if (range) this.#appendRange(range);
-      this.#host.changed();
+      if (this.#abort.signal.aborted) return;
+      if ((range?.total ?? 0) < after) {
+        // The store has fewer lines than the page: it lost the log and numbers the task's output from 1
+        // again. Its numbers and reads are not the page's: the page numbers on from what it has, after the
+        // marker of lines that may be missing, and says which earlier lines it cannot show.
+        this.mode = 'lost';
+      } else if (range) this.#appendRange(range);
     } catch (error) {
       this.#failed(error);
     }
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const event of held) this.#apply(event, true);
+    this.#host.changed();
   }
 
   /** Lines read at the live end: given to the model as live chunks (what it has already, it skips). */
@@ -240,18 +256,12 @@ export class LogFeed {
     const text = event.type === 'output' ? event.output : event.type === 'step_progress' ? event.output : undefined;
     if (typeof text !== 'string' || text === '') return;
     const e = event as { line?: unknown; continues?: unknown; stepId?: unknown; timestamp?: unknown };
-    let chunk = text;
-    let line = isLineNo(e.line) ? e.line : undefined;
-    // Held while the end was read: the open line it read may hold this chunk's start already.
-    if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined) {
-      const nl = chunk.indexOf('\n');
-      const head = nl < 0 ? chunk : chunk.slice(0, nl);
-      if (this.#openText.endsWith(head)) {
-        if (nl < 0) return;
-        chunk = chunk.slice(nl + 1);
-        line++;
-      }
-    }
+    const chunk = text;
+    const line = isLineNo(e.line) && this.mode !== 'lost' ? e.line : undefined;
+    // Held while the end was read: the open line it read may hold this chunk already, when the
+    // chunk has no newline (one with a newline, read after it was numbered, would have put the
+    // read's end past this line).
+    if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined && !chunk.includes('\n') && this.#openText.endsWith(chunk)) return;
     const lines = (chunk.match(/\n/g) ?? []).length;
     this.#model.append({
       text: chunk,

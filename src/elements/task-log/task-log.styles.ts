@@ -60,6 +60,11 @@ export const taskLogStyles = css`
     color: inherit;
     font: inherit;
   }
+  /* The browser's own placeholder grey is too faint on the dark background. */
+  .search::placeholder {
+    color: var(--_muted);
+    opacity: 1;
+  }
   .tool {
     min-inline-size: 2rem;
     padding: 0.25rem 0.5rem;
