@@ -8,22 +8,12 @@ import type { ProgressEvent } from '../../../src/client/events.js';
 import type { Page } from '../../../scripts/devtools-browser.js';
 import { startPageServer, type PageServer } from '../../../scripts/page-server.js';
 import type { SeenRow } from './task-log-page.js';
+import { until as poll } from '../../shared/until.js';
 
 export type { SeenRow } from './task-log-page.js';
 
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeout = 30000): Promise<void> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    // A check that hangs (a page that never answers) counts as false once the time is up.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, end - Date.now()) + 1000)));
-    const ok = await Promise.race([Promise.resolve().then(check).catch(() => false), late]);
-    clearTimeout(timer);
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits on a condition with the tests' one polling helper, with the bounds of a loaded machine. */
+export const until = (check: () => Promise<boolean> | boolean, what: string, timeout = 30000): Promise<void> => poll(check, what, timeout, 50);
 
 export function servePage(): Promise<PageServer> {
   return startPageServer(new URL('./', import.meta.url), ['task-log-page']);
