@@ -153,7 +153,7 @@ test('refusals before the stream are HTTP answers with a JSON body saying the so
 
   // A log that cannot be read, then draining: 503.
   class UnreachableLog extends ProgressJournal {
-    override get available(): boolean {
+    get available(): boolean {
       return false;
     }
   }
