@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { createServerMetrics } from '../../src/server/metrics.js';
 import { createProgressServer, ProgressJournal, type AuthenticateAnswer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
 import { task, waitFor } from './helpers/fixtures.js';
 import { open } from './helpers/raw-client.js';
@@ -281,4 +282,29 @@ test('heartbeat: a comment when the stream was silent for sseHeartbeat ms', { ti
   const client = await stream(t, server.urlFor('p1'));
   await waitFor(() => client.comments.length >= 3, 'three heartbeat comments');
   assert.match(client.raw(), /^:\n\n/, 'a comment is a colon and a blank line');
+});
+
+test('the metrics count streams with the sockets, and alone; refused streams and their closes by code', { timeout: 30_000 }, async (t) => {
+  const metrics = createServerMetrics();
+  const server = await start(t, { observe: metrics, authenticate: (token) => token === 'good' });
+  const socket = await open(t, server.urlFor('p1') + '?token=good');
+  const client = await stream(t, server.urlFor('p1') + '?resume=1', { token: 'good' });
+  const all = await stream(t, server.urlFor(), { token: 'good' });
+  assert.equal((await openStream(server.urlFor('p1'), { token: 'bad' })).status, 401);
+  await waitFor(() => server.clientCount === 3, 'a socket and two streams');
+  const sample = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  let text = await metrics.text();
+  assert.equal(sample(text, 'progress_sockets_open{kind="project"}'), 2);
+  assert.equal(sample(text, 'progress_sockets_open{kind="all"}'), 1);
+  assert.equal(sample(text, 'progress_streams_open'), 2);
+  assert.equal(sample(text, 'progress_refusals_total{code="4401"}'), 1);
+  assert.equal(sample(text, 'progress_sessions_total{outcome="resync",reason="none"}'), 1);
+  server.revoke('good');
+  await client.closed;
+  await all.closed;
+  socket.terminate();
+  await waitFor(() => server.clientCount === 0, 'all closed');
+  text = await metrics.text();
+  assert.equal(sample(text, 'progress_streams_open'), 0);
+  assert.equal(sample(text, 'progress_sockets_closed_total{kind="project",code="4401"}'), 2);
 });
