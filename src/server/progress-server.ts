@@ -2,7 +2,9 @@
  * A reference progress server speaking AInTandem's wire format. It serves both socket shapes: one
  * socket per project (`{any prefix}/progress/subscribe/{projectId}`) and one socket for every
  * project (`path`), and fans out what its log's tail delivers: the events published through any
- * server on the same log, in the log's order.
+ * server on the same log, in the log's order. The same URLs answer Server-Sent Events streams
+ * (sse-requests.ts), which become clients through the same admission and are served by the same
+ * code as sockets (a `Peer` each).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
