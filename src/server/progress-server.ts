@@ -206,7 +206,8 @@ export function heldSockets(server: ProgressServer): Iterable<HeldSocket> {
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
 function answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
   if (acceptsStream(request)) {
-    answerRefusal(response, { status: 404, reason: 'not found', code: 1008 });
+    // 1006: what a socket's client sees of a refused upgrade.
+    answerRefusal(response, { status: 404, reason: 'not found', code: 1006 });
     return;
   }
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';

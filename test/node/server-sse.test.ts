@@ -141,7 +141,7 @@ test('refusals before the stream are HTTP answers with a JSON body saying the so
   await refused(server.urlFor('p1'), { token: 'wrong-secret' }, 401, 'unauthorized', 4401);
   await refused(server.urlFor('p1'), { token: 'old-secret' }, 401, 'token expired', 4401);
   await refused(server.urlFor('p2'), { token: 'p1-secret' }, 403, 'project not allowed', 4403);
-  await refused(server.urlFor('p1').replace(/p1$/, ''), {}, 404, 'not found', 1008);
+  await refused(server.urlFor('p1').replace(/p1$/, ''), {}, 404, 'not found', 1006);
   await refused(server.urlFor('p1'), { token: 'p1-secret', accept: 'application/json' }, 406, /not acceptable/, 1003);
 
   // The token in the query works as for a socket; the header is preferred.
