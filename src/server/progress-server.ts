@@ -2,7 +2,9 @@
  * A reference progress server speaking AInTandem's wire format. It serves both socket shapes: one
  * socket per project (`{any prefix}/progress/subscribe/{projectId}`) and one socket for every
  * project (`path`), and fans out what its log's tail delivers: the events published through any
- * server on the same log, in the log's order.
+ * server on the same log, in the log's order. The same URLs answer Server-Sent Events streams
+ * (sse-requests.ts), which become clients through the same admission and are served by the same
+ * code as sockets (a `Peer` each).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -11,7 +13,8 @@ import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../protocol/events.js';
 import type { Access, AuthenticateAnswer, ReadAnswer } from './access.js';
-import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
+import { Admission, CLOSE_UNAUTHORIZED, type Refusal } from './admission.js';
+import type { WarnLogger } from './connection-limits.js';
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
@@ -22,29 +25,22 @@ import { MemoryOutputStore } from './memory-output-store.js';
 import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { LogEntry, ProgressLog } from './progress-log.js';
 import type { DrainOptions } from './drain.js';
-import { kindOf, Operations, type OperationsOptions } from './operations.js';
+import { kindOf, Operations } from './operations.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
+import { PEER_OPEN, type Peer } from './peer.js';
 import { openSession, type SessionSocket } from './session.js';
+import type { ProgressServerOptions, SocketTerms } from './server-options.js';
+import { DEFAULT_SSE_HEARTBEAT } from './sse-peer.js';
+import { answerRefusal, acceptsStream, DRAINING, StreamRequests } from './sse-requests.js';
 import { DEFAULT_AUTHENTICATE_TIMEOUT, TokenCheck } from './token-check.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
 export type { AccessGrant, AuthenticateAnswer, ProjectScope } from './access.js';
+export { CLOSE_FORBIDDEN, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED } from './admission.js';
+export type { ProgressServerOptions, SocketTerms } from './server-options.js';
 
-/**
- * Close code sent when `authenticate` refuses a connection (reason `unauthorized`), when its grant
- * ends (`token expired`) and when `revoke()` names the socket (`token revoked`): a client with a
- * way to get a new token reconnects with it and resumes.
- */
-export const CLOSE_UNAUTHORIZED = 4401;
-/** Close code sent to a per-project socket whose token may not see that project (reason `project not allowed`). */
-export const CLOSE_FORBIDDEN = 4403;
-/**
- * Close code sent past a limit against abuse (`maxConnectionsPerToken`, `maxConnectionsPerAddress`,
- * `connectionAttempts`), with the limit as the reason; the client retries after its backoff.
- */
-export const CLOSE_TOO_MANY = 4429;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
 /** Close code sent to resuming clients when the log lost continuity (a new epoch): they reconnect and resume or resync. */
@@ -64,136 +60,10 @@ const CLOSE_GRACE_MS = 1000;
 const SHED_GRACE_MS = 5000;
 /** Bytes a socket may hold unsent before frames wait in its outbox's queue. */
 const SOCKET_WINDOW = 128 * 1024;
+/** What a stream's request is answered while the log cannot be read (a socket's session would close with 1013). */
+const LOG_UNAVAILABLE: Refusal = { code: CLOSE_TRY_AGAIN_LATER, reason: 'progress log unavailable', status: 503 };
 /** The longest delay a timer takes (about 24.8 days); a later expiry is waited for in steps. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
-
-/** What a socket negotiated, for choosing its spelling of container events. */
-export interface SocketTerms {
-  /** `resume=1`: sequence numbers and the session frame. */
-  resume: boolean;
-  /** `batch=1`: frames holding arrays of events. */
-  batch: boolean;
-  /** The project of a per-project socket; undefined on the all-projects path. */
-  projectId?: string;
-}
-
-export interface ProgressServerOptions extends OperationsOptions {
-  /** Port to listen on; 0 (the default) picks a free one. Ignored when `server` is given. */
-  port?: number;
-  /** Host to listen on (and to put in `url`); default `127.0.0.1`. */
-  host?: string;
-  /** An existing HTTP(S) server to attach to: its `upgrade` events are handled; close() leaves it open. */
-  server?: HttpServer;
-  /** The single-socket path that receives every project's events; default `/ws`. */
-  path?: string;
-  /**
-   * Decides what a token may see: for a connection, from the `token` query parameter (or the
-   * `auth` message); for an HTTP snapshot or REST read, from its `Authorization: Bearer` header or
-   * `token` query parameter. It fails closed: only `true` (every project), `{ projects, expiresAt? }`
-   * with `projects` `'*'`, a list of project ids or a function of the project id, or such a
-   * function alone grant, the grant until `expiresAt` when given. `false`, a throw or a rejection
-   * refuse; any other answer (`{}`, `{ projects: undefined }`, `null`, one whose reading throws)
-   * and no answer within `authenticateTimeout` refuse too, and are reported through `logger`
-   * (never with the token). A refused socket is closed with 4401 before any frame, a refused read
-   * gets 401. A socket receives only its projects' events; a per-project URL of another project
-   * is closed with 4403, a read of one gets 403; at `expiresAt` the socket is closed with 4401
-   * `token expired`.
-   */
-  authenticate?: (token: string | undefined, request: IncomingMessage) => AuthenticateAnswer | Promise<AuthenticateAnswer>;
-  /**
-   * ms `authenticate` may take to answer; a token it has not answered for by then is refused
-   * (4401, or 401) and the wait reported through `logger`. Default 10000.
-   */
-  authenticateTimeout?: number;
-  /**
-   * Sockets open at once with one token (with an `authenticate` hook), on this server; one more is
-   * closed with 4429 `too many connections for this token`. Default 100; Infinity disables.
-   */
-  maxConnectionsPerToken?: number;
-  /**
-   * Sockets open at once from one remote address (`remoteAddress`), on this server; one more is
-   * closed with 4429 `too many connections from this address`. Default 2000; Infinity disables.
-   */
-  maxConnectionsPerAddress?: number;
-  /**
-   * Connection attempts per remote address, as a bucket: `burst` at once, refilled at `perSecond`.
-   * An attempt past it is closed with 4429 `too many connection attempts` before its token is
-   * checked. Default `{ burst: 2000, perSecond: 200 }`; `burst: Infinity` disables.
-   */
-  connectionAttempts?: { burst?: number; perSecond?: number };
-  /**
-   * The address the per-address limits count by. Default: the TCP peer's address. Behind a proxy
-   * every connection comes from the proxy: read the client's address from the header your proxy
-   * sets (and trust it only from the proxy).
-   */
-  remoteAddress?: (request: IncomingMessage) => string | undefined;
-  /** Where refusals past a limit, `authenticate` answers that grant nothing and its timeouts are reported (never with the token). Default `console`. */
-  logger?: WarnLogger;
-  /**
-   * ms between WebSocket protocol pings to each client. A client that did not answer the last
-   * ping within one interval is terminated; other frames do not count (a client that sends but
-   * never reads is not alive). Default 30000; 0 disables.
-   */
-  heartbeatInterval?: number;
-  /**
-   * Characters the server may hold unsent for one client, beyond the socket's own small window
-   * (128 KiB). A client that lets more pile up is closed with 1013 (`CLOSE_TRY_AGAIN_LATER`),
-   * and resumes when it reconnects. Default 8388608 (8 MiB); Infinity disables.
-   */
-  maxBufferedBytes?: number;
-  /**
-   * Largest replay sent to a resuming client, in characters; a larger one is not sent (the
-   * client resyncs from snapshots). Larger than `maxBufferedBytes`, so that a client shed for
-   * being slow can resume. Default 4 × `maxBufferedBytes` (32 MiB).
-   */
-  maxReplayBytes?: number;
-  /** Largest client frame in bytes; a larger one closes that socket with 1009. Default 65536. */
-  maxPayload?: number;
-  /**
-   * The ordered, replayable log events are numbered, kept and fanned out from, with the entity
-   * states for snapshots. A `ProgressJournal` (in memory) or `createRedisLog()` (several servers
-   * on one Redis). Default: a new journal of `replayBufferSize` events.
-   */
-  log?: ProgressLog;
-  /** The log, by its former name: a journal handed from a server to the next. */
-  journal?: ProgressLog;
-  /** Events kept for replay when the server creates its journal. Default 10000. */
-  replayBufferSize?: number;
-  /**
-   * ms during which events bound for a client that accepts batches are gathered into one array
-   * frame. The first event after a quiet period goes out at once. Default 16; 0 disables batching.
-   */
-  batchWindow?: number;
-  /** Largest batch, in events. Default 500. */
-  maxBatchEvents?: number;
-  /** Largest batch frame, in characters. Default 262144. */
-  maxBatchSize?: number;
-  /**
-   * How container events are spelled on each socket: `'sandbox'` (`sandbox_*` with `sandboxId`:
-   * what AInTandem's orchestrator sends and its SDK listens for), `'container'` (`container_*` with
-   * `containerId`) or `'published'` (as published); or a function of what the socket negotiated.
-   * Default: `'sandbox'` for a socket that negotiated no extension (neither `resume=1` nor
-   * `batch=1`: AInTandem's own client), `'published'` for the others.
-   */
-  containerEvents?: ContainerSpelling | ((socket: SocketTerms) => ContainerSpelling);
-  /**
-   * Carries out the actions on runs the server takes over HTTP (`POST …/projects/{p}/tasks/{t}/cancel`,
-   * `POST …/workflows/executions/{e}/pause|resume|cancel`; docs/protocol.md): each answers
-   * `'accepted'`, `'unknown'` or `'conflict'` (or a promise of it) and publishes the events that
-   * say what happened. A simulator (`createSimulator`) is one. Without it those requests get 501.
-   */
-  actions?: RunActions;
-  /**
-   * Where every task's terminal output is kept as numbered lines: it gives output events their
-   * `line` fields and answers `GET …/projects/{p}/tasks/{t}/logs` and `…/logs.txt`
-   * (docs/task-log-protocol.md). A `MemoryOutputStore`, or for servers on one Redis one
-   * `createRedisOutputStore()` they share; `false` for none (no line fields, those paths get 404).
-   * Default: a `MemoryOutputStore` of its own while the progress log is in this process (a
-   * `ProgressJournal`); none with any other log, since servers sharing a log must share the store
-   * that numbers the lines.
-   */
-  output?: OutputStore | false;
-}
 
 export interface ProgressClientInfo {
   id: string;
@@ -266,17 +136,20 @@ export interface ProgressServer {
   close(): Promise<void>;
 }
 
+type Transport = 'websocket' | 'sse';
 type ServerEventName = 'connection' | 'disconnection' | 'message' | 'rejected';
 type AnyListener = (...args: any[]) => void;
 
 /** A client socket as the server holds it. */
 export interface HeldSocket {
   readonly info: ProgressClientInfo;
-  readonly ws: WebSocket;
+  /** Its connection: a WebSocket, or a Server-Sent Events stream. */
+  readonly ws: Peer;
   readonly outbox: Outbox;
 }
 
 interface Client extends HeldSocket, SessionSocket {
+  readonly transport: Transport;
   /** Whether the client answered the last heartbeat ping (or has not been pinged yet). */
   alive: boolean;
   /** It negotiated `resume=1`: its numbers end with the epoch. */
@@ -299,8 +172,8 @@ interface Checking {
   revocations: Revocation[];
 }
 
-/** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
-interface Admission {
+/** A connection whose token was checked, on its way to becoming a client (or being refused). */
+interface CheckedConnection {
   route: Route;
   token: string | undefined;
   address: string;
@@ -332,6 +205,11 @@ export function heldSockets(server: ProgressServer): Iterable<HeldSocket> {
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
 function answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
+  if (acceptsStream(request)) {
+    // 1006: what a socket's client sees of a refused upgrade.
+    answerRefusal(response, { status: 404, reason: 'not found', code: 1006 });
+    return;
+  }
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
   response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
   response.end(healthy ? 'ok' : 'not found');
@@ -358,19 +236,16 @@ class ProgressServerImpl implements ProgressServer {
   readonly #authenticate: ProgressServerOptions['authenticate'];
   readonly #remoteAddress: (request: IncomingMessage) => string | undefined;
   readonly #logger: WarnLogger;
-  readonly #connectionLimits: ConnectionLimits;
-  readonly #attempts: AttemptRate;
-  readonly #byToken = new OpenCounts();
-  readonly #byAddress = new OpenCounts();
-  readonly #refusals: RefusalLog;
+  readonly #admission: Admission;
+  readonly #streams: StreamRequests;
   readonly #tokens: TokenCheck;
   readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #actions: RunActions | undefined;
   readonly #wss: WebSocketServer;
   readonly #events = new EventEmitter();
-  readonly #clients = new Map<WebSocket, Client>();
-  /** Every upgraded socket, including those being closed as unauthorised. */
-  readonly #sockets = new Set<WebSocket>();
+  readonly #clients = new Map<Peer, Client>();
+  /** Every upgraded socket, including those being closed as unauthorised, and every stream. */
+  readonly #sockets = new Set<Peer>();
   /** Upgrade requests waiting for `authenticate`. */
   readonly #pending = new Set<Duplex>();
   /** Sockets whose token is being checked (each until its check ends). */
@@ -398,16 +273,8 @@ class ProgressServerImpl implements ProgressServer {
     this.#authenticate = options.authenticate;
     this.#remoteAddress = options.remoteAddress ?? ((request) => request.socket.remoteAddress);
     this.#logger = options.logger ?? { warn: (message) => console.warn(message) };
-    this.#refusals = new RefusalLog(this.#logger);
     this.#tokens = new TokenCheck(options.authenticate, options.authenticateTimeout ?? DEFAULT_AUTHENTICATE_TIMEOUT, this.#logger);
-    const attempts = options.connectionAttempts ?? {};
-    this.#connectionLimits = {
-      perToken: options.maxConnectionsPerToken ?? 100,
-      perAddress: options.maxConnectionsPerAddress ?? 2000,
-      attemptBurst: attempts.burst ?? 2000,
-      attemptsPerSecond: attempts.perSecond ?? 200,
-    };
-    this.#attempts = new AttemptRate(this.#connectionLimits.attemptBurst, this.#connectionLimits.attemptsPerSecond);
+    this.#admission = new Admission({ ...options, logger: this.#logger });
     this.#containerEvents = options.containerEvents;
     this.#actions = options.actions;
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
@@ -428,6 +295,16 @@ class ProgressServerImpl implements ProgressServer {
       autoPong: false,
     });
     this.#ops = new Operations(this.log, this.#output, options, { clients: () => this.#clients.values(), serving: () => !this.#closing && this.#http.listening });
+    this.#streams = new StreamRequests({
+      path: this.#path,
+      heartbeat: options.sseHeartbeat ?? DEFAULT_SSE_HEARTBEAT,
+      epoch: () => this.log.epoch,
+      unavailable: () => (this.#ops.draining ? DRAINING : this.log.available === false ? LOG_UNAVAILABLE : undefined),
+      address: (request) => this.#remoteAddress(request) ?? 'unknown',
+      attempt: (address, path) => this.#admission.attempt(address, path),
+      admit: this.#admitStream,
+      refused: (code) => this.#ops.observed.report('refused', code),
+    });
     held.set(this, () => this.#clients.values());
     this.#untail = this.log.tail({ entry: this.#fanOut, lost: this.#onLost });
     http.on('upgrade', this.#onUpgrade);
@@ -489,6 +366,7 @@ class ProgressServerImpl implements ProgressServer {
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.#ops.handleRequest(request, response)) return true;
+    if (this.#streams.handle(request, response)) return true;
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
     if (this.#output && handleLogRead(request, response, { store: this.#output, authorise: this.#authoriseAction })) return true;
     return handleRead(request, response, this.log.states, async (token, req) => (await this.#tokens.check(token, req)).answer);
@@ -498,7 +376,7 @@ class ProgressServerImpl implements ProgressServer {
     for (const checking of this.#checking) checking.revocations.push(which);
     let closed = 0;
     for (const client of [...this.#clients.values()]) {
-      if (client.ws.readyState !== WebSocket.OPEN) continue; // closing already
+      if (client.ws.readyState !== PEER_OPEN) continue; // closing already
       if (!revokes(which, client.token, client.info, client.grant)) continue;
       client.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
       closed++;
@@ -517,8 +395,12 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   drain(options?: DrainOptions): Promise<void> {
-    const refuse = (socket: Duplex) => (this.#pending.delete(socket), refuseUpgrade(socket, 503, 'Service Unavailable'));
-    return this.#ops.drain([...this.#sockets], this.#pending, refuse, options);
+    const refusePending = () => {
+      for (const socket of this.#pending) refuseUpgrade(socket, 503, 'Service Unavailable');
+      this.#pending.clear();
+      this.#streams.refusePending();
+    };
+    return this.#ops.drain([...this.#sockets], refusePending, options);
   }
 
   close(): Promise<void> {
@@ -534,6 +416,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#http.off('upgrade', this.#onUpgrade);
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
+    this.#streams.close();
     this.#tokens.endAll();
     await this.#closeSockets();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
@@ -572,7 +455,7 @@ class ProgressServerImpl implements ProgressServer {
     let delivered = 0;
     for (const client of this.#clients.values()) {
       if (client.projectId !== undefined ? client.projectId !== entry.projectId : !client.access.allows(entry.projectId)) continue;
-      if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
+      if (entry.seq <= client.skipThrough || client.ws.readyState !== PEER_OPEN) continue;
       frames ??= new EntryFrames(entry);
       client.outbox.event(frames.get(client.spelling), entry.seq);
       delivered++;
@@ -597,7 +480,8 @@ class ProgressServerImpl implements ProgressServer {
     this.#pingPayload = String(++this.#pings);
     for (const client of this.#clients.values()) {
       const { ws } = client;
-      if (ws.readyState !== WebSocket.OPEN) continue;
+      // A stream is not pinged: its heartbeat comments fail to be written once its client is gone.
+      if (!(ws instanceof WebSocket) || ws.readyState !== WebSocket.OPEN) continue;
       if (ws.isPaused) {
         client.alive = true;
         continue;
@@ -612,7 +496,7 @@ class ProgressServerImpl implements ProgressServer {
   };
 
   /** The client let more than `maxBufferedBytes` pile up: close it, and cut it if it does not answer. */
-  #shed(ws: WebSocket): void {
+  #shed(ws: Peer): void {
     ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow');
     this.#ops.observed.report('shed');
     const cut = setTimeout(() => ws.terminate(), SHED_GRACE_MS);
@@ -632,12 +516,11 @@ class ProgressServerImpl implements ProgressServer {
       return;
     }
     const address = this.#remoteAddress(request) ?? 'unknown';
-    if (!this.#attempts.take(address, performance.now())) {
-      // Before the token is checked: a flood of attempts costs the hook nothing.
-      this.#refuse('attempts', address, route.path);
+    const tooMany = this.#admission.attempt(address, route.path);
+    if (tooMany) {
       this.#wss.handleUpgrade(request, socket, head, (ws) => {
         this.#track(ws);
-        ws.close(CLOSE_TOO_MANY, LIMIT_REASONS.attempts);
+        ws.close(tooMany.code, tooMany.reason);
       });
       return;
     }
@@ -665,12 +548,6 @@ class ProgressServerImpl implements ProgressServer {
 
   /** The actions ask what the token may see, as the reads do: a run of another project is refused (403). */
   readonly #authoriseAction: RunActionAuthorisation = async (token, request) => (await this.#tokens.check(token, request)).answer;
-
-  /** A refusal past a limit: logged (without the token; repeated ones counted into the next line). */
-  #refuse(kind: LimitRefusal, address: string, path: string): void {
-    const { perToken, perAddress, attemptBurst } = this.#connectionLimits;
-    this.#refusals.note(kind, kind === 'token' ? perToken : kind === 'address' ? perAddress : attemptBurst, address, path, performance.now());
-  }
 
   /** A token check begins: revocations made until it ends are kept for it. */
   #startChecking(): Checking {
@@ -730,52 +607,68 @@ class ProgressServerImpl implements ProgressServer {
 
   /**
    * An upgraded socket whose token was checked: refused, expired, not allowed on its project's
-   * URL, past a limit, or a client from now on.
+   * URL, past a limit, revoked meanwhile, or a client from now on.
    */
-  #admit(ws: WebSocket, admission: Admission, queued: readonly [RawData, boolean][] = []): void {
-    const { route, answer, address } = admission;
-    this.#checking.delete(admission.checking);
-    if (!answer.ok) {
-      ws.close(CLOSE_UNAUTHORIZED, answer.reason === 'expired' ? 'token expired' : 'unauthorized');
+  #admit(ws: WebSocket, checked: CheckedConnection, queued: readonly [RawData, boolean][] = []): void {
+    const verdict = this.#decide(checked);
+    if ('code' in verdict) {
+      ws.close(verdict.code, verdict.reason);
       return;
     }
-    if (route.projectId !== undefined && !answer.access.allows(route.projectId)) {
-      ws.close(CLOSE_FORBIDDEN, 'project not allowed');
-      return;
-    }
-    // Tokens count only where they mean something: with a hook.
-    const token = this.#authenticate ? admission.token : undefined;
-    const past: LimitRefusal | undefined =
-      token !== undefined && this.#byToken.count(token) >= this.#connectionLimits.perToken
-        ? 'token'
-        : this.#byAddress.count(address) >= this.#connectionLimits.perAddress
-          ? 'address'
-          : undefined;
-    if (past) {
-      this.#refuse(past, address, route.path);
-      ws.close(CLOSE_TOO_MANY, LIMIT_REASONS[past]);
-      return;
-    }
-    this.#register(ws, admission, answer.access, queued);
+    const client = this.#register(ws, 'websocket', verdict, checked);
+    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
+    ws.on('ping', (data) => {
+      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
+    });
+    ws.on('pong', (data) => {
+      if (data.toString() === this.#pingPayload) client.alive = true;
+    });
+    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
   }
 
-  /** An admitted socket: a client of the server from now on. `queued`: frames it sent before, to handle first. */
-  #register(ws: WebSocket, admission: Admission, access: Access, queued: readonly [RawData, boolean][]): void {
-    const { route, address, grant } = admission;
-    const token = this.#authenticate ? admission.token : undefined;
+  /** A stream's request (sse-requests.ts), checked as a socket is: a refusal, or what makes its stream a client. */
+  readonly #admitStream = async (route: Route, token: string | undefined, request: IncomingMessage, address: string): Promise<Refusal | ((peer: Peer) => void)> => {
+    const checking = this.#startChecking();
+    const { answer, grant } = await this.#tokens.check(token, request);
+    const checked: CheckedConnection = { route, token, address, answer, grant, checking };
+    const verdict = this.#decide(checked);
+    if ('code' in verdict) return verdict;
+    return (peer) => {
+      this.#sockets.add(peer);
+      peer.once('close', () => this.#sockets.delete(peer));
+      this.#register(peer, 'sse', verdict, checked);
+    };
+  };
+
+  /** A checked connection's refusal, or its info as a client. */
+  #decide(checked: CheckedConnection): Refusal | ProgressClientInfo {
+    const { route, answer, address, grant } = checked;
+    this.#checking.delete(checked.checking);
+    // Tokens count only where they mean something: with a hook.
+    const token = this.#authenticate ? checked.token : undefined;
+    const refusal = this.#admission.decide({ answer, projectId: route.projectId, token, address, path: route.path });
+    if (refusal) return refusal;
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
     // Revoked while its token was being checked: closed before it is sent anything.
-    if (admission.checking.revocations.some((which) => revokes(which, admission.token, info, grant))) {
-      ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
-      return;
+    if (checked.checking.revocations.some((which) => revokes(which, checked.token, info, grant))) {
+      return { code: CLOSE_UNAUTHORIZED, reason: 'token revoked', status: 401 };
     }
+    return info;
+  }
+
+  /** An admitted connection: a client of the server from now on. */
+  #register(ws: Peer, transport: Transport, info: ProgressClientInfo, checked: CheckedConnection): Client {
+    const { route, address, grant } = checked;
+    const access = (checked.answer as { access: Access }).access;
+    const token = this.#authenticate ? checked.token : undefined;
     const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
     const projectId = route.projectId;
     const client: Client = {
       info,
       ws,
+      transport,
       outbox,
       alive: true,
       resume: route.resume,
@@ -784,41 +677,31 @@ class ProgressServerImpl implements ProgressServer {
       // Its session says its own projects' position unless it may see every one.
       scope: access.all ? undefined : projectId !== undefined ? (p) => p === projectId : (p) => access.allows(p),
       skipThrough: 0,
-      isOpen: () => ws.readyState === WebSocket.OPEN,
+      isOpen: () => ws.readyState === PEER_OPEN,
       access,
-      token: admission.token,
+      token: checked.token,
       grant,
     };
     this.#clients.set(ws, client);
-    if (token !== undefined) this.#byToken.add(token);
-    this.#byAddress.add(address);
+    this.#admission.opened(token, address);
     if (access.expiresAt !== undefined) this.#expireAt(client, access.expiresAt);
     if (route.resume) {
       openSession(this.log, client, route, this.#maxReplayBytes).then((outcome) => outcome && this.#ops.observed.report('sessionStarted', outcome), () => {
         // The log cannot be read now: the client comes back later rather than be told a gap.
-        if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
+        if (ws.readyState === PEER_OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
       });
     }
-
-    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
-    ws.on('ping', (data) => {
-      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
-    });
-    ws.on('pong', (data) => {
-      if (data.toString() === this.#pingPayload) client.alive = true;
-    });
     this.#ops.observed.report('socketOpened', kindOf(projectId));
     ws.once('close', (code) => {
       this.#ops.observed.report('socketClosed', kindOf(projectId), code);
       clearTimeout(client.expiry);
       client.outbox.close();
       this.#clients.delete(ws);
-      if (token !== undefined) this.#byToken.remove(token);
-      this.#byAddress.remove(address);
+      this.#admission.closed(token, address);
       this.#events.emit('disconnection', info);
     });
     this.#events.emit('connection', info);
-    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
+    return client;
   }
 
   /** Closes the client with 4401 `token expired` when its grant ends (in steps past the longest timer). */
@@ -830,7 +713,7 @@ class ProgressServerImpl implements ProgressServer {
     }
     client.expiry = setTimeout(() => {
       client.expiry = undefined;
-      if (client.ws.readyState === WebSocket.OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
+      if (client.ws.readyState === PEER_OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
     }, Math.max(0, left));
   }
 
@@ -842,7 +725,7 @@ class ProgressServerImpl implements ProgressServer {
     }
     // With a hook, an `auth` message after the first is not passed on: it holds a token.
     if (this.#authenticate && frame.message.type === 'auth') return;
-    if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
+    if (frame.message.type === 'ping' && client.ws.readyState === PEER_OPEN) {
       client.outbox.control(heartbeatFrame('pong'));
     }
     this.#events.emit('message', client.info, frame.message);
