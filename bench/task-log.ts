@@ -88,6 +88,18 @@ function publishLines(server: ProgressServer, projectId: string, taskId: string,
   return events;
 }
 
+/** The private memory (resident) of a process, from /proc (Linux); NaN elsewhere. */
+async function privateMemory(pid: number): Promise<number> {
+  try {
+    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+    let kb = 0;
+    for (const m of text.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+    return kb * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The JS heap in use after full collections, with the ArrayBuffers' backing stores when the browser says. */
 async function heap(page: Page): Promise<number> {
   await page.send('HeapProfiler.collectGarbage');
@@ -105,6 +117,9 @@ interface RateStep {
   frames: number;
   kept: boolean;
   lagMs: number;
+  /** Script in the step (CPU ms), and the style and layout it forced. */
+  scriptTotal: number;
+  forcedLayout: number;
   /** The element's renders in the step, the time they took (ms), and the page's frames meanwhile. */
   renders: { count: number; ms: number; frames: number; max: number };
 }
@@ -114,6 +129,8 @@ interface LongLog {
   held: number;
   bytes: number;
   heapGrowth: number;
+  /** Growth of the renderer process's private memory (the <pre>'s text is in the DOM, not the JS heap). */
+  processGrowth: number;
   nodes: number;
   feedMs: number;
   /** p95 of the frames' main-thread work, CPU clock; the same on the wall clock; p95 of their script (CPU). */
@@ -188,12 +205,14 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
           frames: frames.frames,
           kept: Number.isFinite(result.lagMs),
           lagMs: result.lagMs,
+          scriptTotal: frames.scriptTotal,
+          forcedLayout: frames.forcedLayout,
           renders,
         };
         steps[kind].push(step);
         log(
           `${LABEL[kind]} at ${fmt(rate, 0)} lines/s: ${frames.frames} frames, script per frame (CPU) max ${fmt(step.maxScript)} ms, p99 ${fmt(step.p99Script)} ms (wall max ${fmt(step.maxScriptWall)} ms); last line shown ${step.kept ? `${fmt(step.lagMs, 0)} ms after the last publish` : 'not within 2 s'}` +
-            (kind === 'element' ? `; ${renders.count} renders in ${renders.frames} frames, ${fmt(renders.ms / Math.max(1, renders.count))} ms each (longest ${fmt(renders.max)} ms)` : ''),
+            (kind === 'element' ? `; ${renders.count} renders in ${renders.frames} frames, ${fmt(renders.ms / Math.max(1, renders.count))} ms each (longest ${fmt(renders.max)} ms); style and layout forced inside script ${fmt(step.forcedLayout, 0)} of ${fmt(step.scriptTotal, 0)} ms CPU` : ''),
         );
         if (step.maxScript > 8 || !step.kept) out.add(kind);
         await page.call('reset');
@@ -218,7 +237,10 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
 
     async function longLog(kind: ViewKind): Promise<LongLog> {
       const projectId = await open(kind, options.lines + 100);
+      // The page's renderer process (from a short trace), for its memory beside the JS heap.
+      const { pid } = (await traceFrames(page, () => sleep(100))).frames;
       const before = await heap(page);
+      const rssBefore = await privateMemory(pid);
       const t0 = performance.now();
       let bytes = 0;
       let events = 0;
@@ -239,6 +261,7 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
       await withTimeout(page.call('waitLast', held, events, 300000), 310000, `${kind}: the last line`);
       const feedMs = performance.now() - t0;
       const heapGrowth = (await heap(page)) - before;
+      const processGrowth = (await privateMemory(pid)) - rssBefore;
       const nodes = await page.call<number>('nodes');
       await page.call('toTop');
       const scroll = await traceFrames(page, () => withTimeout(page.call<{ ms: number }>('scrollDown', options.scrollSteps), 300000, `${kind}: scroll`));
@@ -248,6 +271,7 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
         held,
         bytes,
         heapGrowth,
+        processGrowth,
         nodes,
         feedMs,
         scrollP95: percentile(scroll.frames.workCpu, 95),
@@ -259,7 +283,7 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
       };
       log(
         `${LABEL[kind]}, ${fmt(held, 0)} lines (${fmt(bytes / 1e6, 1)} MB) fed in ${fmt(feedMs / 1000, 1)} s: heap +${fmt(heapGrowth / 1e6, 1)} MB ` +
-          `(${fmt(heapGrowth / bytes)}x); ${nodes} nodes; scroll p95 frame ${fmt(result.scrollP95)} ms CPU (${fmt(result.scrollP95Wall)} ms wall, script ${fmt(result.scrollP95Script)} ms, ${result.scrollFrames} frames); ` +
+          `(${fmt(heapGrowth / bytes)}x), renderer private memory +${fmt(processGrowth / 1e6, 1)} MB; ${nodes} nodes; scroll p95 frame ${fmt(result.scrollP95)} ms CPU (${fmt(result.scrollP95Wall)} ms wall, script ${fmt(result.scrollP95Script)} ms, ${result.scrollFrames} frames); ` +
           `jump shown next frame ${jump.nextFrame} (after two ${jump.afterTwo}, update ${fmt(jump.updateMs)} ms); search ${fmt(search.result.ms, 0)} ms, ${search.result.count} matches, longest task ${fmt(search.frames.longestTask, 0)} ms`,
       );
       await page.call('reset');
@@ -302,6 +326,7 @@ export async function runTaskLog(options: TaskLogOptions = TASK_LOG_DEFAULTS): P
       const mine = kind === 'element';
       const growth = l.heapGrowth / l.bytes;
       rows.push(single(B, `JS heap growth / log UTF-8 (${fmt(l.bytes / 1e6, 1)} MB): ${LABEL[kind]}`, `${fmt(growth)}x (+${fmt(l.heapGrowth / 1e6, 1)} MB)`, mine ? '<= 2.5x' : '', mine ? growth <= 2.5 : undefined));
+      rows.push(single(B, `renderer private memory growth / log UTF-8: ${LABEL[kind]}`, `${fmt(l.processGrowth / l.bytes)}x (+${fmt(l.processGrowth / 1e6, 1)} MB)`));
       if (l.held < options.lines) rows.push(single(B, `lines taken within the feed's ${fmt(options.feedBudgetMs / 1000, 0)} s (the figures below are at that size): ${LABEL[kind]}`, `${fmt(l.held, 0)} of ${fmt(options.lines, 0)}`));
       rows.push(single(B, `DOM nodes (${mine ? 'shadow root' : 'container'}), ${fmt(l.held, 0)} lines: ${LABEL[kind]}`, String(l.nodes), mine ? '<= 400' : '', mine ? l.nodes <= 400 : undefined));
       rows.push(

@@ -30,6 +30,8 @@ interface TraceEvent {
 }
 
 export interface FrameStats {
+  /** The page's renderer process. */
+  pid: number;
   frames: number;
   /** Script time per frame (ms), in frame order. */
   script: number[];
@@ -40,6 +42,9 @@ export interface FrameStats {
   workCpu: number[];
   /** The longest main-thread task (ms). */
   longestTask: number;
+  /** All script (CPU, ms), and the style recalculation and layout it forced (inside script, CPU, ms). */
+  scriptTotal: number;
+  forcedLayout: number;
 }
 
 const CATEGORIES = ['devtools.timeline', 'toplevel', 'v8.execute', 'disabled-by-default-devtools.timeline.frame'];
@@ -148,10 +153,12 @@ export function analyse(events: TraceEvent[]): FrameStats {
   bounds.sort((a, b) => a - b);
   const script: TraceEvent[] = [];
   const tasks: TraceEvent[] = [];
+  const layouts: TraceEvent[] = [];
   let longestTask = 0;
   for (const e of events) {
     if (e.ph !== 'X' || e.dur === undefined || `${e.pid}:${e.tid}` !== main) continue;
     if (SCRIPT.has(e.name)) script.push(e);
+    if (e.name === 'UpdateLayoutTree' || e.name === 'Layout') layouts.push(e);
     if (e.name === TASK) {
       tasks.push(e);
       longestTask = Math.max(longestTask, e.dur / 1000);
@@ -160,6 +167,20 @@ export function analyse(events: TraceEvent[]): FrameStats {
   const scriptOuter = outermost(script);
   const taskOuter = outermost(tasks);
   const wall = (list: [number, number, number][]) => list.map(([a, b]) => [a, b] as [number, number]);
+  // Style and layout inside script: forced by a read of geometry (or a call that needs it).
+  let forcedLayout = 0;
+  for (const [a, b, cpu] of outermost(layouts)) {
+    let lo = 0;
+    let hi = scriptOuter.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (scriptOuter[mid]![0] <= a) lo = mid;
+      else hi = mid - 1;
+    }
+    const outer = scriptOuter[lo];
+    if (outer && outer[0] <= a && b <= outer[1]) forcedLayout += cpu / 1000;
+  }
+  const scriptTotal = scriptOuter.reduce((sum, [, , cpu]) => sum + cpu / 1000, 0);
   const scriptPerFrame = perWindow(bounds, merge(wall(scriptOuter)));
   if (process.env.TRACE_DEBUG) {
     const worst = scriptPerFrame.indexOf(Math.max(...scriptPerFrame));
@@ -171,12 +192,15 @@ export function analyse(events: TraceEvent[]): FrameStats {
     console.log('frames script cpu:', cpuPerWindow(bounds, scriptOuter).map((x) => x.toFixed(1)).join(' '));
   }
   return {
+    pid: Number(main.split(':')[0]),
     frames: Math.max(0, bounds.length - 1),
     script: scriptPerFrame,
     work: perWindow(bounds, merge(wall(taskOuter))),
     scriptCpu: cpuPerWindow(bounds, scriptOuter),
     workCpu: cpuPerWindow(bounds, taskOuter),
     longestTask,
+    scriptTotal,
+    forcedLayout,
   };
 }
 
