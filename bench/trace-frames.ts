@@ -40,8 +40,9 @@ export interface FrameStats {
   /** The same two on the thread's CPU clock (the trace's `tdur`): without the time the thread waited for a core. */
   scriptCpu: number[];
   workCpu: number[];
-  /** The longest main-thread task (ms). */
+  /** The longest main-thread task (ms), and its CPU time. */
   longestTask: number;
+  longestTaskCpu: number;
   /** All script (CPU, ms), and the style recalculation and layout it forced (inside script, CPU, ms). */
   scriptTotal: number;
   forcedLayout: number;
@@ -155,13 +156,17 @@ export function analyse(events: TraceEvent[]): FrameStats {
   const tasks: TraceEvent[] = [];
   const layouts: TraceEvent[] = [];
   let longestTask = 0;
+  let longestTaskCpu = 0;
   for (const e of events) {
     if (e.ph !== 'X' || e.dur === undefined || `${e.pid}:${e.tid}` !== main) continue;
     if (SCRIPT.has(e.name)) script.push(e);
     if (e.name === 'UpdateLayoutTree' || e.name === 'Layout') layouts.push(e);
     if (e.name === TASK) {
       tasks.push(e);
-      longestTask = Math.max(longestTask, e.dur / 1000);
+      if (e.dur / 1000 > longestTask) {
+        longestTask = e.dur / 1000;
+        longestTaskCpu = (e.tdur ?? e.dur) / 1000;
+      }
     }
   }
   const scriptOuter = outermost(script);
@@ -199,6 +204,7 @@ export function analyse(events: TraceEvent[]): FrameStats {
     scriptCpu: cpuPerWindow(bounds, scriptOuter),
     workCpu: cpuPerWindow(bounds, taskOuter),
     longestTask,
+    longestTaskCpu,
     scriptTotal,
     forcedLayout,
   };
