@@ -77,6 +77,8 @@ export async function traceFrames<T>(page: Page, work: () => Promise<T>): Promis
   return { result, frames: analyse(events) };
 }
 
+const fnName = (e: TraceEvent): string | undefined => (e.args as { data?: { functionName?: string } } | undefined)?.data?.functionName;
+
 /** Merges [start, end) intervals (sorted by start). */
 function merge(intervals: [number, number][]): [number, number][] {
   intervals.sort((a, b) => a[0] - b[0]);
@@ -187,12 +189,13 @@ export function analyse(events: TraceEvent[]): FrameStats {
   }
   const scriptTotal = scriptOuter.reduce((sum, [, , cpu]) => sum + cpu / 1000, 0);
   const scriptPerFrame = perWindow(bounds, merge(wall(scriptOuter)));
+  // TRACE_DEBUG=1: the worst frame's events over 2 ms, and every frame's script (to see what a figure is made of).
   if (process.env.TRACE_DEBUG) {
     const worst = scriptPerFrame.indexOf(Math.max(...scriptPerFrame));
     const from = bounds[worst]!;
     const to = bounds[worst + 1]!;
     const inside = events.filter((e) => `${e.pid}:${e.tid}` === main && e.ph === 'X' && e.dur !== undefined && e.ts < to && e.ts + e.dur > from && e.dur > 2000);
-    console.log(`worst frame ${worst}/${bounds.length - 1}: ${((to - from) / 1000).toFixed(1)} ms`, inside.map((e) => `${e.name}(${(e.dur! / 1000).toFixed(1)}${e.args && (e.args as any).data?.functionName ? ' ' + (e.args as any).data.functionName : ''})`).join(' '));
+    console.log(`worst frame ${worst}/${bounds.length - 1}: ${((to - from) / 1000).toFixed(1)} ms`, inside.map((e) => `${e.name}(${(e.dur! / 1000).toFixed(1)}${e.args && fnName(e) ? ' ' + fnName(e) : ''})`).join(' '));
     console.log('frames script:', scriptPerFrame.map((x) => x.toFixed(1)).join(' '));
     console.log('frames script cpu:', cpuPerWindow(bounds, scriptOuter).map((x) => x.toFixed(1)).join(' '));
   }
