@@ -1,5 +1,5 @@
 /**
- * The output store's costs, on its own (not part of bench/run.ts):
+ * The output store's costs, on its own (`npm run bench -- output-store`):
  *
  * - appending 1,000,000 lines of about 80 characters, in chunks of 20 lines, to the memory store
  *   (one task, its limits raised to keep every line; then with the default limits, which keep
@@ -20,13 +20,14 @@ import type { ProgressEvent } from '../src/client/events.js';
 import { MemoryOutputStore } from '../src/server/memory-output-store.js';
 import type { OutputStore } from '../src/server/output-store.js';
 import { createRedisOutputStore } from '../src/server/redis-output-store.js';
-import { fmt, summarize } from './stats.js';
+import { fileURLToPath } from 'node:url';
+import { fmt, printTable, row, single, summarize, type ResultRow } from './stats.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 const LINES_PER_CHUNK = 20;
 
 const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
+const B = 'output store (Node)';
 
 /** A chunk of 20 lines of about 80 characters, numbered so that no two are the same. */
 function chunkOf(first: number): string {
@@ -43,13 +44,14 @@ const event = (taskId: string, text: string): ProgressEvent =>
 
 /** The JS heap plus the memory of array buffers (where the typed arrays live), in MiB, after a full GC. */
 function heapMb(): number {
-  gc!();
-  gc!();
+  if (!gc) throw new Error('run with --expose-gc');
+  gc();
+  gc();
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return (heapUsed + arrayBuffers) / 1048576;
 }
 
-async function appendMemory(label: string, store: MemoryOutputStore, lines: number): Promise<void> {
+async function appendMemory(label: string, store: MemoryOutputStore, lines: number): Promise<ResultRow[]> {
   const chunks = Array.from({ length: 50 }, (_, i) => chunkOf(i * LINES_PER_CHUNK));
   const before = heapMb();
   const start = performance.now();
@@ -57,13 +59,18 @@ async function appendMemory(label: string, store: MemoryOutputStore, lines: numb
   const ms = performance.now() - start;
   const after = heapMb();
   const read = store.readNow('bench', 't', { limit: 1 })!;
+  const kept = read.total - read.firstKept + 1;
   console.log(
-    `${label}: ${fmt(lines, 0)} lines in ${fmt(ms, 0)} ms (${fmt((lines / ms) * 1000, 0)} lines/s), heap + array buffers +${fmt(after - before, 1)} MiB ` +
-      `for ${fmt(read.total - read.firstKept + 1, 0)} lines kept (${fmt(store.bytes / 1048576, 1)} MiB counted)`,
+    `  output-store: ${label}: ${fmt(lines, 0)} lines in ${fmt(ms, 0)} ms (${fmt((lines / ms) * 1000, 0)} lines/s), heap + array buffers +${fmt(after - before, 1)} MiB ` +
+      `for ${fmt(kept, 0)} lines kept (${fmt(store.bytes / 1048576, 1)} MiB counted)`,
   );
+  return [
+    single(B, `memory, ${label}: append ${fmt(lines, 0)} lines (chunks of ${LINES_PER_CHUNK})`, `${fmt(ms, 0)} ms (${fmt((lines / ms) * 1000, 0)} lines/s)`),
+    single(B, `memory, ${label}: heap + array buffers for ${fmt(kept, 0)} lines kept`, `+${fmt(after - before, 1)} MiB`),
+  ];
 }
 
-async function lastLines(label: string, store: OutputStore, taskId: string, rounds: number): Promise<void> {
+async function lastLines(label: string, store: OutputStore, taskId: string, rounds: number): Promise<ResultRow> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const start = performance.now();
@@ -72,7 +79,8 @@ async function lastLines(label: string, store: OutputStore, taskId: string, roun
     if (read!.lines.length !== 200) throw new Error(`read ${read!.lines.length} lines`);
   }
   const s = summarize(times);
-  console.log(`${label}: last 200 of 200,000 lines: median ${fmt(s.median, 3)} ms (min ${fmt(s.min, 3)}, max ${fmt(s.max, 3)}, ${s.n} reads)`);
+  console.log(`  output-store: ${label}: last 200 of 200,000 lines: median ${fmt(s.median, 3)} ms (min ${fmt(s.min, 3)}, max ${fmt(s.max, 3)}, ${s.n} reads)`);
+  return row(B, `${label}: read the last 200 of 200,000 lines`, times, { unit: ' ms', digits: 3 });
 }
 
 async function freePort(): Promise<number> {
@@ -110,35 +118,43 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`output store, Node ${process.version}`);
-  await appendMemory('memory, every line kept', new MemoryOutputStore({ maxLines: 1_000_000, maxBytes: 512 * 1048576, maxTotalBytes: 512 * 1048576 }), 1_000_000);
-  await appendMemory('memory, default limits', new MemoryOutputStore(), 1_000_000);
+export async function runOutputStore(): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  rows.push(...(await appendMemory('every line kept', new MemoryOutputStore({ maxLines: 1_000_000, maxBytes: 512 * 1048576, maxTotalBytes: 512 * 1048576 }), 1_000_000)));
+  rows.push(...(await appendMemory('default limits', new MemoryOutputStore(), 1_000_000)));
 
   const memory = new MemoryOutputStore();
   for (let n = 0; n < 200_000; n += LINES_PER_CHUNK) memory.numberOutput(event('r', chunkOf(n)));
-  await lastLines('memory', memory, 'r', 1000);
+  rows.push(await lastLines('memory', memory, 'r', 1000));
 
   const redis = await startRedis();
   try {
     const store = await createRedisOutputStore({ url: redis.url });
-    const start = performance.now();
-    // 50 chunks in flight at a time (pipelined), as a busy publisher would send them.
-    for (let n = 0; n < 200_000; n += LINES_PER_CHUNK * 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, k) => store.numberOutput(event('r', chunkOf(n + k * LINES_PER_CHUNK)))));
+    try {
+      const start = performance.now();
+      // 50 chunks in flight at a time (pipelined), as a busy publisher would send them.
+      for (let n = 0; n < 200_000; n += LINES_PER_CHUNK * 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, k) => store.numberOutput(event('r', chunkOf(n + k * LINES_PER_CHUNK)))));
+      }
+      const ms = performance.now() - start;
+      console.log(`  output-store: redis: appended 200,000 lines in ${fmt(ms, 0)} ms (${fmt((200_000 / ms) * 1000, 0)} lines/s, chunks of 20, 50 in flight)`);
+      rows.push(single(B, 'redis: append 200,000 lines (chunks of 20, 50 in flight)', `${fmt(ms, 0)} ms (${fmt((200_000 / ms) * 1000, 0)} lines/s)`));
+      const probe = new Redis(redis.url);
+      const [lines, meta] = store.keys('bench', 'r');
+      const bytes = Number(await probe.call('MEMORY', 'USAGE', lines, 'SAMPLES', '0')) + Number(await probe.call('MEMORY', 'USAGE', meta));
+      probe.disconnect();
+      rows.push(single(B, "redis: the task's keys for 200,000 lines", `${fmt(bytes / 1048576, 1)} MiB (${fmt(bytes / 200_000, 0)} bytes a line)`));
+      rows.push(await lastLines('redis', store, 'r', 300));
+    } finally {
+      await store.close();
     }
-    const ms = performance.now() - start;
-    console.log(`redis: appended 200,000 lines in ${fmt(ms, 0)} ms (${fmt((200_000 / ms) * 1000, 0)} lines/s, chunks of 20, 50 in flight)`);
-    const probe = new Redis(redis.url);
-    const [lines, meta] = store.keys('bench', 'r');
-    const bytes = Number(await probe.call('MEMORY', 'USAGE', lines, 'SAMPLES', '0')) + Number(await probe.call('MEMORY', 'USAGE', meta));
-    probe.disconnect();
-    console.log(`redis: the task's keys take ${fmt(bytes / 1048576, 1)} MiB for 200,000 lines (${fmt(bytes / 200_000, 0)} bytes a line)`);
-    await lastLines('redis', store, 'r', 300);
-    await store.close();
   } finally {
     await redis.stop();
   }
+  return rows;
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`output store, Node ${process.version}`);
+  printTable(await runOutputStore());
+}

@@ -3,9 +3,13 @@
  *
  *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
- * names: size routing fanout e2e memory recovery tabs redis peer-size peer-fanout peer-e2e (default: all).
- * The peer-* benchmarks measure socket.io, partysocket, Shoelace and Material Web beside ours.
- * `--quick` runs fewer rounds (a smoke run; its figures are noisier). `--flood N`: the e2e and
+ * names: size routing fanout e2e memory recovery tabs redis peer-size peer-fanout peer-e2e task-log
+ * task-log-model output-store (default: all).
+ * The peer-* benchmarks measure socket.io, partysocket, Shoelace and Material Web beside ours;
+ * task-log measures `<task-log>` in Chromium beside xterm.js 6 and a plain `<pre>` fed the same
+ * stream (throughput, memory, DOM, scrolling, search, late join, size: bench/task-log.ts);
+ * task-log-model and output-store the log's model and the server's output store in Node.
+ * `--quick` runs fewer rounds (a smoke run; its figures are noisier; task-log: small logs). `--flood N`: the e2e and
  * peer-e2e floods give each task N steps of progress (default 10; 100 for a long flood, where the
  * elements coalesce more). Benchmarks print figures; they never fail a build: the exit code is 0
  * unless a benchmark could not run at all.
@@ -15,6 +19,7 @@ import { E2E_DEFAULTS, runEndToEnd } from './e2e.js';
 import { FANOUT_DEFAULTS, runFanout } from './fanout.js';
 import { runSseFanout, SSE_FANOUT_DEFAULTS } from './fanout-sse.js';
 import { MEMORY_DEFAULTS, runMemory } from './memory.js';
+import { runOutputStore } from './output-store.js';
 import { PEER_E2E_DEFAULTS, runPeerEndToEnd } from './peer-e2e.js';
 import { PEER_FANOUT_DEFAULTS, runPeerFanout } from './peer-fanout.js';
 import { runPeerSize } from './peer-size.js';
@@ -23,6 +28,8 @@ import { REDIS_DEFAULTS, runRedis } from './redis.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
 import { runTabs, TABS_DEFAULTS } from './tabs.js';
+import { runTaskLog, TASK_LOG_DEFAULTS, TASK_LOG_QUICK } from './task-log.js';
+import { runTaskLogModel, TASK_LOG_MODEL_DEFAULTS } from './task-log-model.js';
 import { printTable, type ResultRow } from './stats.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, flood: { type: 'string' } } });
@@ -47,6 +54,9 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   'peer-size': () => runPeerSize(),
   'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
   'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1 } : { ...PEER_E2E_DEFAULTS, perTask }),
+  'task-log': () => runTaskLog(quick ? TASK_LOG_QUICK : TASK_LOG_DEFAULTS),
+  'task-log-model': () => runTaskLogModel(quick ? { lines: 100_000 } : TASK_LOG_MODEL_DEFAULTS),
+  'output-store': () => runOutputStore(),
 };
 
 const unknown = positionals.filter((name) => !(name in benchmarks));
