@@ -8,9 +8,9 @@ import { ListenerSet } from '../listener-set.js';
 import { definedOnly } from '../objects.js';
 import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../parse-frame.js';
 import { Heartbeat } from './heartbeat.js';
-import { ReconnectingSocket, type TokenSource, type WebSocketConstructor } from './reconnecting-socket.js';
+import { ReconnectingSocket, type TokenSource, type Transport, type WebSocketConstructor } from './reconnecting-socket.js';
 import { SequenceTracker, type ResyncReason } from './sequence-tracker.js';
-import { checkSocketUrl, negotiatedUrl, redactUrl, type ResumePosition } from './socket-url.js';
+import { checkSocketUrl, negotiatedUrl, redactUrl, streamUrl, type ResumePosition } from './socket-url.js';
 
 export interface ConnectionConfig {
   url: string;
@@ -45,6 +45,22 @@ export interface ConnectionConfig {
   maxFrameSize?: number;
   /** The WebSocket implementation; default `globalThis.WebSocket`. In Node 20 pass `ws`. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The transports to use, in order of preference. Default `['websocket', 'sse']`: WebSocket, and
+   * Server-Sent Events (the same URL over `fetch`, docs/protocol.md) when the upgrade is refused
+   * or fails at once, when an open socket brings no frame within `firstFrameTimeout`, or after
+   * `websocketAttempts` failed attempts in a row; WebSocket is tried again in the background
+   * every `websocketRetryInterval` and taken back without a gap or a duplicate.
+   */
+  transports?: Transport[];
+  /** ms after a WebSocket opens within which a frame must come; it is asked for a ping at once. 0: no bound, no ping. Default 3000. */
+  firstFrameTimeout?: number;
+  /** Failed WebSocket attempts in a row after which the next goes over Server-Sent Events. Default 3. */
+  websocketAttempts?: number;
+  /** ms between tries to move back to WebSocket from Server-Sent Events; 0: never. Default 60000. */
+  websocketRetryInterval?: number;
+  /** ms without a byte after which a stream of Server-Sent Events counts as dead. Default 37500 (2.5 x the server's 15 s heartbeat). */
+  streamTimeout?: number;
   /** Tell the server that frames holding an array of events are welcome (`batch=1`). Default true. */
   batch?: boolean;
   /** Ask the server for sequence numbers and replay after a reconnect (`resume=1`). Default true. */
@@ -69,6 +85,8 @@ export interface ConnectionStats {
   reconnectAttempts: number;
   /** Date.now() of the last frame received, or 0. */
   lastFrameAt: number;
+  /** What the connection uses now (or will try next). */
+  transport: Transport;
 }
 
 /** What the rest of the client uses of a connection: a socket of this tab's, or one it shares with other tabs. */
@@ -102,6 +120,11 @@ const DEFAULTS = {
   resume: true,
   tokenTransport: 'query' as 'query' | 'message',
   random: Math.random,
+  transports: ['websocket', 'sse'] as readonly Transport[],
+  firstFrameTimeout: 3000,
+  websocketAttempts: 3,
+  websocketRetryInterval: 60_000,
+  streamTimeout: 37_500,
 };
 
 /** Where listener errors go unless the config says otherwise. */
@@ -169,21 +192,31 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
         connectionTimeout: config.connectionTimeout,
         stableConnectionTime: config.stableConnectionTime,
         random: config.random,
+        transports: config.transports,
+        firstFrameTimeout: config.firstFrameTimeout,
+        websocketAttempts: config.websocketAttempts,
+        websocketRetryInterval: config.websocketRetryInterval,
+        streamTimeout: config.streamTimeout,
+        maxFrameSize: config.maxFrameSize,
       },
       {
-        url: (token) =>
-          negotiatedUrl(given.url, {
-            token,
+        url: (token, transport) => {
+          const stream = transport === 'sse';
+          const url = negotiatedUrl(given.url, {
+            // A stream's token goes in its Authorization header.
+            token: stream ? undefined : token,
             tokenInMessage,
             batch: config.batch,
             resume: config.resume,
             from: config.resume ? this.#sequence.ask() : undefined,
             extra: given.queryParams?.(),
-          }),
+          });
+          return stream ? streamUrl(url) : url;
+        },
+        moved: () => this.#beat(),
         state: (state) => {
           // Armed before the listeners run, so that a listener that disconnects stops it.
-          if (state === 'connected') this.#heartbeat.start();
-          else this.#heartbeat.stop();
+          this.#beat();
           this.states.emit(state);
         },
         event: (event) => this.events.emit(event),
@@ -230,11 +263,17 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
 
   /** Pings now and declares the connection dead when nothing answers in heartbeatTimeout. */
   check(): void {
-    if (this.#socket.state === 'connected') this.#heartbeat.check();
+    if (this.#socket.state === 'connected' && this.#socket.transport === 'websocket') this.#heartbeat.check();
   }
 
   stats(): ConnectionStats {
-    return { ...this.#stats, reconnectAttempts: this.#socket.failures };
+    return { ...this.#stats, reconnectAttempts: this.#socket.failures, transport: this.#socket.transport };
+  }
+
+  /** The JSON heartbeat runs while connected over WebSocket; a stream times itself out. */
+  #beat(): void {
+    if (this.#socket.state === 'connected' && this.#socket.transport === 'websocket') this.#heartbeat.start();
+    else this.#heartbeat.stop();
   }
 
   #frame(data: unknown): void {

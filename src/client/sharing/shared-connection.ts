@@ -68,7 +68,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   #catchingSince: number | undefined;
   #held: { events: ProgressEvent[]; position: ResumePosition | undefined }[] = [];
   #heldCount = 0;
-  readonly #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0 };
+  readonly #stats: ConnectionStats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0, transport: 'websocket' };
 
   constructor(
     readonly url: string,
