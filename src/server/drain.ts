@@ -3,7 +3,7 @@
  * with jitter over a window, so that their clients reconnect (to other instances, and resume
  * there) a few at a time rather than all at once.
  */
-import { WebSocket } from 'ws';
+import { PEER_CLOSED, PEER_OPEN, type Peer } from './peer.js';
 
 /** The close a drained socket gets. */
 export const DRAIN_CODE = 1012;
@@ -47,10 +47,10 @@ export function drainDelays(count: number, window: number, random: () => number)
  * that does not answer its close frame is cut after a grace period). Every timer it sets is
  * cleared when its socket closes.
  */
-export function drainSockets(sockets: readonly WebSocket[], options: DrainOptions = {}): Promise<void> {
+export function drainSockets(sockets: readonly Peer[], options: DrainOptions = {}): Promise<void> {
   const clock = options.clock ?? PROCESS_CLOCK;
   const window = Math.max(0, options.window ?? DEFAULT_DRAIN_WINDOW);
-  const open = sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED);
+  const open = sockets.filter((ws) => ws.readyState !== PEER_CLOSED);
   if (open.length === 0) return Promise.resolve();
   const delays = drainDelays(open.length, window, options.random ?? Math.random);
   return new Promise((resolve) => {
@@ -58,7 +58,7 @@ export function drainSockets(sockets: readonly WebSocket[], options: DrainOption
     open.forEach((ws, i) => {
       let grace: unknown;
       const slot = clock.setTimeout(() => {
-        if (ws.readyState !== WebSocket.OPEN) return; // closing already
+        if (ws.readyState !== PEER_OPEN) return; // closing already
         ws.close(DRAIN_CODE, DRAIN_REASON);
         grace = clock.setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       }, delays[i]!);

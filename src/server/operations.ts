@@ -4,8 +4,6 @@
  * these and calls it from its request handler, its upgrade handler and its `drain()`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
 import { BearerKey, type BearerKeys } from './bearer-key.js';
 import { drainSockets, type DrainOptions } from './drain.js';
@@ -14,6 +12,7 @@ import { DEFAULT_MAX_PUBLISH_BYTES, handlePublish, type HttpPublishing } from '.
 import { LogAppender } from './log-appender.js';
 import { Observed, type ServerObserver, type SocketKind } from './observer.js';
 import type { OutputStore } from './output-store.js';
+import type { Peer } from './peer.js';
 import type { ProgressLog } from './progress-log.js';
 
 export interface OperationsOptions {
@@ -115,13 +114,13 @@ export class Operations {
   }
 
   /**
-   * Begins draining (once; a later call gets the same promise): upgrade requests waiting for
-   * their token check (`pending`) get 503, as every later one does, and `sockets` are closed
-   * with 1012 over the window.
+   * Begins draining (once; a later call gets the same promise): `refusePending` answers 503 to
+   * the connections waiting for their token check, as every later one gets, and `sockets` are
+   * closed with 1012 over the window.
    */
-  drain(sockets: readonly WebSocket[], pending: Iterable<Duplex>, refuse: (socket: Duplex) => void, options?: DrainOptions): Promise<void> {
+  drain(sockets: readonly Peer[], refusePending: () => void, options?: DrainOptions): Promise<void> {
     if (this.#drained) return this.#drained;
-    for (const socket of pending) refuse(socket);
+    refusePending();
     this.#drained = drainSockets(sockets, options);
     return this.#drained;
   }

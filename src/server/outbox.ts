@@ -1,11 +1,11 @@
 /**
  * What the server sends one socket, in order: event frames gathered into batches for a client
  * that accepts them (docs/protocol.md), everything held back while a session is being opened, and
- * a queue of its own in front of the socket, so that the socket itself never holds more than a
- * small window: a client too slow for the queue's limit is shed, and the close frame that tells it
+ * a queue of its own in front of the socket (a WebSocket, or a stream: a `Peer`), so that the
+ * socket itself never holds more than a small window: a client too slow for the queue's limit is shed, and the close frame that tells it
  * so comes right after that window, not after everything that was waiting.
  */
-import { WebSocket } from 'ws';
+import { PEER_OPEN, type Peer } from './peer.js';
 
 export interface BatchOptions {
   /** ms during which events are gathered; 0 sends every event at once. */
@@ -32,7 +32,7 @@ type Held = { kind: 'event' | 'raw' | 'control'; frame: string | Uint8Array; seq
 const sizeOf = (frame: string | Uint8Array): number => (typeof frame === 'string' ? frame.length : frame.byteLength);
 
 export class Outbox {
-  readonly #ws: WebSocket;
+  readonly #ws: Peer;
   /** Undefined when the client takes single events only. */
   readonly #batch: BatchOptions | undefined;
   readonly #limits: OutboxLimits;
@@ -40,6 +40,8 @@ export class Outbox {
   /** The batch being gathered. */
   #pending: string[] = [];
   #pendingSize = 0;
+  /** The number of the last event gathered. */
+  #pendingSeq = 0;
   #timer: NodeJS.Timeout | undefined;
   /** performance.now() of the last event frame sent. */
   #lastSentAt = -Infinity;
@@ -48,6 +50,8 @@ export class Outbox {
   #held: Held[] = [];
   /** Frames waiting for the socket's window, oldest first from `#head`. */
   #queue: (string | Uint8Array)[] = [];
+  /** The number each queued frame carries (0: none), beside `#queue`. */
+  #queueSeqs: number[] = [];
   #head = 0;
   #queuedSize = 0;
   /** What a replay may take in the queue on top of `maxQueued`; shrinks as the replay drains. */
@@ -58,7 +62,7 @@ export class Outbox {
   /** Checks the socket again when frames wait and no write callback will come. */
   #poll: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, batch: BatchOptions | undefined, limits: OutboxLimits, onFull: () => void) {
+  constructor(ws: Peer, batch: BatchOptions | undefined, limits: OutboxLimits, onFull: () => void) {
     this.#ws = ws;
     this.#batch = batch && batch.window > 0 ? batch : undefined;
     this.#limits = limits;
@@ -74,10 +78,10 @@ export class Outbox {
    * The first frames of a session, sent before anything held: the session frame, then the replay
    * (in batches when allowed). The replay may exceed `maxQueued` by its own size.
    */
-  open(first: string, replay: readonly string[]): void {
-    this.#write(first);
+  open(first: string, replay: readonly string[], seqs: readonly number[] = []): void {
+    this.#write(first, 0);
     for (const frame of replay) this.#allowance += frame.length + 1;
-    this.#burst(replay);
+    this.#burst(replay, seqs);
   }
 
   /**
@@ -92,12 +96,12 @@ export class Outbox {
     }
     const batch = this.#batch;
     if (!batch) {
-      this.#write(frame);
+      this.#write(frame, seq);
       return;
     }
     const now = performance.now();
     if (this.#timer === undefined && now - this.#lastSentAt >= batch.window) {
-      this.#write(frame);
+      this.#write(frame, seq);
       this.#lastSentAt = now;
       return;
     }
@@ -105,6 +109,7 @@ export class Outbox {
     if (this.#pending.length > 0 && this.#pendingSize + frame.length + 2 > batch.maxSize) this.flush();
     this.#pending.push(frame);
     this.#pendingSize += frame.length + 1;
+    this.#pendingSeq = seq;
     if (this.#pending.length >= batch.maxEvents || this.#pendingSize >= batch.maxSize) {
       this.flush();
     } else if (this.#timer === undefined) {
@@ -115,7 +120,7 @@ export class Outbox {
   /** A frame outside batches, sent without waiting for the batch (a JSON pong). */
   control(frame: string): void {
     if (this.#holds > 0) this.#held.push({ kind: 'control', frame, seq: 0 });
-    else this.#write(frame);
+    else this.#write(frame, 0);
   }
 
   /** Any other frame, as is, after the events gathered before it. */
@@ -125,7 +130,7 @@ export class Outbox {
       return;
     }
     this.flush();
-    this.#write(frame);
+    this.#write(frame, 0);
   }
 
   /** Sends the gathered events as one array frame (a lone event as itself). */
@@ -136,7 +141,7 @@ export class Outbox {
     const frame = this.#pending.length === 1 ? this.#pending[0]! : '[' + this.#pending.join(',') + ']';
     this.#pending = [];
     this.#pendingSize = 0;
-    this.#write(frame);
+    this.#write(frame, this.#pendingSeq);
     this.#lastSentAt = performance.now();
   }
 
@@ -155,8 +160,8 @@ export class Outbox {
     if (this.#holds === 0 || --this.#holds > 0) return;
     const held = this.#held;
     this.#held = [];
-    for (const { kind, frame } of held) {
-      if (kind === 'event') this.event(frame as string);
+    for (const { kind, frame, seq } of held) {
+      if (kind === 'event') this.event(frame as string, seq);
       else if (kind === 'control') this.control(frame as string);
       else this.raw(frame);
     }
@@ -171,47 +176,59 @@ export class Outbox {
     this.#pending = [];
     this.#held = [];
     this.#queue = [];
+    this.#queueSeqs = [];
     this.#head = 0;
     this.#queuedSize = 0;
   }
 
   /** Frames sent together at once (a replay), cut into batches by the same limits when allowed. */
-  #burst(frames: readonly string[]): void {
+  #burst(frames: readonly string[], seqs: readonly number[]): void {
     const batch = this.#batch;
     if (!batch) {
-      for (const frame of frames) this.#write(frame);
+      frames.forEach((frame, i) => this.#write(frame, seqs[i] ?? 0));
       return;
     }
     let chunk: string[] = [];
     let size = 0;
+    let last = 0;
     const send = () => {
-      if (chunk.length > 0) this.#write(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']');
+      if (chunk.length > 0) this.#write(chunk.length === 1 ? chunk[0]! : '[' + chunk.join(',') + ']', last);
       chunk = [];
       size = 0;
     };
-    for (const frame of frames) {
+    frames.forEach((frame, i) => {
       if (chunk.length >= batch.maxEvents || (chunk.length > 0 && size + frame.length + 2 > batch.maxSize)) send();
       chunk.push(frame);
       size += frame.length + 1;
-    }
+      last = seqs[i] ?? 0;
+    });
     send();
   }
 
-  #write(frame: string | Uint8Array): void {
+  /** Hands a frame to the peer, with the number it carries when the peer says it. */
+  #send(frame: string | Uint8Array, seq: number, callback?: () => void): void {
     const ws = this.#ws;
-    if (this.#full || ws.readyState !== WebSocket.OPEN) return;
+    if (seq > 0 && ws.sendEvent) ws.sendEvent(frame as string, seq, callback);
+    else ws.send(frame, callback);
+  }
+
+  /** @param seq the number of the (last) event it carries; 0 for none */
+  #write(frame: string | Uint8Array, seq: number): void {
+    const ws = this.#ws;
+    if (this.#full || ws.readyState !== PEER_OPEN) return;
     const buffered = ws.bufferedAmount;
     if (this.#queuedSize === 0 && buffered < this.#limits.socketWindow) {
       // A callback costs: only writes to a socket that is not keeping up get one.
       if (buffered === 0) {
-        ws.send(frame);
+        this.#send(frame, seq);
       } else {
         this.#inFlight++;
-        ws.send(frame, this.#written);
+        this.#send(frame, seq, this.#written);
       }
       return;
     }
     this.#queue.push(frame);
+    this.#queueSeqs.push(seq);
     this.#queuedSize += sizeOf(frame);
     if (this.#inFlight === 0 && this.#poll === undefined) this.#poll = setTimeout(this.#check, 5);
     if (this.#queuedSize > this.#limits.maxQueued + this.#allowance) {
@@ -236,20 +253,23 @@ export class Outbox {
 
   #pump(): void {
     const ws = this.#ws;
-    while (this.#head < this.#queue.length && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < this.#limits.socketWindow) {
+    while (this.#head < this.#queue.length && ws.readyState === PEER_OPEN && ws.bufferedAmount < this.#limits.socketWindow) {
+      const seq = this.#queueSeqs[this.#head]!;
       const frame = this.#queue[this.#head++]!;
       this.#queuedSize -= sizeOf(frame);
       this.#inFlight++;
-      ws.send(frame, this.#written);
+      this.#send(frame, seq, this.#written);
     }
     if (this.#head === this.#queue.length) {
       this.#queue = [];
+      this.#queueSeqs = [];
       this.#head = 0;
     } else if (this.#head > 1024) {
       this.#queue = this.#queue.slice(this.#head);
+      this.#queueSeqs = this.#queueSeqs.slice(this.#head);
       this.#head = 0;
     }
     if (this.#allowance > this.#queuedSize) this.#allowance = this.#queuedSize;
-    if (this.#queuedSize > 0 && this.#inFlight === 0 && this.#poll === undefined && ws.readyState === WebSocket.OPEN) this.#poll = setTimeout(this.#check, 5);
+    if (this.#queuedSize > 0 && this.#inFlight === 0 && this.#poll === undefined && ws.readyState === PEER_OPEN) this.#poll = setTimeout(this.#check, 5);
   }
 }

@@ -11,7 +11,8 @@ import { Server as TlsServer } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ProgressEvent } from '../client/events.js';
 import type { Access, AuthenticateAnswer, ReadAnswer } from './access.js';
-import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
+import { Admission, CLOSE_UNAUTHORIZED, type Refusal } from './admission.js';
+import type { WarnLogger } from './connection-limits.js';
 import { EntryFrames, type ContainerSpelling } from './event-frames.js';
 import { heartbeatFrame, readClientFrame, type ClientMessage } from './frames.js';
 import { handleRead } from './http-reads.js';
@@ -26,25 +27,16 @@ import { kindOf, Operations, type OperationsOptions } from './operations.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import { matchRoute, projectPath, type Route } from './routes.js';
 import { handleRunAction, type RunActionAuthorisation, type RunActions } from './run-actions.js';
+import { PEER_OPEN, type Peer } from './peer.js';
 import { openSession, type SessionSocket } from './session.js';
+import { DEFAULT_SSE_HEARTBEAT } from './sse-peer.js';
+import { answerRefusal, acceptsStream, DRAINING, StreamRequests } from './sse-requests.js';
 import { DEFAULT_AUTHENTICATE_TIMEOUT, TokenCheck } from './token-check.js';
 
 export type { ClientMessage, ClientFrameRejection } from './frames.js';
 export type { AccessGrant, AuthenticateAnswer, ProjectScope } from './access.js';
+export { CLOSE_FORBIDDEN, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED } from './admission.js';
 
-/**
- * Close code sent when `authenticate` refuses a connection (reason `unauthorized`), when its grant
- * ends (`token expired`) and when `revoke()` names the socket (`token revoked`): a client with a
- * way to get a new token reconnects with it and resumes.
- */
-export const CLOSE_UNAUTHORIZED = 4401;
-/** Close code sent to a per-project socket whose token may not see that project (reason `project not allowed`). */
-export const CLOSE_FORBIDDEN = 4403;
-/**
- * Close code sent past a limit against abuse (`maxConnectionsPerToken`, `maxConnectionsPerAddress`,
- * `connectionAttempts`), with the limit as the reason; the client retries after its backoff.
- */
-export const CLOSE_TOO_MANY = 4429;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
 /** Close code sent to resuming clients when the log lost continuity (a new epoch): they reconnect and resume or resync. */
@@ -64,6 +56,8 @@ const CLOSE_GRACE_MS = 1000;
 const SHED_GRACE_MS = 5000;
 /** Bytes a socket may hold unsent before frames wait in its outbox's queue. */
 const SOCKET_WINDOW = 128 * 1024;
+/** What a stream's request is answered while the log cannot be read (a socket's session would close with 1013). */
+const LOG_UNAVAILABLE: Refusal = { code: CLOSE_TRY_AGAIN_LATER, reason: 'progress log unavailable', status: 503 };
 /** The longest delay a timer takes (about 24.8 days); a later expiry is waited for in steps. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
@@ -135,6 +129,11 @@ export interface ProgressServerOptions extends OperationsOptions {
    * never reads is not alive). Default 30000; 0 disables.
    */
   heartbeatInterval?: number;
+  /**
+   * ms of silence after which a Server-Sent Events stream gets a comment (`:`), so that proxies
+   * keep it and its client knows it is alive. Default 15000; 0 disables.
+   */
+  sseHeartbeat?: number;
   /**
    * Characters the server may hold unsent for one client, beyond the socket's own small window
    * (128 KiB). A client that lets more pile up is closed with 1013 (`CLOSE_TRY_AGAIN_LATER`),
@@ -266,17 +265,20 @@ export interface ProgressServer {
   close(): Promise<void>;
 }
 
+type Transport = 'websocket' | 'sse';
 type ServerEventName = 'connection' | 'disconnection' | 'message' | 'rejected';
 type AnyListener = (...args: any[]) => void;
 
 /** A client socket as the server holds it. */
 export interface HeldSocket {
   readonly info: ProgressClientInfo;
-  readonly ws: WebSocket;
+  /** Its connection: a WebSocket, or a Server-Sent Events stream. */
+  readonly ws: Peer;
   readonly outbox: Outbox;
 }
 
 interface Client extends HeldSocket, SessionSocket {
+  readonly transport: Transport;
   /** Whether the client answered the last heartbeat ping (or has not been pinged yet). */
   alive: boolean;
   /** It negotiated `resume=1`: its numbers end with the epoch. */
@@ -299,8 +301,8 @@ interface Checking {
   revocations: Revocation[];
 }
 
-/** A socket accepted by the hook, with what it may see, on its way to becoming a client. */
-interface Admission {
+/** A connection whose token was checked, on its way to becoming a client (or being refused). */
+interface CheckedConnection {
   route: Route;
   token: string | undefined;
   address: string;
@@ -332,6 +334,10 @@ export function heldSockets(server: ProgressServer): Iterable<HeldSocket> {
 
 /** Answer plain HTTP requests to a server this module created: 200 for `GET /health`, else 404. */
 function answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
+  if (acceptsStream(request)) {
+    answerRefusal(response, { status: 404, reason: 'not found', code: 1008 });
+    return;
+  }
   const healthy = request.method === 'GET' && request.url?.split('?')[0] === '/health';
   response.writeHead(healthy ? 200 : 404, { 'content-type': 'text/plain' });
   response.end(healthy ? 'ok' : 'not found');
@@ -358,19 +364,16 @@ class ProgressServerImpl implements ProgressServer {
   readonly #authenticate: ProgressServerOptions['authenticate'];
   readonly #remoteAddress: (request: IncomingMessage) => string | undefined;
   readonly #logger: WarnLogger;
-  readonly #connectionLimits: ConnectionLimits;
-  readonly #attempts: AttemptRate;
-  readonly #byToken = new OpenCounts();
-  readonly #byAddress = new OpenCounts();
-  readonly #refusals: RefusalLog;
+  readonly #admission: Admission;
+  readonly #streams: StreamRequests;
   readonly #tokens: TokenCheck;
   readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #actions: RunActions | undefined;
   readonly #wss: WebSocketServer;
   readonly #events = new EventEmitter();
-  readonly #clients = new Map<WebSocket, Client>();
-  /** Every upgraded socket, including those being closed as unauthorised. */
-  readonly #sockets = new Set<WebSocket>();
+  readonly #clients = new Map<Peer, Client>();
+  /** Every upgraded socket, including those being closed as unauthorised, and every stream. */
+  readonly #sockets = new Set<Peer>();
   /** Upgrade requests waiting for `authenticate`. */
   readonly #pending = new Set<Duplex>();
   /** Sockets whose token is being checked (each until its check ends). */
@@ -398,16 +401,8 @@ class ProgressServerImpl implements ProgressServer {
     this.#authenticate = options.authenticate;
     this.#remoteAddress = options.remoteAddress ?? ((request) => request.socket.remoteAddress);
     this.#logger = options.logger ?? { warn: (message) => console.warn(message) };
-    this.#refusals = new RefusalLog(this.#logger);
     this.#tokens = new TokenCheck(options.authenticate, options.authenticateTimeout ?? DEFAULT_AUTHENTICATE_TIMEOUT, this.#logger);
-    const attempts = options.connectionAttempts ?? {};
-    this.#connectionLimits = {
-      perToken: options.maxConnectionsPerToken ?? 100,
-      perAddress: options.maxConnectionsPerAddress ?? 2000,
-      attemptBurst: attempts.burst ?? 2000,
-      attemptsPerSecond: attempts.perSecond ?? 200,
-    };
-    this.#attempts = new AttemptRate(this.#connectionLimits.attemptBurst, this.#connectionLimits.attemptsPerSecond);
+    this.#admission = new Admission({ ...options, logger: this.#logger });
     this.#containerEvents = options.containerEvents;
     this.#actions = options.actions;
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
@@ -428,6 +423,16 @@ class ProgressServerImpl implements ProgressServer {
       autoPong: false,
     });
     this.#ops = new Operations(this.log, this.#output, options, { clients: () => this.#clients.values(), serving: () => !this.#closing && this.#http.listening });
+    this.#streams = new StreamRequests({
+      path: this.#path,
+      heartbeat: options.sseHeartbeat ?? DEFAULT_SSE_HEARTBEAT,
+      epoch: () => this.log.epoch,
+      unavailable: () => (this.#ops.draining ? DRAINING : this.log.available === false ? LOG_UNAVAILABLE : undefined),
+      address: (request) => this.#remoteAddress(request) ?? 'unknown',
+      attempt: (address, path) => this.#admission.attempt(address, path),
+      admit: this.#admitStream,
+      refused: (code) => this.#ops.observed.report('refused', code),
+    });
     held.set(this, () => this.#clients.values());
     this.#untail = this.log.tail({ entry: this.#fanOut, lost: this.#onLost });
     http.on('upgrade', this.#onUpgrade);
@@ -489,6 +494,7 @@ class ProgressServerImpl implements ProgressServer {
 
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.#ops.handleRequest(request, response)) return true;
+    if (this.#streams.handle(request, response)) return true;
     if (handleRunAction(request, response, { states: this.log.states, authorise: this.#authoriseAction, actions: this.#actions })) return true;
     if (this.#output && handleLogRead(request, response, { store: this.#output, authorise: this.#authoriseAction })) return true;
     return handleRead(request, response, this.log.states, async (token, req) => (await this.#tokens.check(token, req)).answer);
@@ -498,7 +504,7 @@ class ProgressServerImpl implements ProgressServer {
     for (const checking of this.#checking) checking.revocations.push(which);
     let closed = 0;
     for (const client of [...this.#clients.values()]) {
-      if (client.ws.readyState !== WebSocket.OPEN) continue; // closing already
+      if (client.ws.readyState !== PEER_OPEN) continue; // closing already
       if (!revokes(which, client.token, client.info, client.grant)) continue;
       client.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
       closed++;
@@ -517,8 +523,12 @@ class ProgressServerImpl implements ProgressServer {
   }
 
   drain(options?: DrainOptions): Promise<void> {
-    const refuse = (socket: Duplex) => (this.#pending.delete(socket), refuseUpgrade(socket, 503, 'Service Unavailable'));
-    return this.#ops.drain([...this.#sockets], this.#pending, refuse, options);
+    const refusePending = () => {
+      for (const socket of this.#pending) refuseUpgrade(socket, 503, 'Service Unavailable');
+      this.#pending.clear();
+      this.#streams.refusePending();
+    };
+    return this.#ops.drain([...this.#sockets], refusePending, options);
   }
 
   close(): Promise<void> {
@@ -534,6 +544,7 @@ class ProgressServerImpl implements ProgressServer {
     this.#http.off('upgrade', this.#onUpgrade);
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
+    this.#streams.close();
     this.#tokens.endAll();
     await this.#closeSockets();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
@@ -572,7 +583,7 @@ class ProgressServerImpl implements ProgressServer {
     let delivered = 0;
     for (const client of this.#clients.values()) {
       if (client.projectId !== undefined ? client.projectId !== entry.projectId : !client.access.allows(entry.projectId)) continue;
-      if (entry.seq <= client.skipThrough || client.ws.readyState !== WebSocket.OPEN) continue;
+      if (entry.seq <= client.skipThrough || client.ws.readyState !== PEER_OPEN) continue;
       frames ??= new EntryFrames(entry);
       client.outbox.event(frames.get(client.spelling), entry.seq);
       delivered++;
@@ -597,7 +608,8 @@ class ProgressServerImpl implements ProgressServer {
     this.#pingPayload = String(++this.#pings);
     for (const client of this.#clients.values()) {
       const { ws } = client;
-      if (ws.readyState !== WebSocket.OPEN) continue;
+      // A stream is not pinged: its heartbeat comments fail to be written once its client is gone.
+      if (!(ws instanceof WebSocket) || ws.readyState !== WebSocket.OPEN) continue;
       if (ws.isPaused) {
         client.alive = true;
         continue;
@@ -612,7 +624,7 @@ class ProgressServerImpl implements ProgressServer {
   };
 
   /** The client let more than `maxBufferedBytes` pile up: close it, and cut it if it does not answer. */
-  #shed(ws: WebSocket): void {
+  #shed(ws: Peer): void {
     ws.close(CLOSE_TRY_AGAIN_LATER, 'too slow');
     this.#ops.observed.report('shed');
     const cut = setTimeout(() => ws.terminate(), SHED_GRACE_MS);
@@ -632,12 +644,11 @@ class ProgressServerImpl implements ProgressServer {
       return;
     }
     const address = this.#remoteAddress(request) ?? 'unknown';
-    if (!this.#attempts.take(address, performance.now())) {
-      // Before the token is checked: a flood of attempts costs the hook nothing.
-      this.#refuse('attempts', address, route.path);
+    const tooMany = this.#admission.attempt(address, route.path);
+    if (tooMany) {
       this.#wss.handleUpgrade(request, socket, head, (ws) => {
         this.#track(ws);
-        ws.close(CLOSE_TOO_MANY, LIMIT_REASONS.attempts);
+        ws.close(tooMany.code, tooMany.reason);
       });
       return;
     }
@@ -665,12 +676,6 @@ class ProgressServerImpl implements ProgressServer {
 
   /** The actions ask what the token may see, as the reads do: a run of another project is refused (403). */
   readonly #authoriseAction: RunActionAuthorisation = async (token, request) => (await this.#tokens.check(token, request)).answer;
-
-  /** A refusal past a limit: logged (without the token; repeated ones counted into the next line). */
-  #refuse(kind: LimitRefusal, address: string, path: string): void {
-    const { perToken, perAddress, attemptBurst } = this.#connectionLimits;
-    this.#refusals.note(kind, kind === 'token' ? perToken : kind === 'address' ? perAddress : attemptBurst, address, path, performance.now());
-  }
 
   /** A token check begins: revocations made until it ends are kept for it. */
   #startChecking(): Checking {
@@ -730,52 +735,68 @@ class ProgressServerImpl implements ProgressServer {
 
   /**
    * An upgraded socket whose token was checked: refused, expired, not allowed on its project's
-   * URL, past a limit, or a client from now on.
+   * URL, past a limit, revoked meanwhile, or a client from now on.
    */
-  #admit(ws: WebSocket, admission: Admission, queued: readonly [RawData, boolean][] = []): void {
-    const { route, answer, address } = admission;
-    this.#checking.delete(admission.checking);
-    if (!answer.ok) {
-      ws.close(CLOSE_UNAUTHORIZED, answer.reason === 'expired' ? 'token expired' : 'unauthorized');
+  #admit(ws: WebSocket, checked: CheckedConnection, queued: readonly [RawData, boolean][] = []): void {
+    const verdict = this.#decide(checked);
+    if ('code' in verdict) {
+      ws.close(verdict.code, verdict.reason);
       return;
     }
-    if (route.projectId !== undefined && !answer.access.allows(route.projectId)) {
-      ws.close(CLOSE_FORBIDDEN, 'project not allowed');
-      return;
-    }
-    // Tokens count only where they mean something: with a hook.
-    const token = this.#authenticate ? admission.token : undefined;
-    const past: LimitRefusal | undefined =
-      token !== undefined && this.#byToken.count(token) >= this.#connectionLimits.perToken
-        ? 'token'
-        : this.#byAddress.count(address) >= this.#connectionLimits.perAddress
-          ? 'address'
-          : undefined;
-    if (past) {
-      this.#refuse(past, address, route.path);
-      ws.close(CLOSE_TOO_MANY, LIMIT_REASONS[past]);
-      return;
-    }
-    this.#register(ws, admission, answer.access, queued);
+    const client = this.#register(ws, 'websocket', verdict, checked);
+    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
+    ws.on('ping', (data) => {
+      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
+    });
+    ws.on('pong', (data) => {
+      if (data.toString() === this.#pingPayload) client.alive = true;
+    });
+    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
   }
 
-  /** An admitted socket: a client of the server from now on. `queued`: frames it sent before, to handle first. */
-  #register(ws: WebSocket, admission: Admission, access: Access, queued: readonly [RawData, boolean][]): void {
-    const { route, address, grant } = admission;
-    const token = this.#authenticate ? admission.token : undefined;
+  /** A stream's request (sse-requests.ts), checked as a socket is: a refusal, or what makes its stream a client. */
+  readonly #admitStream = async (route: Route, token: string | undefined, request: IncomingMessage, address: string): Promise<Refusal | ((peer: Peer) => void)> => {
+    const checking = this.#startChecking();
+    const { answer, grant } = await this.#tokens.check(token, request);
+    const checked: CheckedConnection = { route, token, address, answer, grant, checking };
+    const verdict = this.#decide(checked);
+    if ('code' in verdict) return verdict;
+    return (peer) => {
+      this.#sockets.add(peer);
+      peer.once('close', () => this.#sockets.delete(peer));
+      this.#register(peer, 'sse', verdict, checked);
+    };
+  };
+
+  /** A checked connection's refusal, or its info as a client. */
+  #decide(checked: CheckedConnection): Refusal | ProgressClientInfo {
+    const { route, answer, address, grant } = checked;
+    this.#checking.delete(checked.checking);
+    // Tokens count only where they mean something: with a hook.
+    const token = this.#authenticate ? checked.token : undefined;
+    const refusal = this.#admission.decide({ answer, projectId: route.projectId, token, address, path: route.path });
+    if (refusal) return refusal;
     const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
     if (route.projectId !== undefined) info.projectId = route.projectId;
     Object.freeze(info);
     // Revoked while its token was being checked: closed before it is sent anything.
-    if (admission.checking.revocations.some((which) => revokes(which, admission.token, info, grant))) {
-      ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
-      return;
+    if (checked.checking.revocations.some((which) => revokes(which, checked.token, info, grant))) {
+      return { code: CLOSE_UNAUTHORIZED, reason: 'token revoked', status: 401 };
     }
+    return info;
+  }
+
+  /** An admitted connection: a client of the server from now on. */
+  #register(ws: Peer, transport: Transport, info: ProgressClientInfo, checked: CheckedConnection): Client {
+    const { route, address, grant } = checked;
+    const access = (checked.answer as { access: Access }).access;
+    const token = this.#authenticate ? checked.token : undefined;
     const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#shed(ws));
     const projectId = route.projectId;
     const client: Client = {
       info,
       ws,
+      transport,
       outbox,
       alive: true,
       resume: route.resume,
@@ -784,41 +805,31 @@ class ProgressServerImpl implements ProgressServer {
       // Its session says its own projects' position unless it may see every one.
       scope: access.all ? undefined : projectId !== undefined ? (p) => p === projectId : (p) => access.allows(p),
       skipThrough: 0,
-      isOpen: () => ws.readyState === WebSocket.OPEN,
+      isOpen: () => ws.readyState === PEER_OPEN,
       access,
-      token: admission.token,
+      token: checked.token,
       grant,
     };
     this.#clients.set(ws, client);
-    if (token !== undefined) this.#byToken.add(token);
-    this.#byAddress.add(address);
+    this.#admission.opened(token, address);
     if (access.expiresAt !== undefined) this.#expireAt(client, access.expiresAt);
     if (route.resume) {
       openSession(this.log, client, route, this.#maxReplayBytes).then((outcome) => outcome && this.#ops.observed.report('sessionStarted', outcome), () => {
         // The log cannot be read now: the client comes back later rather than be told a gap.
-        if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
+        if (ws.readyState === PEER_OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
       });
     }
-
-    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
-    ws.on('ping', (data) => {
-      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
-    });
-    ws.on('pong', (data) => {
-      if (data.toString() === this.#pingPayload) client.alive = true;
-    });
     this.#ops.observed.report('socketOpened', kindOf(projectId));
     ws.once('close', (code) => {
       this.#ops.observed.report('socketClosed', kindOf(projectId), code);
       clearTimeout(client.expiry);
       client.outbox.close();
       this.#clients.delete(ws);
-      if (token !== undefined) this.#byToken.remove(token);
-      this.#byAddress.remove(address);
+      this.#admission.closed(token, address);
       this.#events.emit('disconnection', info);
     });
     this.#events.emit('connection', info);
-    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
+    return client;
   }
 
   /** Closes the client with 4401 `token expired` when its grant ends (in steps past the longest timer). */
@@ -830,7 +841,7 @@ class ProgressServerImpl implements ProgressServer {
     }
     client.expiry = setTimeout(() => {
       client.expiry = undefined;
-      if (client.ws.readyState === WebSocket.OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
+      if (client.ws.readyState === PEER_OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
     }, Math.max(0, left));
   }
 
@@ -842,7 +853,7 @@ class ProgressServerImpl implements ProgressServer {
     }
     // With a hook, an `auth` message after the first is not passed on: it holds a token.
     if (this.#authenticate && frame.message.type === 'auth') return;
-    if (frame.message.type === 'ping' && client.ws.readyState === WebSocket.OPEN) {
+    if (frame.message.type === 'ping' && client.ws.readyState === PEER_OPEN) {
       client.outbox.control(heartbeatFrame('pong'));
     }
     this.#events.emit('message', client.info, frame.message);

@@ -53,6 +53,7 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
   let resumed = false;
   let outcome: SessionOutcome = { resumed: false, reason: 'none' };
   let frames: string[] = [];
+  let seqs: number[] = [];
   if (position.epoch === epoch && position.since !== undefined) {
     const request: ReadRequest = { epoch, after: position.since, through, maxBytes: maxReplayBytes };
     if (socket.projectId !== undefined) request.projectId = socket.projectId;
@@ -64,6 +65,7 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     if (read.resumed) {
       resumed = true;
       frames = read.entries.map((entry) => entryFrame(entry, socket.spelling));
+      seqs = read.entries.map((entry) => entry.seq);
       if (position.since > through) {
         // A client ahead of this server (it came from one that had read further): what it has is
         // not sent again, neither what the tail delivers from now on nor what it delivered while
@@ -82,7 +84,7 @@ export async function openSession(log: ProgressLog, socket: SessionSocket, posit
     outcome = { resumed: false, reason: 'gap' };
   }
   if (!socket.isOpen()) return undefined;
-  outbox.open(sessionFrame(epoch, seq, resumed), frames);
+  outbox.open(sessionFrame(epoch, seq, resumed), frames, seqs);
   outbox.release();
   return outcome;
 }

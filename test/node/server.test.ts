@@ -275,9 +275,13 @@ test('unknown paths get 404; plain HTTP gets 404 except GET /health', async (t) 
   const health = await fetch(`${base}/health`);
   assert.equal(health.status, 200);
   assert.equal(await health.text(), 'ok');
+  // A socket URL answers a GET that is no upgrade with a stream, or 406 when it does not accept one.
   const other = await fetch(`${base}/ws`);
-  assert.equal(other.status, 404);
+  assert.equal(other.status, 406);
   await other.text();
+  const elsewhere = await fetch(`${base}/nope`);
+  assert.equal(elsewhere.status, 404);
+  await elsewhere.text();
   assert.equal(server.clientCount, 0);
 });
 
