@@ -301,8 +301,8 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     message: (message) => {
       if (this.#halted) return;
       if (this.#socket.awaitingAccept) {
-        // The server's first frame after the auth message (the session frame, from a server that
-        // resumes): the token was accepted.
+        // The server's first frame after the auth message or the ping (the session frame, from a
+        // server that resumes, or the pong): frames pass, and the token was accepted.
         this.#socket.accepted();
         if (this.#socket.state !== 'connected') {
           this.#halted = true; // a listener closed it

@@ -89,7 +89,7 @@ export class ReconnectingSocket {
     return this.#retryTimer === undefined ? undefined : this.#retryAt;
   }
 
-  /** Open with the token sent in the first message, and waiting for the server to accept it. */
+  /** Open, and waiting for the server's first frame (the answer to the token in the first message, or to the ping). */
   get awaitingAccept(): boolean {
     const a = this.#attempt;
     return a !== undefined && a.open === true && a.connectedAt === undefined;
@@ -137,7 +137,7 @@ export class ReconnectingSocket {
     return trySend(ws, text);
   }
 
-  /** With the token in the first message: the server's first frame came, so it was accepted. */
+  /** The server's first frame came: frames pass, and a token in the first message was accepted. */
   accepted(): void {
     const attempt = this.#attempt;
     if (attempt && this.awaitingAccept) this.#connected(attempt);
@@ -213,13 +213,13 @@ export class ReconnectingSocket {
     ws.onopen = () => {
       if (attempt !== this.#attempt) return;
       attempt.open = true;
-      if (transport === 'websocket') {
-        this.#greet(ws, token);
-        // A socket that opens and then hears nothing (a proxy that drops every frame) is not a connection.
-        if (config.firstFrameTimeout > 0) attempt.silence = setTimeout(() => this.#fail(attempt, 1006, 'no frame after open'), config.firstFrameTimeout);
-      }
-      // Connected from the server's first frame on: a refused token never counts as connected.
-      if (inMessage && config.acceptOnFirstFrame) return;
+      // A socket that opens and then hears nothing (a proxy that drops every frame) is not a connection.
+      const bound = transport === 'websocket' && config.firstFrameTimeout > 0;
+      if (transport === 'websocket') this.#greet(ws, token);
+      if (bound) attempt.silence = setTimeout(() => this.#fail(attempt, 1006, 'no frame after open'), config.firstFrameTimeout);
+      // Connected from the server's first frame on (the owner calls accepted()): a refused token, or
+      // a socket whose frames do not pass, never counts as connected.
+      if (bound || (inMessage && config.acceptOnFirstFrame)) return;
       this.#connected(attempt);
     };
     this.#listen(attempt, ws);
