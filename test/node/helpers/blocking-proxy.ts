@@ -22,6 +22,8 @@ export interface BlockingProxy {
   /** Upgrades seen, and streams (other requests) passed, since the start. */
   readonly upgrades: number;
   readonly requests: number;
+  /** Called as each connection's request head is read, before anything is passed on. */
+  onRequest: ((upgrade: boolean) => void) | undefined;
   /** Connections open now (client side). */
   readonly open: number;
   /** Cuts every connection. */
@@ -34,13 +36,18 @@ const HEAD_LIMIT = 16 * 1024;
 
 export async function startBlockingProxy(t: TestContext, backend: number, mode: ProxyMode = 'pass'): Promise<BlockingProxy> {
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let upgrades = 0;
   let requests = 0;
 
   const server = createServer((client) => {
     sockets.add(client);
+    clients.add(client);
     client.on('error', () => {});
-    client.once('close', () => sockets.delete(client));
+    client.once('close', () => {
+      sockets.delete(client);
+      clients.delete(client);
+    });
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -55,6 +62,7 @@ export async function startBlockingProxy(t: TestContext, backend: number, mode: 
       const upgrade = /^upgrade:\s*websocket\s*$/im.test(text);
       if (upgrade) upgrades++;
       else requests++;
+      proxy.onRequest?.(upgrade);
       decide(client, head, upgrade ? proxy.mode : 'pass');
     };
     client.on('data', onData);
@@ -110,6 +118,7 @@ export async function startBlockingProxy(t: TestContext, backend: number, mode: 
     url: '',
     mode,
     backend,
+    onRequest: undefined,
     get upgrades() {
       return upgrades;
     },
@@ -117,7 +126,7 @@ export async function startBlockingProxy(t: TestContext, backend: number, mode: 
       return requests;
     },
     get open() {
-      return [...sockets].filter((s) => s.remotePort !== proxy.backend).length;
+      return clients.size;
     },
     cut() {
       for (const socket of [...sockets]) socket.destroy();
