@@ -2,12 +2,10 @@
  * Which transport a connection uses, and when it changes (docs/protocol.md, "Server-Sent Events"):
  * WebSocket first; Server-Sent Events when the upgrade is refused or fails at once, when an open
  * socket stays silent past a bound (a proxy that passes the upgrade and drops every frame), or
- * after a number of failed WebSocket attempts in a row. Over a stream it tries WebSocket again in
- * the background, from where the connection stands, and moves back only once the new socket's
- * session frame says that it resumes from there (so nothing is missed; what both carried is
- * dropped by the sequence tracker).
+ * after a number of failed WebSocket attempts in a row. Over a stream it starts the background
+ * tries to move back to WebSocket (websocket-return.ts, loaded on demand as the stream's code is).
  */
-import { discard, type Transport, type WebSocketConstructor, type WebSocketLike } from './socket-like.js';
+import { type Transport, type WebSocketConstructor, type WebSocketLike } from './socket-like.js';
 
 export interface FallbackConfig {
   /** The transports to use, in order of preference. */
@@ -60,18 +58,15 @@ export async function openTransport(transport: Transport, settings: TransportSet
   return new EventStreamSocket(url, { token, timeout: settings.streamTimeout, maxMessageSize: settings.maxFrameSize });
 }
 
-interface Probe {
-  ws?: WebSocketLike;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 export class TransportFallback {
   readonly #config: FallbackConfig;
   readonly #host: FallbackHost;
   #transport: Transport;
   #websocketFailures = 0;
-  #probe: Probe | undefined;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The background tries to move back to WebSocket, while on a stream. */
+  #return: { stop(): void } | undefined;
+  /** Counts stop(): a return whose code loaded after a stop() is not started. */
+  #generation = 0;
 
   constructor(config: FallbackConfig, host: FallbackHost) {
     this.#config = config;
@@ -117,82 +112,32 @@ export class TransportFallback {
   /** The connection is up over `transport`: over a stream, WebSocket is tried again in a while. */
   up(transport: Transport): void {
     this.#transport = transport;
-    if (transport === 'sse') this.#schedule();
+    const config = this.#config;
+    if (transport !== 'sse' || config.websocketRetryInterval <= 0 || !config.transports.includes('websocket')) return;
+    const generation = ++this.#generation;
+    const host = this.#host;
+    // Loaded with the stream's code, only by a client that fell back.
+    import('./websocket-return.js').then(
+      ({ WebSocketReturn }) => {
+        if (generation !== this.#generation) return;
+        this.#return = new WebSocketReturn(config, {
+          ...host,
+          adopt: (ws, first) => {
+            this.#return = undefined;
+            this.#transport = 'websocket';
+            this.#websocketFailures = 0;
+            host.adopt(ws, first);
+          },
+        });
+      },
+      () => {}, // not loaded: the stream stays
+    );
   }
 
   /** Stops trying WebSocket in the background, and drops the socket of a try under way. */
   stop(): void {
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    const probe = this.#probe;
-    this.#probe = undefined;
-    if (!probe) return;
-    clearTimeout(probe.timer);
-    if (probe.ws) discard(probe.ws);
-  }
-
-  #schedule(): void {
-    const interval = this.#config.websocketRetryInterval;
-    if (interval <= 0 || !this.#config.transports.includes('websocket')) return;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      void this.#tryWebSocket();
-    }, interval);
-  }
-
-  async #tryWebSocket(): Promise<void> {
-    const probe: Probe = {};
-    this.#probe = probe;
-    const config = this.#config;
-    probe.timer = setTimeout(() => this.#given(probe), config.connectionTimeout);
-    let ws: WebSocketLike | undefined;
-    try {
-      ws = await this.#host.openWebSocket();
-    } catch {
-      ws = undefined;
-    }
-    if (this.#probe !== probe) {
-      if (ws) discard(ws);
-      return;
-    }
-    if (!ws) return this.#given(probe);
-    probe.ws = ws;
-    ws.onopen = () => {
-      if (this.#probe !== probe) return;
-      this.#host.greet(ws);
-      clearTimeout(probe.timer);
-      if (config.firstFrameTimeout > 0) probe.timer = setTimeout(() => this.#given(probe), config.firstFrameTimeout);
-    };
-    ws.onmessage = ({ data }) => {
-      if (this.#probe !== probe) return;
-      // Only a session frame that resumes from where the stream stands leaves nothing out.
-      if (typeof data !== 'string' || !resumes(data)) return this.#given(probe);
-      clearTimeout(probe.timer);
-      this.#probe = undefined;
-      this.#transport = 'websocket';
-      this.#websocketFailures = 0;
-      this.#host.adopt(ws, data);
-    };
-    ws.onerror = ws.onclose = () => {
-      if (this.#probe === probe) this.#given(probe);
-    };
-  }
-
-  /** A background try did not work out: its socket is dropped, and another comes later. */
-  #given(probe: Probe): void {
-    if (this.#probe !== probe) return;
-    this.stop();
-    this.#schedule();
-  }
-}
-
-/** Whether a frame is a session frame that resumes the sequence (docs/protocol.md). */
-function resumes(data: string): boolean {
-  try {
-    const frame = JSON.parse(data) as { type?: unknown; resumed?: unknown };
-    return frame.type === 'session' && frame.resumed === true;
-  } catch {
-    return false;
+    this.#generation++;
+    this.#return?.stop();
+    this.#return = undefined;
   }
 }

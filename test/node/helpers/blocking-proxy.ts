@@ -22,8 +22,11 @@ export interface BlockingProxy {
   /** Upgrades seen, and streams (other requests) passed, since the start. */
   readonly upgrades: number;
   readonly requests: number;
-  /** Called as each connection's request head is read, before anything is passed on. */
-  onRequest: ((upgrade: boolean) => void) | undefined;
+  /**
+   * Called as each connection's request head is read, before anything is passed on; when it
+   * returns a promise, the request waits for it.
+   */
+  onRequest: ((upgrade: boolean) => void | Promise<void>) | undefined;
   /** Connections open now (client side). */
   readonly open: number;
   /** Cuts every connection. */
@@ -62,8 +65,10 @@ export async function startBlockingProxy(t: TestContext, backend: number, mode: 
       const upgrade = /^upgrade:\s*websocket\s*$/im.test(text);
       if (upgrade) upgrades++;
       else requests++;
-      proxy.onRequest?.(upgrade);
-      decide(client, head, upgrade ? proxy.mode : 'pass');
+      const mode = upgrade ? proxy.mode : 'pass';
+      const hold = proxy.onRequest?.(upgrade);
+      if (hold) void hold.then(() => decide(client, head, mode), () => client.destroy());
+      else decide(client, head, mode);
     };
     client.on('data', onData);
   });
