@@ -179,25 +179,13 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     const tokenInMessage = config.tokenTransport === 'message';
     this.#socket = new ReconnectingSocket(
       {
+        // The settings of the socket are the connection's, with these:
+        ...config,
         publicUrl: this.url,
         WebSocket: given.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
         token: given.token,
         getToken: given.getToken,
-        tokenTransport: config.tokenTransport,
         acceptOnFirstFrame: config.resume,
-        reconnect: config.reconnect,
-        maxReconnectAttempts: config.maxReconnectAttempts,
-        reconnectDelay: config.reconnectDelay,
-        maxReconnectDelay: config.maxReconnectDelay,
-        connectionTimeout: config.connectionTimeout,
-        stableConnectionTime: config.stableConnectionTime,
-        random: config.random,
-        transports: config.transports,
-        firstFrameTimeout: config.firstFrameTimeout,
-        websocketAttempts: config.websocketAttempts,
-        websocketRetryInterval: config.websocketRetryInterval,
-        streamTimeout: config.streamTimeout,
-        maxFrameSize: config.maxFrameSize,
       },
       {
         url: (token, transport) => {
@@ -213,10 +201,10 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
           });
           return stream ? streamUrl(url) : url;
         },
-        moved: () => this.#beat(),
         state: (state) => {
           // Armed before the listeners run, so that a listener that disconnects stops it.
-          this.#beat();
+          if (state === 'connected') this.#heartbeat.start();
+          else this.#heartbeat.stop();
           this.states.emit(state);
         },
         event: (event) => this.events.emit(event),
@@ -263,18 +251,13 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
 
   /** Pings now and declares the connection dead when nothing answers in heartbeatTimeout. */
   check(): void {
-    if (this.#socket.state === 'connected' && this.#socket.transport === 'websocket') this.#heartbeat.check();
+    if (this.#socket.state === 'connected') this.#heartbeat.check();
   }
 
   stats(): ConnectionStats {
     return { ...this.#stats, reconnectAttempts: this.#socket.failures, transport: this.#socket.transport };
   }
 
-  /** The JSON heartbeat runs while connected over WebSocket; a stream times itself out. */
-  #beat(): void {
-    if (this.#socket.state === 'connected' && this.#socket.transport === 'websocket') this.#heartbeat.start();
-    else this.#heartbeat.stop();
-  }
 
   #frame(data: unknown): void {
     this.#heartbeat.alive();

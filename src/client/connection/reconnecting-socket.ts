@@ -7,8 +7,8 @@
 import { backoffDelay } from '../backoff.js';
 import type { ConnectionEvent, ConnectionState } from '../events.js';
 import { watchEnvironment } from './environment.js';
-import { closeQuietly, detach, discard, OPEN, trySend, type Transport, type WebSocketConstructor, type WebSocketLike } from './socket-like.js';
-import { openTransport, TransportFallback } from './transport-fallback.js';
+import { closeQuietly, detach, discard, OPEN, trySend, type Transport, type WebSocketLike } from './socket-like.js';
+import { nextTransport, openTransport } from './transport-fallback.js';
 
 import type { SocketConfig, SocketOwner } from './socket-config.js';
 import { deferred, type Deferred } from './deferred.js';
@@ -55,25 +55,20 @@ export class ReconnectingSocket {
   #retryAt = 0;
   #pending: Deferred | undefined;
   #unwatch: (() => void) | undefined;
-  readonly #fallback: TransportFallback;
+  /** The transport of the next attempt (transport-fallback.ts), and the WebSocket attempts that failed in a row. */
+  #transport: Transport;
+  #websocketFailures = 0;
 
   constructor(config: SocketConfig, owner: SocketOwner) {
     this.#config = config;
     this.#owner = owner;
-    let token: string | undefined;
-    this.#fallback = new TransportFallback(config, {
-      openWebSocket: async () => {
-        token = await this.#token();
-        return this.#attempt?.connectedAt === undefined ? undefined : openTransport('websocket', config, owner.url(token, 'websocket'), token);
-      },
-      greet: (ws) => this.#greet(ws, token),
-      adopt: (ws, first) => this.#adopt(ws, first),
-    });
+    this.#transport = config.transports[0] ?? 'websocket';
   }
 
   /** The transport of the connection now (or of the next attempt). */
   get transport(): Transport {
-    return this.#attempt?.transport ?? this.#fallback.transport;
+    const attempt = this.#attempt;
+    return attempt ? (attempt.ws?.transport ?? attempt.transport) : this.#transport;
   }
 
   get state(): ConnectionState {
@@ -170,7 +165,7 @@ export class ReconnectingSocket {
   }
 
   async #open(): Promise<void> {
-    const transport = this.#fallback.transport;
+    const transport = this.#transport;
     const attempt: Attempt = { transport };
     this.#attempt = attempt;
     const config = this.#config;
@@ -191,8 +186,14 @@ export class ReconnectingSocket {
       return;
     }
     let ws: WebSocketLike;
+    // How a stream's background tries back to WebSocket open theirs: with a token of their own.
+    let probeToken: string | undefined;
+    const returnHost = {
+      openWebSocket: async () => new config.WebSocket!(this.#owner.url((probeToken = await this.#token()), 'websocket')),
+      greet: (probe: WebSocketLike) => this.#greet(probe, probeToken),
+    };
     try {
-      ws = await openTransport(transport, config, this.#owner.url(token, transport), token);
+      ws = await openTransport(transport, config, this.#owner.url(token, transport), token, returnHost);
     } catch (error) {
       if (attempt !== this.#attempt) return;
       this.#emit({ type: 'error', error: new Error(`${transport === 'sse' ? 'event stream' : 'WebSocket constructor'} failed`, { cause: error }) });
@@ -231,23 +232,6 @@ export class ReconnectingSocket {
     if (this.#config.firstFrameTimeout > 0) trySend(ws, JSON.stringify({ type: 'ping', timestamp: new Date().toISOString() }));
   }
 
-  /** The connection moves to a WebSocket opened in the background; the stream it replaces is closed. */
-  #adopt(ws: WebSocketLike, first: string): void {
-    const attempt = this.#attempt;
-    if (!attempt?.ws || attempt.connectedAt === undefined) {
-      discard(ws);
-      return;
-    }
-    const old = attempt.ws;
-    detach(old);
-    old.close(1000, 'moved to WebSocket');
-    attempt.ws = ws;
-    attempt.transport = 'websocket';
-    this.#listen(attempt, ws);
-    this.#owner.moved('websocket');
-    this.#owner.frame(first);
-  }
-
   /** The messages, errors and close of an attempt's socket. */
   #listen(attempt: Attempt, ws: WebSocketLike): void {
     const config = this.#config;
@@ -269,6 +253,7 @@ export class ReconnectingSocket {
     ws.onclose = (event) => {
       if (attempt !== this.#attempt) return;
       detach(ws);
+      attempt.transport = ws.transport ?? attempt.transport;
       attempt.ws = undefined;
       this.#closed(attempt, event.code, event.reason);
     };
@@ -284,9 +269,7 @@ export class ReconnectingSocket {
     this.#pending = undefined;
     this.#emit({ type: 'connected' });
     pending?.resolve();
-    if (attempt !== this.#attempt) return;
-    this.#fallback.up(attempt.transport);
-    this.#owner.connected();
+    if (attempt === this.#attempt) this.#owner.connected();
   }
 
   /** The attempt failed or the connection died: its socket is cut, then as after a close. */
@@ -295,8 +278,8 @@ export class ReconnectingSocket {
     const ws = attempt.ws;
     attempt.ws = undefined;
     if (ws) {
-      detach(ws);
-      closeQuietly(ws);
+      attempt.transport = ws.transport ?? attempt.transport;
+      discard(ws);
     }
     this.#closed(attempt, code, reason);
   }
@@ -308,7 +291,14 @@ export class ReconnectingSocket {
     clearTimeout(attempt.timer);
     clearTimeout(attempt.silence);
     const config = this.#config;
-    const switched = this.#fallback.ended({ transport: attempt.transport, opened: !!attempt.open, heard: !!attempt.heard, timedOut: reason === TIMED_OUT });
+    const [next, failures, switched] = nextTransport(
+      { transport: attempt.transport, opened: !!attempt.open, heard: !!attempt.heard, timedOut: reason === TIMED_OUT },
+      this.#websocketFailures,
+      config.transports,
+      config.websocketAttempts,
+    );
+    this.#transport = next;
+    this.#websocketFailures = failures;
     // Asked to come back now (1012) by a server it was connected to: the backoff starts again, after a short jitter.
     const restart = code === SERVICE_RESTART && attempt.connectedAt !== undefined;
     if (restart || (attempt.connectedAt !== undefined && Date.now() - attempt.connectedAt >= config.stableConnectionTime)) this.#failures = 0;
@@ -357,7 +347,6 @@ export class ReconnectingSocket {
   #end(code: number, reason: string): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
-    this.#fallback.stop();
     const attempt = this.#attempt;
     this.#attempt = undefined;
     if (!attempt) return;

@@ -43,8 +43,6 @@ export interface SocketConfig {
 export interface SocketOwner {
   /** The URL of an attempt over this transport, with this token (undefined without one; a stream's goes in a header). */
   url(token: string | undefined, transport: Transport): string;
-  /** The connection moved to another transport without closing (back to WebSocket from a stream). */
-  moved(transport: Transport): void;
   /** Every change of state, before the state's listeners. */
   state(state: ConnectionState): void;
   /** Connection events, for the owner to pass on. */

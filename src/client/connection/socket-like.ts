@@ -21,6 +21,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   /** `ws` only: drop the TCP connection without a closing handshake. */
   terminate?: () => void;
+  /** A socket of the client's own that may change transport (stream-transport.ts): what it uses now. */
+  readonly transport?: Transport;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 

@@ -4,10 +4,20 @@
  * connection moves to it only when its first frame is a session frame that resumes from there,
  * so that nothing is missed (what came over both is dropped by the sequence tracker). A try that
  * is refused, stays silent or does not resume is dropped, and another comes later. Loaded on
- * demand, by a client that fell back to a stream (transport-fallback.ts).
+ * demand, with the stream (stream-transport.ts).
  */
-import { discard, type WebSocketLike } from './socket-like.js';
-import type { FallbackConfig, FallbackHost } from './transport-fallback.js';
+import type { SocketConfig } from './socket-config.js';
+import type { WebSocketLike } from './socket-like.js';
+
+/** What the tries need of the connection. */
+export interface ReturnHost {
+  /** A WebSocket to where the connection stands now (token, epoch and since). */
+  openWebSocket(): Promise<WebSocketLike>;
+  /** Sends what a WebSocket sends once open (the token when it goes in a message, a ping). */
+  greet(ws: WebSocketLike): void;
+}
+
+type ReturnConfig = Pick<SocketConfig, 'websocketRetryInterval' | 'connectionTimeout' | 'firstFrameTimeout'>;
 
 interface Try {
   ws?: WebSocketLike;
@@ -15,15 +25,17 @@ interface Try {
 }
 
 export class WebSocketReturn {
-  readonly #config: FallbackConfig;
-  readonly #host: FallbackHost;
+  readonly #config: ReturnConfig;
+  readonly #host: ReturnHost;
+  readonly #adopt: (ws: WebSocketLike, firstFrame: string) => void;
   #try: Try | undefined;
   #next: ReturnType<typeof setTimeout> | undefined;
 
-  /** Schedules the first try. */
-  constructor(config: FallbackConfig, host: FallbackHost) {
+  /** Schedules the first try; `adopt` takes the socket that resumes, with its first frame. */
+  constructor(config: ReturnConfig, host: ReturnHost, adopt: (ws: WebSocketLike, firstFrame: string) => void) {
     this.#config = config;
     this.#host = host;
+    this.#adopt = adopt;
     this.#schedule();
   }
 
@@ -35,7 +47,7 @@ export class WebSocketReturn {
     this.#try = undefined;
     if (!current) return;
     clearTimeout(current.timer);
-    if (current.ws) discard(current.ws);
+    if (current.ws) drop(current.ws);
   }
 
   #schedule(): void {
@@ -50,17 +62,13 @@ export class WebSocketReturn {
     this.#try = current;
     const config = this.#config;
     current.timer = setTimeout(() => this.#failed(current), config.connectionTimeout);
-    let ws: WebSocketLike | undefined;
+    let ws: WebSocketLike;
     try {
       ws = await this.#host.openWebSocket();
     } catch {
-      ws = undefined;
+      return this.#failed(current);
     }
-    if (this.#try !== current) {
-      if (ws) discard(ws);
-      return;
-    }
-    if (!ws) return this.#failed(current);
+    if (this.#try !== current) return drop(ws);
     current.ws = ws;
     ws.onopen = () => {
       if (this.#try !== current) return;
@@ -73,7 +81,7 @@ export class WebSocketReturn {
       if (typeof data !== 'string' || !resumes(data)) return this.#failed(current);
       clearTimeout(current.timer);
       this.#try = undefined;
-      this.#host.adopt(ws, data);
+      this.#adopt(ws, data);
     };
     ws.onerror = ws.onclose = () => this.#failed(current);
   }
@@ -83,6 +91,21 @@ export class WebSocketReturn {
     if (this.#try !== current) return;
     this.stop();
     this.#schedule();
+  }
+}
+
+/**
+ * Stops a socket from calling back and drops it (as socket-like.ts does for the sockets of the
+ * code loaded at start; kept apart so that this code shares no chunk with that).
+ */
+export function drop(ws: WebSocketLike, code = 4000, reason = 'abandoned'): void {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  ws.onerror = () => {};
+  try {
+    if (ws.terminate && code === 4000) ws.terminate();
+    else ws.close(code, reason);
+  } catch {
+    // nothing left to close
   }
 }
 
