@@ -21,6 +21,7 @@ import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
 import { REDIS_DEFAULTS, runRedis } from './redis.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
+import { runSseEndToEnd, SSE_E2E_DEFAULTS } from './sse-e2e.js';
 import { runTabs, TABS_DEFAULTS } from './tabs.js';
 import { printTable, type ResultRow } from './stats.js';
 
@@ -44,6 +45,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   redis: () => runRedis(quick ? { ...REDIS_DEFAULTS, rounds: 2, latencySamples: 100, resumeRepeats: 2 } : REDIS_DEFAULTS),
   'peer-size': () => runPeerSize(),
   'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
+  'sse-e2e': () => runSseEndToEnd(quick ? { ...SSE_E2E_DEFAULTS, rounds: 1, loads: 2 } : SSE_E2E_DEFAULTS),
   'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1 } : { ...PEER_E2E_DEFAULTS, perTask }),
 };
 
