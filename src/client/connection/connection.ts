@@ -123,8 +123,7 @@ const DEFAULTS = {
   transports: ['websocket', 'sse'] as readonly Transport[],
   firstFrameTimeout: 3000,
   websocketAttempts: 3,
-  websocketRetryInterval: 60_000,
-  streamTimeout: 37_500,
+  // websocketRetryInterval and streamTimeout: defaults in stream-transport.ts, loaded with the stream.
 };
 
 /** Where listener errors go unless the config says otherwise. */

@@ -31,10 +31,10 @@ export interface SocketConfig {
   firstFrameTimeout: number;
   /** Failed WebSocket attempts in a row after which the next goes over a stream. */
   websocketAttempts: number;
-  /** ms between tries to move back to WebSocket while on a stream; 0: never. */
-  websocketRetryInterval: number;
-  /** ms of silence after which a stream counts as dead. */
-  streamTimeout: number;
+  /** ms between tries to move back to WebSocket while on a stream; 0: never. Default in stream-transport.ts. */
+  websocketRetryInterval?: number | undefined;
+  /** ms of silence after which a stream counts as dead. Default in stream-transport.ts. */
+  streamTimeout?: number | undefined;
   /** The longest message of a stream, in characters. */
   maxFrameSize: number;
 }

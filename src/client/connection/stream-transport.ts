@@ -10,6 +10,11 @@ import type { SocketConfig } from './socket-config.js';
 import type { Transport, WebSocketLike } from './socket-like.js';
 import { drop, WebSocketReturn, type ReturnHost } from './websocket-return.js';
 
+/** ms between tries back to WebSocket, by default. */
+const RETRY_INTERVAL = 60_000;
+/** ms of silence that end a stream, by default: 2.5 times the reference server's 15 s heartbeat. */
+const STREAM_TIMEOUT = 37_500;
+
 export class StreamTransport implements WebSocketLike {
   transport: Transport = 'sse';
   onopen: ((event: unknown) => void) | null = null;
@@ -20,11 +25,12 @@ export class StreamTransport implements WebSocketLike {
   #return: WebSocketReturn | undefined;
 
   constructor(url: string, token: string | undefined, config: SocketConfig, host: ReturnHost) {
-    const stream = new EventStreamSocket(url, { token, timeout: config.streamTimeout, maxMessageSize: config.maxFrameSize });
+    const stream = new EventStreamSocket(url, { token, timeout: config.streamTimeout ?? STREAM_TIMEOUT, maxMessageSize: config.maxFrameSize });
+    const retry = { ...config, websocketRetryInterval: config.websocketRetryInterval ?? RETRY_INTERVAL };
     this.#socket = stream;
     this.#listen(stream);
     stream.onopen = (event) => {
-      if (config.websocketRetryInterval > 0 && config.transports.includes('websocket')) this.#return = new WebSocketReturn(config, host, (ws, first) => this.#adopt(ws, first));
+      if (retry.websocketRetryInterval > 0 && config.transports.includes('websocket')) this.#return = new WebSocketReturn(retry, host, (ws, first) => this.#adopt(ws, first));
       this.onopen?.(event);
     };
   }

@@ -17,7 +17,7 @@ export interface ReturnHost {
   greet(ws: WebSocketLike): void;
 }
 
-type ReturnConfig = Pick<SocketConfig, 'websocketRetryInterval' | 'connectionTimeout' | 'firstFrameTimeout'>;
+type ReturnConfig = Pick<SocketConfig, 'connectionTimeout' | 'firstFrameTimeout'> & { websocketRetryInterval: number };
 
 interface Try {
   ws?: WebSocketLike;
