@@ -231,6 +231,11 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     return this.#socket.retryAt;
   }
 
+  /** What the connection uses now (or will try next). */
+  get transport(): Transport {
+    return this.#socket.transport;
+  }
+
   connect(): Promise<void> {
     return this.#socket.connect();
   }
@@ -254,7 +259,7 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
   }
 
   stats(): ConnectionStats {
-    return { ...this.#stats, reconnectAttempts: this.#socket.failures, transport: this.#socket.transport };
+    return { ...this.#stats, reconnectAttempts: this.#socket.failures, transport: this.transport };
   }
 
 

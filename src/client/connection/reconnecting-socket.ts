@@ -1,7 +1,9 @@
 /**
  * One WebSocket that comes back: opens (asking for the token first), times out an attempt that
- * does not open, reconnects with exponential backoff and full jitter, gives up after a number of
- * consecutive failures or a refused token, and reconnects at once when the browser is back online.
+ * does not open or, once open, brings no frame (it asks for a ping at once), reconnects with
+ * exponential backoff and full jitter, gives up after a number of consecutive failures or a
+ * refused token, and reconnects at once when the browser is back online. When WebSocket does not
+ * get through, an attempt goes over a stream of Server-Sent Events instead (transport-fallback.ts).
  * What travels over it is its owner's business (see connection.ts).
  */
 import { backoffDelay } from '../backoff.js';

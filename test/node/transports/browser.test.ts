@@ -39,6 +39,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe('elements behind proxies that get in the way', { skip, timeout: 180_000 }, () => {
   let server: ProgressServer;
   let pages: PageServer;
+  let tabPages: PageServer;
   let browser: Browser;
   /** Events published so far (their seq is their number). */
   let published = 0;
@@ -46,11 +47,13 @@ describe('elements behind proxies that get in the way', { skip, timeout: 180_000
   before(async () => {
     server = await createProgressServer({ heartbeatInterval: 0 });
     pages = await startPageServer(new URL('./pages/', import.meta.url), ['transport-page']);
+    tabPages = await startPageServer(new URL('../tabs/', import.meta.url), ['tab-page']);
     browser = await Browser.launch();
   });
   after(async () => {
     await browser?.close();
     await pages?.close();
+    await tabPages?.close();
     await server?.close();
   });
 
@@ -116,5 +119,32 @@ describe('elements behind proxies that get in the way', { skip, timeout: 180_000
     assert.ok(live.at < REFUSED_BOUND, `live ${live.at} ms after the start`);
     await deliver(page, base, 10);
     await leave(page);
+  });
+
+  it('two tabs that share sockets, with the upgrade refused: one stream for both, every event once and in order in each', async (t) => {
+    const proxy = await startBlockingProxy(t, server.port, 'refuse-403');
+    const base = published;
+    const url = `ws://127.0.0.1:${proxy.port}/api/progress/subscribe/{projectId}`;
+    const tabs: Page[] = [];
+    for (let i = 0; i < 2; i++) {
+      const tab = await browser.newPage();
+      await tab.goto(`${tabPages.pageUrl('tab-page')}?${new URLSearchParams({ url, projects: 'p', share: 'sse-test' })}`);
+      tabs.push(tab);
+    }
+    for (const tab of tabs) await until(async () => (await tab.call('connection', 'p')) === 'connected', 'each tab live');
+    await until(() => server.clientCount === 1, 'one stream at the server for both tabs');
+    assert.ok(proxy.requests >= 1 && proxy.upgrades >= 1, 'the holder fell back to a stream');
+    for (let i = 0; i < 10; i++) await server.publish(step(++published));
+    for (const tab of tabs) {
+      await until(async () => (await tab.call<number[]>('received', 'p')).length >= 10, 'ten events in each tab');
+      assert.deepEqual(await tab.call<number[]>('received', 'p'), range(base + 1, published));
+    }
+    assert.equal(server.clientCount, 1);
+    for (const tab of tabs) assert.equal((await tab.call<{ transport: string }>('stats')).transport, 'sse', 'each tab says which transport the shared socket uses');
+    for (const tab of tabs) {
+      await tab.call('leave');
+      await browser.closePage(tab);
+    }
+    await until(() => server.clientCount === 0, 'the server holding nothing of the tabs');
   });
 });
