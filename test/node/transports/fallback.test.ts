@@ -90,6 +90,19 @@ describe('falling back to Server-Sent Events', () => {
     assert.equal(proxy.requests, 0, 'no stream opened');
   });
 
+  it('a quiet server that sends no session frame (AInTandem today: resume off) is not taken for a blocked socket: the ping at open is answered', async (t) => {
+    const server = await startServer(t);
+    const proxy = await startBlockingProxy(t, server.port, 'pass');
+    const { m, events } = follow(t, via(proxy, server.urlFor('p')), { resume: false });
+    await m.connect();
+    // Proving that nothing happens takes time: past the bound, with nothing published.
+    await sleep(FIRST_FRAME_TIMEOUT + 500);
+    assert.ok(m.isConnected());
+    assert.equal(m.getStats().transport, 'websocket');
+    assert.equal(proxy.requests, 0, 'no stream opened');
+    assert.deepEqual(events.filter((e) => e.type === 'disconnected'), []);
+  });
+
   it('with transports: ["websocket"] alone, a refused upgrade is an ordinary failed attempt', async (t) => {
     const server = await startServer(t);
     const proxy = await startBlockingProxy(t, server.port, 'refuse-403');
