@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { E2E_DEFAULTS, runEndToEnd } from './e2e.js';
 import { FANOUT_DEFAULTS, runFanout } from './fanout.js';
+import { runSseFanout, SSE_FANOUT_DEFAULTS } from './fanout-sse.js';
 import { MEMORY_DEFAULTS, runMemory } from './memory.js';
 import { PEER_E2E_DEFAULTS, runPeerEndToEnd } from './peer-e2e.js';
 import { PEER_FANOUT_DEFAULTS, runPeerFanout } from './peer-fanout.js';
@@ -38,6 +39,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   size: () => runSize(),
   routing: () => runRouting(quick ? { ...ROUTING_DEFAULTS, runs: 3, runMs: 150 } : ROUTING_DEFAULTS),
   fanout: () => runFanout(quick ? { ...FANOUT_DEFAULTS, rounds: 2 } : FANOUT_DEFAULTS),
+  sse: () => runSseFanout(quick ? { ...SSE_FANOUT_DEFAULTS, rounds: 2 } : SSE_FANOUT_DEFAULTS),
   e2e: () => runEndToEnd(quick ? { ...e2eDefaults, rounds: 1, latencySamples: 10, diagnostics: false } : e2eDefaults),
   memory: () => runMemory(quick ? { ...MEMORY_DEFAULTS, cycles: 1000, repeats: 1 } : MEMORY_DEFAULTS),
   recovery: () => runRecovery(quick ? { ...RECOVERY_DEFAULTS, repeats: 2 } : RECOVERY_DEFAULTS),

@@ -104,6 +104,10 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
       server.middlewares.use('/api', (request, response, next) => {
         if (!backend()?.progress.handleRequest(request, response)) next();
       });
+      // The all-projects path serves Server-Sent Events streams too (the projects' paths do under /api).
+      server.middlewares.use((request, response, next) => {
+        if (request.url?.split('?')[0] !== '/ws' || !backend()?.progress.handleRequest(request, response)) next();
+      });
     },
   };
 }

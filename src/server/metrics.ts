@@ -72,6 +72,14 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       for (const kind of ['project', 'all'] as const) this.set({ kind }, sum((probe) => probe.openSockets()[kind]));
     },
   });
+  new Gauge({
+    name: name('streams_open'),
+    help: 'Server-Sent Events streams open (counted in sockets_open too).',
+    registers,
+    collect() {
+      this.set(sum((probe) => probe.openStreams?.() ?? 0));
+    },
+  });
   const closed = new Counter({ name: name('sockets_closed_total'), help: 'Client sockets closed, by kind and close code.', labelNames: ['kind', 'code'], registers });
   const sessions = new Counter({
     name: name('sessions_total'),

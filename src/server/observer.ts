@@ -26,6 +26,8 @@ export interface ServerProbe {
   outboxBytes(): number;
   /** Sockets open now, by kind. */
   openSockets(): Record<SocketKind, number>;
+  /** Server-Sent Events streams open now (counted in `openSockets()` too). Absent from probes of servers without streams. */
+  openStreams?(): number;
   /** Whether the server is draining (`drain()` was called). */
   draining(): boolean;
   /** Entries in the log past what the server's tail delivered (0 for a log in memory); rejects when the log cannot be reached. */

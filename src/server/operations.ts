@@ -35,6 +35,8 @@ export interface OperationsOptions {
 /** What the operations read of the server's sockets. */
 export interface ObservedSocket {
   readonly info: { readonly projectId?: string | undefined };
+  /** `sse` for a Server-Sent Events stream. */
+  readonly transport?: string;
   readonly ws: { readonly bufferedAmount: number };
   readonly outbox: { readonly queued: number };
 }
@@ -79,6 +81,11 @@ export class Operations {
       openSockets: () => {
         const open = { project: 0, all: 0 };
         for (const client of state.clients()) open[kindOf(client.info.projectId)]++;
+        return open;
+      },
+      openStreams: () => {
+        let open = 0;
+        for (const client of state.clients()) if (client.transport === 'sse') open++;
         return open;
       },
       draining: () => this.draining,

@@ -28,7 +28,7 @@ export interface StreamHost {
   attempt(address: string, path: string): Refusal | undefined;
   /** Checks the token and the limits: a refusal, or what makes the stream a client. */
   admit(route: Route, token: string | undefined, request: IncomingMessage, address: string): Promise<Refusal | ((peer: Peer) => void)>;
-  /** A request refused after its token was checked (for the observer). */
+  /** A request refused past the attempt rate or after its token was checked (for the observer). */
   refused(code: number): void;
 }
 
@@ -112,6 +112,7 @@ export class StreamRequests {
     const tooMany = host.attempt(address, matched.path);
     if (tooMany) {
       answerRefusal(response, tooMany);
+      host.refused(tooMany.code);
       return true;
     }
     const route = withLastEventId(matched, request, () => host.epoch());

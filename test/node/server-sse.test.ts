@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { createServerMetrics } from '../../src/server/metrics.js';
 import { createProgressServer, ProgressJournal, type AuthenticateAnswer, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
 import { task, waitFor } from './helpers/fixtures.js';
 import { open } from './helpers/raw-client.js';
@@ -26,7 +27,7 @@ const framesOf = async (client: StreamClient, count: number, what: string) => {
   return client.frames();
 };
 
-test('a stream gets the frames a socket with the same query gets, in the same order, session first, each event numbered by id:', async (t) => {
+test('a stream gets the frames a socket with the same query gets, in the same order, session first, each event numbered by id:', { timeout: 30_000 }, async (t) => {
   const server = await start(t);
   await server.publish(task.queued('p1', 'before'));
   for (const query of ['', '?resume=1', '?resume=1&epoch=' + server.log.epoch + '&since=0']) {
@@ -60,7 +61,7 @@ test('a stream gets the frames a socket with the same query gets, in the same or
   }
 });
 
-test('batch=1: the same array frames as the socket, each one message whose id is the seq of its last event', async (t) => {
+test('batch=1: the same array frames as the socket, each one message whose id is the seq of its last event', { timeout: 30_000 }, async (t) => {
   const server = await start(t, { batchWindow: 40 });
   const query = '?resume=1&batch=1';
   const socket = await open(t, server.urlFor('p1') + query);
@@ -77,7 +78,7 @@ test('batch=1: the same array frames as the socket, each one message whose id is
   for (const message of batches) assert.equal(message.id, String(message.frame.at(-1).seq), 'id: is the last event seq');
 });
 
-test('Last-Event-ID resumes after that event: nothing lost, nothing twice; the epoch+since query wins over it', async (t) => {
+test('Last-Event-ID resumes after that event: nothing lost, nothing twice; the epoch+since query wins over it', { timeout: 30_000 }, async (t) => {
   const server = await start(t);
   const url = server.urlFor('p1') + '?resume=1';
   const first = await stream(t, url);
@@ -121,7 +122,7 @@ const grants = (token: string | undefined): AuthenticateAnswer => {
   return false;
 };
 
-test('refusals before the stream are HTTP answers with a JSON body saying the socket close code, and no token in the log', async (t) => {
+test('refusals before the stream are HTTP answers with a JSON body saying the socket close code, and no token in the log', { timeout: 30_000 }, async (t) => {
   const lines: string[] = [];
   const logger = { warn: (line: string) => lines.push(line) };
   const server = await start(t, { authenticate: grants, logger, maxConnectionsPerToken: 1 });
@@ -140,7 +141,7 @@ test('refusals before the stream are HTTP answers with a JSON body saying the so
   await refused(server.urlFor('p1'), { token: 'wrong-secret' }, 401, 'unauthorized', 4401);
   await refused(server.urlFor('p1'), { token: 'old-secret' }, 401, 'token expired', 4401);
   await refused(server.urlFor('p2'), { token: 'p1-secret' }, 403, 'project not allowed', 4403);
-  await refused(server.urlFor('p1').replace(/p1$/, ''), {}, 404, 'not found', 1008);
+  await refused(server.urlFor('p1').replace(/p1$/, ''), {}, 404, 'not found', 1006);
   await refused(server.urlFor('p1'), { token: 'p1-secret', accept: 'application/json' }, 406, /not acceptable/, 1003);
 
   // The token in the query works as for a socket; the header is preferred.
@@ -163,7 +164,7 @@ test('refusals before the stream are HTTP answers with a JSON body saying the so
   await refused(server.urlFor('p1'), { token: 'all-secret' }, 503, 'draining', 1012);
 });
 
-test('the attempt rate counts streams: past the burst, 429 before the token is asked about', async (t) => {
+test('the attempt rate counts streams: past the burst, 429 before the token is asked about', { timeout: 30_000 }, async (t) => {
   let asked = 0;
   const server = await start(t, { connectionAttempts: { burst: 2, perSecond: 0.001 }, authenticate: () => (asked++, true), logger: { warn: () => {} } });
   const a = await stream(t, server.urlFor('p1'));
@@ -177,7 +178,7 @@ test('the attempt rate counts streams: past the burst, 429 before the token is a
   b.terminate();
 });
 
-test('streams and sockets count together against the per-token and per-address limits', async (t) => {
+test('streams and sockets count together against the per-token and per-address limits', { timeout: 30_000 }, async (t) => {
   const server = await start(t, { authenticate: () => true, maxConnectionsPerToken: 2, maxConnectionsPerAddress: 3, logger: { warn: () => {} } });
   await stream(t, server.urlFor('p1'), { token: 'a' });
   await open(t, server.urlFor('p1') + '?token=a');
@@ -191,7 +192,7 @@ test('streams and sockets count together against the per-token and per-address l
   assert.deepEqual(fourth.body, { error: 'too many connections from this address', code: 4429 });
 });
 
-test('a grant that expires ends the stream with event: close 4401 token expired; revoke() with token revoked, and counts streams', async (t) => {
+test('a grant that expires ends the stream with event: close 4401 token expired; revoke() with token revoked, and counts streams', { timeout: 30_000 }, async (t) => {
   const server = await start(t, {
     authenticate: (token) => (token === 'short-secret' ? { projects: '*', expiresAt: Date.now() + 300 } : token === 'long-secret' ? true : false),
   });
@@ -207,7 +208,7 @@ test('a grant that expires ends the stream with event: close 4401 token expired;
   await waitFor(() => server.clientCount === 0, 'no clients');
 });
 
-test('drain() ends streams with event: close 1012 draining, close() with 1001; a stream waiting for its token check gets 503', async (t) => {
+test('drain() ends streams with event: close 1012 draining, close() with 1001; a stream waiting for its token check gets 503', { timeout: 30_000 }, async (t) => {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   const server = await start(t, { authenticate: async (token) => (token === 'slow-secret' ? (await held, true) : true) });
@@ -232,7 +233,7 @@ test('drain() ends streams with event: close 1012 draining, close() with 1001; a
   assert.deepEqual(await c.closed, { code: 1001, reason: 'server closing' });
 });
 
-test('a client that goes away leaves nothing: no client, no timer, a disconnection event', async (t) => {
+test('a client that goes away leaves nothing: no client, no timer, a disconnection event', { timeout: 30_000 }, async (t) => {
   const server = await start(t, { sseHeartbeat: 60_000, authenticate: () => ({ projects: '*', expiresAt: Date.now() + 3_600_000 }) });
   const baseline = activeTimers();
   const gone: string[] = [];
@@ -246,7 +247,7 @@ test('a client that goes away leaves nothing: no client, no timer, a disconnecti
   await waitFor(() => activeTimers() <= baseline, `no timer left (${activeTimers()} > ${baseline})`);
 });
 
-test('a stream whose client does not read is shed with event: close 1013 too slow, and resumes by Last-Event-ID without loss', async (t) => {
+test('a stream whose client does not read is shed with event: close 1013 too slow, and resumes by Last-Event-ID without loss', { timeout: 30_000 }, async (t) => {
   const maxBufferedBytes = 1024 * 1024;
   let shed = 0;
   const server = await start(t, { maxBufferedBytes, observe: { shed: () => shed++ } });
@@ -276,9 +277,34 @@ test('a stream whose client does not read is shed with event: close 1013 too slo
   assert.deepEqual(outputs, Array.from({ length: published }, (_, i) => i), 'every event once, in order');
 });
 
-test('heartbeat: a comment when the stream was silent for sseHeartbeat ms', async (t) => {
+test('heartbeat: a comment when the stream was silent for sseHeartbeat ms', { timeout: 30_000 }, async (t) => {
   const server = await start(t, { sseHeartbeat: 40 });
   const client = await stream(t, server.urlFor('p1'));
   await waitFor(() => client.comments.length >= 3, 'three heartbeat comments');
   assert.match(client.raw(), /^:\n\n/, 'a comment is a colon and a blank line');
+});
+
+test('the metrics count streams with the sockets, and alone; refused streams and their closes by code', { timeout: 30_000 }, async (t) => {
+  const metrics = createServerMetrics();
+  const server = await start(t, { observe: metrics, authenticate: (token) => token === 'good' });
+  const socket = await open(t, server.urlFor('p1') + '?token=good');
+  const client = await stream(t, server.urlFor('p1') + '?resume=1', { token: 'good' });
+  const all = await stream(t, server.urlFor(), { token: 'good' });
+  assert.equal((await openStream(server.urlFor('p1'), { token: 'bad' })).status, 401);
+  await waitFor(() => server.clientCount === 3, 'a socket and two streams');
+  const sample = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  let text = await metrics.text();
+  assert.equal(sample(text, 'progress_sockets_open{kind="project"}'), 2);
+  assert.equal(sample(text, 'progress_sockets_open{kind="all"}'), 1);
+  assert.equal(sample(text, 'progress_streams_open'), 2);
+  assert.equal(sample(text, 'progress_refusals_total{code="4401"}'), 1);
+  assert.equal(sample(text, 'progress_sessions_total{outcome="resync",reason="none"}'), 1);
+  server.revoke('good');
+  await client.closed;
+  await all.closed;
+  socket.terminate();
+  await waitFor(() => server.clientCount === 0, 'all closed');
+  text = await metrics.text();
+  assert.equal(sample(text, 'progress_streams_open'), 0);
+  assert.equal(sample(text, 'progress_sockets_closed_total{kind="project",code="4401"}'), 2);
 });

@@ -62,6 +62,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'max-buffered-bytes', kind: 'number', value: '<n>', group: 'Limits', help: 'Characters held unsent for one slow client before it is closed with 1013. Default 8388608; Infinity disables.' },
   { name: 'max-payload', kind: 'number', value: '<n>', group: 'Limits', help: 'Largest client frame in bytes. Default 65536.' },
   { name: 'heartbeat-interval', kind: 'number', value: '<ms>', group: 'Limits', help: 'ms between protocol pings; a client that misses one is dropped. Default 30000; 0 disables.' },
+  { name: 'sse-heartbeat', kind: 'number', value: '<ms>', group: 'Limits', help: 'ms of silence after which a Server-Sent Events stream gets a comment, so that proxies keep it. Default 15000; 0 disables.' },
 ];
 
 /** The environment variable of a flag: `PROGRESS_` and its name in capitals, `-` as `_`. */
@@ -115,6 +116,7 @@ export interface Settings {
   maxBufferedBytes?: number;
   maxPayload?: number;
   heartbeatInterval?: number;
+  sseHeartbeat?: number;
   /** Keys of `POST …/progress/events`; undefined: no HTTP publishing. */
   publishKey?: string[];
   maxPublishBytes?: number;
@@ -278,6 +280,7 @@ function settingsFrom(read: Reader): Settings {
     maxBufferedBytes: read.number('max-buffered-bytes', 1, true),
     maxPayload: read.number('max-payload', 1),
     heartbeatInterval: read.number('heartbeat-interval', 0),
+    sseHeartbeat: read.number('sse-heartbeat', 0),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(settings, { [key]: value });
   const publishKey = read.list('publish-key');

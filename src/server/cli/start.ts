@@ -95,7 +95,7 @@ async function authenticateHook(settings: Settings, log: JsonLog): Promise<Progr
 
 function serverOptions(settings: Settings): ProgressServerOptions {
   const options: ProgressServerOptions = { port: settings.port, host: settings.host, path: settings.path };
-  const limits = ['maxConnectionsPerToken', 'maxConnectionsPerAddress', 'connectionAttempts', 'maxBufferedBytes', 'maxPayload', 'heartbeatInterval', 'publishKey', 'maxPublishBytes'] as const;
+  const limits = ['maxConnectionsPerToken', 'maxConnectionsPerAddress', 'connectionAttempts', 'maxBufferedBytes', 'maxPayload', 'heartbeatInterval', 'sseHeartbeat', 'publishKey', 'maxPublishBytes'] as const;
   for (const key of limits) if (settings[key] !== undefined) Object.assign(options, { [key]: settings[key] });
   return options;
 }
