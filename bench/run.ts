@@ -3,7 +3,7 @@
  *
  *   node --import tsx --expose-gc bench/run.ts [names…] [--quick] [--flood N]
  *
- * names: size routing fanout e2e memory recovery tabs redis peer-size peer-fanout peer-e2e task-log
+ * names: size routing fanout sse e2e sse-e2e memory recovery tabs redis peer-size peer-fanout peer-e2e task-log
  * task-log-model output-store (default: all).
  * The peer-* benchmarks measure socket.io, partysocket, Shoelace and Material Web beside ours;
  * task-log measures `<task-log>` in Chromium beside xterm.js 6 and a plain `<pre>` fed the same
@@ -27,6 +27,7 @@ import { RECOVERY_DEFAULTS, runRecovery } from './recovery.js';
 import { REDIS_DEFAULTS, runRedis } from './redis.js';
 import { ROUTING_DEFAULTS, runRouting } from './routing.js';
 import { runSize } from './size.js';
+import { runSseEndToEnd, SSE_E2E_DEFAULTS } from './sse-e2e.js';
 import { runTabs, TABS_DEFAULTS } from './tabs.js';
 import { runTaskLog, TASK_LOG_DEFAULTS, TASK_LOG_QUICK } from './task-log.js';
 import { runTaskLogModel, TASK_LOG_MODEL_DEFAULTS } from './task-log-model.js';
@@ -53,6 +54,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   redis: () => runRedis(quick ? { ...REDIS_DEFAULTS, rounds: 2, latencySamples: 100, resumeRepeats: 2 } : REDIS_DEFAULTS),
   'peer-size': () => runPeerSize(),
   'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
+  'sse-e2e': () => runSseEndToEnd(quick ? { ...SSE_E2E_DEFAULTS, rounds: 1, loads: 2 } : SSE_E2E_DEFAULTS),
   'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1 } : { ...PEER_E2E_DEFAULTS, perTask }),
   'task-log': () => runTaskLog(quick ? TASK_LOG_QUICK : TASK_LOG_DEFAULTS),
   'task-log-model': () => runTaskLogModel(quick ? { lines: 100_000 } : TASK_LOG_MODEL_DEFAULTS),

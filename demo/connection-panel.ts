@@ -1,6 +1,6 @@
 /**
- * The connection panel: the page's connection state and a short log of its changes (from the
- * client), the subscriptions and events of this page (client side), and the open sockets and
+ * The connection panel: the page's connection state, the transport it goes over (WebSocket, or
+ * Server-Sent Events after a fallback) and a short log of their changes (from the client), the subscriptions and events of this page (client side), and the open sockets and
  * runs under way (server side, from `GET /api/demo/stats`).
  */
 import type { ConnectionEvent, ProgressClient } from '../src/index.js';
@@ -32,14 +32,44 @@ function describe(event: ConnectionEvent): string | undefined {
   }
 }
 
+const TRANSPORT_NAMES = { websocket: 'WebSocket', sse: 'Server-Sent Events (fallback)' } as const;
+
+/** The panel's transport row, after the state's. */
+function transportRow(state: HTMLElement): HTMLElement {
+  const row = document.createElement('div');
+  const term = document.createElement('dt');
+  term.textContent = 'Transport';
+  const value = document.createElement('dd');
+  value.id = 'connection-transport';
+  value.textContent = '…';
+  row.append(term, value);
+  state.parentElement!.after(row);
+  return value;
+}
+
 export function connectionPanel(client: ProgressClient, projectId: string): void {
   const state = byId('connection-state');
+  const transport = document.getElementById('connection-transport') ?? transportRow(state);
   const log = byId('connection-log');
 
+  const addLine = (text: string) => {
+    const line = document.createElement('li');
+    line.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+    log.prepend(line);
+    while (log.children.length > LOG_LINES) log.lastElementChild?.remove();
+  };
+
+  let shownTransport: string | undefined;
   const showState = () => {
     const value = client.getConnectionState(projectId);
     state.textContent = value;
     state.dataset.state = value;
+    const now = client.getStats().transport;
+    transport.textContent = TRANSPORT_NAMES[now];
+    transport.dataset.transport = now;
+    // A move back to WebSocket happens without a connection event: said here.
+    if (shownTransport !== undefined && shownTransport !== now && value === 'connected') addLine(`now over ${TRANSPORT_NAMES[now]}`);
+    shownTransport = now;
   };
 
   // The page's own counts, once per frame while events arrive (the server's, once a second).
@@ -75,12 +105,11 @@ export function connectionPanel(client: ProgressClient, projectId: string): void
       showState();
       return;
     }
+    const now = client.getStats().transport;
+    if (event.type === 'connected') shownTransport = now;
     // The counts change with the connection: read them now, not at the next tick.
     void poll();
-    const line = document.createElement('li');
-    line.textContent = `${new Date(event.timestamp).toLocaleTimeString()} ${text}`;
-    log.prepend(line);
-    while (log.children.length > LOG_LINES) log.lastElementChild?.remove();
+    addLine(event.type === 'connected' ? `${text} over ${TRANSPORT_NAMES[now]}` : text);
   });
 
   void poll();

@@ -10,6 +10,7 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
   TokenSource,
+  Transport,
   ResumePosition,
   ResyncReason,
 } from './websocket-manager.js';

@@ -10,6 +10,7 @@ import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
 import { canShareTabs, TabShare } from './sharing/tab-share.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
+import type { Transport } from './connection/socket-like.js';
 import { checkSocketUrl, redactUrl } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
@@ -358,7 +359,7 @@ export class ProgressClient {
   /**
    * Sockets open or opening, and their counters. `tabs`: whether this tab has sockets of its own
    * (`own`), holds the sockets it shares with other tabs (`holding`), or hears them through the
-   * tab that does (`following`).
+   * tab that does (`following`). `transport`: `sse` while a socket goes over Server-Sent Events.
    */
   getStats(): {
     sockets: number;
@@ -368,7 +369,9 @@ export class ProgressClient {
     duplicatesDropped: number;
     staleEvents: number;
     tabs: 'own' | 'holding' | 'following';
+    transport: Transport;
   } {
+    let transport: Transport = 'websocket';
     let framesReceived = 0;
     let framesRejected = 0;
     let duplicatesDropped = 0;
@@ -377,9 +380,10 @@ export class ProgressClient {
       framesReceived += stats.framesReceived;
       framesRejected += stats.framesRejected;
       duplicatesDropped += stats.duplicatesDropped;
+      if (stats.transport === 'sse') transport = 'sse';
     }
     const tabs = !this.#share ? 'own' : this.#share.leading ? 'holding' : 'following';
-    return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs };
+    return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs, transport };
   }
 
   // ---- internals --------------------------------------------------------------------------

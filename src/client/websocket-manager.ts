@@ -20,7 +20,7 @@ import type { FrameRejection } from './parse-frame.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { ResumePosition } from './connection/socket-url.js';
 
-export type { WebSocketConstructor, WebSocketLike, TokenSource } from './connection/reconnecting-socket.js';
+export type { WebSocketConstructor, WebSocketLike, TokenSource, Transport } from './connection/reconnecting-socket.js';
 export { AUTH_CLOSE_CODES } from './connection/reconnecting-socket.js';
 export { redactUrl, type ResumePosition } from './connection/socket-url.js';
 export type { ResyncReason } from './connection/sequence-tracker.js';

@@ -8,9 +8,9 @@ import { ListenerSet } from '../listener-set.js';
 import { definedOnly } from '../objects.js';
 import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../parse-frame.js';
 import { Heartbeat } from './heartbeat.js';
-import { ReconnectingSocket, type TokenSource, type WebSocketConstructor } from './reconnecting-socket.js';
+import { ReconnectingSocket, type TokenSource, type Transport, type WebSocketConstructor } from './reconnecting-socket.js';
 import { SequenceTracker, type ResyncReason } from './sequence-tracker.js';
-import { checkSocketUrl, negotiatedUrl, redactUrl, type ResumePosition } from './socket-url.js';
+import { checkSocketUrl, negotiatedUrl, redactUrl, streamUrl, type ResumePosition } from './socket-url.js';
 
 export interface ConnectionConfig {
   url: string;
@@ -45,6 +45,22 @@ export interface ConnectionConfig {
   maxFrameSize?: number;
   /** The WebSocket implementation; default `globalThis.WebSocket`. In Node 20 pass `ws`. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The transports to use, in order of preference. Default `['websocket', 'sse']`: WebSocket, and
+   * Server-Sent Events (the same URL over `fetch`, docs/protocol.md) when the upgrade is refused
+   * or fails at once, when an open socket brings no frame within `firstFrameTimeout`, or after
+   * `websocketAttempts` failed attempts in a row; WebSocket is tried again in the background
+   * every `websocketRetryInterval` and taken back without a gap or a duplicate.
+   */
+  transports?: Transport[];
+  /** ms after a WebSocket opens within which a frame must come; it is asked for a ping at once. 0: no bound, no ping. Default 3000. */
+  firstFrameTimeout?: number;
+  /** Failed WebSocket attempts in a row after which the next goes over Server-Sent Events. Default 3. */
+  websocketAttempts?: number;
+  /** ms between tries to move back to WebSocket from Server-Sent Events; 0: never. Default 60000. */
+  websocketRetryInterval?: number;
+  /** ms without a byte after which a stream of Server-Sent Events counts as dead. Default 37500 (2.5 x the server's 15 s heartbeat). */
+  streamTimeout?: number;
   /** Tell the server that frames holding an array of events are welcome (`batch=1`). Default true. */
   batch?: boolean;
   /** Ask the server for sequence numbers and replay after a reconnect (`resume=1`). Default true. */
@@ -69,6 +85,8 @@ export interface ConnectionStats {
   reconnectAttempts: number;
   /** Date.now() of the last frame received, or 0. */
   lastFrameAt: number;
+  /** What the connection uses now (or will try next). */
+  transport: Transport;
 }
 
 /** What the rest of the client uses of a connection: a socket of this tab's, or one it shares with other tabs. */
@@ -102,6 +120,10 @@ const DEFAULTS = {
   resume: true,
   tokenTransport: 'query' as 'query' | 'message',
   random: Math.random,
+  transports: ['websocket', 'sse'] as readonly Transport[],
+  firstFrameTimeout: 3000,
+  websocketAttempts: 3,
+  // websocketRetryInterval and streamTimeout: defaults in stream-transport.ts, loaded with the stream.
 };
 
 /** Where listener errors go unless the config says otherwise. */
@@ -156,30 +178,28 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     const tokenInMessage = config.tokenTransport === 'message';
     this.#socket = new ReconnectingSocket(
       {
+        // The settings of the socket are the connection's, with these:
+        ...config,
         publicUrl: this.url,
         WebSocket: given.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
         token: given.token,
         getToken: given.getToken,
-        tokenTransport: config.tokenTransport,
         acceptOnFirstFrame: config.resume,
-        reconnect: config.reconnect,
-        maxReconnectAttempts: config.maxReconnectAttempts,
-        reconnectDelay: config.reconnectDelay,
-        maxReconnectDelay: config.maxReconnectDelay,
-        connectionTimeout: config.connectionTimeout,
-        stableConnectionTime: config.stableConnectionTime,
-        random: config.random,
       },
       {
-        url: (token) =>
-          negotiatedUrl(given.url, {
-            token,
+        url: (token, transport) => {
+          const stream = transport === 'sse';
+          const url = negotiatedUrl(given.url, {
+            // A stream's token goes in its Authorization header.
+            token: stream ? undefined : token,
             tokenInMessage,
             batch: config.batch,
             resume: config.resume,
             from: config.resume ? this.#sequence.ask() : undefined,
             extra: given.queryParams?.(),
-          }),
+          });
+          return stream ? streamUrl(url) : url;
+        },
         state: (state) => {
           // Armed before the listeners run, so that a listener that disconnects stops it.
           if (state === 'connected') this.#heartbeat.start();
@@ -211,6 +231,11 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     return this.#socket.retryAt;
   }
 
+  /** What the connection uses now (or will try next). */
+  get transport(): Transport {
+    return this.#socket.transport;
+  }
+
   connect(): Promise<void> {
     return this.#socket.connect();
   }
@@ -234,8 +259,9 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
   }
 
   stats(): ConnectionStats {
-    return { ...this.#stats, reconnectAttempts: this.#socket.failures };
+    return { ...this.#stats, reconnectAttempts: this.#socket.failures, transport: this.transport };
   }
+
 
   #frame(data: unknown): void {
     this.#heartbeat.alive();
@@ -262,8 +288,8 @@ export class Connection extends ConnectionListeners implements ConnectionLike {
     message: (message) => {
       if (this.#halted) return;
       if (this.#socket.awaitingAccept) {
-        // The server's first frame after the auth message (the session frame, from a server that
-        // resumes): the token was accepted.
+        // The server's first frame after the auth message or the ping (the session frame, from a
+        // server that resumes, or the pong): frames pass, and the token was accepted.
         this.#socket.accepted();
         if (this.#socket.state !== 'connected') {
           this.#halted = true; // a listener closed it

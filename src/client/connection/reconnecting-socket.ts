@@ -1,84 +1,38 @@
 /**
  * One WebSocket that comes back: opens (asking for the token first), times out an attempt that
- * does not open, reconnects with exponential backoff and full jitter, gives up after a number of
- * consecutive failures or a refused token, and reconnects at once when the browser is back online.
+ * does not open or, once open, brings no frame (it asks for a ping at once), reconnects with
+ * exponential backoff and full jitter, gives up after a number of consecutive failures or a
+ * refused token, and reconnects at once when the browser is back online. When WebSocket does not
+ * get through, an attempt goes over a stream of Server-Sent Events instead (transport-fallback.ts).
  * What travels over it is its owner's business (see connection.ts).
  */
 import { backoffDelay } from '../backoff.js';
 import type { ConnectionEvent, ConnectionState } from '../events.js';
 import { watchEnvironment } from './environment.js';
+import { closeQuietly, detach, discard, OPEN, trySend, type Transport, type WebSocketLike } from './socket-like.js';
+import { nextTransport, openTransport } from './transport-fallback.js';
 
-/**
- * A handler property that accepts handlers of richer event types (`ws`'s `MessageEvent`, the DOM's),
- * checked bivariantly as methods are.
- */
-type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+import type { SocketConfig, SocketOwner } from './socket-config.js';
+import { deferred, type Deferred } from './deferred.js';
 
-/** The part of the WebSocket interface used here: the browser's, Node's and `ws`'s all fit, without a cast. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  binaryType?: string;
-  onopen: Handler<unknown> | null;
-  onmessage: Handler<{ data: unknown }> | null;
-  onclose: Handler<{ code: number; reason: string }> | null;
-  onerror: Handler<unknown> | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  /** `ws` only: drop the TCP connection without a closing handshake. */
-  terminate?: () => void;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;
+export type { Transport, WebSocketConstructor, WebSocketLike } from './socket-like.js';
+export type { SocketConfig, SocketOwner, TokenSource } from './socket-config.js';
 
 /** Close code with which a server that restarts or drains asks its clients to reconnect now (to another instance). */
 const SERVICE_RESTART = 1012;
 /** The longest delay before reconnecting after 1012: a jitter, so that a drained server's clients do not return together. */
 const RESTART_JITTER = 1000;
+/** The reason of an attempt that did not open before its deadline. */
+const TIMED_OUT = 'connection timeout';
 
 /** Close codes with which a server says the token was refused. */
 export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 1008]);
-
-export interface SocketConfig {
-  /** The socket's URL without its query: what events and errors show. */
-  publicUrl: string;
-  WebSocket: WebSocketConstructor | undefined;
-  token: string | undefined;
-  getToken: TokenSource | undefined;
-  tokenTransport: 'query' | 'message';
-  /**
-   * With the token in the first message: count as connected only from the server's first frame
-   * (the owner calls `accepted()`), so that a refused token never counts as connected.
-   */
-  acceptOnFirstFrame: boolean;
-  reconnect: boolean;
-  maxReconnectAttempts: number;
-  reconnectDelay: number;
-  maxReconnectDelay: number;
-  connectionTimeout: number;
-  stableConnectionTime: number;
-  random: () => number;
-}
-
-/** What the socket tells its owner, which runs before anyone else hears of it. */
-export interface SocketOwner {
-  /** The URL of an attempt with this token (undefined without one). */
-  url(token: string | undefined): string;
-  /** Every change of state, before the state's listeners. */
-  state(state: ConnectionState): void;
-  /** Connection events, for the owner to pass on. */
-  event(event: ConnectionEvent): void;
-  frame(data: unknown): void;
-  /** A connection is up: after its `connected` event and after `connect()` resolved. */
-  connected(): void;
-  /** The page was shown again. */
-  visible(): void;
-}
 
 type OwnFields<E> = E extends ConnectionEvent ? Omit<E, 'timestamp' | 'url' | 'state'> : never;
 
 /** One try at a connection: callbacks of an attempt that is no longer current do nothing. */
 interface Attempt {
+  transport: Transport;
   ws?: WebSocketLike;
   /** The deadline of the attempt, getToken included. */
   timer?: ReturnType<typeof setTimeout>;
@@ -86,15 +40,11 @@ interface Attempt {
   open?: boolean;
   /** Date.now() when it counted as connected. */
   connectedAt?: number;
+  /** A frame came. */
+  heard?: boolean;
+  /** An open WebSocket's deadline for its first frame. */
+  silence?: ReturnType<typeof setTimeout>;
 }
-
-interface Pending {
-  resolve: () => void;
-  reject: (error: Error) => void;
-  promise: Promise<void>;
-}
-
-const OPEN = 1;
 
 export class ReconnectingSocket {
   readonly #config: SocketConfig;
@@ -105,12 +55,22 @@ export class ReconnectingSocket {
   #failures = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #retryAt = 0;
-  #pending: Pending | undefined;
+  #pending: Deferred | undefined;
   #unwatch: (() => void) | undefined;
+  /** The transport of the next attempt (transport-fallback.ts), and the WebSocket attempts that failed in a row. */
+  #transport: Transport;
+  #websocketFailures = 0;
 
   constructor(config: SocketConfig, owner: SocketOwner) {
     this.#config = config;
     this.#owner = owner;
+    this.#transport = config.transports[0] ?? 'websocket';
+  }
+
+  /** The transport of the connection now (or of the next attempt). */
+  get transport(): Transport {
+    const attempt = this.#attempt;
+    return attempt ? (attempt.ws?.transport ?? attempt.transport) : this.#transport;
   }
 
   get state(): ConnectionState {
@@ -126,7 +86,7 @@ export class ReconnectingSocket {
     return this.#retryTimer === undefined ? undefined : this.#retryAt;
   }
 
-  /** Open with the token sent in the first message, and waiting for the server to accept it. */
+  /** Open, and waiting for the server's first frame (the answer to the token in the first message, or to the ping). */
   get awaitingAccept(): boolean {
     const a = this.#attempt;
     return a !== undefined && a.open === true && a.connectedAt === undefined;
@@ -174,7 +134,7 @@ export class ReconnectingSocket {
     return trySend(ws, text);
   }
 
-  /** With the token in the first message: the server's first frame came, so it was accepted. */
+  /** The server's first frame came: frames pass, and a token in the first message was accepted. */
   accepted(): void {
     const attempt = this.#attempt;
     if (attempt && this.awaitingAccept) this.#connected(attempt);
@@ -201,15 +161,21 @@ export class ReconnectingSocket {
     void this.#open();
   }
 
+  /** The token for a new socket (getToken's answer, or the static one). */
+  async #token(): Promise<string | undefined> {
+    return (this.#config.getToken ? await this.#config.getToken() : this.#config.token) ?? undefined;
+  }
+
   async #open(): Promise<void> {
-    const attempt: Attempt = {};
+    const transport = this.#transport;
+    const attempt: Attempt = { transport };
     this.#attempt = attempt;
     const config = this.#config;
     // One deadline for the whole attempt: a getToken that never answers counts as a failed attempt.
-    attempt.timer = setTimeout(() => this.#fail(attempt, 1006, 'connection timeout'), config.connectionTimeout);
-    let token: string | null | undefined;
+    attempt.timer = setTimeout(() => this.#fail(attempt, 1006, TIMED_OUT), config.connectionTimeout);
+    let token: string | undefined;
     try {
-      token = config.getToken ? await config.getToken() : config.token;
+      token = await this.#token();
     } catch (error) {
       if (attempt !== this.#attempt) return;
       this.#emit({ type: 'error', error: new Error('getToken failed', { cause: error }) });
@@ -217,19 +183,30 @@ export class ReconnectingSocket {
       return;
     }
     if (attempt !== this.#attempt) return;
-    if (!config.WebSocket) {
+    if (!config.WebSocket && transport === 'websocket') {
       this.#giveUp(new Error('no WebSocket implementation: pass the `WebSocket` option (e.g. from "ws")'));
       return;
     }
-    const inMessage = !!token && config.tokenTransport === 'message';
     let ws: WebSocketLike;
+    // How a stream's background tries back to WebSocket open theirs: with a token of their own.
+    let probeToken: string | undefined;
+    const returnHost = {
+      openWebSocket: async () => new config.WebSocket!(this.#owner.url((probeToken = await this.#token()), 'websocket')),
+      greet: (probe: WebSocketLike) => this.#greet(probe, probeToken),
+    };
     try {
-      ws = new config.WebSocket(this.#owner.url(token ?? undefined));
+      ws = await openTransport(transport, config, this.#owner.url(token, transport), token, returnHost);
     } catch (error) {
-      this.#emit({ type: 'error', error: new Error('WebSocket constructor failed', { cause: error }) });
+      if (attempt !== this.#attempt) return;
+      this.#emit({ type: 'error', error: new Error(`${transport === 'sse' ? 'event stream' : 'WebSocket constructor'} failed`, { cause: error }) });
       this.#fail(attempt, 1006, 'constructor failed');
       return;
     }
+    if (attempt !== this.#attempt) {
+      discard(ws);
+      return;
+    }
+    const inMessage = !!token && config.tokenTransport === 'message' && transport === 'websocket';
     attempt.ws = ws;
     try {
       ws.binaryType = 'arraybuffer';
@@ -239,26 +216,46 @@ export class ReconnectingSocket {
     ws.onopen = () => {
       if (attempt !== this.#attempt) return;
       attempt.open = true;
-      if (inMessage) {
-        trySend(ws, JSON.stringify({ type: 'auth', token }));
-        // Connected from the server's first frame on: a refused token never counts as connected.
-        if (config.acceptOnFirstFrame) return;
-      }
+      // A socket that opens and then hears nothing (a proxy that drops every frame) is not a connection.
+      const bound = transport === 'websocket' && config.firstFrameTimeout > 0;
+      if (transport === 'websocket') this.#greet(ws, token);
+      if (bound) attempt.silence = setTimeout(() => this.#fail(attempt, 1006, 'no frame after open'), config.firstFrameTimeout);
+      // Connected from the server's first frame on (the owner calls accepted()): a refused token, or
+      // a socket whose frames do not pass, never counts as connected.
+      if (bound || (inMessage && config.acceptOnFirstFrame)) return;
       this.#connected(attempt);
     };
+    this.#listen(attempt, ws);
+  }
+
+  /** What a WebSocket sends once open: the token when it goes in a message, then a ping, whose answer proves that frames pass. */
+  #greet(ws: WebSocketLike, token: string | undefined): void {
+    if (token && this.#config.tokenTransport === 'message') trySend(ws, JSON.stringify({ type: 'auth', token }));
+    if (this.#config.firstFrameTimeout > 0) trySend(ws, JSON.stringify({ type: 'ping', timestamp: new Date().toISOString() }));
+  }
+
+  /** The messages, errors and close of an attempt's socket. */
+  #listen(attempt: Attempt, ws: WebSocketLike): void {
+    const config = this.#config;
     ws.onmessage = (event) => {
-      if (attempt === this.#attempt) this.#owner.frame(event.data);
+      if (attempt !== this.#attempt) return;
+      if (!attempt.heard) {
+        attempt.heard = true;
+        clearTimeout(attempt.silence);
+      }
+      this.#owner.frame(event.data);
     };
     ws.onerror = () => {
       if (attempt !== this.#attempt) return;
       // Browsers give no detail; the close event that follows says the rest.
-      this.#emit({ type: 'error', error: new Error(`WebSocket error on ${config.publicUrl}`) });
+      this.#emit({ type: 'error', error: new Error(`${attempt.transport === 'sse' ? 'event stream' : 'WebSocket'} error on ${config.publicUrl}`) });
       // Some runtimes (Node's own WebSocket) never close a socket that failed to open: the attempt failed now.
       if (!attempt.open) this.#fail(attempt, 1006, 'connection failed');
     };
     ws.onclose = (event) => {
       if (attempt !== this.#attempt) return;
       detach(ws);
+      attempt.transport = ws.transport ?? attempt.transport;
       attempt.ws = undefined;
       this.#closed(attempt, event.code, event.reason);
     };
@@ -283,8 +280,8 @@ export class ReconnectingSocket {
     const ws = attempt.ws;
     attempt.ws = undefined;
     if (ws) {
-      detach(ws);
-      closeQuietly(ws);
+      attempt.transport = ws.transport ?? attempt.transport;
+      discard(ws);
     }
     this.#closed(attempt, code, reason);
   }
@@ -294,7 +291,16 @@ export class ReconnectingSocket {
     if (attempt !== this.#attempt) return;
     this.#attempt = undefined;
     clearTimeout(attempt.timer);
+    clearTimeout(attempt.silence);
     const config = this.#config;
+    const [next, failures, switched] = nextTransport(
+      { transport: attempt.transport, opened: !!attempt.open, heard: !!attempt.heard, timedOut: reason === TIMED_OUT },
+      this.#websocketFailures,
+      config.transports,
+      config.websocketAttempts,
+    );
+    this.#transport = next;
+    this.#websocketFailures = failures;
     // Asked to come back now (1012) by a server it was connected to: the backoff starts again, after a short jitter.
     const restart = code === SERVICE_RESTART && attempt.connectedAt !== undefined;
     if (restart || (attempt.connectedAt !== undefined && Date.now() - attempt.connectedAt >= config.stableConnectionTime)) this.#failures = 0;
@@ -309,7 +315,10 @@ export class ReconnectingSocket {
       pending?.reject(new Error(refused ? `connection refused: ${reason || code}` : config.reconnect ? 'gave up reconnecting' : `connection closed: ${code}`));
       return;
     }
-    const delay = restart
+    // Over to the other transport at once: a refused or silent WebSocket is no reason to wait.
+    const delay = switched
+      ? 0
+      : restart
       ? Math.floor(config.random() * Math.min(RESTART_JITTER, config.maxReconnectDelay))
       : backoffDelay(this.#failures, config.reconnectDelay, config.maxReconnectDelay, config.random);
     this.#failures++;
@@ -344,6 +353,7 @@ export class ReconnectingSocket {
     this.#attempt = undefined;
     if (!attempt) return;
     clearTimeout(attempt.timer);
+    clearTimeout(attempt.silence);
     const ws = attempt.ws;
     if (!ws) return;
     detach(ws);
@@ -358,16 +368,8 @@ export class ReconnectingSocket {
     }
   }
 
-  #newPending(): Pending {
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // A caller that does not await connect() must not get an unhandled rejection.
-    promise.catch(() => {});
-    return (this.#pending = { resolve, reject, promise });
+  #newPending(): Deferred {
+    return (this.#pending = deferred());
   }
 
   #failPending(error: Error): void {
@@ -385,31 +387,5 @@ export class ReconnectingSocket {
   /** A connection event with the time, URL and state now. */
   #emit(fields: OwnFields<ConnectionEvent>): void {
     this.#owner.event({ timestamp: new Date().toISOString(), url: this.#config.publicUrl, state: this.#state, ...fields } as ConnectionEvent);
-  }
-}
-
-function trySend(ws: WebSocketLike, text: string): boolean {
-  try {
-    ws.send(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const ignore = (): void => {};
-
-/** Stops a socket from calling back. `ws` throws on an 'error' nobody listens to, so one stays. */
-function detach(ws: WebSocketLike): void {
-  ws.onopen = ws.onmessage = ws.onclose = null;
-  ws.onerror = ignore;
-}
-
-function closeQuietly(ws: WebSocketLike): void {
-  try {
-    if (ws.terminate) ws.terminate();
-    else ws.close(4000, 'abandoned');
-  } catch {
-    // nothing left to close
   }
 }

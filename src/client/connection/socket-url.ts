@@ -63,3 +63,8 @@ export function negotiatedUrl(base: string, n: Negotiation): string {
   for (const [key, value] of Object.entries(n.extra ?? {})) if (value !== undefined) params.set(key, value);
   return url.toString();
 }
+
+/** The URL of a stream of Server-Sent Events at a socket URL: the same, over HTTP (`ws://h/ws?x` -> `http://h/ws?x`). */
+export function streamUrl(socketUrl: string): string {
+  return socketUrl.replace(/^ws/i, 'http');
+}

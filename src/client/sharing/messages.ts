@@ -8,6 +8,7 @@ import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.
 import type { FrameRejection } from '../parse-frame.js';
 import type { ResyncReason } from '../connection/sequence-tracker.js';
 import type { ResumePosition } from '../connection/socket-url.js';
+import type { Transport } from '../connection/socket-like.js';
 import type { EntityState } from '../state/progress-store.js';
 
 export type ShareMessage =
@@ -23,7 +24,7 @@ export type ShareMessage =
   // The tab holding the sockets: that it does, and what its sockets bring.
   | { t: 'lead'; from: string }
   | { t: 'answer'; to: string; id: number; state: EntityState | undefined }
-  | { t: 'conn'; key: string; state: ConnectionState; retryAt?: number; position?: ResumePosition }
+  | { t: 'conn'; key: string; state: ConnectionState; retryAt?: number; position?: ResumePosition; transport?: Transport }
   | { t: 'event'; key: string; event: ConnectionEvent }
   | { t: 'frame'; key: string; events: ProgressEvent[]; position?: ResumePosition }
   // To a tab that said where it stands: the events after its position, up to `position`; or, when

@@ -7,6 +7,7 @@ import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.
 import { ConnectionListeners, type Connection, type ConnectionLike, type ConnectionStats } from '../connection/connection.js';
 import type { ResyncReason } from '../connection/sequence-tracker.js';
 import type { ResumePosition } from '../connection/socket-url.js';
+import type { Transport } from '../connection/socket-like.js';
 import type { ShareMessage } from './messages.js';
 
 /** Numbered events the tab holding a socket keeps for tabs that come back from a reload, at most. */
@@ -68,7 +69,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   #catchingSince: number | undefined;
   #held: { events: ProgressEvent[]; position: ResumePosition | undefined }[] = [];
   #heldCount = 0;
-  readonly #stats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0 };
+  readonly #stats: ConnectionStats = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, reconnectAttempts: 0, lastFrameAt: 0, transport: 'websocket' };
 
   constructor(
     readonly url: string,
@@ -153,19 +154,26 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
     this.#replayBase = this.#position;
     const key = this.#key;
     const post = (message: ShareMessage) => this.#link.post(message);
+    // The transport told the other tabs: a move back to WebSocket comes without a change of state.
+    let told: Transport | undefined;
+    const conn = (): ShareMessage => {
+      told = real.transport;
+      return this.describe()!;
+    };
     this.#offReal = [
       real.states.add((state) => {
-        post({ t: 'conn', key, state, ...definedRetry(real.retryAt), ...definedPosition(real.position) });
+        post(conn());
         this.#setState(this.#wanted ? state : 'disconnected');
       }),
       real.events.add((event) => {
         // `retryAt` changes with every scheduled attempt, while the state stays `reconnecting`.
-        if (event.type === 'disconnected' && event.willReconnect) post({ t: 'conn', key, state: real.state, ...definedRetry(real.retryAt), ...definedPosition(real.position) });
+        if (event.type === 'disconnected' && event.willReconnect) post(conn());
         if (event.type !== 'heartbeat') post({ t: 'event', key, event });
         this.#emitEvent(event);
       }),
       real.frames.add((events) => {
         this.#remember(events, real.position);
+        if (real.transport !== told) post(conn());
         post({ t: 'frame', key, events, ...definedPosition(real.position) });
         this.#frame(events, real.position);
       }),
@@ -203,7 +211,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
   /** What the real socket's state is now, for a tab that just asked. */
   describe(): ShareMessage | undefined {
     const real = this.#real;
-    return real && { t: 'conn', key: this.#key, state: real.state, ...definedRetry(real.retryAt), ...definedPosition(real.position) };
+    return real && { t: 'conn', key: this.#key, state: real.state, transport: real.transport, ...definedRetry(real.retryAt), ...definedPosition(real.position) };
   }
 
   reconnectReal(): void {
@@ -272,6 +280,7 @@ export class SharedConnection extends ConnectionListeners implements ConnectionL
       case 'conn':
         this.#relayed = message.state;
         this.#retryAt = message.retryAt;
+        if (message.transport === 'sse' || message.transport === 'websocket') this.#stats.transport = message.transport;
         // While this tab waits to be caught up, its position stays where it was kept.
         if (message.position && this.#catchingSince === undefined) this.#advance(message.position);
         if (this.#wanted) this.#setState(message.state);

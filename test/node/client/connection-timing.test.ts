@@ -55,7 +55,8 @@ async function settle(): Promise<void> {
 function setup(t: TestContext, config: Partial<ConstructorParameters<typeof WebSocketManager>[0]> = {}) {
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
   FakeSocket.all = [];
-  const m = new WebSocketManager({ url: 'ws://timing.test/ws', WebSocket: FakeSocket, heartbeatInterval: 0, onListenerError: () => {}, ...config });
+  // WebSocket alone, and no first-frame bound: the arithmetic of one transport (the fallback's is in transport-fallback.test.ts).
+  const m = new WebSocketManager({ url: 'ws://timing.test/ws', WebSocket: FakeSocket, heartbeatInterval: 0, transports: ['websocket'], firstFrameTimeout: 0, onListenerError: () => {}, ...config });
   const events: ConnectionEvent[] = [];
   m.onConnectionState((e) => events.push(e));
   t.after(() => m.disconnect());
