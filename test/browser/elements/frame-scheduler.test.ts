@@ -323,6 +323,8 @@ describe('the shared frame scheduler', () => {
     cleanups.push(() => (window.onerror = onerror));
     const boom = new Error('render failed');
     const ran: string[] = [];
+    // A budget no job here can spend, even on a loaded machine: only the throw could split the frame.
+    budget = setFrameBudget(10_000);
     schedule(() => {
       ran.push(`failing ${frames}`);
       throw boom;
