@@ -142,7 +142,7 @@ export class LogFeed {
       this.#held.push(event);
       return;
     }
-    this.#apply(event, false);
+    this.#apply(event);
   }
 
   /** A reconnection that may have missed events: marks the place, and reads what came meanwhile (live events wait for it). */
@@ -208,8 +208,41 @@ export class LogFeed {
     if (range) this.#appendRange(range);
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const event of held) this.#apply(event, true);
+    const inRead = this.#heldInRead(held);
+    for (const event of held) if (!inRead.has(event)) this.#apply(event);
     this.#host.changed();
+  }
+
+  /**
+   * The held chunks that the read's open line holds already: the chunks of that line heard while
+   * it was read. The one that began the line is in it (the line exists only after it); of those
+   * that go on with it (no newline: one with a newline would have put the read's end past this
+   * line), the longest run from the first whose texts together end the line. A run that only
+   * happens to end it (repeated characters, such as progress dots) cannot be told from one that
+   * is in it.
+   */
+  #heldInRead(held: readonly ProgressEvent[]): Set<ProgressEvent> {
+    const inRead = new Set<ProgressEvent>();
+    const open = this.#openText;
+    if (open === undefined || this.mode === 'lost') return inRead;
+    const run: ProgressEvent[] = [];
+    let text = '';
+    let longest = 0;
+    for (const event of held) {
+      const chunk = outputOf(event);
+      if (chunk === undefined) continue;
+      const e = event as { line?: unknown; continues?: unknown };
+      if (e.line !== this.lastLine || chunk.includes('\n')) break;
+      if (e.continues !== true) {
+        inRead.add(event);
+        continue;
+      }
+      run.push(event);
+      text += chunk;
+      if (open.endsWith(text)) longest = run.length;
+    }
+    for (const event of run.slice(0, longest)) inRead.add(event);
+    return inRead;
   }
 
   /** After a resync: the lines from `after + 1` on, at the live end; then the live events held meanwhile. */
@@ -228,7 +261,8 @@ export class LogFeed {
     }
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const event of held) this.#apply(event, true);
+    const inRead = this.#heldInRead(held);
+    for (const event of held) if (!inRead.has(event)) this.#apply(event);
     this.#host.changed();
   }
 
@@ -251,17 +285,16 @@ export class LogFeed {
     }
   }
 
-  #apply(event: ProgressEvent, held: boolean): void {
+  #apply(event: ProgressEvent): void {
     if (event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') this.complete = true;
-    const text = event.type === 'output' ? event.output : event.type === 'step_progress' ? event.output : undefined;
-    if (typeof text !== 'string' || text === '') return;
+    const text = outputOf(event);
+    if (text === undefined) return;
     const e = event as { line?: unknown; continues?: unknown; stepId?: unknown; timestamp?: unknown };
-    const chunk = text;
+    let chunk = text;
     const line = isLineNo(e.line) && this.mode !== 'lost' ? e.line : undefined;
-    // Held while the end was read: the open line it read may hold this chunk already, when the
-    // chunk has no newline (one with a newline, read after it was numbered, would have put the
-    // read's end past this line).
-    if (held && line !== undefined && e.continues === true && line === this.lastLine && this.#openText !== undefined && !chunk.includes('\n') && this.#openText.endsWith(chunk)) return;
+    // A chunk that begins the open line the log has (from a read) holds that line's start: it
+    // takes the line's place, and the chunks that go on with it follow.
+    if (line !== undefined && e.continues !== true && line === this.lastLine && this.#openText !== undefined) chunk = '\r\x1b[2K' + chunk;
     const lines = (chunk.match(/\n/g) ?? []).length;
     this.#model.append({
       text: chunk,
@@ -279,6 +312,12 @@ export class LogFeed {
     if (this.#abort.signal.aborted) return;
     this.#host.failed(error);
   }
+}
+
+/** The output text an event carries; undefined for none. */
+function outputOf(event: ProgressEvent): string | undefined {
+  const text = event.type === 'output' || event.type === 'step_progress' ? event.output : undefined;
+  return typeof text === 'string' && text !== '' ? text : undefined;
 }
 
 /** The server keeps no log of its own (no REST base, or the path is not known there). */

@@ -83,3 +83,49 @@ test('a chunk without a newline that the read holds already (numbered before the
   feed.event(await store.numberOutput(output(' done\n')));
   assert.deepEqual(rows(model), ['1: first', '2: compiling done']);
 });
+
+/** A feed whose end read is answered (as the store stands then) only when `answer()` is called; live chunks are heard whenever the test says. */
+async function gatedFeed(before: string[]) {
+  const store = new MemoryOutputStore();
+  for (const text of before) await store.numberOutput(output(text));
+  let answer!: () => void;
+  const gate = new Promise<void>((resolve) => (answer = resolve));
+  const model = new LogModel();
+  const feed = new LogFeed(
+    model,
+    'p',
+    't',
+    async (path) => {
+      await gate;
+      const query = new URL(path, 'http://x').searchParams;
+      return new Response(JSON.stringify(await store.read('p', 't', { limit: Number(query.get('limit')) })), { status: 200 });
+    },
+    { changed() {}, failed: (error) => assert.fail(String(error)) },
+  );
+  feed.start();
+  return { store, model, feed, answer };
+}
+
+test('a held chunk that began the open line the read holds (no newline yet): that line once', async () => {
+  const { store, model, feed, answer } = await gatedFeed(['line 1 end\n']);
+  // Numbered before the read is answered, heard after it: the read holds it.
+  const began = await store.numberOutput(output('line 2 end'));
+  answer();
+  await settled();
+  feed.event(began);
+  feed.event(await store.numberOutput(output('\nline 3\n')));
+  assert.deepEqual(rows(model), ['1: line 1 end', '2: line 2 end', '3: line 3']);
+});
+
+test('several held chunks of the open line, all in the read: each once, and the one the read has not: once', async () => {
+  const { store, model, feed, answer } = await gatedFeed(['first\n']);
+  const a = await store.numberOutput(output('comp'));
+  const b = await store.numberOutput(output('il'));
+  const c = await store.numberOutput(output('ing'));
+  answer();
+  await settled();
+  // The read holds a, b and c; d comes after it.
+  const d = await store.numberOutput(output(' done\n'));
+  for (const event of [a, b, c, d]) feed.event(event);
+  assert.deepEqual(rows(model), ['1: first', '2: compiling done']);
+});
