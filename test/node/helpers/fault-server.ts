@@ -8,8 +8,8 @@ import { heartbeatFrame } from '../../../src/server/frames.js';
 import { checkEvent } from '../../../src/server/frames.js';
 import { ProgressJournal } from '../../../src/server/journal.js';
 import {
-  createProgressServer,
   heldSockets,
+  startProgressServer,
   type ClientMessage,
   type HeldSocket,
   type ProgressClientInfo,
@@ -18,6 +18,7 @@ import {
 } from '../../../src/server/progress-server.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 import type { ProgressLog } from '../../../src/server/progress-log.js';
+import type { StreamClock } from '../../../src/server/sse-peer.js';
 
 export interface FaultServerOptions extends ProgressServerOptions {
   /**
@@ -25,6 +26,11 @@ export interface FaultServerOptions extends ProgressServerOptions {
    * sequence numbers, or one that sends what clients must reject). Default true.
    */
   validate?: boolean;
+  /**
+   * The timers the server's heartbeats (the sockets' pings, the streams' comments) and its
+   * shedding run on; a ManualClock (./manual-clock.ts) moves them by hand. Default: the process's.
+   */
+  clock?: StreamClock;
 }
 
 export interface DropOptions {
@@ -77,8 +83,8 @@ export interface FaultServer {
 const isOpen = (socket: HeldSocket) => socket.ws.readyState === WebSocket.OPEN;
 
 export async function createFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
-  const { validate = true, ...serverOptions } = options;
-  const server = await createProgressServer(serverOptions);
+  const { validate = true, clock, ...serverOptions } = options;
+  const server = await startProgressServer(serverOptions, clock ? { clock } : {});
   let stalled = false;
 
   const sockets = (filter?: (client: ProgressClientInfo) => boolean): HeldSocket[] =>
