@@ -56,29 +56,22 @@ const LOG_UNAVAILABLE: Refusal = { code: CLOSE_TRY_AGAIN_LATER, reason: 'progres
 type ServerEventName = 'connection' | 'disconnection' | 'message' | 'rejected';
 type AnyListener = (...args: any[]) => void;
 
-/** What a server is started with that is no option of the package's: the timers its heartbeats run on (the tests' clock). */
-export interface ServerInternals {
-  clock?: StreamClock;
-}
-
-/** A client socket as the server holds it. */
-export interface HeldSocket {
+/** A client's connection, as `ServerInternals.connections` shows it. */
+export interface ServedConnection {
   readonly info: ProgressClientInfo;
-  /** Its connection: a WebSocket, or a Server-Sent Events stream. */
+  /** A `ws` WebSocket, or a Server-Sent Events stream. */
   readonly ws: Peer;
-  readonly outbox: Outbox;
 }
-
-const held = new WeakMap<ProgressServer, () => Iterable<HeldSocket>>();
 
 /**
- * The sockets a server holds, for code that wraps a server (the test suite's fault injection:
- * holding frames, sending raw ones, cutting connections). Not part of the package's API.
+ * What a server is started with that is no option of the package's, for code that wraps a server
+ * (the test suite's clock and fault injection); not exported from the package's entry points.
  */
-export function heldSockets(server: ProgressServer): Iterable<HeldSocket> {
-  const sockets = held.get(server);
-  if (!sockets) throw new TypeError('not a progress server');
-  return sockets();
+export interface ServerInternals {
+  /** The timers its heartbeats and shedding run on; default the process's. */
+  clock?: StreamClock;
+  /** Called once, as it starts, with what lists its clients' connections from then on. */
+  connections?: (list: () => Iterable<ServedConnection>) => void;
 }
 
 function spellingOf(option: ProgressServerOptions['containerEvents'], route: Route): ContainerSpelling {
@@ -137,7 +130,7 @@ class ProgressServerImpl implements ProgressServer {
     this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
     const output: OutputStore | undefined = options.output === false ? undefined : (options.output ?? (this.log instanceof ProgressJournal ? new MemoryOutputStore() : undefined));
     const clients = () => this.#clients.values();
-    held.set(this, clients);
+    internals.connections?.(clients);
     this.#ops = new Operations(this.log, output, options, { clients, serving: () => !this.#closing && this.#http.listening });
     this.#streams = new StreamRequests({
       path: this.#path,
