@@ -6,33 +6,30 @@
  * (sse-requests.ts), which become clients through the same admission and are served by the same
  * code as sockets (a `Peer` each). This module wires the parts, each of one job: admission.ts
  * (tokens, grants, limits, expiry, revoke), socket-upgrades.ts, liveness.ts (heartbeat, shedding),
- * fan-out.ts (the log's tail to the clients), http-routes.ts; and holds the clients.
+ * fan-out.ts (the log's tail to the clients), client-registry.ts (the clients, their frames and
+ * events), http-routes.ts.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { Server as TlsServer } from 'node:tls';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { ProgressEvent } from '../protocol/events.js';
-import type { Access } from './access.js';
 import { Admission, type CheckedConnection, type Refusal } from './admission.js';
-import { CLOSE_TRY_AGAIN_LATER, type Client, type Transport } from './client.js';
+import { CLOSE_TRY_AGAIN_LATER } from './client.js';
+import { ClientRegistry } from './client-registry.js';
 import type { WarnLogger } from './connection-limits.js';
-import type { ContainerSpelling } from './event-frames.js';
 import { fanOut } from './fan-out.js';
-import { heartbeatFrame, readClientFrame } from './frames.js';
 import { answerPlainRequest, routeRequest, type HttpRoutes } from './http-routes.js';
 import { ProgressJournal } from './journal.js';
 import { Liveness } from './liveness.js';
 import { MemoryOutputStore } from './memory-output-store.js';
 import type { OutputStore } from './output-store.js';
-import { Outbox, type BatchOptions, type OutboxLimits } from './outbox.js';
 import type { ProgressLog } from './progress-log.js';
 import type { DrainOptions } from './drain.js';
-import { kindOf, Operations } from './operations.js';
+import { Operations } from './operations.js';
 import { projectPath, type Route } from './routes.js';
-import { PEER_OPEN, type Peer } from './peer.js';
+import type { Peer } from './peer.js';
 import type { ProgressClientInfo, ProgressServer, Revocation } from './server-api.js';
-import { openSession } from './session.js';
 import type { ProgressServerOptions, SocketTerms } from './server-options.js';
 import { DEFAULT_SSE_HEARTBEAT, type StreamClock } from './sse-peer.js';
 import { DRAINING, StreamRequests } from './sse-requests.js';
@@ -48,8 +45,6 @@ export type { ProgressServerOptions, SocketTerms } from './server-options.js';
 const CLOSE_GOING_AWAY = 1001;
 /** How long close() waits for clients to answer its close frame before cutting their connections. */
 const CLOSE_GRACE_MS = 1000;
-/** Bytes a socket may hold unsent before frames wait in its outbox's queue. */
-const SOCKET_WINDOW = 128 * 1024;
 /** What a stream's request is answered while the log cannot be read (a socket's session would close with 1013). */
 const LOG_UNAVAILABLE: Refusal = { code: CLOSE_TRY_AGAIN_LATER, reason: 'progress log unavailable', status: 503 };
 
@@ -74,34 +69,20 @@ export interface ServerInternals {
   connections?: (list: () => Iterable<ServedConnection>) => void;
 }
 
-function spellingOf(option: ProgressServerOptions['containerEvents'], route: Route): ContainerSpelling {
-  if (typeof option === 'function') {
-    const terms: SocketTerms = { resume: route.resume, batch: route.batch };
-    if (route.projectId !== undefined) terms.projectId = route.projectId;
-    return option(terms);
-  }
-  return option ?? (route.resume || route.batch ? 'published' : 'sandbox');
-}
-
 class ProgressServerImpl implements ProgressServer {
   readonly #http: HttpServer;
   readonly #owned: boolean;
   readonly #host: string;
   readonly #path: string;
-  readonly #hooked: boolean;
-  readonly #containerEvents: ProgressServerOptions['containerEvents'];
   readonly #admission: Admission;
   readonly #upgrades: SocketUpgrades;
   readonly #streams: StreamRequests;
   readonly #liveness: Liveness;
   readonly #routes: HttpRoutes;
   readonly #events = new EventEmitter();
-  readonly #clients = new Map<Peer, Client>();
+  readonly #clients: ClientRegistry;
   /** Every upgraded socket, including those being closed as unauthorised, and every stream. */
   readonly #connections = new Set<Peer>();
-  readonly #limits: OutboxLimits;
-  readonly #maxReplayBytes: number;
-  readonly #batching: BatchOptions;
   readonly #ops: Operations;
   readonly #untail: () => void;
   #port = 0;
@@ -113,20 +94,10 @@ class ProgressServerImpl implements ProgressServer {
     this.#owned = owned;
     this.#host = options.host ?? '127.0.0.1';
     this.#path = options.path ?? '/ws';
-    this.#hooked = options.authenticate !== undefined;
-    this.#containerEvents = options.containerEvents;
     const remoteAddress = options.remoteAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress);
     const address = (request: IncomingMessage) => remoteAddress(request) ?? 'unknown';
     const logger: WarnLogger = options.logger ?? { warn: (message) => console.warn(message) };
     this.#admission = new Admission({ ...options, logger });
-    const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    this.#limits = { maxQueued: maxBuffered, socketWindow: SOCKET_WINDOW };
-    this.#maxReplayBytes = options.maxReplayBytes ?? maxBuffered * 4;
-    this.#batching = {
-      window: options.batchWindow ?? 16,
-      maxEvents: Math.max(1, options.maxBatchEvents ?? 500),
-      maxSize: options.maxBatchSize ?? 262144,
-    };
     this.log = options.log ?? options.journal ?? new ProgressJournal({ size: options.replayBufferSize ?? 10000 });
     const output: OutputStore | undefined = options.output === false ? undefined : (options.output ?? (this.log instanceof ProgressJournal ? new MemoryOutputStore() : undefined));
     const clients = () => this.#clients.values();
@@ -150,13 +121,20 @@ class ProgressServerImpl implements ProgressServer {
       clients,
       shed: () => this.#ops.observed.report('shed'),
     });
+    this.#clients = new ClientRegistry(options, {
+      log: this.log,
+      events: this.#events,
+      admission: this.#admission,
+      observed: this.#ops.observed,
+      shed: (ws) => this.#liveness.shed(ws),
+    });
     this.#untail = this.log.tail(fanOut(clients, (count) => this.#ops.observed.report('framesDelivered', count)));
     this.#upgrades = new SocketUpgrades({
       http,
       owned,
       path: this.#path,
       maxPayload: options.maxPayload ?? 65536,
-      hooked: this.#hooked,
+      hooked: options.authenticate !== undefined,
       admission: this.#admission,
       connections: this.#connections,
       draining: () => this.#ops.draining,
@@ -293,10 +271,10 @@ class ProgressServerImpl implements ProgressServer {
       ws.close(verdict.code, verdict.reason);
       return;
     }
-    const client = this.#register(ws, 'websocket', verdict, checked);
-    ws.on('message', (data, isBinary) => this.#onFrame(client, data, isBinary));
+    const client = this.#clients.register(ws, 'websocket', verdict, checked);
+    ws.on('message', (data, isBinary) => this.#clients.frame(client, data, isBinary));
     this.#liveness.watch(client, ws);
-    for (const [data, isBinary] of queued) this.#onFrame(client, data, isBinary);
+    for (const [data, isBinary] of queued) this.#clients.frame(client, data, isBinary);
   }
 
   /** A stream's request (sse-requests.ts), checked as a socket is: a refusal, or what makes its stream a client. */
@@ -307,66 +285,9 @@ class ProgressServerImpl implements ProgressServer {
     return (peer) => {
       this.#connections.add(peer);
       peer.once('close', () => this.#connections.delete(peer));
-      this.#register(peer, 'sse', verdict, checked);
+      this.#clients.register(peer, 'sse', verdict, checked);
     };
   };
-
-  /** An admitted connection: a client of the server from now on. */
-  #register(ws: Peer, transport: Transport, info: ProgressClientInfo, checked: CheckedConnection): Client {
-    const { route, address, grant } = checked;
-    const access = (checked.answer as { access: Access }).access;
-    const outbox = new Outbox(ws, route.batch ? this.#batching : undefined, this.#limits, () => this.#liveness.shed(ws));
-    const projectId = route.projectId;
-    const client: Client = {
-      info,
-      ws,
-      transport,
-      outbox,
-      alive: true,
-      resume: route.resume,
-      projectId,
-      spelling: spellingOf(this.#containerEvents, route),
-      // Its session says its own projects' position unless it may see every one.
-      scope: access.all ? undefined : projectId !== undefined ? (p) => p === projectId : (p) => access.allows(p),
-      skipThrough: 0,
-      isOpen: () => ws.readyState === PEER_OPEN,
-      access,
-      token: checked.token,
-      grant,
-    };
-    this.#clients.set(ws, client);
-    this.#admission.opened(client, address);
-    if (route.resume) {
-      openSession(this.log, client, route, this.#maxReplayBytes).then((outcome) => outcome && this.#ops.observed.report('sessionStarted', outcome), () => {
-        // The log cannot be read now: the client comes back later rather than be told a gap.
-        if (ws.readyState === PEER_OPEN) ws.close(CLOSE_TRY_AGAIN_LATER, 'progress log unavailable');
-      });
-    }
-    this.#ops.observed.report('socketOpened', kindOf(projectId));
-    ws.once('close', (code) => {
-      this.#ops.observed.report('socketClosed', kindOf(projectId), code);
-      client.outbox.close();
-      this.#clients.delete(ws);
-      this.#admission.closed(client, address);
-      this.#events.emit('disconnection', info);
-    });
-    this.#events.emit('connection', info);
-    return client;
-  }
-
-  #onFrame(client: Client, data: RawData, isBinary: boolean): void {
-    const frame = readClientFrame(data, isBinary);
-    if (!frame.ok) {
-      this.#events.emit('rejected', client.info, frame.reason);
-      return;
-    }
-    // With a hook, an `auth` message after the first is not passed on: it holds a token.
-    if (this.#hooked && frame.message.type === 'auth') return;
-    if (frame.message.type === 'ping' && client.ws.readyState === PEER_OPEN) {
-      client.outbox.control(heartbeatFrame('pong'));
-    }
-    this.#events.emit('message', client.info, frame.message);
-  }
 }
 
 /** Start a progress server; resolves once it listens. */
