@@ -1,11 +1,20 @@
 /**
- * Whether a connection becomes a client, the same for sockets and streams: the attempt rate per
- * address (before its token is checked), then the token's answer, its project, and the limits of
- * connections open at once per token and per address, which count sockets and streams together.
+ * Whether a connection becomes a client and stays one, the same for sockets and streams: the
+ * attempt rate per address (before its token is checked), then the token's check by the
+ * `authenticate` hook, its project, and the limits of connections open at once per token and per
+ * address, which count sockets and streams together; once it is a client, the end of its grant
+ * (4401 `token expired`) and `revoke()` (4401 `token revoked`), also of a token being checked.
  * A refusal says the close code a socket gets and the HTTP status a stream's request gets.
  */
-import type { ReadAnswer } from './access.js';
+import type { IncomingMessage } from 'node:http';
+import type { AuthenticateAnswer, ReadAnswer } from './access.js';
+import type { Client } from './client.js';
 import { AttemptRate, LIMIT_REASONS, OpenCounts, RefusalLog, type ConnectionLimits, type LimitRefusal, type WarnLogger } from './connection-limits.js';
+import { PEER_OPEN } from './peer.js';
+import type { Route } from './routes.js';
+import type { ReadAuthorisation } from './http-reads.js';
+import type { ProgressClientInfo, Revocation } from './server-api.js';
+import { DEFAULT_AUTHENTICATE_TIMEOUT, TokenCheck, type Authenticate, type Checked } from './token-check.js';
 
 /**
  * Close code sent when `authenticate` refuses a connection (reason `unauthorized`), when its grant
@@ -29,25 +38,40 @@ export interface Refusal {
 }
 
 export interface AdmissionOptions {
+  authenticate?: Authenticate | undefined;
+  authenticateTimeout?: number;
   maxConnectionsPerToken?: number;
   maxConnectionsPerAddress?: number;
   connectionAttempts?: { burst?: number; perSecond?: number };
   logger: WarnLogger;
 }
 
-/** A connection whose token was checked. */
-export interface Candidate {
-  answer: ReadAnswer;
-  /** The project of a per-project URL. */
-  projectId: string | undefined;
-  /** Its token, when tokens count (the server has an `authenticate` hook). */
-  token: string | undefined;
-  address: string;
-  /** Its path, for the log line of a refusal (never the query, which may hold a token). */
-  path: string;
+/** The revocations made while a connection's token was being checked, to ask once it is known. */
+export interface Checking {
+  revocations: Revocation[];
 }
 
+/** A connection whose token was checked, on its way to becoming a client (or being refused). */
+export interface CheckedConnection extends Checked {
+  route: Route;
+  token: string | undefined;
+  address: string;
+  checking: Checking;
+}
+
+/** The longest delay a timer takes (about 24.8 days); a later expiry is waited for in steps. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 const tooMany = (kind: LimitRefusal): Refusal => ({ code: CLOSE_TOO_MANY, reason: LIMIT_REASONS[kind], status: 429 });
+
+/** Whether a revocation names a connection. A predicate that throws does not. */
+function revokes(which: Revocation, token: string | undefined, info: ProgressClientInfo, grant: AuthenticateAnswer): boolean {
+  try {
+    return typeof which === 'string' ? token === which : which(token, info, grant) === true;
+  } catch {
+    return false;
+  }
+}
 
 export class Admission {
   readonly #limits: ConnectionLimits;
@@ -55,8 +79,16 @@ export class Admission {
   readonly #byToken = new OpenCounts();
   readonly #byAddress = new OpenCounts();
   readonly #refusals: RefusalLog;
+  readonly #tokens: TokenCheck;
+  /** Whether tokens count (the server has a hook): without one, every connection is anonymous. */
+  readonly #hooked: boolean;
+  /** Connections whose token is being checked (each until its check ends). */
+  readonly #checking = new Set<Checking>();
+  #nextId = 1;
 
   constructor(options: AdmissionOptions) {
+    this.#hooked = options.authenticate !== undefined;
+    this.#tokens = new TokenCheck(options.authenticate, options.authenticateTimeout ?? DEFAULT_AUTHENTICATE_TIMEOUT, options.logger);
     const attempts = options.connectionAttempts ?? {};
     this.#limits = {
       perToken: options.maxConnectionsPerToken ?? 100,
@@ -75,8 +107,86 @@ export class Admission {
     return tooMany('attempts');
   }
 
-  /** Refused, expired, not allowed on its project's URL, past a limit; or undefined: it may be a client. */
-  decide({ answer, projectId, token, address, path }: Candidate): Refusal | undefined {
+  /** A token check begins: revocations made until it ends are kept for it. Never rejects. */
+  async check(route: Route, token: string | undefined, request: IncomingMessage, address: string): Promise<CheckedConnection> {
+    const checking = this.begin();
+    const { answer, grant } = await this.#tokens.check(token, request);
+    return { route, token, address, answer, grant, checking };
+  }
+
+  /** Marks a check under way whose token is not known yet (an `auth=message` socket's). */
+  begin(): Checking {
+    const checking: Checking = { revocations: [] };
+    this.#checking.add(checking);
+    return checking;
+  }
+
+  /** The check of a connection gone meanwhile ends: nothing more is kept for it. */
+  abandon(checking: Checking): void {
+    this.#checking.delete(checking);
+  }
+
+  /** The hook's answer for a token, as the reads and the actions on runs ask it. */
+  readonly authorise: ReadAuthorisation = async (token, request) => (await this.#tokens.check(token, request)).answer;
+
+  /**
+   * A checked connection's refusal (refused, expired, not allowed on its project's URL, past a
+   * limit, revoked while its token was being checked), or its info as a client.
+   */
+  decide(checked: CheckedConnection): Refusal | ProgressClientInfo {
+    const { route, answer, address, grant } = checked;
+    this.#checking.delete(checked.checking);
+    const refusal = this.#refusal(answer, route.projectId, this.#counted(checked.token), address, route.path);
+    if (refusal) return refusal;
+    const info: ProgressClientInfo = { id: `c${this.#nextId++}`, path: route.path, connectedAt: Date.now() };
+    if (route.projectId !== undefined) info.projectId = route.projectId;
+    Object.freeze(info);
+    // Revoked while its token was being checked: closed before it is sent anything.
+    if (checked.checking.revocations.some((which) => revokes(which, checked.token, info, grant))) {
+      return { code: CLOSE_UNAUTHORIZED, reason: 'token revoked', status: 401 };
+    }
+    return info;
+  }
+
+  /** A client from now on: it counts against the limits, and is closed when its grant ends, until `closed()`. */
+  opened(client: Client, address: string): void {
+    const token = this.#counted(client.token);
+    if (token !== undefined) this.#byToken.add(token);
+    this.#byAddress.add(address);
+    if (client.access.expiresAt !== undefined) this.#expireAt(client, client.access.expiresAt);
+  }
+
+  closed(client: Client, address: string): void {
+    clearTimeout(client.expiry);
+    const token = this.#counted(client.token);
+    if (token !== undefined) this.#byToken.remove(token);
+    this.#byAddress.remove(address);
+  }
+
+  /** Closes with 4401 `token revoked` the open clients `which` names, and the connections being checked once they are known. */
+  revoke(which: Revocation, clients: Iterable<Client>): number {
+    for (const checking of this.#checking) checking.revocations.push(which);
+    let closed = 0;
+    for (const client of [...clients]) {
+      if (client.ws.readyState !== PEER_OPEN) continue; // closing already
+      if (!revokes(which, client.token, client.info, client.grant)) continue;
+      client.ws.close(CLOSE_UNAUTHORIZED, 'token revoked');
+      closed++;
+    }
+    return closed;
+  }
+
+  /** The server closes: every check under way ends (as refused), so that no timer outlives it. */
+  close(): void {
+    this.#tokens.endAll();
+  }
+
+  /** Tokens count only where they mean something: with a hook. */
+  #counted(token: string | undefined): string | undefined {
+    return this.#hooked ? token : undefined;
+  }
+
+  #refusal(answer: ReadAnswer, projectId: string | undefined, token: string | undefined, address: string, path: string): Refusal | undefined {
     if (!answer.ok) return { code: CLOSE_UNAUTHORIZED, reason: answer.reason === 'expired' ? 'token expired' : 'unauthorized', status: 401 };
     if (projectId !== undefined && !answer.access.allows(projectId)) return { code: CLOSE_FORBIDDEN, reason: 'project not allowed', status: 403 };
     const past: LimitRefusal | undefined =
@@ -90,15 +200,17 @@ export class Admission {
     return tooMany(past);
   }
 
-  /** A client from now on: it counts against the limits until `closed()`. */
-  opened(token: string | undefined, address: string): void {
-    if (token !== undefined) this.#byToken.add(token);
-    this.#byAddress.add(address);
-  }
-
-  closed(token: string | undefined, address: string): void {
-    if (token !== undefined) this.#byToken.remove(token);
-    this.#byAddress.remove(address);
+  /** Closes the client with 4401 `token expired` when its grant ends (in steps past the longest timer). */
+  #expireAt(client: Client, at: number): void {
+    const left = at - Date.now();
+    if (left > MAX_TIMER_DELAY) {
+      client.expiry = setTimeout(() => this.#expireAt(client, at), MAX_TIMER_DELAY);
+      return;
+    }
+    client.expiry = setTimeout(() => {
+      client.expiry = undefined;
+      if (client.ws.readyState === PEER_OPEN) client.ws.close(CLOSE_UNAUTHORIZED, 'token expired');
+    }, Math.max(0, left));
   }
 
   /** A refusal past a limit: logged (without the token; repeated ones counted into the next line). */

@@ -27,7 +27,7 @@ export interface OutboxLimits {
 }
 
 /** A frame held back; an event's with its number (0 when it has none). */
-type Held = { kind: 'event' | 'raw' | 'control'; frame: string | Uint8Array; seq: number };
+type Held = { kind: 'event' | 'control'; frame: string; seq: number };
 
 const sizeOf = (frame: string | Uint8Array): number => (typeof frame === 'string' ? frame.length : frame.byteLength);
 
@@ -45,8 +45,8 @@ export class Outbox {
   #timer: NodeJS.Timeout | undefined;
   /** performance.now() of the last event frame sent. */
   #lastSentAt = -Infinity;
-  /** While above 0, every frame waits in `#held` (a session being opened; a stall in the tests). */
-  #holds = 0;
+  /** While a session is being opened, every frame but its first ones waits in `#held`. */
+  #holding = false;
   #held: Held[] = [];
   /** Frames waiting for the socket's window, oldest first from `#head`. */
   #queue: (string | Uint8Array)[] = [];
@@ -90,7 +90,7 @@ export class Outbox {
    * @param seq its number, for `skipHeld()` while it is held
    */
   event(frame: string, seq = 0): void {
-    if (this.#holds > 0) {
+    if (this.#holding) {
       this.#held.push({ kind: 'event', frame, seq });
       return;
     }
@@ -119,18 +119,8 @@ export class Outbox {
 
   /** A frame outside batches, sent without waiting for the batch (a JSON pong). */
   control(frame: string): void {
-    if (this.#holds > 0) this.#held.push({ kind: 'control', frame, seq: 0 });
+    if (this.#holding) this.#held.push({ kind: 'control', frame, seq: 0 });
     else this.#write(frame, 0);
-  }
-
-  /** Any other frame, as is, after the events gathered before it. */
-  raw(frame: string | Uint8Array): void {
-    if (this.#holds > 0) {
-      this.#held.push({ kind: 'raw', frame, seq: 0 });
-      return;
-    }
-    this.flush();
-    this.#write(frame, 0);
   }
 
   /** Sends the gathered events as one array frame (a lone event as itself). */
@@ -145,9 +135,9 @@ export class Outbox {
     this.#lastSentAt = performance.now();
   }
 
-  /** Holds every frame (but those of `open()`) until as many `release()` calls. */
+  /** Holds every frame (but those of `open()`) until `release()`. */
   hold(): void {
-    this.#holds++;
+    this.#holding = true;
   }
 
   /** Drops the held events numbered up to `through`: the client has them already. */
@@ -155,15 +145,15 @@ export class Outbox {
     this.#held = this.#held.filter((held) => held.kind !== 'event' || held.seq > through);
   }
 
-  /** Once every hold is released, sends what was held, in order. */
+  /** Sends what was held, in order. */
   release(): void {
-    if (this.#holds === 0 || --this.#holds > 0) return;
+    if (!this.#holding) return;
+    this.#holding = false;
     const held = this.#held;
     this.#held = [];
     for (const { kind, frame, seq } of held) {
-      if (kind === 'event') this.event(frame as string, seq);
-      else if (kind === 'control') this.control(frame as string);
-      else this.raw(frame);
+      if (kind === 'event') this.event(frame, seq);
+      else this.control(frame);
     }
   }
 

@@ -7,21 +7,21 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { type ConnectionEvent, type ResyncReason } from '../../src/client/index.js';
-import { heldSockets } from '../../src/server/progress-server.js';
-import { createProgressServer, ProgressJournal, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
+import { ProgressJournal, type ProgressServer, type ProgressServerOptions } from '../../src/server/index.js';
 import { followAllProjects, task, waitFor } from './helpers/fixtures.js';
 import { ManualClock } from './helpers/manual-clock.js';
 import { connect, connectError, type Closed, type RawClient } from './helpers/raw-client.js';
+import { servedConnections, startServed } from './helpers/served-connections.js';
 import { startForwarder } from './helpers/tcp-forwarder.js';
 
 async function start(t: TestContext, options: ProgressServerOptions = {}): Promise<ProgressServer> {
-  const server = await createProgressServer({ heartbeatInterval: 0, ...options });
+  const server = await startServed({ heartbeatInterval: 0, ...options });
   t.after(() => server.close());
   return server;
 }
 
 /** Server-side sockets not yet asked to close. */
-const stillOpen = (server: ProgressServer): number => [...heldSockets(server)].filter((s) => s.ws.readyState === WebSocket.OPEN).length;
+const stillOpen = (server: ProgressServer): number => servedConnections(server).filter((s) => s.ws.readyState === WebSocket.OPEN).length;
 
 test('100 sockets are closed with 1012 draining, no more than a tenth of them (and a little) in any tenth of the window; the promise resolves once all are closed', async (t) => {
   const N = 100;

@@ -11,6 +11,7 @@ import {
   type ProgressEvent,
 } from '../../src/server/index.js';
 import { startServer } from './helpers/fixtures.js';
+import { ManualClock } from './helpers/manual-clock.js';
 import { connect, connectError, delay, once, open, type RawClient } from './helpers/raw-client.js';
 
 const now = () => new Date().toISOString();
@@ -286,22 +287,39 @@ test('unknown paths get 404; plain HTTP gets 404 except GET /health', async (t) 
 });
 
 test('the heartbeat terminates a client that stops answering and keeps a healthy one', async (t) => {
-  const server = await startServer(t, { heartbeatInterval: 100 });
+  const clock = new ManualClock();
+  const server = await startServer(t, { heartbeatInterval: 100, clock });
   const healthy = await open(t, server.urlFor('p1'));
   const silent = await open(t, server.urlFor('p1'));
   const silentId = server.clients()[1]!.id;
-  const gone = once<[ProgressClientInfo]>(server, 'disconnection', 5000);
-  const pausedAt = Date.now();
+  const gone: ProgressClientInfo[] = [];
+  server.on('disconnection', (info) => gone.push(info));
   silent.ws.pause();
 
-  const [info] = await gone;
-  const elapsed = Date.now() - pausedAt;
-  assert.equal(info.id, silentId);
-  assert.ok(elapsed >= 90, `terminated after ${elapsed} ms, before one interval`);
-  assert.ok(elapsed < 4000, `terminated only after ${elapsed} ms`);
+  /** One interval on: the healthy client is pinged and answers; its JSON ping, sent after its pong, comes back once the server read both. */
+  const beat = async (): Promise<void> => {
+    const pinged = once(healthy.ws, 'ping');
+    clock.advance(100);
+    await pinged;
+    healthy.send(JSON.stringify({ type: 'ping' }));
+    await healthy.next((f) => f.type === 'pong');
+  };
 
-  await delay(400);
+  await beat();
+  assert.equal(clock.nextIn, 100, 'the next heartbeat is one interval away');
+  assert.equal(gone.length, 0, 'not terminated before one interval without an answer');
+  assert.equal(server.clientCount, 2);
+
+  const terminated = once<[ProgressClientInfo]>(server, 'disconnection');
+  await beat();
+  const [info] = await terminated;
+  assert.equal(info.id, silentId, 'terminated at the first heartbeat after a ping it did not answer');
+  silent.ws.resume();
+  assert.equal((await silent.closed).code, 1006, 'cut, without a close frame');
+
+  for (let i = 0; i < 3; i++) await beat();
   assert.equal(server.clientCount, 1, 'the healthy client was kept');
+  assert.deepEqual(gone.map((c) => c.id), [silentId]);
   assert.equal(server.publish(taskStarted('p1')), 1);
   assert.equal((await healthy.next((f) => f.type === 'task_started')).type, 'task_started');
 });

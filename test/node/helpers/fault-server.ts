@@ -1,23 +1,19 @@
 /**
  * The reference server with fault injection, for the tests (Node and browser) and nothing else:
  * unvalidated events outside the sequence, raw frames, cut connections and a stall (a half-open
- * connection as seen from the client), on top of a production server that knows none of it.
+ * connection as seen from the client), on top of a production server that knows none of it: the
+ * faults are done to its clients' connections (./served-connections.ts), whose sends a stall
+ * holds.
  */
-import { WebSocket } from 'ws';
 import { heartbeatFrame } from '../../../src/server/frames.js';
 import { checkEvent } from '../../../src/server/frames.js';
 import { ProgressJournal } from '../../../src/server/journal.js';
-import {
-  createProgressServer,
-  heldSockets,
-  type ClientMessage,
-  type HeldSocket,
-  type ProgressClientInfo,
-  type ProgressServer,
-  type ProgressServerOptions,
-} from '../../../src/server/progress-server.js';
+import type { ClientMessage, ProgressClientInfo, ProgressServer, ProgressServerOptions } from '../../../src/server/progress-server.js';
+import { PEER_OPEN, type Peer } from '../../../src/server/peer.js';
 import type { ProgressEvent } from '../../../src/client/events.js';
 import type { ProgressLog } from '../../../src/server/progress-log.js';
+import type { StreamClock } from '../../../src/server/sse-peer.js';
+import { servedConnections, startServed, type ServedConnection } from './served-connections.js';
 
 export interface FaultServerOptions extends ProgressServerOptions {
   /**
@@ -25,6 +21,11 @@ export interface FaultServerOptions extends ProgressServerOptions {
    * sequence numbers, or one that sends what clients must reject). Default true.
    */
   validate?: boolean;
+  /**
+   * The timers the server's heartbeats (the sockets' pings, the streams' comments) and its
+   * shedding run on; a ManualClock (./manual-clock.ts) moves them by hand. Default: the process's.
+   */
+  clock?: StreamClock;
 }
 
 export interface DropOptions {
@@ -74,25 +75,78 @@ export interface FaultServer {
   close(): Promise<void>;
 }
 
-const isOpen = (socket: HeldSocket) => socket.ws.readyState === WebSocket.OPEN;
+const isOpen = (socket: ServedConnection) => socket.ws.readyState === PEER_OPEN;
+
+/** A session frame, as the server writes it: what a socket that connects while stalled is still sent, with its replay. */
+const isSessionFrame = (frame: unknown) => typeof frame === 'string' && frame.startsWith('{"type":"session"');
+
+/**
+ * Holds what the server sends a connection, in order, until `release()`: its `send` (and a
+ * stream's `sendEvent`) are replaced on the instance, and the connection is not read. `opening`:
+ * a connection that has not had its session frame yet gets it, and the replay written with it.
+ */
+class Freeze {
+  readonly #ws: Peer;
+  readonly #sends: (() => void)[] = [];
+  #through = false;
+
+  constructor(ws: Peer, opening: boolean) {
+    this.#ws = ws;
+    const send = ws.send;
+    const sendEvent = ws.sendEvent;
+    const hold = (frame: unknown, deliver: () => void) => {
+      if (opening && isSessionFrame(frame)) {
+        // The session frame and the replay written with it, in the same turn, go out.
+        opening = false;
+        this.#through = true;
+        queueMicrotask(() => (this.#through = false));
+      }
+      if (this.#through) deliver();
+      else this.#sends.push(deliver);
+    };
+    const held: Pick<Peer, 'send' | 'sendEvent'> = {
+      send: (frame, callback) => hold(frame, () => send.call(ws, frame, callback)),
+    };
+    if (sendEvent) held.sendEvent = (frame, seq, callback) => hold(frame, () => sendEvent.call(ws, frame, seq, callback));
+    Object.assign(ws, held);
+    ws.pause();
+  }
+
+  /** Reads the connection again, without sending what was held (the server closes). */
+  thaw(): void {
+    this.#ws.resume();
+  }
+
+  /** Sends as before, and what was held first, in order. */
+  release(): void {
+    const ws = this.#ws as Partial<Pick<Peer, 'send' | 'sendEvent'>>;
+    delete ws.send;
+    delete ws.sendEvent;
+    this.#ws.resume();
+    for (const deliver of this.#sends) deliver();
+    this.#sends.length = 0;
+  }
+}
 
 export async function createFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
-  const { validate = true, ...serverOptions } = options;
-  const server = await createProgressServer(serverOptions);
+  const { validate = true, clock, ...serverOptions } = options;
+  const server = await startServed(serverOptions, clock ? { clock } : {});
   let stalled = false;
+  const frozen = new Map<Peer, Freeze>();
 
-  const sockets = (filter?: (client: ProgressClientInfo) => boolean): HeldSocket[] =>
-    [...heldSockets(server)].filter((socket) => isOpen(socket) && (!filter || filter(socket.info)));
+  const sockets = (filter?: (client: ProgressClientInfo) => boolean): ServedConnection[] =>
+    servedConnections(server).filter((socket) => isOpen(socket) && (!filter || filter(socket.info)));
   const inProject = (projectId: unknown) => (client: ProgressClientInfo) => client.projectId === undefined || client.projectId === projectId;
-  const freeze = (socket: HeldSocket) => {
-    socket.outbox.hold();
-    socket.ws.pause();
+  const freeze = ({ ws }: ServedConnection, opening: boolean) => {
+    if (frozen.has(ws)) return;
+    frozen.set(ws, new Freeze(ws, opening));
+    ws.once('close', () => frozen.delete(ws));
   };
 
   // A socket that connects while stalled is held and left unread, like the others.
   server.on('connection', (info) => {
     if (!stalled) return;
-    for (const socket of heldSockets(server)) if (socket.info === info) freeze(socket);
+    for (const socket of servedConnections(server)) if (socket.info === info) freeze(socket, true);
   });
 
   const fault: FaultServer = {
@@ -123,14 +177,14 @@ export async function createFaultServer(options: FaultServerOptions = {}): Promi
     },
     sendRaw(frame, filter) {
       const targets = sockets(filter);
-      for (const socket of targets) socket.outbox.raw(frame);
+      for (const socket of targets) socket.ws.send(frame);
       return targets.length;
     },
     ping() {
       return stalled ? 0 : fault.sendRaw(heartbeatFrame('ping'));
     },
     dropConnections(drop = {}) {
-      const targets = [...heldSockets(server)];
+      const targets = servedConnections(server);
       for (const { ws } of targets) {
         if (drop.abrupt) ws.terminate();
         else ws.close(drop.code ?? 1012, drop.reason ?? 'server restarting');
@@ -140,14 +194,13 @@ export async function createFaultServer(options: FaultServerOptions = {}): Promi
     stall(next) {
       if (next === stalled) return;
       stalled = next;
-      for (const socket of heldSockets(server)) {
-        if (next) {
-          freeze(socket);
-        } else {
-          socket.ws.resume();
-          socket.outbox.release();
-        }
+      if (next) {
+        for (const socket of servedConnections(server)) freeze(socket, false);
+        return;
       }
+      const thawing = [...frozen.values()];
+      frozen.clear();
+      for (const freezing of thawing) freezing.release();
     },
     on(event: string, listener: (...args: any[]) => void) {
       server.on(event as 'connection', listener);
@@ -161,7 +214,7 @@ export async function createFaultServer(options: FaultServerOptions = {}): Promi
     revoke: (which) => server.revoke(which),
     async close() {
       // Read again, so that the clients' answers to the close frames are seen; what was held is dropped.
-      if (stalled) for (const socket of heldSockets(server)) socket.ws.resume();
+      for (const freezing of frozen.values()) freezing.thaw();
       await server.close();
     },
   };
