@@ -5,20 +5,16 @@
  * The epoch changes exactly when continuity is lost: Redis came back without its data, or the
  * stream went back behind what a server had read.
  */
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ProgressEvent } from '../protocol/events.js';
-import { parseMessage } from '../protocol/parse-frame.js';
 import type { EntityStates } from './entity-states.js';
-import { LogUnavailableError, newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
-import { RedisStates, type StatesRedis } from './redis-states.js';
+import { RedisAvailability, type AvailabilityLogger } from './redis-availability.js';
+import { eventOf, fieldsOf, headOf, holdsEntry, newEpoch, newestBefore, numberOf, PAGE, readEntries, type CommandRedis, type Described, type StreamEntry } from './redis-entries.js';
+import { newestAccepted, type LogEntry, type ProgressLog, type ReadRequest, type ReadResult, type TailListener } from './progress-log.js';
+import { RedisStates } from './redis-states.js';
 
 /** How long the tail waits for new entries before it checks the epoch and the stream's head. */
 const BLOCK_MS = 2000;
-/** Entries read per command. */
-const PAGE = 1000;
-/** Pages of the stream read back at most for a session's position (a project read past it while a server caught up). */
-const LATEST_SCAN_PAGES = 10;
 
 export interface RedisLogSettings {
   /** Where, for messages: the URL without its credentials. */
@@ -29,46 +25,12 @@ export interface RedisLogSettings {
   checkpointInterval: number;
   /** ms a command may take before it counts as failed (Redis cut off). */
   commandTimeout: number;
-  logger: RedisLogLogger;
+  logger: AvailabilityLogger;
 }
 
-export interface RedisLogLogger {
-  warn(message: string): void;
-  info(message: string): void;
-}
+export type { AvailabilityLogger as RedisLogLogger } from './redis-availability.js';
+export type { CommandRedis } from './redis-entries.js';
 
-type Described = [epoch: string, start: number, statesAt: number, head: number];
-
-/** The connection for commands, with the log's scripts defined on it. */
-export type CommandRedis = StatesRedis & {
-  progressCheck(meta: string, stream: string, candidate: string): Promise<Described>;
-  progressAppend(meta: string, stream: string, candidate: string, retention: number, projectId: string, text: string): Promise<[string, string]>;
-  progressSwitch(meta: string, stream: string, seenEpoch: string, candidate: string, seen: number): Promise<Described>;
-};
-
-type StreamEntry = [id: string, fields: string[]];
-
-const newEpoch = (): string => randomUUID().slice(0, 8);
-const numberOf = (id: string): number => Number(id.slice(id.indexOf('-') + 1));
-
-function fieldsOf(fields: string[]): { p?: string; e?: string; x?: string } {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
-  return out;
-}
-
-/** The event of a stream entry as the client's parser reads it, numbered; undefined when it is not one. */
-function eventOf(text: string, seq: number): ProgressEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = parseMessage(value);
-  if (!parsed.ok || parsed.message.type === 'ping' || parsed.message.type === 'pong' || parsed.message.type === 'session') return undefined;
-  return { ...parsed.message, seq } as ProgressEvent;
-}
 
 export class RedisLog implements ProgressLog {
   readonly #commands: CommandRedis;
@@ -97,7 +59,7 @@ export class RedisLog implements ProgressLog {
   #lastCheck = 0;
   #tail: Promise<void> | undefined;
   #closed = false;
-  #down = false;
+  readonly #redis: RedisAvailability;
   /** Set when an append saw another epoch: the tail checks before it reads on. */
   #recheck = false;
   #waiters: { seq: number; resolve: () => void }[] = [];
@@ -122,10 +84,7 @@ export class RedisLog implements ProgressLog {
     [this.#epoch, this.#start] = described;
     this.#position = Math.max(described[1], described[3]);
     this.#states = new RedisStates(commands, this.#keys, settings.maxEntities, () => this.#whenCurrent());
-    for (const connection of [commands, reader]) {
-      connection.on('error', (error: Error) => this.#unavailable(error));
-      connection.on('ready', () => this.#available());
-    }
+    this.#redis = new RedisAvailability(settings.where, settings.logger, [commands, reader], () => `(epoch ${this.#epoch}); catching up from ${this.#read}`);
   }
 
   get epoch(): string {
@@ -138,7 +97,7 @@ export class RedisLog implements ProgressLog {
 
   /** false from a connection's error until both connections are ready again. */
   get available(): boolean {
-    return !this.#down && !this.#closed;
+    return !this.#redis.down && !this.#closed;
   }
 
   async lag(): Promise<number> {
@@ -155,7 +114,7 @@ export class RedisLog implements ProgressLog {
     try {
       reply = await this.#commands.progressAppend(this.#keys.meta, this.#keys.stream, newEpoch(), this.#settings.retention, event.projectId, text);
     } catch (error) {
-      throw this.#failure('publish', error);
+      throw this.#redis.failure('publish', error);
     }
     const [epoch, id] = reply;
     if (epoch !== this.#epoch) this.#recheck = true;
@@ -183,33 +142,11 @@ export class RedisLog implements ProgressLog {
       const head = after === through ? through : await this.#head().catch(() => undefined);
       return head !== undefined && after > head ? { resumed: false, reason: 'gap' } : { resumed: true, entries: [] };
     }
-    const entries: LogEntry[] = [];
-    let bytes = 0;
-    let cursor = after;
     try {
-      while (cursor < through) {
-        const page = (await this.#commands.xrange(this.#keys.stream, `(0-${cursor}`, `0-${through}`, 'COUNT', PAGE)) as StreamEntry[];
-        if (page.length === 0) return { resumed: false, reason: 'gap' };
-        for (const [id, raw] of page) {
-          const seq = numberOf(id);
-          // Numbers follow each other: a missing one was trimmed (retention).
-          if (seq !== cursor + 1) return { resumed: false, reason: 'gap' };
-          cursor = seq;
-          const fields = fieldsOf(raw);
-          if (fields.x !== epoch) return { resumed: false, reason: 'epoch' };
-          if (projectId !== undefined && fields.p !== projectId) continue;
-          if (projects !== undefined && (fields.p === undefined || !projects(fields.p))) continue;
-          const event = fields.e === undefined ? undefined : eventOf(fields.e, seq);
-          if (!event) continue;
-          bytes += fields.e!.length;
-          if (bytes > request.maxBytes) return { resumed: false, reason: 'too_large' };
-          entries.push({ seq, projectId: event.projectId, text: fields.e!, event });
-        }
-      }
+      return await readEntries(this.#commands, this.#keys.stream, request);
     } catch (error) {
-      throw this.#failure('replay', error);
+      throw this.#redis.failure('replay', error);
     }
-    return { resumed: true, entries };
   }
 
   latest(projects: (projectId: string) => boolean, through: number): number | Promise<number> {
@@ -227,30 +164,20 @@ export class RedisLog implements ProgressLog {
     this.#startTail();
     if (!(this.#loaded && this.#read >= through)) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(this.#failure('open a session', new Error('the stream is not read yet'))), this.#settings.commandTimeout);
+        const timer = setTimeout(() => reject(this.#redis.failure('open a session', new Error('the stream is not read yet'))), this.#settings.commandTimeout);
         this.#waiters.push({ seq: through, resolve: () => (clearTimeout(timer), resolve()) });
         this.#wake();
       });
-      if (!this.#loaded) throw this.#failure('open a session', new Error('the states are not loaded'));
+      if (!this.#loaded) throw this.#redis.failure('open a session', new Error('the states are not loaded'));
     }
     const { newest, later } = newestAccepted(this.#latest, projects, through);
     if (!later) return newest;
     // Some page of the stream before `through` holds it, unless it is older than what the stream keeps.
-    let cursor = through;
     try {
-      for (let page = 0; page < LATEST_SCAN_PAGES && cursor > newest; page++) {
-        const entries = (await this.#commands.xrevrange(this.#keys.stream, `0-${cursor}`, `(0-${newest}`, 'COUNT', PAGE)) as StreamEntry[];
-        if (entries.length === 0) break;
-        for (const [id, raw] of entries) {
-          const p = fieldsOf(raw).p;
-          if (p !== undefined && projects(p)) return numberOf(id);
-        }
-        cursor = numberOf(entries.at(-1)![0]) - 1;
-      }
+      return (await newestBefore(this.#commands, this.#keys.stream, projects, through, newest)) ?? newest;
     } catch (error) {
-      throw this.#failure('open a session', error);
+      throw this.#redis.failure('open a session', error);
     }
-    return newest;
   }
 
   tail(listener: TailListener): () => void {
@@ -265,13 +192,14 @@ export class RedisLog implements ProgressLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#redis.close();
     clearInterval(this.#checkpointTimer);
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
     this.#reader.disconnect();
     await this.#tail?.catch(() => {});
     await this.#checkpointing?.catch(() => {});
-    if (this.#tail && !this.#down) await this.#checkpoint().catch(() => {});
+    if (this.#tail && !this.#redis.down) await this.#checkpoint().catch(() => {});
     this.#commands.disconnect();
   }
 
@@ -279,7 +207,7 @@ export class RedisLog implements ProgressLog {
     if (this.#closed || this.#tail) return;
     this.#tail = this.#run();
     this.#checkpointTimer = setInterval(() => {
-      if (!this.#checkpointing && !this.#down) this.#checkpointing = this.#checkpoint().catch(() => {}).finally(() => (this.#checkpointing = undefined));
+      if (!this.#checkpointing && !this.#redis.down) this.#checkpointing = this.#checkpoint().catch(() => {}).finally(() => (this.#checkpointing = undefined));
     }, this.#settings.checkpointInterval);
   }
 
@@ -319,7 +247,7 @@ export class RedisLog implements ProgressLog {
         // Behind: look at the states hash again soon, even when the stream is quiet.
         const block = this.#behind ? Math.min(BLOCK_MS, this.#settings.checkpointInterval) : BLOCK_MS;
         const reply = (await this.#reader.xread('COUNT', PAGE, 'BLOCK', block, 'STREAMS', this.#keys.stream, `0-${this.#read}`)) as [string, StreamEntry[]][] | null;
-        this.#available();
+        this.#redis.available();
         if (reply === null) {
           await this.#check();
           continue;
@@ -329,7 +257,7 @@ export class RedisLog implements ProgressLog {
         }
       } catch (error) {
         if (this.#closed) return;
-        this.#unavailable(error);
+        this.#redis.unavailable(error);
         await this.#pause();
       }
     }
@@ -420,20 +348,16 @@ export class RedisLog implements ProgressLog {
    * @throws LogUnavailableError when Redis does not answer
    */
   async #isOneOf(seq: number, epoch: string, scope: (projectId: string) => boolean): Promise<boolean> {
-    let entries: StreamEntry[];
     try {
-      entries = (await this.#commands.xrange(this.#keys.stream, `0-${seq}`, `0-${seq}`)) as StreamEntry[];
+      return await holdsEntry(this.#commands, this.#keys.stream, seq, epoch, scope);
     } catch (error) {
-      throw this.#failure('replay', error);
+      throw this.#redis.failure('replay', error);
     }
-    const fields = entries[0] ? fieldsOf(entries[0][1]) : undefined;
-    return fields !== undefined && fields.x === epoch && fields.p !== undefined && scope(fields.p);
   }
 
   /** The stream's newest number. */
-  async #head(): Promise<number> {
-    const last = (await this.#commands.xrevrange(this.#keys.stream, '+', '-', 'COUNT', 1)) as StreamEntry[];
-    return last.length === 0 ? 0 : numberOf(last[0]![0]);
+  #head(): Promise<number> {
+    return headOf(this.#commands, this.#keys.stream);
   }
 
   /** Resolves once everything the stream held when asked is applied here (at once when Redis does not answer). */
@@ -469,24 +393,5 @@ export class RedisLog implements ProgressLog {
   async #pause(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
     if (!this.#closed) this.#recheck = true;
-  }
-
-  #unavailable(error: unknown): void {
-    if (this.#down || this.#closed) return;
-    this.#down = true;
-    this.#settings.logger.warn(
-      `progress log: Redis at ${this.#settings.where} is unavailable (${(error as Error)?.message ?? error}); sockets stay open, publishing fails until it is back`,
-    );
-  }
-
-  /** Both connections ready again: publishing works. */
-  #available(): void {
-    if (!this.#down || this.#closed || this.#commands.status !== 'ready' || this.#reader.status !== 'ready') return;
-    this.#down = false;
-    this.#settings.logger.info(`progress log: Redis at ${this.#settings.where} is back (epoch ${this.#epoch}); catching up from ${this.#read}`);
-  }
-
-  #failure(what: string, error: unknown): LogUnavailableError {
-    return new LogUnavailableError(`progress log: cannot ${what}: Redis at ${this.#settings.where} is unavailable (${(error as Error)?.message ?? error})`, { cause: error });
   }
 }
