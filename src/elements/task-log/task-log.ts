@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { Announcer } from '../shared/announcer.js';
+import { schedule, unschedule } from '../shared/frame-scheduler.js';
 import { formatDuration, resolveLocale } from '../shared/format.js';
 import { onProgressStringsChange, resolveStrings, type ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
@@ -121,6 +122,9 @@ export class TaskLogElement extends LitElement {
   #time: Intl.DateTimeFormat | undefined;
   #locale: string | undefined;
   readonly #onHash = () => this.#readFragment();
+  /** The update waiting for its frame, and whether it waits for the element to be put back in the page. */
+  #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  #parked = false;
   /** Stops listening to the page's strings. */
   #offStrings: (() => void) | undefined;
 
@@ -141,8 +145,35 @@ export class TaskLogElement extends LitElement {
     this.requestUpdate();
   }
 
+  // ---- one update per animation frame, through the page's frame scheduler -------------------
+  // However many events come in a frame, the log renders once, in the frame, before it is drawn.
+
+  /** Queues the update in the page's frame scheduler instead of running it now. */
+  protected override scheduleUpdate(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      if (this.isConnected) schedule(this.#frame);
+      else this.#parked = true;
+    });
+  }
+
+  readonly #frame = (): void => {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    try {
+      super.scheduleUpdate();
+      settle?.resolve();
+    } catch (error) {
+      settle?.reject(error);
+    }
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.#parked) {
+      this.#parked = false;
+      schedule(this.#frame);
+    }
     globalThis.addEventListener?.('hashchange', this.#onHash);
     // The step statuses and the task's status follow the page's strings (setProgressStrings).
     this.#offStrings = onProgressStringsChange(() => this.requestUpdate());
@@ -151,6 +182,11 @@ export class TaskLogElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    // What waits for a frame waits for the element to come back (a removed element does not render).
+    if (this.#settle) {
+      unschedule(this.#frame);
+      this.#parked = true;
+    }
     globalThis.removeEventListener?.('hashchange', this.#onHash);
     this.#offStrings?.();
     this.#offStrings = undefined;
@@ -337,7 +373,7 @@ export class TaskLogElement extends LitElement {
           </div>`
         : nothing}
       <div part="log" class="scroller" role="log" aria-live="off" tabindex="0" aria-label=${strings.logLabel(this.taskId ?? '')} @scroll=${() => scroll.onScroll()} @keydown=${(e: KeyboardEvent) => scroll.onKey(e)} @copy=${this.#copy}>
-        <div class="space" style=${`height:${scroll.spaceHeight}px`}>
+        <div class="space">
           <div class="rows" style=${`transform:translateY(${scroll.top}px)`}>${rows.map((row) => renderRow(row, ctx))}</div>
         </div>
         ${live.model.rowCount === 0 ? html`<p class="empty">${strings.empty}</p>` : nothing}
