@@ -5,8 +5,9 @@
  * of several lines gives.
  *
  * It never reads the scroll area's geometry after rows are written: its height comes from a
- * ResizeObserver, its scroll position from its scroll events (both read where layout is clean),
- * and the position it sets is written before the rows, without reading it back.
+ * ResizeObserver, its scroll position from its scroll events and from one look before each
+ * update writes (all read where layout is clean), and the position it sets is written before the
+ * rows, without reading it back.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { LogFeed } from './log-feed.js';
@@ -112,10 +113,23 @@ export class LogScroll implements ReactiveController {
     const vp = this.#vp;
     const scroller = this.#scroller;
     vp.rowCount = model.rowCount;
-    if (scroller && !this.#measured) {
-      // Before the observer's first report: read once (the rows of this update are not written yet).
-      vp.viewHeight = scroller.clientHeight;
-      this.#measured = true;
+    if (scroller) {
+      // Read before this update writes anything: in a frame, layout is clean here and the reads are free.
+      if (!this.#measured) {
+        // Before the observer's first report: read once.
+        vp.viewHeight = scroller.clientHeight;
+        this.#measured = true;
+      }
+      // Scrolled by the reader since the last look, its scroll event still to come (an update
+      // run outside a frame, when frames are held up): that counts first.
+      const at = scroller.scrollTop;
+      if (Math.abs(at - this.#at) >= 1) {
+        this.#at = at;
+        if (this.#expected === undefined || Math.abs(at - this.#expected) >= 1) {
+          this.#expected = undefined;
+          this.#readerScrolled(at);
+        }
+      }
     }
     let top = this.#scrollTop;
     const live = feed?.liveLines ?? 0;
