@@ -20,8 +20,9 @@ export class LineStore {
   private recentBase = 0;
   /** Block b holds the texts of slots b * BLOCK_LINES … (b + 1) * BLOCK_LINES - 1, one after the other. */
   private blocks: string[] = [];
-  /** Texts of lines in blocks that changed after they were joined. */
+  /** Texts of lines in blocks that changed after they were joined, and those blocks. */
   private changedTexts = new Map<number, string>();
+  private changedBlocks = new Set<number>();
   /** Styled runs [start, end, style, link, …] of the lines that have some. */
   private runs = new Map<number, number[] | (() => number[] | undefined)>();
   private offsets = new Uint32Array(1024);
@@ -72,7 +73,10 @@ export class LineStore {
   set(slot: number, text: string, runs: Runs): void {
     if (slot < 0 || slot >= this.size) return;
     if (slot >= this.recentBase) this.recent[slot - this.recentBase] = text;
-    else this.changedTexts.set(slot, text);
+    else {
+      this.changedTexts.set(slot, text);
+      this.changedBlocks.add(Math.floor(slot / BLOCK_LINES));
+    }
     if (runs) this.runs.set(slot, runs);
     else this.runs.delete(slot);
   }
@@ -91,6 +95,23 @@ export class LineStore {
     const block = this.blocks[Math.floor(slot / BLOCK_LINES)]!;
     const end = (slot + 1) % BLOCK_LINES === 0 ? block.length : this.offsets[slot + 1]!;
     return block.slice(this.offsets[slot]!, end);
+  }
+
+  /**
+   * For a search over many lines at once: the joined string of the block that holds `slot`, when
+   * none of its lines changed since it was joined (undefined otherwise, and for the newest lines).
+   * A line's text in it runs from `start(slot)` to `start(slot + 1)` (the string's end for the
+   * block's last line).
+   */
+  joined(slot: number): string | undefined {
+    if (!(slot >= 0 && slot < this.recentBase)) return undefined;
+    const b = Math.floor(slot / BLOCK_LINES);
+    return this.changedBlocks.has(b) ? undefined : this.blocks[b];
+  }
+
+  /** Where the text of `slot` (a joined line) begins in its block's string. */
+  start(slot: number): number {
+    return slot % BLOCK_LINES === 0 ? 0 : this.offsets[slot]!;
   }
 
   runsOf(slot: number): readonly number[] | undefined {

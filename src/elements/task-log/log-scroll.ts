@@ -3,6 +3,11 @@
  * bottom it stays there as lines come; scrolled up it stays on the lines the reader looks at,
  * even as lines are loaded above them, and counts the new ones), jumps to a line, and what a copy
  * of several lines gives.
+ *
+ * It never reads the scroll area's geometry after rows are written: its height comes from a
+ * ResizeObserver, its scroll position from its scroll events and from one look before each
+ * update writes (all read where layout is clean), and the position it sets is written before the
+ * rows, without reading it back.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { LogFeed } from './log-feed.js';
@@ -26,6 +31,14 @@ export class LogScroll implements ReactiveController {
   #observer: ResizeObserver | undefined;
   /** The scroll area the observer watches. */
   #observed: Element | undefined;
+  /** The scroll area's height is known (from the observer, or read once before it reports). */
+  #measured = false;
+  /** Where the scroll area is scrolled, as last set here or said by its scroll event. */
+  #at = 0;
+  /** The scroll space's height last written. */
+  #space = -1;
+  /** The drawn position is still to be written to the scroll area (it did not exist yet). */
+  #pending = true;
   #model: LogModel | undefined;
   /** The scrollTop the view is drawn for. */
   #scrollTop = 0;
@@ -44,15 +57,28 @@ export class LogScroll implements ReactiveController {
   }
 
   hostConnected(): void {
-    // A new height of the scroll area shows more or fewer rows.
-    if (typeof ResizeObserver === 'function') this.#observer = new ResizeObserver(() => this.#host.requestUpdate());
+    // A new height of the scroll area shows more or fewer rows (read here, where layout is clean).
+    if (typeof ResizeObserver === 'function')
+      this.#observer = new ResizeObserver(() => {
+        const scroller = this.#scroller;
+        if (!scroller) return;
+        this.#measured = true;
+        if (scroller.clientHeight === this.#vp.viewHeight) return;
+        this.#vp.viewHeight = scroller.clientHeight;
+        this.#host.requestUpdate();
+      });
     this.#observed = undefined;
+    this.#measured = false;
+    // A scroll area put back in the page begins at its top again: the position is written anew.
+    this.#pending = true;
+    this.#at = -1;
   }
 
   hostDisconnected(): void {
     this.#observer?.disconnect();
     this.#observer = undefined;
     this.#observed = undefined;
+    this.#measured = false;
   }
 
   get #scroller(): HTMLElement | null {
@@ -88,12 +114,21 @@ export class LogScroll implements ReactiveController {
     const scroller = this.#scroller;
     vp.rowCount = model.rowCount;
     if (scroller) {
-      vp.viewHeight = scroller.clientHeight;
-      // Scrolled by the reader since the last look, its scroll event still to come: that counts first.
+      // Read before this update writes anything: in a frame, layout is clean here and the reads are free.
+      if (!this.#measured) {
+        // Before the observer's first report: read once.
+        vp.viewHeight = scroller.clientHeight;
+        this.#measured = true;
+      }
+      // Scrolled by the reader since the last look, its scroll event still to come (an update
+      // run outside a frame, when frames are held up): that counts first.
       const at = scroller.scrollTop;
-      if (Math.abs(at - this.#scrollTop) >= 1 && (this.#expected === undefined || Math.abs(at - this.#expected) >= 1)) {
-        this.#expected = undefined;
-        this.#readerScrolled(at);
+      if (Math.abs(at - this.#at) >= 1) {
+        this.#at = at;
+        if (this.#expected === undefined || Math.abs(at - this.#expected) >= 1) {
+          this.#expected = undefined;
+          this.#readerScrolled(at);
+        }
       }
     }
     let top = this.#scrollTop;
@@ -127,9 +162,28 @@ export class LogScroll implements ReactiveController {
     this.spaceHeight = vp.scrollHeight;
     this.#scrollTop = top;
     this.#recordAnchor(model, top);
+    if (scroller) this.#write(scroller);
+    else this.#pending = true;
   }
 
-  /** After the render: the scroll area goes where the view was drawn for. */
+  /**
+   * The scroll space's height and the scroll position the view is drawn for, written before the
+   * rows are (the layout this forces has only the space's height to redo), never read back.
+   */
+  #write(scroller: HTMLElement): void {
+    this.#pending = false;
+    if (this.spaceHeight !== this.#space) {
+      this.#space = this.spaceHeight;
+      scroller.querySelector<HTMLElement>('.space')?.style.setProperty('height', `${this.spaceHeight}px`);
+    }
+    if (Math.abs(this.#at - this.#scrollTop) >= 1) {
+      scroller.scrollTop = this.#scrollTop;
+      // Its scroll event is the view's own.
+      this.#at = this.#expected = this.#scrollTop;
+    }
+  }
+
+  /** After the render: the scroll area is observed, and goes where the view was drawn for if it is new. */
   settle(): void {
     const scroller = this.#scroller;
     if (!scroller) return;
@@ -137,17 +191,17 @@ export class LogScroll implements ReactiveController {
       this.#observer.observe(scroller);
       this.#observed = scroller;
     }
-    if (Math.abs(scroller.scrollTop - this.#scrollTop) >= 1) {
-      scroller.scrollTop = this.#scrollTop;
-      // Where the browser put it (it may round): its scroll event is the view's own.
-      this.#expected = scroller.scrollTop;
+    if (this.#pending) {
+      this.#space = -1;
+      this.#write(scroller);
     }
   }
 
   onScroll(): void {
     const scroller = this.#scroller;
     if (!scroller) return;
-    const top = scroller.scrollTop;
+    // A scroll event comes where layout is clean: reading the position costs nothing.
+    const top = (this.#at = scroller.scrollTop);
     if (this.#expected !== undefined && Math.abs(top - this.#expected) < 1) {
       this.#expected = undefined;
       return;

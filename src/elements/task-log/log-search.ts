@@ -4,6 +4,7 @@
  * it. It keeps the lines that match and how many hits each has; the columns of a line's hits are
  * found again when asked (a line at a time), so a million hits cost little memory.
  */
+import { BLOCK_LINES } from './line-store.js';
 import type { LogModel } from './log-model.js';
 
 export interface SearchQuery {
@@ -25,6 +26,16 @@ export interface SearchHit {
 /** Lines searched between two looks at the clock. */
 const BATCH = 128;
 
+/**
+ * Lets the page's input and frames run. `scheduler.yield()` where the browser has it; else a
+ * timeout (which browsers hold back to 4 ms once they nest: slower, but still yielding).
+ */
+function yieldToPage(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  return new Promise<void>((resolve) => setTimeout(resolve, 0));
+}
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -38,6 +49,8 @@ export class LogSearch {
   done = false;
   private readonly pattern: RegExp | undefined;
   private readonly literal: string | undefined;
+  /** The query is a literal (`pattern`, when there is one, only ignores its case). */
+  private readonly plain: boolean;
   /** Slots of the lines with hits, in line-number order, and the hits before each. */
   private slots = new Int32Array(256);
   private before = new Float64Array(256);
@@ -51,6 +64,7 @@ export class LogSearch {
     query: SearchQuery,
   ) {
     this.ranges = model.index.snapshot();
+    this.plain = !query.regex;
     const text = typeof query.text === 'string' ? query.text : '';
     if (!text) {
       this.done = true;
@@ -90,9 +104,12 @@ export class LogSearch {
     return this.count;
   }
 
-  /** Searches in slices, letting `pause` (by default a macrotask) run between them; stops when `signal` aborts. */
+  /**
+   * Searches in slices, letting `pause` run between them (by default a yield to the event loop:
+   * input and frames go first); stops when `signal` aborts.
+   */
   async run(options: { budgetMs?: number; signal?: AbortSignal; pause?: () => Promise<void> } = {}): Promise<number> {
-    const pause = options.pause ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+    const pause = options.pause ?? yieldToPage;
     for (const _ of this.slices(options.budgetMs)) {
       if (options.signal?.aborted) break;
       await pause();
@@ -110,10 +127,15 @@ export class LogSearch {
       let slot = this.next_ < 0 ? r[0] : this.next_;
       const end = Math.min(r[1], store.length - 1);
       while (slot <= end) {
-        const stop = Math.min(end, slot + BATCH - 1);
-        for (; slot <= stop; slot++) {
-          const n = this.countIn(store.text(slot));
-          if (n) this.found(slot, n);
+        // A literal is looked for in a joined block's string at once; other lines one by one.
+        const block = this.pattern && !this.plain ? undefined : store.joined(slot);
+        if (block !== undefined) slot = this.searchBlock(block, slot, Math.min(end, (Math.floor(slot / BLOCK_LINES) + 1) * BLOCK_LINES - 1));
+        else {
+          const stop = Math.min(end, slot + BATCH - 1);
+          for (; slot <= stop; slot++) {
+            const n = this.countIn(store.text(slot));
+            if (n) this.found(slot, n);
+          }
         }
         if (performance.now() - started >= budgetMs) {
           this.next_ = slot;
@@ -124,6 +146,56 @@ export class LogSearch {
       this.next_ = -1;
     }
     this.done = true;
+  }
+
+  /**
+   * Counts the literal's hits in slots `from`..`to` of one joined block, searching the block's
+   * string (a match across two lines is none); returns the slot after `to`.
+   */
+  private searchBlock(block: string, from: number, to: number): number {
+    const store = this.model.store;
+    const base = store.start(from);
+    const text = block.slice(base, to + 1 < store.length && (to + 1) % BLOCK_LINES !== 0 ? store.start(to + 1) : block.length);
+    const literal = this.literal;
+    const re = this.pattern;
+    let slot = from;
+    /** Where the line of `slot` ends, in `text`. */
+    let lineEnd = this.lineEnd(slot, to, base, text.length);
+    let n = 0;
+    let next = 0;
+    if (re) re.lastIndex = 0;
+    for (;;) {
+      let at: number;
+      let length: number;
+      if (literal !== undefined) {
+        at = text.indexOf(literal, next);
+        length = literal.length;
+      } else {
+        const m = re!.exec(text);
+        at = m ? m.index : -1;
+        length = m ? m[0].length : 0;
+      }
+      if (at < 0) break;
+      if (at >= lineEnd) {
+        if (n) this.found(slot, n);
+        n = 0;
+        while (at >= lineEnd) lineEnd = this.lineEnd(++slot, to, base, text.length);
+      }
+      if (at + length <= lineEnd) {
+        n++;
+        next = at + length;
+      } else {
+        // Across the end of the line: no hit; the search goes on from the next column.
+        next = at + 1;
+        if (re) re.lastIndex = next;
+      }
+    }
+    if (n) this.found(slot, n);
+    return to + 1;
+  }
+
+  private lineEnd(slot: number, to: number, base: number, length: number): number {
+    return slot < to ? this.model.store.start(slot + 1) - base : length;
   }
 
   private found(slot: number, n: number): void {

@@ -1,10 +1,11 @@
 import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { Announcer } from '../shared/announcer.js';
+import { schedule, unschedule } from '../shared/frame-scheduler.js';
 import { formatDuration, resolveLocale } from '../shared/format.js';
 import { onProgressStringsChange, resolveStrings, type ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import type { LogRow } from './log-model.js';
-import { LogFind } from './log-find.js';
+import { SearchField } from './log-search-field.js';
 import { LiveLog } from './log-live.js';
 import { fragmentOf, selectionOf, type LineSelection } from './log-permalink.js';
 import { renderRow, type RowContext } from './log-rows.js';
@@ -110,7 +111,10 @@ export class TaskLogElement extends LitElement {
   readonly #announcer = new Announcer(this);
   readonly #viewport = new Viewport(ROW_HEIGHT);
   readonly #scroll = new LogScroll(this, this.#viewport);
-  #find: LogFind | undefined;
+  readonly #search = new SearchField(
+    { changed: () => this.requestUpdate(), show: (hit) => this.#scroll.reveal(hit.lineNo, true) },
+    (error) => console.error('[progress] <task-log> could not load its search:', error instanceof Error ? error.message : error),
+  );
   #generation = -1;
   #selection: LineSelection | undefined;
   /** A permalink's lines to scroll to once the log has them. */
@@ -121,6 +125,9 @@ export class TaskLogElement extends LitElement {
   #time: Intl.DateTimeFormat | undefined;
   #locale: string | undefined;
   readonly #onHash = () => this.#readFragment();
+  /** The update waiting for its frame, and whether it waits for the element to be put back in the page. */
+  #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  #parked = false;
   /** Stops listening to the page's strings. */
   #offStrings: (() => void) | undefined;
 
@@ -141,8 +148,35 @@ export class TaskLogElement extends LitElement {
     this.requestUpdate();
   }
 
+  // ---- one update per animation frame, through the page's frame scheduler -------------------
+  // However many events come in a frame, the log renders once, in the frame, before it is drawn.
+
+  /** Queues the update in the page's frame scheduler instead of running it now. */
+  protected override scheduleUpdate(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      if (this.isConnected) schedule(this.#frame);
+      else this.#parked = true;
+    });
+  }
+
+  readonly #frame = (): void => {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    try {
+      super.scheduleUpdate();
+      settle?.resolve();
+    } catch (error) {
+      settle?.reject(error);
+    }
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.#parked) {
+      this.#parked = false;
+      schedule(this.#frame);
+    }
     globalThis.addEventListener?.('hashchange', this.#onHash);
     // The step statuses and the task's status follow the page's strings (setProgressStrings).
     this.#offStrings = onProgressStringsChange(() => this.requestUpdate());
@@ -151,10 +185,15 @@ export class TaskLogElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    // What waits for a frame waits for the element to come back (a removed element does not render).
+    if (this.#settle) {
+      unschedule(this.#frame);
+      this.#parked = true;
+    }
     globalThis.removeEventListener?.('hashchange', this.#onHash);
     this.#offStrings?.();
     this.#offStrings = undefined;
-    this.#find?.close();
+    this.#search.close();
     saveLog.release(this);
   }
 
@@ -179,8 +218,7 @@ export class TaskLogElement extends LitElement {
     if (live.generation !== this.#generation) {
       // A new log: its search, selection and scroll start again.
       this.#generation = live.generation;
-      this.#find?.close();
-      this.#find = new LogFind(live.model, { changed: () => this.requestUpdate(), show: (hit) => this.#scroll.reveal(hit.lineNo, true) });
+      this.#search.reset(live.model);
       this.#selection = undefined;
       this.#expanded = undefined;
       this.#readError = false;
@@ -227,7 +265,7 @@ export class TaskLogElement extends LitElement {
 
   #context(strings: TaskLogStrings & ProgressStrings): RowContext {
     const taskId = this.taskId ?? '';
-    const find = this.#find;
+    const find = this.#search.find;
     const sel = this.#selection;
     const time = this.#time!;
     return {
@@ -277,19 +315,13 @@ export class TaskLogElement extends LitElement {
   }
 
   #searchInput(event: Event): void {
-    const input = event.target as HTMLInputElement;
-    this.#find?.set(input.value, this.#find.regex);
+    this.#search.input((event.target as HTMLInputElement).value);
   }
 
   #searchKey(event: KeyboardEvent): void {
     if (event.key !== 'Enter') return;
     event.preventDefault();
-    void this.#find?.step(event.shiftKey);
-  }
-
-  #toggleRegex(): void {
-    const find = this.#find;
-    if (find) find.set(find.text, !find.regex);
+    this.#search.step(event.shiftKey);
   }
 
   #download(): void {
@@ -310,22 +342,23 @@ export class TaskLogElement extends LitElement {
     const live = this.#live;
     const strings = this.#strings();
     const feed = live.feed;
-    const find = this.#find;
+    const field = this.#search;
+    const find = field.find;
     const search = find?.search;
     const ctx = this.#context(strings);
     const scroll = this.#scroll;
     const current = find?.current ? find.current.ordinal + 1 : undefined;
-    const count = search?.error ? strings.invalidRegex : find?.text ? strings.hitCount(current, search?.count ?? 0, find.done) : '';
+    const count = search?.error ? strings.invalidRegex : field.text ? strings.hitCount(current, search?.count ?? 0, find?.done ?? false) : '';
     const joined = feed?.mode === 'live' && feed.joinedAt !== undefined ? strings.joinedAt(this.#time!.format(feed.joinedAt)) : undefined;
     const expanded = this.#expanded;
     const full = expanded === undefined ? undefined : live.model.fullText(expanded);
     const rows: LogRow[] = scroll.drawn;
     return html`<div part="base" class="base">
       <div part="toolbar" class="toolbar" role="search">
-        <input part="search-input" class="search" type="search" aria-label=${strings.search} placeholder=${strings.search} .value=${find?.text ?? ''} @input=${this.#searchInput} @keydown=${this.#searchKey} />
-        <button type="button" part="regex" class="tool regex" aria-pressed=${find?.regex ? 'true' : 'false'} title=${strings.regex} aria-label=${strings.regex} @click=${this.#toggleRegex}>.*</button>
-        <button type="button" part="search-previous" class="tool" aria-label=${strings.previousHit} title=${strings.previousHit} @click=${() => void find?.step(true)}>↑</button>
-        <button type="button" part="search-next" class="tool" aria-label=${strings.nextHit} title=${strings.nextHit} @click=${() => void find?.step(false)}>↓</button>
+        <input part="search-input" class="search" type="search" aria-label=${strings.search} placeholder=${strings.search} .value=${field.text} @input=${this.#searchInput} @keydown=${this.#searchKey} />
+        <button type="button" part="regex" class="tool regex" aria-pressed=${field.regex ? 'true' : 'false'} title=${strings.regex} aria-label=${strings.regex} @click=${() => field.toggleRegex()}>.*</button>
+        <button type="button" part="search-previous" class="tool" aria-label=${strings.previousHit} title=${strings.previousHit} @click=${() => field.step(true)}>↑</button>
+        <button type="button" part="search-next" class="tool" aria-label=${strings.nextHit} title=${strings.nextHit} @click=${() => field.step(false)}>↓</button>
         <span part="search-count" class="count" role="status" aria-live="polite">${count}</span>
         <button type="button" part="download" class="tool download" @click=${this.#download}>${strings.download}</button>
       </div>
@@ -337,7 +370,7 @@ export class TaskLogElement extends LitElement {
           </div>`
         : nothing}
       <div part="log" class="scroller" role="log" aria-live="off" tabindex="0" aria-label=${strings.logLabel(this.taskId ?? '')} @scroll=${() => scroll.onScroll()} @keydown=${(e: KeyboardEvent) => scroll.onKey(e)} @copy=${this.#copy}>
-        <div class="space" style=${`height:${scroll.spaceHeight}px`}>
+        <div class="space">
           <div class="rows" style=${`transform:translateY(${scroll.top}px)`}>${rows.map((row) => renderRow(row, ctx))}</div>
         </div>
         ${live.model.rowCount === 0 ? html`<p class="empty">${strings.empty}</p>` : nothing}

@@ -63,6 +63,66 @@ describe('<task-log> without a log store', () => {
     expect(parts(el, 'group-header').map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal(['compile Running']);
   });
 
+  it('renders at most once a frame, however many events come', async () => {
+    const projectId = uniqueId('p');
+    const t = task(projectId, 'burst');
+    const el = await follow(projectId, 'burst');
+    await el.updateComplete;
+    // The element's updates, and the page's frames meanwhile.
+    const target = el as unknown as { performUpdate(): void };
+    const performUpdate = target.performUpdate.bind(el);
+    let renders = 0;
+    target.performUpdate = () => {
+      renders++;
+      performUpdate();
+    };
+    let frames = 0;
+    let counting = true;
+    const loop = () => {
+      frames++;
+      if (counting) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    const events = Array.from({ length: 60 }, (_, i) => t.output(`burst ${i + 1}\n`));
+    await server.publish(...events);
+    await waitFor(() => lines(el).includes('burst 60'), 'the last line', 5000);
+    expect(renders).to.be.at.least(1);
+    expect(renders, `${renders} renders in ${frames} frames`).to.be.at.most(frames + 1);
+    // Changes in many tasks of one frame (as events that come one by one): still one render a frame.
+    const macrotask = () =>
+      new Promise<void>((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
+          resolve();
+        };
+        channel.port2.postMessage(0);
+      });
+    renders = frames = 0;
+    for (let i = 0; i < 30; i++) {
+      el.requestUpdate();
+      await macrotask();
+    }
+    await el.updateComplete;
+    counting = false;
+    expect(renders, `${renders} renders in ${frames} frames`).to.be.at.most(frames + 1);
+    // Taken out of the page with an update waiting: its frame is given up; put back, it renders.
+    const parent = el.parentElement!;
+    renders = 0;
+    el.requestUpdate();
+    // Lit asks for the update a microtask later: it then waits for its frame.
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    el.remove();
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    await frame();
+    await frame();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(renders, 'no render while out of the page').to.equal(0);
+    parent.appendChild(el);
+    await el.updateComplete;
+    expect(renders).to.be.at.least(1);
+  });
+
   it('draws carriage returns and cursor-up rewrites as a terminal does', async () => {
     const projectId = uniqueId('p');
     const t = task(projectId, 'bar');

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LogModel } from '../../../src/elements/task-log/log-model.js';
+import { BLOCK_LINES } from '../../../src/elements/task-log/line-store.js';
 import { LogSearch } from '../../../src/elements/task-log/log-search.js';
 
 function model(): LogModel {
@@ -84,5 +85,46 @@ describe('task log: search', () => {
     assert.equal(stopped.done, false);
     assert.equal(pauses, 3);
     assert.ok(stopped.count < 200);
+  });
+
+  it('counts the same in lines joined into blocks as line by line: no hit across two lines, changed lines seen', () => {
+    // Lines of a's and b's (some ending in "ab", others beginning with "ab"): a block's string
+    // holds "…ab" + "ab…" side by side, where "aba" or "bab" would span two lines.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const texts: string[] = [];
+    for (let i = 0; i < 3 * BLOCK_LINES + 700; i++) {
+      let line = '';
+      const length = Math.floor(random() * 6);
+      for (let k = 0; k < length; k++) line += random() < 0.5 ? 'a' : 'B';
+      texts.push(line);
+    }
+    const m = new LogModel();
+    m.append({ text: texts.join('\n') + '\n' });
+    // A line of the first block changes after it was joined.
+    m.store.set(5, 'abababab', undefined);
+    texts[5] = 'abababab';
+    assert.ok(m.store.joined(BLOCK_LINES + 1) !== undefined, 'lines are joined into blocks');
+    assert.equal(m.store.joined(5), undefined, 'a block with a changed line is searched line by line');
+    const expected = (query: string, fold: boolean) => {
+      let count = 0;
+      let lines = 0;
+      for (const t of texts) {
+        const line = fold ? t.toLowerCase() : t;
+        let n = 0;
+        for (let at = line.indexOf(query); at >= 0; at = line.indexOf(query, at + query.length)) n++;
+        count += n;
+        if (n) lines++;
+      }
+      return { count, lines };
+    };
+    for (const [text, caseSensitive] of [['aB', true], ['aba', false], ['BaB', true], ['bb', false], ['abab', false]] as const) {
+      const s = new LogSearch(m, { text, caseSensitive });
+      s.runSync();
+      assert.deepEqual({ count: s.count, lines: s.lineCount }, expected(caseSensitive ? text : text.toLowerCase(), !caseSensitive), `${text} (case ${caseSensitive})`);
+      // The ordinals go on from line to line.
+      const last = s.hit(s.count - 1)!;
+      assert.deepEqual(s.next(last.lineNo, last.start), s.hit(0));
+    }
   });
 });
