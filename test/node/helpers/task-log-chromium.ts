@@ -123,14 +123,21 @@ export async function readAll(page: Page): Promise<SeenRow[]> {
 }
 export const lastInView = (page: Page) => page.evaluate<number>('window.bench.lastInView()');
 
-/** Reads the whole log as a reader would until it has no line still loading. */
+/**
+ * Reads the whole log as a reader would until it has no line still loading and begins at its top
+ * (line 1, or a marker of lines before it). Earlier lines that arrive while the reader is at the
+ * top go in above the line in view, which stays where it is: a read that began there goes on
+ * below them, so it is read again.
+ */
 export async function readWhole(page: Page, what: string): Promise<SeenRow[]> {
   let rows: SeenRow[] = [];
   try {
     await until(
       async () => {
         rows = await readAll(page);
-        return !rows.some((r) => 'gap' in r && r.reason === 'pending');
+        const first = rows[0];
+        const fromTop = first !== undefined && ('n' in first ? first.n === 1 : first.reason !== 'pending');
+        return fromTop && !rows.some((r) => 'gap' in r && r.reason === 'pending');
       },
       `${what}: every line loaded`,
     );
