@@ -76,7 +76,23 @@ export class TabShare implements ShareLink {
     this.#queueForLead(false);
     this.post({ t: 'hello', from: this.tab });
     this.#timer = setInterval(() => this.#check(), CHECK_INTERVAL);
+    // A page that goes says so at once: the tab holding the sockets learns it from a message, not
+    // from its check of the presence locks, which a busy background tab's timer may run late.
+    globalThis.addEventListener?.('pagehide', this.#pageHidden);
+    globalThis.addEventListener?.('pageshow', this.#pageShown);
   }
+
+  readonly #pageHidden = (): void => {
+    if (this.#leading) return;
+    this.post({ t: 'bye', from: this.tab });
+  };
+
+  /** Back from the back/forward cache: the tab holding the sockets learns again what this one needs. */
+  readonly #pageShown = (event: Event): void => {
+    if (!(event as Event & { persisted?: boolean }).persisted || this.#leading) return;
+    this.post({ t: 'hello', from: this.tab });
+    this.post(this.#needs());
+  };
 
   get leading(): boolean {
     return this.#leading;
@@ -148,6 +164,8 @@ export class TabShare implements ShareLink {
     if (this.#closed) return;
     this.post({ t: 'bye', from: this.tab });
     this.#closed = true;
+    globalThis.removeEventListener?.('pagehide', this.#pageHidden);
+    globalThis.removeEventListener?.('pageshow', this.#pageShown);
     this.#leading = false;
     this.#others.clear();
     clearInterval(this.#timer);
