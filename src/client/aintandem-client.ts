@@ -6,9 +6,6 @@
 import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from './events.js';
 import { aintandemSnapshotLoader } from './aintandem-snapshots.js';
 import { ProgressClient, type ProgressClientConfig, type ProgressSubscription } from './progress-client.js';
-import { progressUrlFromBase } from './connection/socket-url.js';
-
-export { progressUrlFromBase } from './connection/socket-url.js';
 import type { TokenSource, WebSocketConstructor } from './websocket-manager.js';
 
 export interface AInTandemClientConfig {
@@ -32,6 +29,19 @@ export interface AInTandemClientConfig {
   snapshots?: boolean;
   /** Any other ProgressClient setting (reconnect, heartbeat, limits...). */
   progress?: Partial<Omit<ProgressClientConfig, 'url'>>;
+}
+
+/** `http(s)://host/api` -> `ws(s)://host/api/progress/subscribe/{projectId}` */
+export function progressUrlFromBase(baseURL: string): string {
+  const url = new URL(baseURL);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new TypeError(`baseURL must be http(s) or ws(s), not ${url.protocol}`);
+  }
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '') + '/progress/subscribe/{projectId}';
 }
 
 export class AInTandemClient {

@@ -68,16 +68,3 @@ export function negotiatedUrl(base: string, n: Negotiation): string {
 export function streamUrl(socketUrl: string): string {
   return socketUrl.replace(/^ws/i, 'http');
 }
-
-/** `http(s)://host/api` -> `ws(s)://host/api/progress/subscribe/{projectId}` */
-export function progressUrlFromBase(baseURL: string): string {
-  const url = new URL(baseURL);
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new TypeError(`baseURL must be http(s) or ws(s), not ${url.protocol}`);
-  }
-  url.search = '';
-  url.hash = '';
-  return url.toString().replace(/\/+$/, '') + '/progress/subscribe/{projectId}';
-}

@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { containerFailed, type ContainerState } from '../../client/state/container-state.js';
+import { containerFailed, type ContainerState } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatInteger, msBetween } from '../shared/format.js';

@@ -5,9 +5,7 @@
  * read when an element connects while nothing is configured. The token is never read from markup:
  * pass `token` or `getToken` to `configureProgress()`.
  */
-import { aintandemSnapshotLoaderOnDemand } from '../../client/aintandem-snapshots-on-demand.js';
-import { progressUrlFromBase } from '../../client/connection/socket-url.js';
-import { ProgressClient, type ProgressClientConfig } from '../../client/progress-client.js';
+import { aintandemSnapshotLoader, ProgressClient, progressUrlFromBase, type ProgressClientConfig } from '../../client/index.js';
 
 /**
  * `url` is a socket URL (`ws:`/`wss:`, `{projectId}` for one socket per project) or an AInTandem
@@ -59,7 +57,7 @@ export function configureProgress(config: ProgressConfig | ProgressClient): Prog
     // A page keeps its place in the stream (and what it shows) across a reload in the same tab.
     persist: true,
     // An AInTandem API base URL also gives the REST API for late-join and resync snapshots.
-    ...(rest ? { snapshotLoader: aintandemSnapshotLoaderOnDemand(rest, { token: config.token, getToken: config.getToken }) } : {}),
+    ...(rest ? { snapshotLoader: aintandemSnapshotLoader(rest, { token: config.token, getToken: config.getToken }) } : {}),
     ...config,
     url,
     // ...and where the elements' actions (cancel, pause, resume) are sent.

@@ -3,9 +3,16 @@
  * optional (a step or phase may leave out its id, its name or its status), and how such a state
  * is made whole enough to render. The client's own states are whole: they pass unchanged.
  */
-import { initialContainerState, type ContainerState } from '../../client/state/container-state.js';
-import { initialTaskState, type StepState, type TaskState } from '../../client/state/task-state.js';
-import { initialWorkflowState, type PhaseState, type WorkflowState } from '../../client/state/workflow-state.js';
+import {
+  initialContainerState,
+  initialTaskState,
+  initialWorkflowState,
+  type ContainerState,
+  type PhaseState,
+  type StepState,
+  type TaskState,
+  type WorkflowState,
+} from '../../client/index.js';
 
 /** A step as a page may give it: without an id it is known by its name. */
 export type StepStateInput = Partial<StepState>;

@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { TERMINAL_TASK_STATUSES, type TaskState } from '../../client/state/task-state.js';
+import { TERMINAL_TASK_STATUSES, type TaskState } from '../../client/index.js';
 import { emit } from '../shared/emit.js';
 import { formatBytes, formatInteger } from '../shared/format.js';
 import type { ActionOffer } from '../shared/progress-action.js';

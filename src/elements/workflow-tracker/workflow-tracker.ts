@@ -1,6 +1,5 @@
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import type { RunAction } from '../../client/run-actions.js';
-import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type WorkflowState, type WorkflowStatus } from '../../client/state/workflow-state.js';
+import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type RunAction, type WorkflowState, type WorkflowStatus } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatDuration, formatInteger, msBetween } from '../shared/format.js';
