@@ -85,8 +85,15 @@ function npmBuild(): UserConfig {
   });
 }
 
-/** Fully minified single files; Lit's license notices are kept. */
+/** Fully minified files; Lit's license notices are kept. */
 const cdnOutput = { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } as const;
+
+/**
+ * What a page may never use (the tab share, an action's request) stays in files of its own beside
+ * the module, loaded on demand. The code they share with the module stays in the module (which may
+ * then export a few more names for them) rather than going out of it into a third file.
+ */
+const cdnInput = { preserveEntrySignatures: 'allow-extension' } as const;
 
 function cdnBuild(): UserConfig {
   return base({
@@ -99,12 +106,7 @@ function cdnBuild(): UserConfig {
       formats: ['es', 'iife'],
       fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
     },
-    rolldownOptions: {
-      // <task-log>'s file, loaded on demand, takes Lit and the client from the ES module itself (which
-      // then exports a few more names) rather than from a third file both would load.
-      preserveEntrySignatures: 'allow-extension',
-      output: cdnOutput,
-    },
+    rolldownOptions: { ...cdnInput, output: cdnOutput },
   });
 }
 
@@ -114,7 +116,7 @@ function cdnClientBuild(): UserConfig {
     emptyOutDir: false,
     minify: true,
     lib: { entry: src('client/index.ts'), formats: ['es'], fileName: () => 'progress-client.js' },
-    rolldownOptions: { output: cdnOutput },
+    rolldownOptions: { ...cdnInput, output: cdnOutput },
   });
 }
 

@@ -1,6 +1,9 @@
 /**
- * The size budget of the bundles in dist/cdn (run after `npm run build`): prints each file's
- * size raw, gzip (level 9) and brotli, and exits 1 when a file is over its gzip budget.
+ * The size budget of what a page ships (run after `npm run build`): the bundles in dist/cdn, each
+ * file's size raw, gzip (level 9) and brotli (an ES module with the files it imports statically,
+ * which load with it); and what an app built with a bundler ships at start for three uses of the
+ * package (esbuild, code splitting, minified: the entry and every file it imports statically, each
+ * gzip -9, summed; what loads on demand apart). Exits 1 when a figure is over its gzip budget.
  *
  *   node --import tsx scripts/size.ts            check (exit 1 when over budget)
  *   node --import tsx scripts/size.ts --warn     print only, never fail (what the build runs)
@@ -46,16 +49,135 @@ export interface Measured extends Budget {
   brotli: number;
 }
 
+/** A built ES file and the files beside it that it imports statically (loaded with it), recursively. */
+export function loadedWith(file: string): string[] {
+  const seen = new Set<string>();
+  const walk = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const code = readFileSync(resolve(root, f), 'utf8');
+    for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[^'"()]*?from\s*)?["'](\.\/[^"']+)["']/g)) walk(`${dirname(f)}/${m[1]!.slice(2)}`);
+  };
+  walk(file);
+  return [...seen];
+}
+
+/** A file's size, with what it imports statically (each file compressed alone, summed). */
 export function measure(budget: Budget): Measured {
   const file = fileOf(budget) ?? budget.file;
-  const code = readFileSync(resolve(root, file));
-  return {
-    ...budget,
-    file,
-    raw: code.length,
-    gzipped: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  // A file loaded on demand by the module: alone (what it imports, the module has loaded already).
+  const files = file.endsWith('.iife.js') || budget.file.includes('*') ? [file] : loadedWith(file);
+  let raw = 0;
+  let gzipped = 0;
+  let brotli = 0;
+  for (const f of files) {
+    const code = readFileSync(resolve(root, f));
+    raw += code.length;
+    gzipped += gzipSync(code, { level: 9 }).length;
+    brotli += brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  return { ...budget, file: files.length > 1 ? `${file} +${files.length - 1}` : file, raw, gzipped, brotli };
+}
+
+
+/** An app of two or three lines, bundled against the built package. */
+interface App {
+  name: string;
+  what: string;
+  code: string;
+  gzip: number;
+}
+
+const PACKAGE = '@aintandem/progress-elements';
+
+export const APPS: App[] = [
+  {
+    name: 'one-element',
+    what: 'one <task-progress> and configureProgress, Lit included',
+    code: `import '${PACKAGE}/task-progress.js';\nimport { configureProgress } from '${PACKAGE}/elements';\nconfigureProgress({ url: 'https://orchestrator.example/api' });`,
+    gzip: 20 * KB,
+  },
+  {
+    name: 'three-elements',
+    what: 'the package root (three elements) and configureProgress, Lit included',
+    code: `import { configureProgress } from '${PACKAGE}';\nconfigureProgress({ url: 'https://orchestrator.example/api' });`,
+    gzip: 28 * KB,
+  },
+  {
+    name: 'client-subscribe',
+    what: 'the client alone, subscribing to a task',
+    code: `import { ProgressClient } from '${PACKAGE}/client';\nconst c = new ProgressClient({ url: 'wss://orchestrator.example/api/progress/subscribe/{projectId}' });\nc.subscribeToTask({ projectId: 'p', taskId: 't', onEvent: (e) => console.log(e) });`,
+    gzip: 10 * KB,
+  },
+];
+
+export interface AppMeasured extends App {
+  /** gzip of the files loaded at start, summed. */
+  start: number;
+  startFiles: number;
+  /** gzip of the files loaded on demand, summed. */
+  later: number;
+  laterFiles: number;
+}
+
+/** The built file package.json's `exports` gives for an import of the package. */
+function exportedFile(specifier: string): string | undefined {
+  const exports = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).exports as Record<string, string | { default?: string }>;
+  const target = exports[`.${specifier.slice(PACKAGE.length)}`];
+  const file = typeof target === 'string' ? target : target?.default;
+  return file ? resolve(root, file) : undefined;
+}
+
+/** What an app ships: bundled in memory with esbuild against dist/, as `../shared`'s app-size tool does on disk. */
+export async function measureApp(app: App): Promise<AppMeasured> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    stdin: { contents: app.code, resolveDir: root, sourcefile: 'app.js', loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    splitting: true,
+    platform: 'browser',
+    outdir: resolve(root, 'app-size-out'),
+    write: false,
+    metafile: true,
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'the-built-package',
+        setup(b) {
+          b.onResolve({ filter: /^@aintandem\/progress-elements(\/.*)?$/ }, (args) => {
+            const path = exportedFile(args.path);
+            return path ? { path } : { errors: [{ text: `${args.path} is not exported by package.json` }] };
+          });
+        },
+      },
+    ],
+  });
+  const outputs = out.metafile!.outputs;
+  const code = new Map(out.outputFiles!.map((f) => [relative(root, f.path), f.contents]));
+  const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint !== undefined);
+  if (!entry) throw new Error(`${app.name}: no entry in the bundle`);
+  const start = new Set<string>();
+  const walk = (file: string): void => {
+    if (start.has(file)) return;
+    start.add(file);
+    for (const i of outputs[file]!.imports) if (i.kind === 'import-statement' && !i.external) walk(i.path);
   };
+  walk(entry);
+  const measured = { ...app, start: 0, startFiles: 0, later: 0, laterFiles: 0 };
+  for (const [file, bytes] of code) {
+    if (!file.endsWith('.js')) continue;
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    if (start.has(file)) {
+      measured.start += gz;
+      measured.startFiles++;
+    } else {
+      measured.later += gz;
+      measured.laterFiles++;
+    }
+  }
+  return measured;
 }
 
 const kb = (n: number): string => `${(n / KB).toFixed(2)} KB`;
@@ -100,10 +222,16 @@ async function main(): Promise<void> {
     const verdict = r.gzipped <= r.gzip ? 'ok' : `OVER by ${kb(r.gzipped - r.gzip)}`;
     console.log(`  ${r.file.padEnd(40)} ${kb(r.raw).padStart(10)} ${kb(r.gzipped).padStart(10)} ${kb(r.brotli).padStart(10)}   ${kb(r.gzip)} ${verdict}  (${r.what})`);
   }
-  const over = rows.filter((r) => r.gzipped > r.gzip);
+  const apps = await Promise.all(APPS.map(measureApp));
+  console.log('\nWhat an app ships at start (esbuild, code splitting, minified; gzip of each file, summed)');
+  for (const a of apps) {
+    const verdict = a.start <= a.gzip ? 'ok' : `OVER by ${kb(a.start - a.gzip)}`;
+    console.log(`  ${a.name.padEnd(18)} ${kb(a.start).padStart(10)} in ${a.startFiles} file(s)   ${kb(a.gzip)} ${verdict}  (${a.what}; ${kb(a.later)} in ${a.laterFiles} file(s) on demand)`);
+  }
+  const over = [...rows.filter((r) => r.gzipped > r.gzip), ...apps.filter((a) => a.start > a.gzip)];
   if (values.explain) for (const entry of new Set(rows.map((r) => r.entry))) await explain(entry);
   if (over.length === 0) return;
-  const message = `size: ${over.length} bundle(s) over the gzip budget${values.explain ? '' : ' (run `npm run size -- --explain` to see what weighs most)'}`;
+  const message = `size: ${over.length} figure(s) over the gzip budget${values.explain ? '' : ' (run `npm run size -- --explain` to see what weighs most)'}`;
   if (values.warn) console.warn(`${message}\n`);
   else {
     console.error(message);

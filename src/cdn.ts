@@ -6,10 +6,9 @@
  * loaders. The AInTandem SDK-style `AInTandemClient` is left to the client file
  * (`dist/cdn/progress-client.js`), which a page that wants it loads beside this one.
  *
- * The elements' action bar (`actions`), which the npm modules load only for an element that
- * offers actions, is part of this file: as a chunk of its own it would take the code it shares
- * with the elements (Lit among it) out of this file into a third. The HTTP request of an action
- * imports nothing, and stays a small file beside this one, loaded on the first action.
+ * What a page may never use stays in small files beside this one, loaded on demand: the elements'
+ * action bar (`actions`) and an action's request, and the tab share (`shareTabs`). The code they
+ * share with this file stays in it (vite.config.ts). The classic script holds them all.
  *
  * `<task-log>` is a file of its own beside this one (`task-log.js` in `dist/cdn/`), which imports
  * what it shares with the elements (Lit, the client) from this file: it is loaded the first time the
@@ -33,7 +32,6 @@ export type * from './elements/index.js';
 import './elements/define/task-progress.js';
 import './elements/define/workflow-tracker.js';
 import './elements/define/container-status.js';
-import './elements/shared/action-bar.js';
 import { loadWhenPresent } from './elements/define/on-demand.js';
 
 /** Loads and defines `<task-log>`; resolves to its module (its class is `TaskLogElement`). */

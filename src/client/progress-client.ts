@@ -2,22 +2,26 @@
  * Subscriptions to tasks, workflows and containers, routed by id, over one socket per server URL,
  * with a store of each entity's current state. A composition: the sockets (socket-pool.ts), the
  * routing index (routing-index.ts), snapshots for late joins and resyncs (snapshot-sync.ts) and
- * persistence across reloads (persistence.ts).
+ * persistence across reloads (persistence.ts). What a page may not use loads on demand: the tab
+ * share (sharing/) and the snapshots (snapshot-sync-on-demand.ts) when the config asks for them,
+ * the sockets waiting for them; the run actions (run-actions.ts) with the first one.
  */
 import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from './events.js';
-import { asQuery, entityKey, kindOf, type EntityFilter } from './entity.js';
+import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from './entity.js';
 import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
-import { canShareTabs, TabShare } from './sharing/tab-share.js';
+import { DeferredConnection } from './connection/deferred-connection.js';
+import { canShareTabs } from './sharing/can-share.js';
+import { ShareOnDemand } from './sharing/share-on-demand.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { Transport } from './connection/socket-like.js';
-import { checkSocketUrl, redactUrl } from './connection/socket-url.js';
+import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { FrameRejection } from './parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
-import { SnapshotSync } from './snapshot-sync.js';
+import { SnapshotSyncOnDemand } from './snapshot-sync-on-demand.js';
 import type { SnapshotLoader } from './snapshots.js';
-import { sendRunAction, type RunAction, type RunRef } from './run-actions.js';
+import type { RunAction, RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
 import { SocketPool, type PooledSocket } from './socket-pool.js';
 import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
@@ -90,11 +94,6 @@ export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOpt
 }
 
 
-/** A loader that asks the tab holding the shared sockets first, then the configured loader. */
-function askPeersFirst(share: TabShare, loader: SnapshotLoader | undefined): SnapshotLoader {
-  return async (query, signal) => (await share.ask(query)) ?? loader?.(query, signal);
-}
-
 /** ms an action's request waits for its answer, by default. */
 const DEFAULT_ACTION_TIMEOUT = 30_000;
 
@@ -108,7 +107,8 @@ export class ProgressClient {
   readonly #routes = new RoutingIndex<Subscription>();
   /** The subscriptions of the event being dispatched (reused: no array per event). */
   readonly #scratch = new Matches<Subscription>();
-  readonly #sync: SnapshotSync;
+  /** Snapshots for late joins and resyncs, with a snapshot loader. */
+  readonly #sync: SnapshotSyncOnDemand | undefined;
   #subscriptionCount = 0;
   /** Events not applied to the state because it already held something newer (a snapshot). */
   #staleDropped = 0;
@@ -120,7 +120,8 @@ export class ProgressClient {
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   readonly #storage: StorageLike | undefined;
   readonly #storageKey: string;
-  readonly #share: TabShare | undefined;
+  /** The tab share, with `shareTabs` (its code loads on demand). */
+  readonly #share: ShareOnDemand | undefined;
 
   constructor(config: ProgressClientConfig) {
     if (typeof config?.url !== 'string') throw new ProgressClientError('invalid_options', 'ProgressClient: `url` is required');
@@ -132,20 +133,26 @@ export class ProgressClient {
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
-    const share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined;
-    this.#share = share;
-    this.#sync = new SnapshotSync({
-      store: this.store,
-      // A tab that shares asks the tab holding the sockets first: it has what they brought.
-      loader: share ? askPeersFirst(share, config.snapshotLoader) : config.snapshotLoader,
-      views: () => this.#routes.all(),
-      show: (state) => this.#show(state),
-      report: onError,
-    });
+    const share = (this.#share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined);
+    // A tab that shares asks the tab holding the sockets first: it has what they brought.
+    const loader = share ? share.askingPeersFirst(config.snapshotLoader) : config.snapshotLoader;
+    this.#sync = loader
+      ? new SnapshotSyncOnDemand({ store: this.store, loader, views: () => this.#routes.all(), show: (state) => this.#show(state), report: onError })
+      : undefined;
     this.#pool = new SocketPool(
       { ...config, onListenerError: onError },
       (socket) => this.#wire(socket),
-      share ? (_url, key, resumeFrom) => share.connection(key, resumeFrom) : undefined,
+      // Sockets wait for the code they need that loads on demand: the tab share, the snapshots.
+      share || this.#sync
+        ? (url, key, resumeFrom) =>
+            new DeferredConnection(
+              redactUrl(url),
+              Promise.all([share?.loaded, this.#sync?.ready]),
+              () => share?.current?.connection(key, resumeFrom) ?? this.#ownConnection(key, resumeFrom),
+              resumeFrom,
+              onError,
+            )
+        : undefined,
     );
     const persist = config.persist;
     this.#storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
@@ -269,6 +276,7 @@ export class ProgressClient {
 
   async #act(run: RunRef, action: RunAction): Promise<unknown> {
     const { baseURL, token, getToken, actionTimeout = DEFAULT_ACTION_TIMEOUT } = this.#config;
+    const { sendRunAction } = await import('./run-actions.js');
     return sendRunAction({ baseURL, token, getToken, timeout: actionTimeout }, run, action);
   }
 
@@ -292,7 +300,7 @@ export class ProgressClient {
   /** Removes every subscription and socket and every listener: the client is done. */
   close(): void {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
-    this.#sync.close();
+    this.#sync?.close();
     for (const sub of [...this.#routes.all()]) this.#remove(sub);
     this.#pool.close();
     this.#share?.close();
@@ -382,22 +390,27 @@ export class ProgressClient {
       duplicatesDropped += stats.duplicatesDropped;
       if (stats.transport === 'sse') transport = 'sse';
     }
-    const tabs = !this.#share ? 'own' : this.#share.leading ? 'holding' : 'following';
+    const tabs = this.#share?.tabs ?? 'own';
     return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs, transport };
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  /** Joins the tabs of this browser that share the sockets of this URL (and key). */
-  #startSharing(config: ProgressClientConfig): TabShare {
+  /** Joins the tabs of this browser that share the sockets of this URL (and key), once the share's code is there. */
+  #startSharing(config: ProgressClientConfig): ShareOnDemand {
     const key = typeof config.shareTabs === 'object' ? (config.shareTabs.key ?? '') : '';
-    return new TabShare(`${redactUrl(config.url)}#${key}`, {
+    return new ShareOnDemand(`${redactUrl(config.url)}#${key}`, {
       // The socket is opened by this tab, with its own token: the token never goes to the others.
-      open: (socketKey, from) => new Connection({ ...config, onListenerError: this.#onListenerError, url: this.#pool.urlOfKey(socketKey), ...(from ? { resumeFrom: from } : {}) }),
+      open: (socketKey, from) => this.#ownConnection(socketKey, from),
       find: (query) => this.store.find(query),
       publicUrl: (socketKey) => redactUrl(this.#pool.urlOfKey(socketKey)),
       onError: (error) => this.#onListenerError(error),
     });
+  }
+
+  /** A socket of this tab's own, with its own token. */
+  #ownConnection(key: string, from: ResumePosition | undefined): Connection {
+    return new Connection({ ...this.#config, onListenerError: this.#onListenerError, url: this.#pool.urlOfKey(key), ...(from ? { resumeFrom: from } : {}) });
   }
 
   #projectOf(options: { projectId?: string | undefined }): string | undefined {
@@ -406,17 +419,24 @@ export class ProgressClient {
 
   /** A new socket's listeners; returns the functions that remove them. */
   #wire(socket: PooledSocket): (() => void)[] {
-    this.#sync.opened(socket);
+    // Without a kept position, the sequence numbers held for its projects (if any) belong to a
+    // sequence this socket cannot place.
+    if (!socket.resumes) this.store.forgetSequence(socket.projectId);
+    this.#sync?.opened(socket);
     const c = socket.connection;
     return [
       c.resyncs.add((reason) => {
         this.#resyncListeners.emit(reason, socket.publicUrl);
-        this.#sync.resync(socket, reason);
+        if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
+        // Nothing was missed: the views hear that what they show is current. Otherwise the states
+        // on view are reloaded (with a snapshot loader; without, views keep saying so).
+        if (reason === 'resumed') this.#confirm(socket);
+        else this.#sync?.resync(socket, reason);
       }),
       c.events.add((event) => this.#connectionListeners.emit(event)),
       c.rejections.add((rejection) => this.#rejectionListeners.emit(rejection)),
       c.frames.add(this.#dispatch),
-      c.states.add((state) => this.#sync.stateChanged(socket, state)),
+      c.states.add((state) => this.#sync?.stateChanged(socket, state)),
     ];
   }
 
@@ -438,7 +458,7 @@ export class ProgressClient {
     if (known) this.#replay(sub, known);
     // Connecting first: a late join waits for a socket that is connecting, not for one that cannot.
     const ready = socket.connection.connect();
-    if (sub.query && this.#sync.needsLoad(known)) this.#sync.join(sub);
+    if (sub.query) this.#sync?.join(sub, known, () => this.store.find(sub.query!));
     const unsubscribe = (): void => this.#remove(sub);
     return Object.assign(unsubscribe, {
       unsubscribe,
@@ -453,7 +473,7 @@ export class ProgressClient {
     sub.active = false;
     sub.offConnection?.();
     this.#routes.delete(sub);
-    this.#sync.leave(sub);
+    this.#sync?.leave(sub);
     this.#subscriptionCount--;
     this.#pool.release(sub.socket);
   }
@@ -476,7 +496,7 @@ export class ProgressClient {
     const onError = this.#onListenerError;
     for (const event of events) {
       const kind = kindOf(event);
-      if (this.#sync.loading) this.#sync.hold(event, kind);
+      if (this.#sync?.loading) this.#sync.hold(event, kind);
       let state: EntityState | undefined;
       try {
         state = this.store.apply(event);
@@ -500,6 +520,16 @@ export class ProgressClient {
     }
     if (changed) for (const state of changed.values()) this.#show(state);
   };
+
+  /** Tells the views of a socket that what they show is current. */
+  #confirm(socket: PooledSocket): void {
+    const queries = new Map<string, EntityQuery>();
+    for (const view of this.#routes.all()) if (view.active && view.socket === socket && view.query) queries.set(filterKey(view.query), view.query);
+    for (const query of queries.values()) {
+      const state = this.store.find(query);
+      if (state) this.#show(state);
+    }
+  }
 
   /** Tells the views of an entity its state. */
   #show(state: EntityState): void {

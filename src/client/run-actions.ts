@@ -3,13 +3,14 @@
  * (`POST {base}/projects/{projectId}/tasks/{taskId}/cancel`), pause, resume or cancel a workflow
  * execution (`POST {base}/workflows/executions/{executionId}/pause|resume|cancel`), with the token
  * in the `Authorization: Bearer` header. What the action did is not in the answer: the run's live
- * events say it (`task_cancelled`, `workflow_execution_paused`, …). The request itself
- * (run-action-request.ts) is loaded on the first action.
+ * events say it (`task_cancelled`, `workflow_execution_paused`, …). The client loads this code
+ * on its first action.
  */
 import type { TokenSource } from './connection/reconnecting-socket.js';
 import { ProgressClientError } from './progress-client-error.js';
 import type { RunRef } from './entity.js';
 import { RunActionError, type RunAction, type RunActionErrorCode } from './run-action-error.js';
+import { postRunAction } from './run-action-request.js';
 
 export type { RunAction } from './run-action-error.js';
 export type { RunRef } from './entity.js';
@@ -47,7 +48,6 @@ export function runActionPath(run: RunRef, action: RunAction): string {
 export async function sendRunAction(options: RunActionOptions, run: RunRef, action: RunAction): Promise<unknown> {
   const path = runActionPath(run, action);
   if (!options.baseURL) throw new RunActionError('not_configured', action, run, undefined, undefined);
-  const { postRunAction } = await import('./run-action-request.js');
   const url = options.baseURL.replace(/[?#].*$/, '').replace(/\/+$/, '') + path;
   const answer = await postRunAction({ url, token: options.token, getToken: options.getToken, timeout: options.timeout });
   if (answer.status === undefined) {

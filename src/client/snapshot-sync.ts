@@ -4,6 +4,7 @@
  * once too while the socket cannot connect), live events that arrive while a snapshot is on its
  * way are applied on top of it, a reconnection that could not resume reloads what is on view, and
  * states held while no socket could catch them up are reloaded when a view shows them again.
+ * Loaded on demand, by a client that has a snapshot loader (snapshot-sync-on-demand.ts).
  */
 import type { ConnectionState, ProgressEvent } from './events.js';
 import { entityKey, filterKey, kindOf, matches, type EntityKind, type EntityQuery } from './entity.js';
@@ -60,7 +61,7 @@ const cannotConnect = (state: ConnectionState): boolean => state === 'reconnecti
 
 export interface SyncHost {
   readonly store: ProgressStore;
-  readonly loader: SnapshotLoader | undefined;
+  readonly loader: SnapshotLoader;
   /** The views on view now. */
   views(): Iterable<View>;
   /** Tells the views of an entity its state. */
@@ -90,13 +91,13 @@ export class SnapshotSync {
     return this.#loading.size > 0;
   }
 
-  /** A new socket; without a kept position, what is held for its projects cannot catch up by resume. */
+  /**
+   * A new socket; without a kept position, what is held for its projects cannot catch up by resume
+   * (the client has forgotten their sequence numbers already).
+   */
   opened(socket: PooledSocket): void {
     this.#sockets.set(socket, { waiting: new Map(), connectedStamp: 0 });
-    if (socket.resumes) return;
-    // Its sequence numbers (if any) belong to a sequence this socket cannot place.
-    this.#host.store.forgetSequence(socket.projectId);
-    this.#markUnconfirmed(socket.projectId);
+    if (!socket.resumes) this.#markUnconfirmed(socket.projectId);
   }
 
   /**
@@ -116,7 +117,7 @@ export class SnapshotSync {
    */
   join(view: View): void {
     const query = view.query;
-    if (!this.#host.loader || !query) return;
+    if (!query) return;
     const state = view.socket.connection.state;
     if (state === 'connected') {
       this.#load(query);
@@ -161,24 +162,20 @@ export class SnapshotSync {
     }
   }
 
-  /** After a reconnection: confirm the states on view, or reload them when events may be missing. */
+  /**
+   * After a reconnection that could not resume (`gap`, `epoch`, `reconnect`; the client tells the
+   * views of one that did that what they show is current): reload the states on view.
+   */
   resync(socket: PooledSocket, reason: ResyncReason): void {
-    const host = this.#host;
-    if (reason === 'epoch') host.store.forgetSequence(socket.projectId);
-    if (reason !== 'resumed') this.#markUnconfirmed(socket.projectId);
+    if (reason === 'resumed') return;
+    this.#markUnconfirmed(socket.projectId);
     const queries = new Map<string, EntityQuery>();
-    for (const view of host.views()) if (view.active && view.socket === socket && view.query) queries.set(filterKey(view.query), view.query);
+    for (const view of this.#host.views()) if (view.active && view.socket === socket && view.query) queries.set(filterKey(view.query), view.query);
     for (const [key, query] of queries) {
-      if (reason === 'resumed') {
-        // Nothing was missed: the views hear that what they show is current.
-        const state = host.store.find(query);
-        if (state) host.show(state);
-      } else if (host.loader) {
-        // A load under way from before this connection may have been answered before the events
-        // that were missed; one begun on it has them. Without a loader, views keep saying so.
-        const running = this.#loading.get(key);
-        this.#load(query, running !== undefined && running.stamp < this.#of(socket).connectedStamp);
-      }
+      // A load under way from before this connection may have been answered before the events
+      // that were missed; one begun on it has them.
+      const running = this.#loading.get(key);
+      this.#load(query, running !== undefined && running.stamp < this.#of(socket).connectedStamp);
     }
   }
 
@@ -224,7 +221,6 @@ export class SnapshotSync {
   #load(query: EntityQuery, restart = false, preview = false): void {
     const host = this.#host;
     const loader = host.loader;
-    if (!loader) return;
     const key = filterKey(query);
     const running = this.#loading.get(key);
     if (running && !restart) return;

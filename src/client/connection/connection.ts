@@ -4,13 +4,16 @@
  * tells its listeners about frames, rejections, states and what each reconnection meant.
  */
 import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
-import { ListenerSet } from '../listener-set.js';
 import { definedOnly } from '../objects.js';
 import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../parse-frame.js';
+import { ConnectionListeners } from './connection-listeners.js';
+import type { ListenerSet } from '../listener-set.js';
 import { Heartbeat } from './heartbeat.js';
 import { ReconnectingSocket, type TokenSource, type Transport, type WebSocketConstructor } from './reconnecting-socket.js';
 import { SequenceTracker, type ResyncReason } from './sequence-tracker.js';
 import { checkSocketUrl, negotiatedUrl, redactUrl, streamUrl, type ResumePosition } from './socket-url.js';
+
+export { ConnectionListeners } from './connection-listeners.js';
 
 export interface ConnectionConfig {
   url: string;
@@ -130,28 +133,6 @@ const DEFAULTS = {
 export const logListenerError = (error: unknown): void => console.error('[progress] listener threw:', error);
 
 const now = (): string => new Date().toISOString();
-
-/** What a connection tells its listeners (shared by every kind of connection). */
-export class ConnectionListeners {
-  /** Every change of the state. */
-  readonly states: ListenerSet<ConnectionState>;
-  /** Connection events: connected, disconnected (with willReconnect), error, heartbeat. */
-  readonly events: ListenerSet<ConnectionEvent>;
-  /** The events of each frame, in order: a batch arrives as one call. */
-  readonly frames: ListenerSet<ProgressEvent[]>;
-  /** Every frame, or member of a batch, that was dropped, and why. */
-  readonly rejections: ListenerSet<FrameRejection>;
-  /** What a reconnection (or a first connection from a kept position) meant. */
-  readonly resyncs: ListenerSet<ResyncReason>;
-
-  constructor(onError: (error: unknown) => void) {
-    this.states = new ListenerSet(onError);
-    this.events = new ListenerSet(onError);
-    this.frames = new ListenerSet(onError);
-    this.rejections = new ListenerSet(onError);
-    this.resyncs = new ListenerSet(onError);
-  }
-}
 
 export class Connection extends ConnectionListeners implements ConnectionLike {
   /** The URL without its query string: safe to show. */

@@ -4,7 +4,8 @@
  * hears all of that from the channel. Either way this tab's client sees one connection.
  */
 import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
-import { ConnectionListeners, type Connection, type ConnectionLike, type ConnectionStats } from '../connection/connection.js';
+import type { Connection, ConnectionLike, ConnectionStats } from '../connection/connection.js';
+import { ConnectionListeners } from '../connection/connection-listeners.js';
 import type { ResyncReason } from '../connection/sequence-tracker.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { Transport } from '../connection/socket-like.js';

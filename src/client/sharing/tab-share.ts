@@ -3,13 +3,14 @@
  * The tabs elect the one that holds the sockets with a Web Lock; the others hear its sockets over
  * a BroadcastChannel, and tell it which sockets they need. When it goes (closed, crashed, or
  * frozen and silent), the next tab in the lock's queue takes the sockets over and resumes them
- * from where every tab stands, so no tab misses or repeats an event. Needs no script file of its
- * own, so it works from the CDN build too. The token never leaves the tab that opens a socket.
+ * from where every tab stands, so no tab misses or repeats an event. A client loads this code only
+ * when it shares (`shareTabs`). The token never leaves the tab that opens a socket.
  */
 import type { EntityQuery } from '../entity.js';
 import type { Connection } from '../connection/connection.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { EntityState } from '../state/progress-store.js';
+import { locks, type LocksLike } from './can-share.js';
 import { asShareMessage, type ShareMessage } from './messages.js';
 import { SharedConnection, type ShareLink } from './shared-connection.js';
 
@@ -20,11 +21,6 @@ const SILENCE_LIMIT = 5000;
 /** ms a tab waits for the answer to a question about an entity. */
 const ASK_TIMEOUT = 1000;
 
-interface LocksLike {
-  request(name: string, options: { signal?: AbortSignal; steal?: boolean; mode?: 'exclusive' }, callback: (lock: unknown) => Promise<unknown>): Promise<unknown>;
-  query(): Promise<{ held?: { name?: string }[] }>;
-}
-
 export interface ShareHost {
   /** A real connection to the socket of `key`, resuming from `from`, with this tab's own token. */
   open(key: string, from: ResumePosition | undefined): Connection;
@@ -34,15 +30,6 @@ export interface ShareHost {
   publicUrl(key: string): string;
   onError(error: unknown): void;
 }
-
-/** The browser's Web Locks, when it has them (and BroadcastChannel too). */
-function locks(): LocksLike | undefined {
-  const g = globalThis as { BroadcastChannel?: unknown; navigator?: { locks?: LocksLike } };
-  return typeof g.BroadcastChannel === 'function' && typeof g.navigator?.locks?.request === 'function' ? g.navigator.locks : undefined;
-}
-
-/** Whether this browser can share sockets between tabs. */
-export const canShareTabs = (): boolean => locks() !== undefined;
 
 export class TabShare implements ShareLink {
   /** This tab, as the others know it. */
@@ -89,7 +76,23 @@ export class TabShare implements ShareLink {
     this.#queueForLead(false);
     this.post({ t: 'hello', from: this.tab });
     this.#timer = setInterval(() => this.#check(), CHECK_INTERVAL);
+    // A page that goes says so at once: the tab holding the sockets learns it from a message, not
+    // from its check of the presence locks, which a busy background tab's timer may run late.
+    globalThis.addEventListener?.('pagehide', this.#pageHidden);
+    globalThis.addEventListener?.('pageshow', this.#pageShown);
   }
+
+  readonly #pageHidden = (): void => {
+    if (this.#leading) return;
+    this.post({ t: 'bye', from: this.tab });
+  };
+
+  /** Back from the back/forward cache: the tab holding the sockets learns again what this one needs. */
+  readonly #pageShown = (event: Event): void => {
+    if (!(event as Event & { persisted?: boolean }).persisted || this.#leading) return;
+    this.post({ t: 'hello', from: this.tab });
+    this.post(this.#needs());
+  };
 
   get leading(): boolean {
     return this.#leading;
@@ -161,6 +164,10 @@ export class TabShare implements ShareLink {
     if (this.#closed) return;
     this.post({ t: 'bye', from: this.tab });
     this.#closed = true;
+    globalThis.removeEventListener?.('pagehide', this.#pageHidden);
+    globalThis.removeEventListener?.('pageshow', this.#pageShown);
+    this.#leading = false;
+    this.#others.clear();
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const connection of this.#connections.values()) connection.demote();
@@ -218,6 +225,8 @@ export class TabShare implements ShareLink {
 
   /** Holding the sockets: opens those some tab needs, closes the others. */
   #holdWhatIsNeeded(): void {
+    // A check that was under way when the share closed opens nothing: no one would close it.
+    if (this.#closed) return;
     const wanted = new Set(this.#needed);
     for (const keys of this.#others.values()) for (const key of keys) wanted.add(key);
     for (const key of wanted) this.connection(key, undefined).promote();

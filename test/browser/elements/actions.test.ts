@@ -115,7 +115,7 @@ describe('actions on a run (`actions`)', () => {
     await waitForStatus(el, 'Running');
     const loaded = performance.getEntriesByType('resource').map((e) => e.name);
     expect(loaded.filter((name) => name.includes('/src/elements/shared/'))).not.to.deep.equal([]);
-    expect(loaded.filter((name) => /action-bar|run-action-request/.test(name))).to.deep.equal([]);
+    expect(loaded.filter((name) => /action-bar|run-actions|run-action-request/.test(name))).to.deep.equal([]);
 
     // Another element with `actions` loads them: the one without still offers nothing.
     const other = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t" actions></task-progress>`);
