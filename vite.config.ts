@@ -13,9 +13,11 @@
  *   them come from `tsc -p tsconfig.build.json --emitDeclarationOnly`.
  * - `cdn`: for pages without a build step, with Lit inlined. `dist/cdn/progress-elements.js` is
  *   one ES module (from src/cdn.ts) that defines the three tags and exports what a page configures
- *   them with (`configureProgress` among it), with two files it loads on demand: `<task-log>`
- *   (`task-log-[hash].js`) and the action request; `dist/cdn/progress-elements.iife.js` is the same
- *   as a classic script for `<script src>`, whole, its exports on `window.ProgressElements`.
+ *   them with (`configureProgress` among it), all it needs at start in that one file, and beside it
+ *   the files it loads on demand (`<task-log>`, tab sharing, snapshots, actions, the stream of the
+ *   fallback transport: `[name]-[hash].js`).
+ * - `cdn-classic`: `dist/cdn/progress-elements.iife.js`, the same as a classic script for
+ *   `<script src>`, whole (the on-demand parts inside), its exports on `window.ProgressElements`.
  * - `cdn-client`: `dist/cdn/progress-client.js`, the client alone as one ES module (no Lit, no DOM
  *   needed): the file the client's size budget is measured on.
  */
@@ -100,13 +102,24 @@ function cdnBuild(): UserConfig {
     outDir: 'dist/cdn',
     emptyOutDir: false,
     minify: true,
-    lib: {
-      entry: src('cdn.ts'),
-      name: CLASSIC_GLOBAL,
-      formats: ['es', 'iife'],
-      fileName: (format) => (format === 'es' ? 'progress-elements.js' : 'progress-elements.iife.js'),
+    lib: { entry: src('cdn.ts'), formats: ['es'], fileName: () => 'progress-elements.js' },
+    rolldownOptions: {
+      ...cdnInput,
+      // Everything the module loads at start in the module itself: the helpers it shares with its
+      // lazy files too (left alone, they would go out into small files the page loads at start).
+      output: { ...cdnOutput, codeSplitting: { groups: [{ name: 'start', tags: ['$initial'] }] } },
     },
-    rolldownOptions: { ...cdnInput, output: cdnOutput },
+  });
+}
+
+/** The classic script: one file, the lazy parts inside. */
+function cdnClassicBuild(): UserConfig {
+  return base({
+    outDir: 'dist/cdn',
+    emptyOutDir: false,
+    minify: true,
+    lib: { entry: src('cdn.ts'), name: CLASSIC_GLOBAL, formats: ['iife'], fileName: () => 'progress-elements.iife.js' },
+    rolldownOptions: { output: cdnOutput },
   });
 }
 
@@ -126,9 +139,11 @@ export default defineConfig(({ mode }) => {
       return npmBuild();
     case 'cdn':
       return cdnBuild();
+    case 'cdn-classic':
+      return cdnClassicBuild();
     case 'cdn-client':
       return cdnClientBuild();
     default:
-      throw new Error(`vite.config.ts builds with --mode npm, cdn or cdn-client (got "${mode}")`);
+      throw new Error(`vite.config.ts builds with --mode npm, cdn, cdn-classic or cdn-client (got "${mode}")`);
   }
 });

@@ -100,7 +100,7 @@ export async function buildOwnBundles(): Promise<{ cdn: string; iife?: string; c
   let cdn: Chunk[];
   let client: Chunk[];
   try {
-    cdn = await buildMode('cdn');
+    cdn = [...(await buildMode('cdn')), ...(await buildMode('cdn-classic'))];
     client = await buildMode('cdn-client');
   } catch (error) {
     console.log(`  size: the Vite config cannot build the CDN modes (${(error as Error).message.split('\n')[0]}); bundling with esbuild instead`);
