@@ -20,7 +20,7 @@ import type { TestContext } from 'node:test';
 import { parseArgs } from 'node:util';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer, ProgressJournal, type ProgressServer } from '../src/server/index.js';
 import { startForwarder } from '../test/node/helpers/tcp-forwarder.js';
 import type { DrainClientsCommand, DrainClientsReport } from './drain-clients.js';

@@ -8,7 +8,7 @@
  * interleaved as concurrent tasks produce them, then completes. A run ends when every element
  * shows its task as completed (the baseline: when it has parsed every event).
  */
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer } from '../src/server/index.js';
 import { Browser } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';

@@ -1,7 +1,7 @@
 /**
  * The event streams the benchmarks publish: many tasks of one project making progress at once.
  */
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import type { ProgressServer } from '../src/server/index.js';
 
 const STEPS = 5;

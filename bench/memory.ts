@@ -3,7 +3,7 @@
  * afterwards no subscription, timer, animation frame or socket may be left (in the page and on
  * the server), and the JS heap after a full GC stays within 5% of its size before the cycles.
  */
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer, type ProgressServer } from '../src/server/index.js';
 import { Browser } from '../scripts/devtools-browser.js';
 import type { PageState, Tag } from './browser/memory-page.js';

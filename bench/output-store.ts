@@ -16,7 +16,7 @@ import { createServer, connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { MemoryOutputStore } from '../src/server/memory-output-store.js';
 import type { OutputStore } from '../src/server/output-store.js';
 import { createRedisOutputStore } from '../src/server/redis-output-store.js';

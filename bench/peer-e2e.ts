@@ -16,7 +16,7 @@
  * the page's main-thread time during the flood (DevTools Performance metrics) says what the page
  * itself spent, apart from what the servers on the other core spent.
  */
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer, ProgressJournal } from '../src/server/index.js';
 import { Browser, type Page } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';

@@ -7,7 +7,7 @@
  *   connection dead and every element saying so, against heartbeatInterval + heartbeatTimeout.
  */
 import type { ConnectionRecord } from './browser/recovery-page.js';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { ProgressJournal } from '../src/server/index.js';
 import { createFaultServer, type FaultServer } from '../test/node/helpers/fault-server.js';
 import { Browser, type Page } from '../scripts/devtools-browser.js';

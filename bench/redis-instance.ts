@@ -3,7 +3,7 @@
  * (REDIS_URL) or on the memory log. Driven over IPC by bench/redis.ts: publish a stream of
  * events in chunks, publish lone stamped events for latency, close.
  */
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer, type ProgressLog } from '../src/server/index.js';
 import { createRedisLog, type RedisProgressLog } from '../src/server/redis.js';
 import { inChunks } from './events.js';

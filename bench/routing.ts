@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { CONTAINER_EVENT_TYPES, TASK_EVENT_TYPES, WORKFLOW_EVENT_TYPES, type ProgressEvent } from '../src/client/events.js';
+import { CONTAINER_EVENT_TYPES, TASK_EVENT_TYPES, WORKFLOW_EVENT_TYPES, type ProgressEvent } from '../src/protocol/events.js';
 import type { WebSocketLike } from '../src/client/websocket-manager.js';
 import { row, summarize, type ResultRow } from './stats.js';
 

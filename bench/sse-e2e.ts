@@ -6,7 +6,7 @@
  * page to live when the upgrade is refused and when the frames after it are dropped.
  */
 import type { TestContext } from 'node:test';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer } from '../src/server/index.js';
 import { Browser } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';

@@ -4,7 +4,7 @@
  * sharing one socket (`shareTabs`) against each tab holding its own, side by side.
  */
 import { createProgressServer } from '../src/server/index.js';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { Browser, type Page } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';
 import { row, single, withTimeout, type ResultRow } from './stats.js';

@@ -28,7 +28,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { ProgressEvent } from '../src/client/events.js';
+import type { ProgressEvent } from '../src/protocol/events.js';
 import { createProgressServer, MemoryOutputStore, type ProgressServer } from '../src/server/index.js';
 import { Browser, type Page } from '../scripts/devtools-browser.js';
 import { startPageServer } from '../scripts/page-server.js';

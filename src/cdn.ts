@@ -15,15 +15,15 @@
  * document holds a `<task-log>`, or when the page calls `loadTaskLog()` (for a tag in a shadow root,
  * which the document's watch does not see). The classic script holds it whole.
  */
-export * from './client/events.js';
+export * from './protocol/events.js';
 export { ProgressClient, ProgressClientError } from './client/progress-client.js';
 export { RunActionError } from './client/run-action-error.js';
 export { aintandemSnapshotLoader } from './client/aintandem-snapshots.js';
 export { referenceSnapshotLoader } from './client/snapshots.js';
-export { ProgressStore, isFinished } from './client/state/progress-store.js';
-export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './client/state/task-state.js';
-export { reduceWorkflow, initialWorkflowState, workflowPercent, TERMINAL_WORKFLOW_STATUSES } from './client/state/workflow-state.js';
-export { reduceContainer, initialContainerState, containerFailed } from './client/state/container-state.js';
+export { ProgressStore, isFinished } from './protocol/state/progress-store.js';
+export { reduceTask, initialTaskState, TERMINAL_TASK_STATUSES } from './protocol/state/task-state.js';
+export { reduceWorkflow, initialWorkflowState, workflowPercent, TERMINAL_WORKFLOW_STATUSES } from './protocol/state/workflow-state.js';
+export { reduceContainer, initialContainerState, containerFailed } from './protocol/state/container-state.js';
 // The elements' API but <task-log>'s class (see above).
 export { TaskProgressElement, WorkflowTrackerElement, ContainerStatusElement } from './elements/index.js';
 export { configureProgress, getProgressClient, resetProgress, onProgressClientChange, PROGRESS_URL_META } from './elements/index.js';

@@ -3,7 +3,7 @@
  * `{baseURL}/progress/subscribe/{projectId}` (ws/wss), convenience methods that connect by themselves,
  * and the run actions of the SDK's task and workflow services (cancelTask, pauseExecution, …).
  */
-import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from './events.js';
+import type { ContainerEvent, TaskCompletedEvent, TaskEvent, TaskFailedEvent, WorkflowEvent, WorkflowExecutionCompletedEvent, WorkflowExecutionFailedEvent } from '../protocol/events.js';
 import { aintandemSnapshotLoader } from './aintandem-snapshots.js';
 import { ProgressClient, type ProgressClientConfig, type ProgressSubscription } from './progress-client.js';
 import type { TokenSource, WebSocketConstructor } from './websocket-manager.js';

@@ -4,11 +4,11 @@
  * no container endpoint: container views start from live events. Fields that are missing or of
  * an unexpected type are left out rather than guessed.
  */
-import { isObject } from './objects.js';
+import { isObject } from '../protocol/objects.js';
 import { asEntityState, getJson, type HttpLoaderOptions, type SnapshotLoader } from './snapshots.js';
-import type { EntityState } from './state/progress-store.js';
-import { initialTaskState, taskName, type StepState, type TaskState, type TaskStatus } from './state/task-state.js';
-import { initialWorkflowState, type PhaseState, type PhaseStatus, type WorkflowState, type WorkflowStatus } from './state/workflow-state.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
+import { initialTaskState, taskName, type StepState, type TaskState, type TaskStatus } from '../protocol/state/task-state.js';
+import { initialWorkflowState, type PhaseState, type PhaseStatus, type WorkflowState, type WorkflowStatus } from '../protocol/state/workflow-state.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

@@ -2,9 +2,9 @@
  * Keeping the client's position in each server's sequence, and the states of the entities on
  * view, across a page reload within the same tab session (sessionStorage by default).
  */
-import { isObject } from './objects.js';
+import { isObject } from '../protocol/objects.js';
 import { isEntityState } from './snapshots.js';
-import type { EntityState } from './state/progress-store.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 import type { ResumePosition } from './websocket-manager.js';
 
 export interface StorageLike {

@@ -6,8 +6,8 @@
  * share (sharing/) and the snapshots (snapshot-sync-on-demand.ts) when the config asks for them,
  * the sockets waiting for them; the run actions (run-actions.ts) with the first one.
  */
-import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from './events.js';
-import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from './entity.js';
+import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from '../protocol/events.js';
+import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from '../protocol/entity.js';
 import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
 import { DeferredConnection } from './connection/deferred-connection.js';
@@ -16,7 +16,7 @@ import { ShareOnDemand } from './sharing/share-on-demand.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { Transport } from './connection/socket-like.js';
 import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/socket-url.js';
-import type { FrameRejection } from './parse-frame.js';
+import type { FrameRejection } from '../protocol/parse-frame.js';
 import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
 import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
 import { SnapshotSyncOnDemand } from './snapshot-sync-on-demand.js';
@@ -24,10 +24,10 @@ import type { SnapshotLoader } from './snapshots.js';
 import type { RunAction, RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
 import { SocketPool, type PooledSocket } from './socket-pool.js';
-import { ProgressStore, type EntityState, type ProgressStoreOptions } from './state/progress-store.js';
-import type { ContainerState } from './state/container-state.js';
-import type { TaskState } from './state/task-state.js';
-import type { WorkflowState } from './state/workflow-state.js';
+import { ProgressStore, type EntityState, type ProgressStoreOptions } from '../protocol/state/progress-store.js';
+import type { ContainerState } from '../protocol/state/container-state.js';
+import type { TaskState } from '../protocol/state/task-state.js';
+import type { WorkflowState } from '../protocol/state/workflow-state.js';
 import { deliverEvent, deliverState, watchConnection, type Subscription } from './subscription.js';
 import {
   checkOptions,

@@ -3,7 +3,7 @@
  * lookups (at most 8 for a workflow, 4 for a task or container, 2 for the progress subscriptions),
  * however many subscriptions follow other entities; and no key is built per event.
  */
-import type { EntityFilter, EntityKind, Ids } from './entity.js';
+import type { EntityFilter, EntityKind, Ids } from '../protocol/entity.js';
 
 /** What a subscription follows: entities (a filter), or every event of a project or of all (`progress`). */
 export type RouteFilter = EntityFilter | { kind: 'progress'; projectId?: string | undefined };

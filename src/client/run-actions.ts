@@ -8,12 +8,12 @@
  */
 import type { TokenSource } from './connection/reconnecting-socket.js';
 import { ProgressClientError } from './progress-client-error.js';
-import type { RunRef } from './entity.js';
+import type { RunRef } from '../protocol/entity.js';
 import { RunActionError, type RunAction, type RunActionErrorCode } from './run-action-error.js';
 import { postRunAction } from './run-action-request.js';
 
 export type { RunAction } from './run-action-error.js';
-export type { RunRef } from './entity.js';
+export type { RunRef } from '../protocol/entity.js';
 
 export interface RunActionOptions {
   /** The REST base URL, `/api` included (e.g. `https://host/api`). */

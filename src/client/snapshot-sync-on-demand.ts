@@ -4,12 +4,12 @@
  * open, so that a late join is asked for once a socket is open, as ever. What happens before it
  * is there (sockets made, views joining) is told to it once it is, in order.
  */
-import type { ConnectionState, ProgressEvent } from './events.js';
-import type { EntityKind } from './entity.js';
+import type { ConnectionState, ProgressEvent } from '../protocol/events.js';
+import type { EntityKind } from '../protocol/entity.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { PooledSocket } from './socket-pool.js';
 import type { SnapshotSync, SyncHost, View } from './snapshot-sync.js';
-import type { EntityState } from './state/progress-store.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 
 export class SnapshotSyncOnDemand {
   #sync: SnapshotSync | undefined;

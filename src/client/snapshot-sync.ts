@@ -6,12 +6,12 @@
  * states held while no socket could catch them up are reloaded when a view shows them again.
  * Loaded on demand, by a client that has a snapshot loader (snapshot-sync-on-demand.ts).
  */
-import type { ConnectionState, ProgressEvent } from './events.js';
-import { entityKey, filterKey, kindOf, matches, type EntityKind, type EntityQuery } from './entity.js';
+import type { ConnectionState, ProgressEvent } from '../protocol/events.js';
+import { entityKey, filterKey, kindOf, matches, type EntityKind, type EntityQuery } from '../protocol/entity.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { SnapshotLoader } from './snapshots.js';
 import type { PooledSocket } from './socket-pool.js';
-import type { EntityState, ProgressStore } from './state/progress-store.js';
+import type { EntityState, ProgressStore } from '../protocol/state/progress-store.js';
 
 /** Live events kept per snapshot load; past this, the snapshot is merged without them. */
 const MAX_HELD_EVENTS = 10000;

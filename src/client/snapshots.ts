@@ -3,10 +3,10 @@
  * may have missed events. A loader is any async function; two are ready: one for the reference
  * server's snapshot endpoint and one for AInTandem's REST API.
  */
-import { isObject } from './objects.js';
-import { matches, type EntityQuery } from './entity.js';
+import { isObject } from '../protocol/objects.js';
+import { matches, type EntityQuery } from '../protocol/entity.js';
 import type { TokenSource } from './connection/reconnecting-socket.js';
-import type { EntityState } from './state/progress-store.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 
 export { httpOriginOf } from './connection/socket-url.js';
 

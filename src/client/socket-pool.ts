@@ -5,7 +5,7 @@
  */
 import { Connection, type ConnectionConfig, type ConnectionLike } from './connection/connection.js';
 import { projectUrl, PROJECT_PLACEHOLDER, redactUrl, type ResumePosition } from './connection/socket-url.js';
-import type { ConnectionState } from './events.js';
+import type { ConnectionState } from '../protocol/events.js';
 import { ProgressClientError } from './progress-client-error.js';
 
 export interface PooledSocket {

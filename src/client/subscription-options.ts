@@ -14,11 +14,11 @@ import type {
   WorkflowEvent,
   WorkflowExecutionCompletedEvent,
   WorkflowExecutionFailedEvent,
-} from './events.js';
+} from '../protocol/events.js';
 import { ProgressClientError } from './progress-client-error.js';
-import type { ContainerState } from './state/container-state.js';
-import type { TaskState } from './state/task-state.js';
-import type { WorkflowState } from './state/workflow-state.js';
+import type { ContainerState } from '../protocol/state/container-state.js';
+import type { TaskState } from '../protocol/state/task-state.js';
+import type { WorkflowState } from '../protocol/state/workflow-state.js';
 
 export interface CommonOptions<E extends ProgressEvent, S> {
   /** Every matching event. */

@@ -3,12 +3,12 @@
  * event, a state or a change of its socket reaches its callbacks. A callback that throws is
  * reported and stops nothing else.
  */
-import type { ConnectionState, ProgressEvent } from './events.js';
-import type { EntityQuery } from './entity.js';
+import type { ConnectionState, ProgressEvent } from '../protocol/events.js';
+import type { EntityQuery } from '../protocol/entity.js';
 import type { RouteFilter } from './routing-index.js';
 import type { View } from './snapshot-sync.js';
 import type { PooledSocket } from './socket-pool.js';
-import type { EntityState } from './state/progress-store.js';
+import type { EntityState } from '../protocol/state/progress-store.js';
 import type { AnyOptions, ConnectionDetail } from './subscription-options.js';
 
 export interface Subscription extends View {

@@ -13,10 +13,10 @@ import {
   type ProgressEventListener,
   type ProgressEventMap,
   type ProgressEventType,
-} from './events.js';
+} from '../protocol/events.js';
 import { ListenerSet } from './listener-set.js';
 import { Connection, logListenerError, type ConnectionConfig, type ConnectionStats } from './connection/connection.js';
-import type { FrameRejection } from './parse-frame.js';
+import type { FrameRejection } from '../protocol/parse-frame.js';
 import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { ResumePosition } from './connection/socket-url.js';
 

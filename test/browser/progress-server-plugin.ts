@@ -8,7 +8,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { TestRunnerPlugin } from '@web/test-runner';
 import { MemoryOutputStore, ProgressJournal } from '../../src/server/index.js';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from '../node/helpers/fault-server.js';
 import { createScriptedActions, type RecordedAction, type ScriptedActions } from './scripted-actions.js';
 

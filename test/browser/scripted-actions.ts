@@ -7,8 +7,8 @@
  * server's checks wait unanswered (a slow backend), and are carried out in order when released.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { ProgressEvent, WorkflowEvent } from '../../src/client/events.js';
-import type { EntityState } from '../../src/client/state/progress-store.js';
+import type { ProgressEvent, WorkflowEvent } from '../../src/protocol/events.js';
+import type { EntityState } from '../../src/protocol/state/progress-store.js';
 import type { RunActionResult, RunActions } from '../../src/server/index.js';
 import type { FaultServer } from '../node/helpers/fault-server.js';
 

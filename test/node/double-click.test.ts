@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.js';
 import { startPageServer, type PageServer } from '../../scripts/page-server.js';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import type { RunAction } from '../../src/client/run-actions.js';
 import { DOUBLE_CLICK_MS } from '../../src/elements/shared/press-guard.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { test, type TestContext } from 'node:test';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { readAnswer } from '../../src/server/access.js';
 import { handleLogRead, type LogReadAuthorisation } from '../../src/server/log-reads.js';
 import { MemoryOutputStore } from '../../src/server/memory-output-store.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { LINE_COST, MemoryOutputStore } from '../../src/server/memory-output-store.js';
 import { plainLine, splitChunk, type OutputRead } from '../../src/server/output-store.js';
 import { publishWithLines } from '../../src/server/output-publish.js';

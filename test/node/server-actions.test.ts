@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { test, type TestContext } from 'node:test';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { createProgressServer, type ProgressServer, type ProgressServerOptions, type RunActionAuthorisation, type RunActionResult, type RunActions } from '../../src/server/index.js';
 import { handleRunAction } from '../../src/server/run-actions.js';
 import { createSimulator, type Simulator } from '../../src/server/simulator/index.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { ServerStore } from '../../src/server/server-store.js';
 import { authenticateGrantToken } from './helpers/grant-tokens.js';
 import { startServer, workflow } from './helpers/fixtures.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { createSimulator, type Simulator, type SimulatorOptions, type TaskOutcome } from '../../src/server/simulator/index.js';
 import { ManualClock } from './helpers/manual-clock.js';
 

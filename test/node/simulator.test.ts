@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
-import type { ProgressEvent } from '../../src/client/events.js';
-import { parseFrame } from '../../src/client/parse-frame.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
+import { parseFrame } from '../../src/protocol/parse-frame.js';
 import { ProgressClient } from '../../src/client/index.js';
 import { aintandemSnapshotLoader } from '../../src/client/aintandem-snapshots.js';
 import { referenceSnapshotLoader } from '../../src/client/snapshots.js';

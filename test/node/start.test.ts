@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { parseFrame } from '../../src/client/parse-frame.js';
+import { parseFrame } from '../../src/protocol/parse-frame.js';
 import { fileURLToPath } from 'node:url';
 import { startedProcesses } from './helpers/processes.js';
 import { startRedis } from './helpers/redis-server.js';

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Browser, type Page } from '../../scripts/devtools-browser.js';
 import { startPageServer, type PageServer } from '../../scripts/page-server.js';
 import { createProgressServer, type ProgressServer } from '../../src/server/index.js';
-import type { ProgressEvent } from '../../src/client/events.js';
+import type { ProgressEvent } from '../../src/protocol/events.js';
 import { hasChromium } from './helpers/chromium.js';
 import { until as poll } from '../shared/until.js';
 

@@ -3,9 +3,9 @@
  * shared with other tabs, one still being made). A module of its own so that the tab share, which
  * loads on demand, takes nothing else of the connection's code with it.
  */
-import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../../protocol/events.js';
 import { ListenerSet } from '../listener-set.js';
-import type { FrameRejection } from '../parse-frame.js';
+import type { FrameRejection } from '../../protocol/parse-frame.js';
 import type { ResyncReason } from './sequence-tracker.js';
 
 /** What a connection tells its listeners (shared by every kind of connection). */

@@ -3,9 +3,9 @@
  * sequence tracker: it decodes every frame, answers pings, drops what was already applied, and
  * tells its listeners about frames, rejections, states and what each reconnection meant.
  */
-import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
-import { definedOnly } from '../objects.js';
-import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../parse-frame.js';
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../../protocol/events.js';
+import { definedOnly } from '../../protocol/objects.js';
+import { decodeInto, DEFAULT_MAX_FRAME_SIZE, type FrameRejection, type FrameSink } from '../../protocol/parse-frame.js';
 import { ConnectionListeners } from './connection-listeners.js';
 import type { ListenerSet } from '../listener-set.js';
 import { Heartbeat } from './heartbeat.js';

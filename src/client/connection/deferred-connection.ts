@@ -7,7 +7,7 @@
  * subscription went, the client closed), none is made, so no socket opens for an owner that has
  * gone. A real one that was made is disconnected with this one, and its listeners go with it.
  */
-import type { ConnectionState } from '../events.js';
+import type { ConnectionState } from '../../protocol/events.js';
 import type { ConnectionLike, ConnectionStats } from './connection.js';
 import { ConnectionListeners } from './connection-listeners.js';
 import type { ResumePosition } from './socket-url.js';

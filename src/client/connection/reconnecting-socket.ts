@@ -7,7 +7,7 @@
  * What travels over it is its owner's business (see connection.ts).
  */
 import { backoffDelay } from '../backoff.js';
-import type { ConnectionEvent, ConnectionState } from '../events.js';
+import type { ConnectionEvent, ConnectionState } from '../../protocol/events.js';
 import { watchEnvironment } from './environment.js';
 import { closeQuietly, detach, discard, OPEN, trySend, type Transport, type WebSocketLike } from './socket-like.js';
 import { nextTransport, openTransport } from './transport-fallback.js';

@@ -2,7 +2,7 @@
  * Where a connection stands in a server's sequence (docs/protocol.md), and what each
  * (re)connection means for what the client holds. Pure: no socket, no timer.
  */
-import type { SessionMessage } from '../events.js';
+import type { SessionMessage } from '../../protocol/events.js';
 import type { ResumePosition } from './socket-url.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What a reconnecting socket is given (its settings) and whom it tells what happens (its owner).
  */
-import type { ConnectionEvent, ConnectionState } from '../events.js';
+import type { ConnectionEvent, ConnectionState } from '../../protocol/events.js';
 import type { Transport, WebSocketConstructor } from './socket-like.js';
 
 export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;

@@ -3,13 +3,13 @@
  * `key` names a socket: a project's id, or '' for the one socket of a URL without `{projectId}`.
  * No message carries a token.
  */
-import type { EntityQuery } from '../entity.js';
-import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
-import type { FrameRejection } from '../parse-frame.js';
+import type { EntityQuery } from '../../protocol/entity.js';
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../../protocol/events.js';
+import type { FrameRejection } from '../../protocol/parse-frame.js';
 import type { ResyncReason } from '../connection/sequence-tracker.js';
 import type { ResumePosition } from '../connection/socket-url.js';
 import type { Transport } from '../connection/socket-like.js';
-import type { EntityState } from '../state/progress-store.js';
+import type { EntityState } from '../../protocol/state/progress-store.js';
 
 export type ShareMessage =
   // Any tab: who it is, and what it needs.

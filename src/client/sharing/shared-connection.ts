@@ -3,7 +3,7 @@
  * Connection, whose states, events and frames it passes on to the other tabs; in the others it
  * hears all of that from the channel. Either way this tab's client sees one connection.
  */
-import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../events.js';
+import type { ConnectionEvent, ConnectionState, ProgressEvent } from '../../protocol/events.js';
 import type { Connection, ConnectionLike, ConnectionStats } from '../connection/connection.js';
 import { ConnectionListeners } from '../connection/connection-listeners.js';
 import type { ResyncReason } from '../connection/sequence-tracker.js';

@@ -6,10 +6,10 @@
  * from where every tab stands, so no tab misses or repeats an event. A client loads this code only
  * when it shares (`shareTabs`). The token never leaves the tab that opens a socket.
  */
-import type { EntityQuery } from '../entity.js';
+import type { EntityQuery } from '../../protocol/entity.js';
 import type { Connection } from '../connection/connection.js';
 import type { ResumePosition } from '../connection/socket-url.js';
-import type { EntityState } from '../state/progress-store.js';
+import type { EntityState } from '../../protocol/state/progress-store.js';
 import { locks, type LocksLike } from './can-share.js';
 import { asShareMessage, type ShareMessage } from './messages.js';
 import { SharedConnection, type ShareLink } from './shared-connection.js';

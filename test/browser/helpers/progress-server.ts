@@ -2,7 +2,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { ProgressCommand, ServerInfo } from '../progress-server-plugin.js';
 import type { RecordedAction } from '../scripted-actions.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { until } from '../../shared/until.js';
 
 type Without<T, K extends keyof T> = Omit<T, K>;

@@ -1,7 +1,7 @@
 /** The one model of an entity: its key, the key read back, and its matcher. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { entityKey, filterKey, identityOf, matches, parseEntityKey } from '../../../src/client/entity.js';
+import { entityKey, filterKey, identityOf, matches, parseEntityKey } from '../../../src/protocol/entity.js';
 
 describe('entity', () => {
   const task = { projectId: 'p\u00001', taskId: 't:1' };

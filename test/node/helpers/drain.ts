@@ -4,7 +4,7 @@
  * a socket's events, so whatever would have arrived has arrived by then.
  */
 import type { ProgressClient } from '../../../src/client/index.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { container, waitFor } from './fixtures.js';
 
 let markers = 0;

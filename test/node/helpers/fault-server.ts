@@ -10,7 +10,7 @@ import { checkEvent } from '../../../src/server/frames.js';
 import { ProgressJournal } from '../../../src/server/journal.js';
 import type { ClientMessage, ProgressClientInfo, ProgressServer, ProgressServerOptions } from '../../../src/server/progress-server.js';
 import { PEER_OPEN, type Peer } from '../../../src/server/peer.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import type { ProgressLog } from '../../../src/server/progress-log.js';
 import type { StreamClock } from '../../../src/server/sse-peer.js';
 import { servedConnections, startServed, type ServedConnection } from './served-connections.js';

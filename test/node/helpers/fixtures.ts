@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { createProgressServer } from '../../../src/server/index.js';
 import { createFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { ProgressClient, type ConnectionEvent, type ProgressClientConfig, type ResyncReason } from '../../../src/client/index.js';
 import type { WebSocketConstructor } from '../../../src/client/websocket-manager.js';
 import type { StorageLike } from '../../../src/client/persistence.js';

@@ -4,7 +4,7 @@
  * up), and a replay read waits until the test lets it finish (a slow XRANGE). For the tests of
  * what a server sends while it opens a session and catches up at the same time.
  */
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import type { EntityStates } from '../../../src/server/entity-states.js';
 import type { ProgressJournal } from '../../../src/server/journal.js';
 import type { LogEntry, ProgressLog, ReadRequest, ReadResult, TailListener } from '../../../src/server/progress-log.js';

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { exited, stop, track } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('../redis/instance.ts', import.meta.url));

@@ -4,7 +4,7 @@
  * started again on the same port when the test asks. Stopped when the test ends.
  */
 import type { TestContext } from 'node:test';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { createProgressServer, type ProgressServer } from '../../../src/server/index.js';
 import { createRedisLog, createRedisOutputStore, type RedisOutputStore, type RedisProgressLog } from '../../../src/server/redis.js';
 

@@ -4,7 +4,7 @@
  * anywhere, waiting on conditions, and the check of what a reader sees.
  */
 import assert from 'node:assert/strict';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import type { Page } from '../../../scripts/devtools-browser.js';
 import { startPageServer, type PageServer } from '../../../scripts/page-server.js';
 import type { SeenRow } from './task-log-page.js';

@@ -3,7 +3,7 @@
  * what a server answers, whatever keeps its states (a journal in memory, or Redis).
  */
 import assert from 'node:assert/strict';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { workflow } from './fixtures.js';
 import { grantToken } from './grant-tokens.js';
 

@@ -5,7 +5,7 @@
  */
 import { createProgressServer } from '../../../src/server/index.js';
 import { createRedisLog } from '../../../src/server/redis.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { authenticateGrantToken } from '../helpers/grant-tokens.js';
 
 type Command =

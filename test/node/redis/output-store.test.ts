@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { FULL_ACCESS } from '../../../src/server/access.js';
 import { handleLogRead } from '../../../src/server/log-reads.js';
 import { MemoryOutputStore } from '../../../src/server/memory-output-store.js';

@@ -13,7 +13,7 @@ import { startedProcesses } from '../helpers/processes.js';
 import { startForwarder } from '../helpers/tcp-forwarder.js';
 import { task, waitFor } from '../helpers/fixtures.js';
 import type { TestContext } from 'node:test';
-import type { TaskState } from '../../../src/client/state/task-state.js';
+import type { TaskState } from '../../../src/protocol/state/task-state.js';
 
 /** Log lines, kept instead of printed. */
 function logger(): { lines: string[]; warn(m: string): void; info(m: string): void } {

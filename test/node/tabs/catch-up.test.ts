@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Connection } from '../../../src/client/connection/connection.js';
 import type { ResyncReason } from '../../../src/client/connection/sequence-tracker.js';
 import type { ResumePosition } from '../../../src/client/connection/socket-url.js';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { asShareMessage, type ShareMessage } from '../../../src/client/sharing/messages.js';
 import { CATCH_UP_LIMIT, REPLAY_LIMIT, SharedConnection, type ShareLink } from '../../../src/client/sharing/shared-connection.js';
 import { NodeWebSocket, startServer, task, waitFor } from '../helpers/fixtures.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ProgressEvent } from '../../../src/client/events.js';
+import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { LogFeed } from '../../../src/elements/task-log/log-feed.js';
 import { LogModel } from '../../../src/elements/task-log/log-model.js';
 import { MemoryOutputStore } from '../../../src/server/memory-output-store.js';

@@ -1,2 +1,0 @@
-/** Moved to the protocol folder, which the client and the server share. */
-export * from '../../protocol/state/limits.js';
