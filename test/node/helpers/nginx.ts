@@ -56,18 +56,20 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startNginx(t: TestContext, backends: readonly number[]): Promise<TestNginx> {
+/**
+ * Runs nginx for a test on a free port with the `site` (server blocks) it makes for that port,
+ * its process-wide settings kept inside a folder of its own; resolves once it accepts
+ * connections, and stops it and removes the folder when the test ends.
+ */
+export async function runNginx(t: TestContext, options: { site: (port: number) => string; connections?: number; http?: readonly string[] }): Promise<TestNginx> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'progress-nginx-'));
-  const site = deploymentConfig(await readFile(DEPLOY_CONFIG, 'utf8'), backends, port);
-  // The process-wide settings a distribution's /etc/nginx/nginx.conf holds, kept inside `dir`.
   const main = [
     'daemon off;',
     'worker_processes 1;',
     `pid ${dir}/nginx.pid;`,
     `error_log ${dir}/error.log warn;`,
-    // Every socket through it holds two connections: the client's and the backend's.
-    'events { worker_connections 4096; }',
+    `events { worker_connections ${options.connections ?? 256}; }`,
     'http {',
     '    access_log off;',
     `    client_body_temp_path ${dir}/client_body;`,
@@ -75,12 +77,12 @@ export async function startNginx(t: TestContext, backends: readonly number[]): P
     `    fastcgi_temp_path ${dir}/fastcgi;`,
     `    uwsgi_temp_path ${dir}/uwsgi;`,
     `    scgi_temp_path ${dir}/scgi;`,
-    `    add_header ${UPSTREAM_HEADER} $upstream_addr always;`,
+    ...(options.http ?? []).map((line) => `    ${line}`),
     '    include site.conf;',
     '}',
     '',
   ].join('\n');
-  await writeFile(join(dir, 'site.conf'), site);
+  await writeFile(join(dir, 'site.conf'), options.site(port));
   await writeFile(join(dir, 'nginx.conf'), main);
   const child: ChildProcess = track(
     spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] }),
@@ -104,4 +106,11 @@ export async function startNginx(t: TestContext, backends: readonly number[]): P
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return nginx;
+}
+
+/** The deployment config in front of `backends`; every response, 101 included, names the backend that served it. */
+export async function startNginx(t: TestContext, backends: readonly number[]): Promise<TestNginx> {
+  const template = await readFile(DEPLOY_CONFIG, 'utf8');
+  // Every socket through it holds two connections: the client's and the backend's.
+  return runNginx(t, { site: (port) => deploymentConfig(template, backends, port), connections: 4096, http: [`add_header ${UPSTREAM_HEADER} $upstream_addr always;`] });
 }
