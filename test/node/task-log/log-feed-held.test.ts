@@ -41,49 +41,6 @@ async function setUp(before: string[]) {
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-for (const [name, before, chunk, expected] of [
-  ['the newline that ends it', ['first\ncompil', 'ing'], '\nnext\n', ['1: first', '2: compiling', '3: next', '4: last']],
-  ['its last characters and the newline', ['first\ncompil'], 'ing\nnext\n', ['1: first', '2: compiling', '3: next', '4: last']],
-  ['characters that the open line happens to end with', ['first\ncompil'], 'il\nnext\n', ['1: first', '2: compilil', '3: next', '4: last']],
-] as const) {
-  test(`a chunk held during the end read that ends the read's open line with ${name}: each line once, under its own number`, async () => {
-    const { model, live, release } = await setUp([...before]);
-    await settled();
-    // Heard while the read waits (numbered after the read was answered).
-    await live(chunk);
-    release();
-    await settled();
-    await live('last\n');
-    assert.deepEqual(rows(model), expected);
-  });
-}
-
-test('a chunk without a newline that the read holds already (numbered before the read, heard after it): not shown twice', async () => {
-  const store = new MemoryOutputStore();
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await store.numberOutput(output('first\ncompil'));
-  const model = new LogModel();
-  const feed = new LogFeed(
-    model,
-    'p',
-    't',
-    async (path) => {
-      await gate;
-      const query = new URL(path, 'http://x').searchParams;
-      return new Response(JSON.stringify(await store.read('p', 't', { limit: Number(query.get('limit')) })), { status: 200 });
-    },
-    { changed() {}, failed: (error) => assert.fail(String(error)) },
-  );
-  feed.start();
-  const held = await store.numberOutput(output('ing'));
-  feed.event(held);
-  release();
-  await settled();
-  feed.event(await store.numberOutput(output(' done\n')));
-  assert.deepEqual(rows(model), ['1: first', '2: compiling done']);
-});
-
 /** A feed whose end read is answered (as the store stands then) only when `answer()` is called; live chunks are heard whenever the test says. */
 async function gatedFeed(before: string[]) {
   const store = new MemoryOutputStore();
@@ -105,6 +62,33 @@ async function gatedFeed(before: string[]) {
   feed.start();
   return { store, model, feed, answer };
 }
+
+for (const [name, before, chunk, expected] of [
+  ['the newline that ends it', ['first\ncompil', 'ing'], '\nnext\n', ['1: first', '2: compiling', '3: next', '4: last']],
+  ['its last characters and the newline', ['first\ncompil'], 'ing\nnext\n', ['1: first', '2: compiling', '3: next', '4: last']],
+  ['characters that the open line happens to end with', ['first\ncompil'], 'il\nnext\n', ['1: first', '2: compilil', '3: next', '4: last']],
+] as const) {
+  test(`a chunk held during the end read that ends the read's open line with ${name}: each line once, under its own number`, async () => {
+    const { model, live, release } = await setUp([...before]);
+    await settled();
+    // Heard while the read waits (numbered after the read was answered).
+    await live(chunk);
+    release();
+    await settled();
+    await live('last\n');
+    assert.deepEqual(rows(model), expected);
+  });
+}
+
+test('a chunk without a newline that the read holds already (numbered before the read, heard during it): not shown twice', async () => {
+  const { store, model, feed, answer } = await gatedFeed(['first\ncompil']);
+  feed.event(await store.numberOutput(output('ing')));
+  answer();
+  await settled();
+  feed.event(await store.numberOutput(output(' done\n')));
+  assert.deepEqual(rows(model), ['1: first', '2: compiling done']);
+});
+
 
 test('a held chunk that began the open line the read holds (no newline yet): that line once', async () => {
   const { store, model, feed, answer } = await gatedFeed(['line 1 end\n']);
