@@ -159,8 +159,9 @@ export class Flow implements RowSink {
       this.current = g;
       this.host.refreshOpen(g);
     } else {
-      // The innermost group of that kind (and name) inside the step ends, with what it holds.
-      for (let g: GroupNode | undefined = this.current; g && (g.type === 'group' || g.type === 'section'); g = g.parent) {
+      // The innermost group of that kind (and name) inside the step ends, with what it holds; never
+      // the group the flow writes into from outside (one without a parent: a fill's holder).
+      for (let g: GroupNode | undefined = this.current; g?.parent && (g.type === 'group' || g.type === 'section'); g = g.parent) {
         const match = marker.kind === 'group-end' ? g.type === 'group' : g.type === 'section' && g.name === marker.name;
         if (!match) continue;
         for (let e: GroupNode | undefined = this.current; e && e !== g.parent; e = e.parent) {

@@ -178,3 +178,10 @@ describe('task log: groups', () => {
     );
   });
 });
+
+it('an end marker with no group open, in lines loaded later, is no line and ends nothing', () => {
+  const m = new LogModel();
+  m.fill({ text: '::endgroup::\n\u0000after\n', line: 1 });
+  m.fill({ text: 'then\n', line: 3 });
+  assert.deepEqual(rows(m), ['2: after', '3: then']);
+});
