@@ -2,10 +2,10 @@
  * The demo page's control API, as a Vite plugin:
  *
  * - `POST /api/demo/task`, `/api/demo/workflow`, `/api/demo/container`: start a run, answer its ids.
- * - `POST /api/demo/drop?outage=3000`: cut every progress socket's connection without a close
- *   frame, and refuse new ones for `outage` ms (default 3000, at most 30000), so that clients are
- *   seen reconnecting. The connections are cut here, under the progress server, as a network
- *   fault would.
+ * - `POST /api/demo/drop?outage=3000`: cut every progress socket's and stream's connection without
+ *   a close, and refuse new ones for `outage` ms (default 3000, at most 30000), so that clients are
+ *   seen reconnecting, over either transport. The connections are cut here, under the progress
+ *   server, as a network fault would.
  * - `GET /api/demo/stats`: the open progress sockets and the simulator's runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -43,6 +43,19 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
     }
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
+  };
+  /** A request for a progress stream (Server-Sent Events on a socket's URL): held as the sockets are. */
+  const watchStream = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
+    const stream = request.method === 'GET' && /text\/event-stream/.test(request.headers.accept ?? '') && matchRoute(request.url, '/ws');
+    if (!stream) return next();
+    if (Date.now() < outageUntil) {
+      request.socket.destroy();
+      return;
+    }
+    const socket = request.socket;
+    connections.add(socket);
+    response.once('close', () => connections.delete(socket));
+    next();
   };
   const cutConnections = (): number => {
     const cut = connections.size;
@@ -97,6 +110,7 @@ export function demoApi(backend: () => DemoBackend | undefined): Plugin {
     name: 'progress-demo-api',
     configureServer(server) {
       server.httpServer?.prependListener('upgrade', watchUpgrade);
+      server.middlewares.use(watchStream);
       server.middlewares.use('/api/demo', handle);
       // The reference server's snapshot and REST reads (`/api/progress/snapshot`, `/api/projects/…`),
       // which the demo's client loads late-joining views from, and the actions on runs its
