@@ -3,7 +3,7 @@
  * lookups (at most 8 for a workflow, 4 for a task or container, 2 for the progress subscriptions),
  * however many subscriptions follow other entities; and no key is built per event.
  */
-import type { EntityFilter, EntityKind, Ids } from '../protocol/entity.js';
+import { ANY_ID as ANY, filterPath, type EntityFilter, type EntityKind, type Ids } from '../protocol/entity.js';
 
 /** What a subscription follows: entities (a filter), or every event of a project or of all (`progress`). */
 export type RouteFilter = EntityFilter | { kind: 'progress'; projectId?: string | undefined };
@@ -13,23 +13,11 @@ export interface Routed {
   active: boolean;
 }
 
-/** The slot of an id a filter leaves out (no id is this string: it holds a control character). */
-const ANY = '\u0001*';
-
 type Level = Map<string, Level | Set<unknown>>;
 
-/** The ids a filter of each kind names, in the order of the index's levels (after the project). */
-function path(f: RouteFilter): (string | undefined)[] {
-  switch (f.kind) {
-    case 'task':
-      return [f.projectId, f.taskId];
-    case 'workflow':
-      return [f.projectId, f.workflowId, f.executionId];
-    case 'container':
-      return [f.projectId, f.containerId];
-    case 'progress':
-      return [f.projectId];
-  }
+/** The levels of the index a filter is kept under: the entity model's path, or the project of a progress subscription. */
+function path(f: RouteFilter): string[] {
+  return f.kind === 'progress' ? [f.projectId ?? ANY] : filterPath(f);
 }
 
 export class RoutingIndex<S extends Routed> {
@@ -41,12 +29,12 @@ export class RoutingIndex<S extends Routed> {
     const ids = path(sub.filter);
     let level = this.#roots[sub.filter.kind];
     for (let i = 0; i < ids.length - 1; i++) {
-      const id = ids[i] ?? ANY;
+      const id = ids[i]!;
       let next = level.get(id) as Level | undefined;
       if (!next) level.set(id, (next = new Map()));
       level = next;
     }
-    const last = ids[ids.length - 1] ?? ANY;
+    const last = ids[ids.length - 1]!;
     let set = level.get(last) as Set<S> | undefined;
     if (!set) level.set(last, (set = new Set()));
     set.add(sub);
@@ -57,11 +45,11 @@ export class RoutingIndex<S extends Routed> {
     const ids = path(sub.filter);
     const levels: Level[] = [this.#roots[sub.filter.kind]];
     for (let i = 0; i < ids.length - 1; i++) {
-      const next = levels[i]!.get(ids[i] ?? ANY) as Level | undefined;
+      const next = levels[i]!.get(ids[i]!) as Level | undefined;
       if (!next) return;
       levels.push(next);
     }
-    const last = ids[ids.length - 1] ?? ANY;
+    const last = ids[ids.length - 1]!;
     const set = levels[levels.length - 1]!.get(last) as Set<S> | undefined;
     if (!set?.delete(sub)) return;
     this.#perKind[sub.filter.kind]--;
@@ -69,7 +57,7 @@ export class RoutingIndex<S extends Routed> {
     if (set.size === 0) levels[levels.length - 1]!.delete(last);
     for (let i = levels.length - 1; i > 0; i--) {
       if (levels[i]!.size > 0) break;
-      levels[i - 1]!.delete(ids[i - 1] ?? ANY);
+      levels[i - 1]!.delete(ids[i - 1]!);
     }
   }
 

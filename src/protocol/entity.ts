@@ -55,19 +55,32 @@ export function kindOf(event: ProgressEvent): EntityKind {
 }
 
 const SEP = '\u0000';
-const ANY = '\u0001';
+/**
+ * The place of an id a filter leaves out, in keys and in routing's index: it matches any. No id
+ * is meant to hold it (a control character).
+ */
+export const ANY_ID = '\u0001';
+const ANY = ANY_ID;
 
-/** One key per filter: equal filters have equal keys. */
-export function filterKey(f: EntityFilter): string {
+/**
+ * The ids a filter names, project first, in a fixed order per kind (workflow before execution),
+ * `ANY_ID` where it leaves one out: the levels of routing's index.
+ */
+export function filterPath(f: EntityFilter): string[] {
   const p = f.projectId ?? ANY;
   switch (f.kind) {
     case 'task':
-      return 't' + SEP + p + SEP + (f.taskId ?? ANY);
+      return [p, f.taskId ?? ANY];
     case 'workflow':
-      return 'w' + SEP + p + SEP + (f.workflowId ?? ANY) + SEP + (f.executionId ?? ANY);
+      return [p, f.workflowId ?? ANY, f.executionId ?? ANY];
     case 'container':
-      return 'c' + SEP + p + SEP + (f.containerId ?? ANY);
+      return [p, f.containerId ?? ANY];
   }
+}
+
+/** One key per filter: equal filters have equal keys. */
+export function filterKey(f: EntityFilter): string {
+  return f.kind[0] + SEP + filterPath(f).join(SEP);
 }
 
 /**
