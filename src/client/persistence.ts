@@ -29,6 +29,20 @@ export function sessionStorageOrUndefined(): StorageLike | undefined {
   }
 }
 
+/** Where a client with the `persist` option keeps what it keeps: the storage and the key. */
+export interface PersistPlace {
+  storage: StorageLike;
+  key: string;
+}
+
+/** The place the `persist` option names (`true`, or `{ key, storage }`), for the socket URL shown; undefined without storage. */
+export function persistPlace(persist: boolean | { key?: string; storage?: StorageLike } | undefined, publicUrl: string): PersistPlace | undefined {
+  if (!persist) return undefined;
+  const storage = (typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined();
+  if (!storage) return undefined;
+  return { storage, key: (typeof persist === 'object' && persist.key) || `aintandem-progress:${publicUrl}` };
+}
+
 /** What was kept under `key`, checked; anything malformed is ignored. */
 export function readPersisted(storage: StorageLike, key: string): PersistedProgress | undefined {
   let value: unknown;

@@ -1,15 +1,17 @@
 /**
  * Subscriptions to tasks, workflows and containers, routed by id, over one socket per server URL,
  * with a store of each entity's current state. A composition: the sockets (socket-pool.ts), the
- * routing index (routing-index.ts), snapshots for late joins and resyncs (snapshot-sync.ts) and
- * persistence across reloads (persistence.ts). What a page may not use loads on demand: the tab
+ * subscriptions and what reaches them (views.ts), snapshots for late joins and resyncs
+ * (snapshot-sync.ts) and persistence across reloads (persistence.ts). What a page may not use loads on demand: the tab
  * share (sharing/) and the snapshots (snapshot-sync-on-demand.ts) when the config asks for them,
  * the sockets waiting for them; the run actions (run-actions.ts) with the first one.
  */
-import type { ConnectionEvent, ConnectionEventListener, ConnectionState, ProgressEvent, ProgressEventListener } from '../protocol/events.js';
-import { asQuery, entityKey, filterKey, kindOf, type EntityFilter, type EntityQuery } from '../protocol/entity.js';
+import type { ConnectionEventListener, ConnectionState, ProgressEventListener } from '../protocol/events.js';
+import { asQuery, type EntityFilter } from '../protocol/entity.js';
 import { ListenerSet } from './listener-set.js';
-import { Connection, logListenerError, type ConnectionConfig } from './connection/connection.js';
+import { ConnectionListeners } from './connection-listeners.js';
+import { Connection, logListenerError } from './connection/connection.js';
+import type { ProgressClientConfig } from './progress-client-config.js';
 import { DeferredConnection } from './connection/deferred-connection.js';
 import { canShareTabs } from './sharing/can-share.js';
 import { ShareOnDemand } from './sharing/share-on-demand.js';
@@ -17,18 +19,18 @@ import type { ResyncReason } from './connection/sequence-tracker.js';
 import type { Transport } from './connection/socket-like.js';
 import { checkSocketUrl, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { FrameRejection } from '../protocol/parse-frame.js';
-import { readPersisted, sessionStorageOrUndefined, writePersisted, type StorageLike } from './persistence.js';
-import { Matches, RoutingIndex, type RouteFilter } from './routing-index.js';
+import { persistPlace, readPersisted, writePersisted, type PersistPlace } from './persistence.js';
+import type { RouteFilter } from './routing-index.js';
 import { SnapshotSyncOnDemand } from './snapshot-sync-on-demand.js';
-import type { SnapshotLoader } from './snapshots.js';
 import type { RunAction, RunRef } from './run-actions.js';
 import { ProgressClientError } from './progress-client-error.js';
 import { SocketPool, type PooledSocket } from './socket-pool.js';
-import { ProgressStore, type EntityState, type ProgressStoreOptions } from '../protocol/state/progress-store.js';
+import { ProgressStore } from '../protocol/state/progress-store.js';
 import type { ContainerState } from '../protocol/state/container-state.js';
 import type { TaskState } from '../protocol/state/task-state.js';
 import type { WorkflowState } from '../protocol/state/workflow-state.js';
-import { deliverEvent, deliverState, watchConnection, type Subscription } from './subscription.js';
+import { watchConnection, type Subscription } from './subscription.js';
+import { Views } from './views.js';
 import {
   checkOptions,
   type AnyOptions,
@@ -40,6 +42,7 @@ import {
 } from './subscription-options.js';
 
 export { ProgressClientError } from './progress-client-error.js';
+export type { ProgressClientConfig } from './progress-client-config.js';
 export type {
   ConnectionDetail,
   ContainerProgressOptions,
@@ -48,51 +51,6 @@ export type {
   TaskProgressOptions,
   WorkflowProgressOptions,
 } from './subscription-options.js';
-
-export interface ProgressClientConfig extends ConnectionConfig, ProgressStoreOptions {
-  /**
-   * `ws://host/ws`: one socket for every project. A URL containing `{projectId}`
-   * (e.g. `ws://host/api/progress/subscribe/{projectId}`): one socket per project.
-   */
-  url: string;
-  /**
-   * The project of the subscriptions that name none (and, with a per-project URL, of
-   * `connect()`), as when the page is about one project.
-   */
-  projectId?: string;
-  /** ms a socket stays open after its last subscription went away. Default 1000. */
-  lingerTime?: number;
-  /**
-   * Loads an entity's current state when a view joins late, and after a reconnection that may
-   * have missed events (see `referenceSnapshotLoader`, `aintandemSnapshotLoader`).
-   */
-  snapshotLoader?: SnapshotLoader;
-  /**
-   * Keep the position in each server's sequence and the states on view across a page reload in
-   * the same tab (sessionStorage). `true`, or `{ key, storage }`. Default false.
-   */
-  persist?: boolean | { key?: string; storage?: StorageLike };
-  /**
-   * Share one socket per URL among the tabs of this browser that show the same server
-   * (docs/tab-sharing.md): one tab holds the sockets, the others hear them through it. `true`, or
-   * `{ key }`: tabs share only when they have the same URL and the same key (put the user in it
-   * when tabs of one origin may belong to different users). Where the browser has no Web Locks
-   * or BroadcastChannel, each tab keeps its own sockets. Default false.
-   */
-  shareTabs?: boolean | { key?: string };
-  /**
-   * AInTandem's REST base URL, `/api` included (`https://host/api`): where `cancelTask`,
-   * `pauseExecution`, `resumeExecution` and `cancelExecution` (and the elements' `actions`) send,
-   * with `token` or `getToken`. `configureProgress()` sets it from an `http(s)` `url`.
-   */
-  baseURL?: string;
-  /**
-   * ms an action's request waits for the server's answer before it rejects with a RunActionError
-   * `timeout` (the action may still happen; the run's events say). Default 30000; 0: no limit.
-   */
-  actionTimeout?: number;
-}
-
 
 /** ms an action's request waits for its answer, by default. */
 const DEFAULT_ACTION_TIMEOUT = 30_000;
@@ -104,22 +62,15 @@ export class ProgressClient {
   readonly store: ProgressStore;
   readonly #config: ProgressClientConfig;
   readonly #pool: SocketPool;
-  readonly #routes = new RoutingIndex<Subscription>();
-  /** The subscriptions of the event being dispatched (reused: no array per event). */
-  readonly #scratch = new Matches<Subscription>();
+  readonly #views: Views;
   /** Snapshots for late joins and resyncs, with a snapshot loader. */
   readonly #sync: SnapshotSyncOnDemand | undefined;
-  #subscriptionCount = 0;
-  /** Events not applied to the state because it already held something newer (a snapshot). */
-  #staleDropped = 0;
   readonly #onListenerError: (error: unknown) => void;
-  readonly #connectionListeners: ListenerSet<ConnectionEvent>;
-  /** Listeners added for one project's socket, and how to remove them. */
-  readonly #projectConnectionListeners = new Map<ConnectionEventListener, (() => void)[]>();
+  readonly #connectionListeners: ConnectionListeners;
   readonly #rejectionListeners: ListenerSet<FrameRejection>;
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
-  readonly #storage: StorageLike | undefined;
-  readonly #storageKey: string;
+  /** Where positions and states are kept across reloads, with `persist`. */
+  readonly #persisted: PersistPlace | undefined;
   /** The tab share, with `shareTabs` (its code loads on demand). */
   readonly #share: ShareOnDemand | undefined;
 
@@ -129,15 +80,16 @@ export class ProgressClient {
     checkSocketUrl(config.url, 'ProgressClient');
     this.#config = { ...config };
     const onError = (this.#onListenerError = config.onListenerError ?? logListenerError);
-    this.#connectionListeners = new ListenerSet(onError);
+    this.#connectionListeners = new ConnectionListeners(onError);
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);
+    const views = (this.#views = new Views(this.store, onError, () => this.#sync));
     const share = (this.#share = config.shareTabs && canShareTabs() ? this.#startSharing(config) : undefined);
     // A tab that shares asks the tab holding the sockets first: it has what they brought.
     const loader = share ? share.askingPeersFirst(config.snapshotLoader) : config.snapshotLoader;
     this.#sync = loader
-      ? new SnapshotSyncOnDemand({ store: this.store, loader, views: () => this.#routes.all(), show: (state) => this.#show(state), report: onError })
+      ? new SnapshotSyncOnDemand({ store: this.store, loader, views: () => views.all(), show: (state) => views.show(state), report: onError })
       : undefined;
     this.#pool = new SocketPool(
       { ...config, onListenerError: onError },
@@ -154,11 +106,9 @@ export class ProgressClient {
             )
         : undefined,
     );
-    const persist = config.persist;
-    this.#storage = persist ? ((typeof persist === 'object' ? persist.storage : undefined) ?? sessionStorageOrUndefined()) : undefined;
-    this.#storageKey = (typeof persist === 'object' && persist.key) || `aintandem-progress:${redactUrl(config.url)}`;
-    if (this.#storage) {
-      const kept = readPersisted(this.#storage, this.#storageKey);
+    const persisted = (this.#persisted = persistPlace(config.persist, redactUrl(config.url)));
+    if (persisted) {
+      const kept = readPersisted(persisted.storage, persisted.key);
       if (kept) {
         for (const state of kept.states) this.store.set(state);
         this.#pool.keep(kept.positions);
@@ -177,13 +127,8 @@ export class ProgressClient {
    * when `persist` is set).
    */
   readonly save = (): void => {
-    if (!this.#storage) return;
-    const states = new Map<string, EntityState>();
-    for (const sub of this.#routes.all()) {
-      const state = sub.query && this.store.find(sub.query);
-      if (state && states.size < MAX_PERSISTED_STATES) states.set(entityKey(state.kind, state), state);
-    }
-    writePersisted(this.#storage, this.#storageKey, { v: 1, positions: this.#pool.positions(), states: [...states.values()] });
+    const place = this.#persisted;
+    if (place) writePersisted(place.storage, place.key, { v: 1, positions: this.#pool.positions(), states: this.#views.statesOnView(MAX_PERSISTED_STATES) });
   };
 
   // ---- subscriptions ----------------------------------------------------------------------
@@ -219,7 +164,7 @@ export class ProgressClient {
   }
 
   getSubscriptionCount(): number {
-    return this.#subscriptionCount;
+    return this.#views.count;
   }
 
   // ---- state ------------------------------------------------------------------------------
@@ -301,11 +246,10 @@ export class ProgressClient {
   close(): void {
     (globalThis as Partial<EventTarget>).removeEventListener?.('pagehide', this.save);
     this.#sync?.close();
-    for (const sub of [...this.#routes.all()]) this.#remove(sub);
+    for (const sub of [...this.#views.all()]) this.#remove(sub);
     this.#pool.close();
     this.#share?.close();
     this.#connectionListeners.clear();
-    this.#projectConnectionListeners.clear();
     this.#rejectionListeners.clear();
     this.#resyncListeners.clear();
     this.store.clear();
@@ -331,24 +275,12 @@ export class ProgressClient {
   onConnectionState(projectId: string, listener: ConnectionEventListener): () => void;
   onConnectionState(first: ConnectionEventListener | string, second?: ConnectionEventListener): () => void {
     if (typeof first === 'function') return this.#connectionListeners.add(first);
-    const url = redactUrl(this.#pool.urlOf(first));
-    const listener = second!;
-    const remove = this.#connectionListeners.add((event) => (event.url === url ? listener(event) : undefined));
-    const removals = this.#projectConnectionListeners.get(listener) ?? [];
-    this.#projectConnectionListeners.set(listener, [...removals, remove]);
-    return () => {
-      remove();
-      const left = this.#projectConnectionListeners.get(listener)?.filter((r) => r !== remove) ?? [];
-      if (left.length > 0) this.#projectConnectionListeners.set(listener, left);
-      else this.#projectConnectionListeners.delete(listener);
-    };
+    return this.#connectionListeners.addFor(redactUrl(this.#pool.urlOf(first)), second!);
   }
 
   /** Removes a listener, whichever form it was added with. */
   offConnectionState(listener: ConnectionEventListener): void {
     this.#connectionListeners.delete(listener);
-    for (const remove of this.#projectConnectionListeners.get(listener) ?? []) remove();
-    this.#projectConnectionListeners.delete(listener);
   }
 
   /**
@@ -379,19 +311,9 @@ export class ProgressClient {
     tabs: 'own' | 'holding' | 'following';
     transport: Transport;
   } {
-    let transport: Transport = 'websocket';
-    let framesReceived = 0;
-    let framesRejected = 0;
-    let duplicatesDropped = 0;
-    for (const s of this.#pool.sockets()) {
-      const stats = s.connection.stats();
-      framesReceived += stats.framesReceived;
-      framesRejected += stats.framesRejected;
-      duplicatesDropped += stats.duplicatesDropped;
-      if (stats.transport === 'sse') transport = 'sse';
-    }
+    const { framesReceived, framesRejected, duplicatesDropped, transport } = this.#pool.totals();
     const tabs = this.#share?.tabs ?? 'own';
-    return { sockets: this.#pool.size, subscriptions: this.#subscriptionCount, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#staleDropped, tabs, transport };
+    return { sockets: this.#pool.size, subscriptions: this.#views.count, framesReceived, framesRejected, duplicatesDropped, staleEvents: this.#views.staleEvents, tabs, transport };
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -430,12 +352,12 @@ export class ProgressClient {
         if (reason === 'epoch') this.store.forgetSequence(socket.projectId);
         // Nothing was missed: the views hear that what they show is current. Otherwise the states
         // on view are reloaded (with a snapshot loader; without, views keep saying so).
-        if (reason === 'resumed') this.#confirm(socket);
+        if (reason === 'resumed') this.#views.confirm(socket);
         else this.#sync?.resync(socket, reason);
       }),
       c.events.add((event) => this.#connectionListeners.emit(event)),
       c.rejections.add((rejection) => this.#rejectionListeners.emit(rejection)),
-      c.frames.add(this.#dispatch),
+      c.frames.add(this.#views.dispatch),
       c.states.add((state) => this.#sync?.stateChanged(socket, state)),
     ];
   }
@@ -450,12 +372,11 @@ export class ProgressClient {
       types: options.types ? new Set(options.types) : undefined,
       active: true,
     };
-    this.#routes.add(sub);
-    this.#subscriptionCount++;
+    this.#views.add(sub);
     this.#pool.retain(socket);
     if (options.onConnectionChange) sub.offConnection = watchConnection(sub, options.onConnectionChange, this.#onListenerError);
     const known = sub.query && this.store.find(sub.query);
-    if (known) this.#replay(sub, known);
+    if (known) this.#views.replay(sub, known);
     // Connecting first: a late join waits for a socket that is connecting, not for one that cannot.
     const ready = socket.connection.connect();
     if (sub.query) this.#sync?.join(sub, known, () => this.store.find(sub.query!));
@@ -472,68 +393,8 @@ export class ProgressClient {
     if (!sub.active) return;
     sub.active = false;
     sub.offConnection?.();
-    this.#routes.delete(sub);
+    this.#views.delete(sub);
     this.#sync?.leave(sub);
-    this.#subscriptionCount--;
     this.#pool.release(sub.socket);
-  }
-
-  /** A new subscriber to an entity already seen gets its state at once (in a microtask). */
-  #replay(sub: Subscription, state: EntityState): void {
-    queueMicrotask(() => {
-      if (sub.active) deliverState(sub, state, this.#onListenerError);
-    });
-  }
-
-  /**
-   * The events of one frame. Each event reaches onEvent (and onComplete/onFailed/onCancelled) in
-   * order; onState is called once per entity per frame, with the state after the whole frame.
-   */
-  readonly #dispatch = (events: ProgressEvent[]): void => {
-    const batch = events.length > 1;
-    /** A batch's newest state of each entity, by entity key, in the order they first changed. */
-    let changed: Map<string, EntityState> | undefined;
-    const onError = this.#onListenerError;
-    for (const event of events) {
-      const kind = kindOf(event);
-      if (this.#sync?.loading) this.#sync.hold(event, kind);
-      let state: EntityState | undefined;
-      try {
-        state = this.store.apply(event);
-      } catch (error) {
-        // A state the reducers cannot take (bad data set by the app): this event still reaches
-        // onEvent, and the rest of the frame goes on.
-        onError(new Error(`state update failed for ${event.type}`, { cause: error }));
-      }
-      // Every event reaches onEvent once; one older than a snapshot already held leaves the state as it is.
-      if (!state) this.#staleDropped++;
-      // One walk of the index; every subscriber hears the event before any hears the state.
-      const matched = this.#routes.collect(kind, event, true, this.#scratch.count === 0 ? this.#scratch : new Matches());
-      const { list, count } = matched;
-      for (let i = 0; i < count; i++) if (list[i]!.active) deliverEvent(list[i]!, event, onError);
-      if (batch) {
-        if (state) (changed ??= new Map()).set(entityKey(kind, event), state);
-      } else if (state) {
-        for (let i = 0; i < count; i++) if (list[i]!.active && list[i]!.filter.kind !== 'progress') deliverState(list[i]!, state, onError);
-      }
-      matched.clear();
-    }
-    if (changed) for (const state of changed.values()) this.#show(state);
-  };
-
-  /** Tells the views of a socket that what they show is current. */
-  #confirm(socket: PooledSocket): void {
-    const queries = new Map<string, EntityQuery>();
-    for (const view of this.#routes.all()) if (view.active && view.socket === socket && view.query) queries.set(filterKey(view.query), view.query);
-    for (const query of queries.values()) {
-      const state = this.store.find(query);
-      if (state) this.#show(state);
-    }
-  }
-
-  /** Tells the views of an entity its state. */
-  #show(state: EntityState): void {
-    const { list, count } = this.#routes.collect(state.kind, state, false, new Matches());
-    for (let i = 0; i < count; i++) if (list[i]!.active) deliverState(list[i]!, state, this.#onListenerError);
   }
 }

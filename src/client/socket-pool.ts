@@ -6,6 +6,7 @@
 import { Connection, type ConnectionConfig, type ConnectionLike } from './connection/connection.js';
 import { projectUrl, PROJECT_PLACEHOLDER, redactUrl, type ResumePosition } from './connection/socket-url.js';
 import type { ConnectionState } from '../protocol/events.js';
+import type { Transport } from './connection/socket-like.js';
 import { ProgressClientError } from './progress-client-error.js';
 
 export interface PooledSocket {
@@ -167,5 +168,18 @@ export class SocketPool {
     if (this.#perProject && projectId !== undefined) return this.find(projectId)?.connection.state ?? 'disconnected';
     const states = new Set(Array.from(this.#sockets.values(), (s) => s.connection.state));
     return WORST_FIRST.find((s) => states.has(s)) ?? 'disconnected';
+  }
+
+  /** The counters of the sockets open, added up; `sse` while any goes over Server-Sent Events. */
+  totals(): { framesReceived: number; framesRejected: number; duplicatesDropped: number; transport: Transport } {
+    const totals = { framesReceived: 0, framesRejected: 0, duplicatesDropped: 0, transport: 'websocket' as Transport };
+    for (const s of this.#sockets.values()) {
+      const stats = s.connection.stats();
+      totals.framesReceived += stats.framesReceived;
+      totals.framesRejected += stats.framesRejected;
+      totals.duplicatesDropped += stats.duplicatesDropped;
+      if (stats.transport === 'sse') totals.transport = 'sse';
+    }
+    return totals;
   }
 }
