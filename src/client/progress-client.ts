@@ -9,7 +9,7 @@
 import type { ConnectionEventListener, ConnectionState, ProgressEventListener } from '../protocol/events.js';
 import { asQuery, type EntityFilter } from '../protocol/entity.js';
 import { ListenerSet } from './listener-set.js';
-import { ConnectionListeners } from './connection-listeners.js';
+import { ConnectionStateListeners } from './connection-state-listeners.js';
 import { Connection, logListenerError } from './connection/connection.js';
 import type { ProgressClientConfig } from './progress-client-config.js';
 import { DeferredConnection } from './connection/deferred-connection.js';
@@ -66,7 +66,7 @@ export class ProgressClient {
   /** Snapshots for late joins and resyncs, with a snapshot loader. */
   readonly #sync: SnapshotSyncOnDemand | undefined;
   readonly #onListenerError: (error: unknown) => void;
-  readonly #connectionListeners: ConnectionListeners;
+  readonly #connectionListeners: ConnectionStateListeners;
   readonly #rejectionListeners: ListenerSet<FrameRejection>;
   readonly #resyncListeners: ListenerSet<ResyncReason, string>;
   /** Where positions and states are kept across reloads, with `persist`. */
@@ -80,7 +80,7 @@ export class ProgressClient {
     checkSocketUrl(config.url, 'ProgressClient');
     this.#config = { ...config };
     const onError = (this.#onListenerError = config.onListenerError ?? logListenerError);
-    this.#connectionListeners = new ConnectionListeners(onError);
+    this.#connectionListeners = new ConnectionStateListeners(onError);
     this.#rejectionListeners = new ListenerSet(onError);
     this.#resyncListeners = new ListenerSet(onError);
     this.store = new ProgressStore(config);

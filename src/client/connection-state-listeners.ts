@@ -1,11 +1,11 @@
 /**
- * A ProgressClient's connection listeners: of every socket, or, as AInTandem's client takes them,
+ * The listeners of `onConnectionState`: of every socket, or, as AInTandem's client takes them,
  * of one project's socket (by its public URL); removed whichever way they were added.
  */
 import type { ConnectionEvent, ConnectionEventListener } from '../protocol/events.js';
 import { ListenerSet } from './listener-set.js';
 
-export class ConnectionListeners {
+export class ConnectionStateListeners {
   readonly #all: ListenerSet<ConnectionEvent>;
   /** Listeners added for one socket, and how to remove them. */
   readonly #perSocket = new Map<ConnectionEventListener, (() => void)[]>();
