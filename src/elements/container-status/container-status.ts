@@ -3,6 +3,7 @@ import { containerFailed, type ContainerState } from '../../client/index.js';
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatInteger, msBetween } from '../shared/format.js';
+import { LiveSubscription } from '../shared/live-subscription.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeContainer, type ContainerStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
@@ -10,7 +11,6 @@ import { plainText } from '../shared/terminal-output.js';
 import { runTime, toneOf } from '../shared/run-facts.js';
 import { errorText } from '../shared/templates.js';
 import { containerStatusStyles } from './container-status.styles.js';
-import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface ContainerStatusEventDetail {
   state: ContainerState;
@@ -40,7 +40,7 @@ export interface ContainerFailEventDetail {
  * @csspart image - The image (when the label is another name).
  * @csspart exit-code - The exit code after a stop.
  */
-export class ContainerStatusElement extends ProgressElement<ContainerState, ContainerStateInput> {
+export class ContainerStatusElement extends ProgressElement<ContainerStateInput> {
   static override styles = [baseStyles, containerStatusStyles];
 
   static override properties: PropertyDeclarations = {
@@ -55,17 +55,25 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
    */
   declare state: ContainerStateInput | undefined;
 
-  protected following(): EntityFilter | undefined {
-    return this.containerId ? { kind: 'container', projectId: this.projectId || undefined, containerId: this.containerId } : undefined;
+  /** The container its ids name, live, while the element is in the document. */
+  readonly #live = new LiveSubscription<ContainerState>(this, {
+    follow: () => (this.containerId ? { kind: 'container', projectId: this.projectId || undefined, containerId: this.containerId } : undefined),
+    shown: () => this.state,
+  });
+
+  protected override willUpdate(): void {
+    const news = this.takeLive(this.#live);
+    if (news) this.#changed(news.state, news.previous);
+    const context = this.cardContext(this.state && wholeContainer(this.state));
+    const { state } = context;
+    const view = this.#describe(context);
+    // Stopped or in error: over until it starts again, which the resumed stream would show.
+    const settled = state?.status === 'stopped' || state?.status === 'error';
+    this.composeCard({ context, view, settled, live: this.#live, body: this.#body(context) });
   }
-  protected whole(input: ContainerStateInput): ContainerState {
-    return wholeContainer(input);
-  }
-  /** Stopped or in error: over until it starts again, which the resumed stream would show. */
-  protected settled(state: ContainerState): boolean {
-    return state.status === 'stopped' || state.status === 'error';
-  }
-  protected changed(state: ContainerState, previous: ContainerStateInput | undefined): void {
+
+  /** The element's events, after a live state replaced `previous`. */
+  #changed(state: ContainerState, previous: ContainerStateInput | undefined): void {
     emit(this, 'container-status-change', { state });
     const failed = containerFailed(state);
     const wasFailed = previous !== undefined && containerFailed(wholeContainer(previous));
@@ -77,7 +85,7 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
     }
   }
 
-  protected describe({ state, strings, locale }: CardContext<ContainerState>): CardView {
+  #describe({ state, strings, locale }: CardContext<ContainerState>): CardView {
     const status = state?.status ?? 'waiting';
     const failed = state !== undefined && containerFailed(state);
     return {
@@ -108,7 +116,7 @@ export class ContainerStatusElement extends ProgressElement<ContainerState, Cont
     return state?.status === 'stopped' && state.exitCode !== undefined ? strings.exitCode(formatInteger(state.exitCode, locale)) : undefined;
   }
 
-  protected body({ state, strings, locale, detailed }: CardContext<ContainerState>) {
+  #body({ state, strings, locale, detailed }: CardContext<ContainerState>) {
     const exitCode = this.exitCode(state, strings, locale);
     // The image names the card, unless a label gives another name: then it is shown as a fact.
     const image = this.label ? state?.image : undefined;

@@ -10,6 +10,7 @@
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { RunActionError } from '../../client/run-action-error.js';
+import { filterKey } from '../../protocol/entity.js';
 import type { RunAction } from '../../client/run-actions.js';
 import { actionBarStyles } from './action-bar.styles.js';
 import { DEFAULT_ACTION_STRINGS, type ActionStrings } from './action-strings.js';
@@ -31,8 +32,8 @@ interface Sent {
   accepted: boolean;
 }
 
-const runKey = (offer: ActionOffer | undefined): string | undefined =>
-  offer && (offer.run.kind === 'task' ? `task/${offer.run.projectId}/${offer.run.taskId}` : `workflow/${offer.run.executionId}`);
+/** The run's key in the one model of an entity. */
+const runKey = (offer: ActionOffer | undefined): string | undefined => offer && filterKey(offer.run);
 
 /** The action strings an element uses: the English ones with the page's and the element's on top. */
 const actionStrings = (strings: ProgressStrings): ActionStrings => ({ ...DEFAULT_ACTION_STRINGS, ...strings.actions });

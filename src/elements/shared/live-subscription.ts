@@ -7,7 +7,9 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConnectionDetail, ConnectionState, EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
+import type { EntityFilter } from '../../protocol/entity.js';
 import { getProgressClient, onProgressClientChange } from './configure.js';
+import { followKey, owns, subscribeTo } from './follow-entity.js';
 import { onProgressStringsChange } from './strings.js';
 
 /** The connection as an element sees it: `unconfigured` while the page has no client yet. */
@@ -18,15 +20,15 @@ export interface LiveHandlers<S> {
   onConnectionChange(state: ConnectionState, detail: ConnectionDetail): void;
 }
 
-/** What an element tells its subscription about the entity it shows. */
+/**
+ * What the subscription reads of its element, through functions, at each of the element's
+ * updates: it compares what `follow()` names with what it follows itself (by the entity's key).
+ */
 export interface LiveSource<S extends EntityState> {
-  /** Identifies what to follow; undefined when the element's ids are not enough to follow anything. */
-  key(): string | undefined;
-  subscribe(client: ProgressClient, handlers: LiveHandlers<S>): ProgressSubscription;
-  /** Whether a state shown is about the element's current ids (one that is not goes when they change). */
-  owns(state: object): boolean;
-  /** Whether a live state replaces the one shown. */
-  accepts(next: S, shown: object | undefined): boolean;
+  /** The entity the element's ids name now; undefined when they are not enough to follow anything. */
+  follow(): EntityFilter | undefined;
+  /** Whether a live state replaces the one shown; default: always. */
+  accepts?(next: S, shown: object | undefined): boolean;
   /** The state the element shows now (set by the page or delivered here); only read. */
   shown(): object | undefined;
 }
@@ -126,7 +128,8 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
   /** Subscribes, resubscribes or unsubscribes to match the element's ids, the page's client and whether the element is connected. */
   #sync(): void {
     if (!this.#host.isConnected) return;
-    const key = this.#source.key();
+    const filter = this.#source.follow();
+    const key = followKey(filter);
     const client = key === undefined ? undefined : getProgressClient();
     if (this.#attached && key === this.#key && client === this.#client) return;
     this.#detach();
@@ -141,7 +144,7 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
       // A state about another entity goes, and so does what another server said (not a state the page set).
       const shown = this.#dropShown ? undefined : this.#source.shown();
       const live = client !== undefined && shown !== undefined && shown === this.#received;
-      if (shown !== undefined && ((key !== this.#key && !this.#source.owns(shown)) || (live && client.url !== this.#receivedFrom))) {
+      if (shown !== undefined && ((key !== this.#key && !owns(filter, shown)) || (live && client.url !== this.#receivedFrom))) {
         this.#dropShown = true;
       } else if (live && key === this.#key && client !== this.#client) {
         // The same server through a new client, which knows nothing of what happened meanwhile: once
@@ -161,9 +164,9 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
     const subscription: { current?: ProgressSubscription } = {};
     const live = () => subscription.current !== undefined && subscription.current === this.#subscription;
     try {
-      this.#subscription = subscription.current = this.#source.subscribe(client, {
+      this.#subscription = subscription.current = subscribeTo(client, filter!, {
         onState: (state) => {
-          if (live()) this.#receive(state);
+          if (live()) this.#receive(state as S);
         },
         onConnectionChange: (state, detail) => {
           if (live()) this.#connectionChanged(state, detail.retryAt, true);
@@ -186,7 +189,7 @@ export class LiveSubscription<S extends EntityState> implements ReactiveControll
   }
 
   #receive(state: S): void {
-    if (!this.#source.accepts(state, this.#pending ?? (this.#dropShown ? undefined : this.#source.shown()))) return;
+    if (this.#source.accepts?.(state, this.#pending ?? (this.#dropShown ? undefined : this.#source.shown())) === false) return;
     this.#pending = state;
     this.lastUpdateAt = Date.now();
     this.gap = false;

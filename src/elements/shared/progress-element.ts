@@ -1,21 +1,19 @@
 /**
- * The base of the three elements: their shared properties, their life on the page's client
- * (subscription and delivery, the clock, announcements) and what every card has (a named group
- * with a header, a progress bar, the connection line and a live region), and the action bar of an
- * element that offers actions, loaded only then. Updates go through the page's frame scheduler: at
- * most one render per animation frame, within the page's frame budget.
+ * The base of the three elements: their shared properties, updates through the page's frame
+ * scheduler (at most one render per animation frame, within the page's frame budget), and what
+ * every card has (a named group with a header, a progress bar, the connection line and a live
+ * region, with its clock and announcements). Each element holds its own controllers (its live
+ * subscription, its action slot) and, before each render, puts its card together with the
+ * helpers here: it is called by nothing it did not call.
  */
 import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import type { EntityState } from '../../client/index.js';
-import type { ActionBar } from './action-bar.js';
+import type { ActionSlot } from './action-slot.js';
 import { Announcer } from './announcer.js';
 import { Clock } from './clock.js';
 import { formatPercent, formatRelative, resolveLocale } from './format.js';
 import { schedule, unschedule } from './frame-scheduler.js';
-import type { EntityFilter } from '../../protocol/entity.js';
-import { followKey, owns, subscribeTo } from './follow-entity.js';
-import { LiveSubscription } from './live-subscription.js';
-import type { ActionOffer } from './progress-action.js';
+import type { LiveSubscription } from './live-subscription.js';
 import { resolveStrings, type ProgressStrings } from './strings.js';
 import { plainText } from './terminal-output.js';
 import { connectionLine, header, liveRegion, progressBar, type ConnectionLine, type Tone } from './templates.js';
@@ -46,19 +44,33 @@ export interface CardContext<S> {
   detailed: boolean;
 }
 
-interface Card<S> extends CardContext<S> {
+/** What an element puts its card together from, before each render. */
+export interface CardParts<S> {
+  context: CardContext<S>;
+  view: CardView;
+  /** True when the run is over: its data cannot go out of date. */
+  settled: boolean;
+  live: LiveSubscription<EntityState>;
+  /** The element's action bar, with `actions`. */
+  actions?: ActionSlot | undefined;
+  /** What the card shows between the bar and the connection line. */
+  body: unknown;
+}
+
+interface Card {
+  strings: ProgressStrings;
+  locale: string | undefined;
   view: CardView;
   label: string;
   status: string;
   line: ConnectionLine | undefined;
+  body: unknown;
+  actions: ActionSlot | undefined;
   announcement: string;
 }
 
 /** Ages under this are "just now". */
 const JUST_NOW_MS = 5000;
-
-/** The action bar's module: loaded by the first element that offers actions, never by a page without. */
-let actionBarModule: Promise<typeof import('./action-bar.js')> | undefined;
 
 /**
  * The shared properties and behaviour of `<task-progress>`, `<workflow-tracker>` and
@@ -87,7 +99,7 @@ let actionBarModule: Promise<typeof import('./action-bar.js')> | undefined;
  * @cssprop --progress-font-family - Font; default the system's (`system-ui`).
  * @cssprop --progress-font-size - Font size.
  */
-export abstract class ProgressElement<S extends EntityState, I extends object> extends LitElement {
+export abstract class ProgressElement<I extends object> extends LitElement {
   static override properties: PropertyDeclarations = {
     projectId: { attribute: 'project-id' },
     layout: { reflect: true },
@@ -107,55 +119,18 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
   /** Strings for this element, over those set with `setProgressStrings()`. */
   declare strings: Partial<ProgressStrings> | undefined;
 
-  readonly #live = new LiveSubscription<S>(this, {
-    key: () => followKey(this.following()),
-    subscribe: (client, handlers) => subscribeTo(client, this.following()!, handlers),
-    owns: (state) => owns(this.following(), state),
-    accepts: (next, shown) => this.accepts(next, shown as I | undefined),
-    shown: () => this.state,
-  });
   readonly #announcer = new Announcer(this);
   #ticking = false;
-  #card: Card<S> | undefined;
+  #card: Card | undefined;
   /** The pending update's promise, while its frame is queued. */
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Taken out of the queue when the element left the document; queued again when it comes back. */
   #parked = false;
-  /** The action bar, once its module loaded (for an element that offers actions). */
-  #bar: ActionBar | undefined;
-  #barLoading = false;
 
   constructor() {
     super();
     this.layout = 'detailed';
     new Clock(this, () => this.#ticking);
-  }
-
-  // ---- what each element says about its entity -------------------------------------------
-
-  /** @internal The entity the element's ids name, to follow; undefined when they are not enough. */
-  protected abstract following(): EntityFilter | undefined;
-  /** @internal Whether a live state replaces the one shown. */
-  protected accepts(_next: S, _shown: I | undefined): boolean {
-    return true;
-  }
-  /** @internal A whole state from what the page set (the client's states as they are). */
-  protected abstract whole(input: I): S;
-  /** @internal True when the run is over: its data cannot go out of date. */
-  protected abstract settled(state: S): boolean;
-  /** @internal Fires the element's events after a live state replaced `previous`. */
-  protected abstract changed(state: S, previous: I | undefined): void;
-  /** @internal The header, bar and announcement of a state. */
-  protected abstract describe(context: CardContext<S>): CardView;
-  /** @internal What the card shows between the bar and the connection line. */
-  protected abstract body(context: CardContext<S>, view: CardView): unknown;
-  /** @internal Whether the element offers actions (its `actions` attribute, on the elements that have one). */
-  protected offersActions(): boolean {
-    return false;
-  }
-  /** @internal What a user may do to the run of this state; undefined when the run cannot be named. */
-  protected actionsOf(_state: S): ActionOffer | undefined {
-    return undefined;
   }
 
   // ---- one render per frame, through the page's frame scheduler -------------------------
@@ -173,12 +148,6 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     const settle = this.#settle;
     this.#settle = undefined;
     try {
-      const next = this.#live.take();
-      if (next !== undefined && (next as object) !== this.state) {
-        const previous = this.state;
-        this.state = next as unknown as I;
-        this.changed(next, previous);
-      }
       super.scheduleUpdate();
       settle?.resolve();
     } catch (error) {
@@ -203,34 +172,35 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     }
   }
 
-  #loadActionBar(): void {
-    if (this.#barLoading) return;
-    this.#barLoading = true;
-    (actionBarModule ??= import('./action-bar.js')).then(
-      ({ ActionBar }) => {
-        this.#bar = new ActionBar(this);
-        this.requestUpdate();
-      },
-      (error: unknown) => {
-        // E.g. a CDN that could not serve the module: the element goes on without its buttons.
-        actionBarModule = undefined;
-        console.error(`[progress] <${this.localName}> could not load its actions:`, error);
-      },
-    );
-  }
-
   // ---- the card ---------------------------------------------------------------------------
 
-  protected override willUpdate(): void {
-    // New ids or a new client: the subscription follows them first, and says when the state shown no longer applies.
-    if (this.#live.sync()) this.state = undefined;
+  /**
+   * Follows the element's live subscription before a render: drops the state shown when it no
+   * longer applies (other ids, another server), and shows the newest state delivered. Returns
+   * that state and the one it replaced, for the element's events, when one came.
+   */
+  protected takeLive<S extends EntityState>(live: LiveSubscription<S>): { state: S; previous: I | undefined } | undefined {
+    if (live.sync()) this.state = undefined;
+    const next = live.take();
+    if (next === undefined || (next as object) === this.state) return undefined;
+    const previous = this.state;
+    this.state = next as unknown as I;
+    return { state: next, previous };
+  }
+
+  /** What a card is made from: the state shown (made whole by the element), the strings, the locale, the layout. */
+  protected cardContext<S>(state: S | undefined): CardContext<S> {
     const strings = resolveStrings(this.strings);
-    const locale = resolveLocale(strings.locale);
-    const state = this.state === undefined ? undefined : this.whole(this.state);
-    const context: CardContext<S> = { state, strings, locale, detailed: this.layout !== 'compact' };
-    const view = this.describe(context);
+    return { state, strings, locale: resolveLocale(strings.locale), detailed: this.layout !== 'compact' };
+  }
+
+  /**
+   * Puts the card together for the next render: its label and status, the connection line of data
+   * that could go out of date, the action bar's offer and news, and what is announced.
+   */
+  protected composeCard<S>({ context, view, settled, live, actions, body }: CardParts<S>): void {
+    const { state, strings, locale } = context;
     const label = plainText(this.label || view.name);
-    const live = this.#live;
     const now = Date.now();
 
     // With nothing to show yet, the status says what the element is waiting for.
@@ -242,7 +212,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
     // Only data that came from a subscription, and could still change, can be out of date.
     let line: ConnectionLine | undefined;
     let moving = false;
-    if (live.following && state && !this.settled(state)) {
+    if (live.following && state && !settled) {
       const ago = (text: string) => {
         if (live.lastUpdateAt === undefined) return text;
         moving = true;
@@ -258,25 +228,17 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
         text = ago(strings.reconnectingIn(formatRelative(live.retryAt - now, locale)));
       } else text = ago(strings.connection[c]);
       const canRetry = c === 'reconnecting' || c === 'failed';
-      line = { text, connection: c === 'connected' && !live.gap ? 'live' : c, retry: canRetry ? () => this.#live.reconnect() : undefined, retryLabel: strings.retryNow };
+      line = { text, connection: c === 'connected' && !live.gap ? 'live' : c, retry: canRetry ? () => live.reconnect() : undefined, retryLabel: strings.retryNow };
     }
     this.#ticking = view.ticks || moving;
 
-    // The action bar: loaded when the element first offers actions, then told what the state allows.
-    let offer: ActionOffer | undefined;
-    if (this.offersActions()) {
-      if (!this.#bar) this.#loadActionBar();
-      offer = state && this.actionsOf(state);
-    }
-    this.#bar?.sync(offer);
-
     const troubled = line !== undefined && (live.connection === 'reconnecting' || live.connection === 'failed');
     // An action's news (being sent, refused) is said instead of the status until the status changes.
-    const headline = troubled ? strings.connection[live.connection as 'reconnecting' | 'failed'] : (this.#bar?.headline(strings) ?? status);
+    const headline = troubled ? strings.connection[live.connection as 'reconnecting' | 'failed'] : (actions?.headline(strings) ?? status);
     const said = view.announced;
     const text = strings.announce(label, troubled || !said ? headline : strings.join([headline, said]));
     const announcement = this.#announcer.announce(headline, text);
-    this.#card = { ...context, view, label, status, line, announcement };
+    this.#card = { strings, locale, view, label, status, line, body, actions, announcement };
   }
 
   override render(): TemplateResult {
@@ -294,7 +256,7 @@ export abstract class ProgressElement<S extends EntityState, I extends object> e
             busy: bar.busy,
           })
         : nothing}
-      ${this.body(card, view)} ${this.#bar?.render(label, strings) ?? nothing} ${connectionLine(card.line)}
+      ${card.body} ${card.actions?.render(label, strings) ?? nothing} ${connectionLine(card.line)}
       <slot></slot>
       ${liveRegion(card.announcement)}
     </div>`;

@@ -2,6 +2,8 @@ import { html, nothing, type PropertyDeclarations } from 'lit';
 import { TERMINAL_TASK_STATUSES, type TaskState } from '../../client/index.js';
 import { emit } from '../shared/emit.js';
 import { formatBytes, formatInteger } from '../shared/format.js';
+import { ActionSlot } from '../shared/action-slot.js';
+import { LiveSubscription } from '../shared/live-subscription.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { baseStyles } from '../shared/base.styles.js';
@@ -10,7 +12,6 @@ import { plainText, terminalLines } from '../shared/terminal-output.js';
 import { runTime, toneOf } from '../shared/run-facts.js';
 import { errorText, note, section, stageList } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
-import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface TaskProgressEventDetail {
   state: TaskState;
@@ -63,7 +64,7 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  * @cssprop --progress-action-background - The action buttons' background.
  * @cssprop --progress-action-radius - The action buttons' corner radius.
  */
-export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInput> {
+export class TaskProgressElement extends ProgressElement<TaskStateInput> {
   static override styles = [baseStyles, taskProgressStyles];
 
   static override properties: PropertyDeclarations = {
@@ -84,31 +85,39 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
    */
   declare state: TaskStateInput | undefined;
 
+  /** The task its ids name, live, while the element is in the document. */
+  readonly #live = new LiveSubscription<TaskState>(this, {
+    follow: () => (this.taskId ? { kind: 'task', projectId: this.projectId || undefined, taskId: this.taskId } : undefined),
+    shown: () => this.state,
+  });
+  readonly #actions = new ActionSlot(this);
+
   constructor() {
     super();
     this.outputLines = 0;
     this.actions = false;
   }
 
-  protected following(): EntityFilter | undefined {
-    return this.taskId ? { kind: 'task', projectId: this.projectId || undefined, taskId: this.taskId } : undefined;
+  protected override willUpdate(): void {
+    const news = this.takeLive(this.#live);
+    if (news) this.#changed(news.state, news.previous);
+    const context = this.cardContext(this.state && wholeTask(this.state));
+    const { state } = context;
+    this.#actions.sync(this.actions, () => state && this.#offer(state));
+    const view = this.#describe(context);
+    const settled = !!state && TERMINAL_TASK_STATUSES.has(state.status);
+    this.composeCard({ context, view, settled, live: this.#live, actions: this.#actions, body: this.#body(context) });
   }
-  protected whole(input: TaskStateInput): TaskState {
-    return wholeTask(input);
-  }
-  protected settled(state: TaskState): boolean {
-    return TERMINAL_TASK_STATUSES.has(state.status);
-  }
-  protected override offersActions(): boolean {
-    return this.actions;
-  }
-  protected override actionsOf(state: TaskState): ActionOffer | undefined {
+
+  /** What a user may do to the task shown; undefined when it cannot be named. */
+  #offer(state: TaskState): ActionOffer | undefined {
     const projectId = state.projectId || this.projectId;
     const taskId = state.taskId || this.taskId;
     if (!projectId || !taskId) return undefined;
     return { run: { kind: 'task', projectId, taskId }, state, actions: state.status === 'queued' || state.status === 'running' ? ['cancel'] : [] };
   }
-  protected changed(state: TaskState, previous: TaskStateInput | undefined): void {
+  /** The element's events, after a live state replaced `previous`. */
+  #changed(state: TaskState, previous: TaskStateInput | undefined): void {
     emit(this, 'task-progress-change', { state });
     if (state.status === previous?.status) return;
     if (state.status === 'completed') emit(this, 'task-complete', { state });
@@ -116,7 +125,7 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
     else if (state.status === 'cancelled') emit(this, 'task-cancel', { state });
   }
 
-  protected describe({ state, strings, locale }: CardContext<TaskState>): CardView {
+  #describe({ state, strings, locale }: CardContext<TaskState>): CardView {
     const status = state?.status ?? 'waiting';
     // A percent set by the page may be anything: unknown unless it is a number, and within 0-100.
     const progress = state?.progress;
@@ -135,7 +144,7 @@ export class TaskProgressElement extends ProgressElement<TaskState, TaskStateInp
     };
   }
 
-  protected body({ state, strings, locale, detailed }: CardContext<TaskState>) {
+  #body({ state, strings, locale, detailed }: CardContext<TaskState>) {
     const failed = state?.status === 'failed' && state.error !== undefined;
     return html`${detailed ? this.steps(state, strings, locale) : this.message(state)}
     ${errorText(failed ? strings.error(state.error!) : undefined)} ${detailed ? this.artifacts(state, strings, locale) : nothing}

@@ -3,6 +3,8 @@ import { TERMINAL_WORKFLOW_STATUSES, workflowPercent, type PhaseState, type RunA
 import { baseStyles } from '../shared/base.styles.js';
 import { emit } from '../shared/emit.js';
 import { formatDuration, formatInteger, msBetween } from '../shared/format.js';
+import { ActionSlot } from '../shared/action-slot.js';
+import { LiveSubscription } from '../shared/live-subscription.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
@@ -11,7 +13,6 @@ import { plainText } from '../shared/terminal-output.js';
 import { runTime, toneOf } from '../shared/run-facts.js';
 import { errorText, stageList, summarise } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
-import type { EntityFilter } from '../../protocol/entity.js';
 
 export interface WorkflowTrackerEventDetail {
   state: WorkflowState;
@@ -77,7 +78,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  * @cssprop --progress-action-background - The action buttons' background.
  * @cssprop --progress-action-radius - The action buttons' corner radius.
  */
-export class WorkflowTrackerElement extends ProgressElement<WorkflowState, WorkflowStateInput> {
+export class WorkflowTrackerElement extends ProgressElement<WorkflowStateInput> {
   static override styles = [baseStyles, workflowTrackerStyles];
 
   static override properties: PropertyDeclarations = {
@@ -98,35 +99,46 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
    */
   declare state: WorkflowStateInput | undefined;
 
+  /** The execution (or a workflow's latest) its ids name, live, while the element is in the document. */
+  readonly #live = new LiveSubscription<WorkflowState>(this, {
+    follow: () =>
+      this.workflowId || this.executionId
+        ? { kind: 'workflow', projectId: this.projectId || undefined, workflowId: this.workflowId || undefined, executionId: this.executionId || undefined }
+        : undefined,
+    // Following a workflow: another execution takes over only when it began later.
+    accepts: (next, shown) => {
+      const was = shown as WorkflowStateInput | undefined;
+      return !!this.executionId || !was || next.executionId === was.executionId || !(began(next) < began(was));
+    },
+    shown: () => this.state,
+  });
+  readonly #actions = new ActionSlot(this);
+
   constructor() {
     super();
     this.actions = false;
   }
 
-  protected following(): EntityFilter | undefined {
-    if (!this.workflowId && !this.executionId) return undefined;
-    return { kind: 'workflow', projectId: this.projectId || undefined, workflowId: this.workflowId || undefined, executionId: this.executionId || undefined };
+  protected override willUpdate(): void {
+    const news = this.takeLive(this.#live);
+    if (news) this.#changed(news.state, news.previous);
+    const context = this.cardContext(this.state && wholeWorkflow(this.state));
+    const { state } = context;
+    this.#actions.sync(this.actions, () => state && this.#offer(state));
+    const view = this.#describe(context);
+    const settled = !!state && TERMINAL_WORKFLOW_STATUSES.has(state.status);
+    this.composeCard({ context, view, settled, live: this.#live, actions: this.#actions, body: this.#body(context, view) });
   }
-  /** Following a workflow: another execution takes over only when it began later. */
-  protected override accepts(next: WorkflowState, shown: WorkflowStateInput | undefined): boolean {
-    return !!this.executionId || !shown || next.executionId === shown.executionId || !(began(next) < began(shown));
-  }
-  protected whole(input: WorkflowStateInput): WorkflowState {
-    return wholeWorkflow(input);
-  }
-  protected settled(state: WorkflowState): boolean {
-    return TERMINAL_WORKFLOW_STATUSES.has(state.status);
-  }
-  protected override offersActions(): boolean {
-    return this.actions;
-  }
-  protected override actionsOf(state: WorkflowState): ActionOffer | undefined {
+
+  /** What a user may do to the execution shown; undefined when it cannot be named. */
+  #offer(state: WorkflowState): ActionOffer | undefined {
     const executionId = state.executionId || this.executionId;
     if (!executionId) return undefined;
     const actions = ACTIONS[state.status] ?? [];
     return { run: { kind: 'workflow', executionId }, state, actions };
   }
-  protected changed(state: WorkflowState, previous: WorkflowStateInput | undefined): void {
+  /** The element's events, after a live state replaced `previous`. */
+  #changed(state: WorkflowState, previous: WorkflowStateInput | undefined): void {
     emit(this, 'workflow-tracker-change', { state });
     if (state.status === previous?.status && state.executionId === previous.executionId) return;
     if (state.status === 'completed') emit(this, 'workflow-complete', { state });
@@ -134,7 +146,7 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
     else if (state.status === 'cancelled') emit(this, 'workflow-cancel', { state });
   }
 
-  protected describe({ state, strings, locale }: CardContext<WorkflowState>): CardView {
+  #describe({ state, strings, locale }: CardContext<WorkflowState>): CardView {
     const status = state?.status ?? 'waiting';
     const moving = status === 'running' || status === 'paused';
     const shown = state && shownPhase(state);
@@ -166,7 +178,7 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowState, Workf
     return strings.phaseOf(count(state.phases.indexOf(shown) + 1 + state.droppedPhases)!, count(total));
   }
 
-  protected body({ state, strings, locale, detailed }: CardContext<WorkflowState>, view: CardView) {
+  #body({ state, strings, locale, detailed }: CardContext<WorkflowState>, view: CardView) {
     const shown = state && shownPhase(state);
     const whole = state?.earlierUnknown !== true;
     // "Phase 3 of 5: Test" (its place known), "Phase Test" (not known), "Phase 5 of 5" (completed).
