@@ -2,9 +2,14 @@
  * What an element follows, in the one model of an entity (src/protocol/entity.ts): the filter its
  * ids make, its key, whether a state is about it, and the subscription on the page's client.
  */
-import type { EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
+import type { ConnectionDetail, ConnectionState, EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
 import { filterKey, matches, type EntityFilter, type Ids } from '../../protocol/entity.js';
-import type { LiveHandlers } from './live-subscription.js';
+
+/** What the element hears of what it follows. */
+export interface LiveHandlers<S> {
+  onState(state: S): void;
+  onConnectionChange(state: ConnectionState, detail: ConnectionDetail): void;
+}
 
 /** A filter's key; undefined without a filter (the element's ids are not enough to follow anything). */
 export const followKey = (filter: EntityFilter | undefined): string | undefined => (filter === undefined ? undefined : filterKey(filter));

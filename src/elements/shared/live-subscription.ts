@@ -6,7 +6,7 @@
  * Whatever changes asks the element to update.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ConnectionDetail, ConnectionState, EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
+import type { ConnectionState, EntityState, ProgressClient, ProgressSubscription } from '../../client/index.js';
 import type { EntityFilter } from '../../protocol/entity.js';
 import { getProgressClient, onProgressClientChange } from './configure.js';
 import { followKey, owns, subscribeTo } from './follow-entity.js';
@@ -15,10 +15,6 @@ import { onProgressStringsChange } from './strings.js';
 /** The connection as an element sees it: `unconfigured` while the page has no client yet. */
 export type ViewConnection = ConnectionState | 'unconfigured';
 
-export interface LiveHandlers<S> {
-  onState(state: S): void;
-  onConnectionChange(state: ConnectionState, detail: ConnectionDetail): void;
-}
 
 /**
  * What the subscription reads of its element, through functions, at each of the element's
