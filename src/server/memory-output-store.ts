@@ -210,6 +210,7 @@ export class MemoryOutputStore implements OutputStore {
     log.lastWrite = ++this.#writes;
     const line = log.complete + 1;
     const continues = log.open !== '';
+    const col = log.open.length;
     const step = log.step(action.stepId);
     if (!continues) {
       log.openTime = action.time;
@@ -229,7 +230,7 @@ export class MemoryOutputStore implements OutputStore {
     if (log.ended && !this.#endedWithLines.has(key)) this.#endedWithLines.set(key, log);
     this.#trimTask(log);
     if (this.#bytes > this.maxTotalBytes) this.#evict();
-    return withLineFields(event, continues ? { line, continues: true } : { line });
+    return withLineFields(event, continues ? { line, continues: true, col } : { line });
   }
 
   async read(projectId: string, taskId: string, options?: OutputReadOptions): Promise<OutputRead | undefined> {

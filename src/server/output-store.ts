@@ -66,6 +66,12 @@ export interface LineFields {
   line: number;
   /** Present (true) when the chunk's first text continues line `line`, begun by an earlier chunk. */
   continues?: true;
+  /**
+   * With `continues`: where in line `line` the chunk's text begins, in UTF-16 code units of the
+   * line's raw text (what a read gives as `text` for it while it is open). A chunk without
+   * `continues` begins its line (0).
+   */
+  col?: number;
 }
 
 export interface OutputStore {
@@ -121,9 +127,12 @@ export function outputAction(event: ProgressEvent, now: () => number): OutputAct
 
 /** The event with its line fields (set by the store, replacing any the publisher put there). */
 export function withLineFields(event: ProgressEvent, fields: LineFields): ProgressEvent {
-  const { line: _line, continues: _continues, ...rest } = event as ProgressEvent & { line?: unknown; continues?: unknown };
+  const { line: _line, continues: _continues, col: _col, ...rest } = event as ProgressEvent & { line?: unknown; continues?: unknown; col?: unknown };
   const numbered: Record<string, unknown> = { ...rest, line: fields.line };
-  if (fields.continues) numbered.continues = true;
+  if (fields.continues) {
+    numbered.continues = true;
+    numbered.col = fields.col ?? 0;
+  }
   return numbered as unknown as ProgressEvent;
 }
 

@@ -35,16 +35,21 @@ end
 /**
  * KEYS: lines, meta. ARGV: chunk, time (ms), step id ('' none), maxLines, maxLineLength (bytes),
  * ttl while running (s), ttl once ended (s). Returns {first line touched, 1 when it continues an
- * open line else 0}.
+ * open line else 0, where in that line it begins (UTF-16 code units of the open line's text)}.
  */
 export const APPEND_OUTPUT = `${STATE}${ADD}
 local chunk, maxLines, maxBytes = ARGV[1], ARGV[4], tonumber(ARGV[5])
 local first = n + 1
 local continues = 0
+local col = 0
 local time, step = ARGV[2], ARGV[3]
 if open ~= '' then
   continues = 1
   time, step = m[3] or ARGV[2], m[4] or ''
+  -- UTF-16 units of the UTF-8 text: a unit per character, two for one of four bytes.
+  local _, following = string.gsub(open, '[\\128-\\191]', '')
+  local _, astral = string.gsub(open, '[\\240-\\247]', '')
+  col = #open - following + astral
 end
 local function cut()
   while true do
@@ -87,7 +92,7 @@ end
 local ttl = m[5] and ARGV[7] or ARGV[6]
 redis.call('EXPIRE', meta, ttl)
 if n > 0 then redis.call('EXPIRE', lines, ttl) end
-return {first, continues}
+return {first, continues, col}
 `;
 
 /**

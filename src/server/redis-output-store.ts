@@ -51,7 +51,7 @@ export interface RedisOutputStoreOptions {
 type ReadReply = [n: number, open: string | null, openTime: string, openStep: string, ended: number, firstKept: number, total: number, entries: [string, string[]][]];
 
 type OutputRedis = Redis & {
-  outputAppend(lines: string, meta: string, chunk: string, time: number, step: string, maxLines: number, maxLineLength: number, idleTtl: number, endedTtl: number): Promise<[number, number]>;
+  outputAppend(lines: string, meta: string, chunk: string, time: number, step: string, maxLines: number, maxLineLength: number, idleTtl: number, endedTtl: number): Promise<[number, number, number]>;
   outputEnd(lines: string, meta: string, maxLines: number, endedTtl: number): Promise<number>;
   outputRead(lines: string, meta: string, from: number, limit: number): Promise<ReadReply | null>;
 };
@@ -131,10 +131,10 @@ export class RedisOutputStore implements OutputStore {
         await this.#redis.outputEnd(lines, meta, this.#maxLines, this.#endedTtl);
         return event;
       }
-      const [line, continues] = await this.#redis.outputAppend(
+      const [line, continues, col] = await this.#redis.outputAppend(
         lines, meta, action.text, action.time, action.stepId ?? '', this.#maxLines, this.#maxLineLength, this.#idleTtl, this.#endedTtl,
       );
-      return withLineFields(event, continues === 1 ? { line, continues: true } : { line });
+      return withLineFields(event, continues === 1 ? { line, continues: true, col } : { line });
     } catch (error) {
       throw this.#failure('record output', error);
     }

@@ -19,22 +19,22 @@ const output = (projectId: string, taskId: string, text: string, extra: object =
   ({ type: 'output', projectId, taskId, timestamp: at(0), output: text, ...extra }) as ProgressEvent;
 const ended = (projectId: string, taskId: string, type = 'task_completed'): ProgressEvent => ({ type, projectId, taskId, timestamp: at(0) }) as ProgressEvent;
 const fields = (event: ProgressEvent) => {
-  const { line, continues } = event as { line?: number; continues?: boolean };
-  return { line, continues };
+  const { line, continues, col } = event as { line?: number; continues?: boolean; col?: number };
+  return continues ? { line, continues, col } : { line, continues };
 };
 const texts = (read: OutputRead | undefined) => read!.lines.map((l) => `${l.n}:${l.text}`);
 
 test('lines are numbered across chunk boundaries; a partial line stays open until its newline or the task ends', () => {
   const store = new MemoryOutputStore();
   assert.deepEqual(fields(store.numberOutput(output('p', 't', 'one\ntw'))), { line: 1, continues: undefined });
-  assert.deepEqual(fields(store.numberOutput(output('p', 't', 'o\nthree\nfo'))), { line: 2, continues: true });
+  assert.deepEqual(fields(store.numberOutput(output('p', 't', 'o\nthree\nfo'))), { line: 2, continues: true, col: 2 });
   let read = store.readNow('p', 't', { from: 1 });
   assert.deepEqual(texts(read), ['1:one', '2:two', '3:three', '4:fo']);
   assert.equal(read!.total, 4);
   assert.equal(read!.open, true);
   assert.equal(read!.complete, false);
-  assert.deepEqual(fields(store.numberOutput(output('p', 't', 'ur'))), { line: 4, continues: true });
-  assert.deepEqual(fields(store.numberOutput(output('p', 't', '\n'))), { line: 4, continues: true });
+  assert.deepEqual(fields(store.numberOutput(output('p', 't', 'ur'))), { line: 4, continues: true, col: 2 });
+  assert.deepEqual(fields(store.numberOutput(output('p', 't', '\n'))), { line: 4, continues: true, col: 4 });
   assert.deepEqual(fields(store.numberOutput(output('p', 't', 'five'))), { line: 5, continues: undefined });
   // The end closes the open line.
   assert.deepEqual(store.numberOutput(ended('p', 't')), ended('p', 't'), 'not an output: as it was');
@@ -61,7 +61,7 @@ test("step_progress output is part of the log; a line keeps the time and step of
   const store = new MemoryOutputStore({ now: () => T0 + 999 });
   store.numberOutput({ type: 'step_progress', projectId: 'p', taskId: 't', timestamp: at(1), stepId: 'build', status: 'running', output: 'compiling' } as ProgressEvent);
   const numbered = store.numberOutput(output('p', 't', ' done\nlinking\n', { stepId: 'link', timestamp: at(2) }));
-  assert.deepEqual(fields(numbered), { line: 1, continues: true });
+  assert.deepEqual(fields(numbered), { line: 1, continues: true, col: 'compiling'.length });
   store.numberOutput(output('p', 't', 'no time\n', { timestamp: 'not a time' }));
   store.numberOutput({ type: 'step_progress', projectId: 'p', taskId: 't', timestamp: at(3), status: 'completed', output: { result: 1 } } as ProgressEvent);
   store.numberOutput({ type: 'task_started', projectId: 'p', taskId: 't', timestamp: at(3) } as ProgressEvent);

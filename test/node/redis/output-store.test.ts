@@ -22,8 +22,8 @@ const output = (projectId: string, taskId: string, text: string, extra: object =
   ({ type: 'output', projectId, taskId, timestamp: new Date(T0).toISOString(), output: text, ...extra }) as ProgressEvent;
 const ended = (projectId: string, taskId: string): ProgressEvent => ({ type: 'task_completed', projectId, taskId, timestamp: new Date(T0).toISOString() }) as ProgressEvent;
 const fields = (event: ProgressEvent) => {
-  const { line, continues } = event as { line?: number; continues?: boolean };
-  return continues ? { line, continues } : { line };
+  const { line, continues, col } = event as { line?: number; continues?: boolean; col?: number };
+  return continues ? { line, continues, col } : { line };
 };
 const texts = (read: OutputRead | undefined) => read!.lines.map((l) => `${l.n}:${l.text}`);
 const quiet = { warn: () => {}, info: () => {} };
@@ -41,7 +41,19 @@ test('two stores on one Redis number the lines of one task the same, chunks appe
   const chunks = ['one\ntw', 'o\r', '\nthree\n', 'fo', 'ur', '\nfive'];
   const numbered = [];
   for (let i = 0; i < chunks.length; i++) numbered.push(fields(await (i % 2 ? b : a).numberOutput(output('p', 't', chunks[i]!, { stepId: 'build' }))));
-  assert.deepEqual(numbered, [{ line: 1 }, { line: 2, continues: true }, { line: 2, continues: true }, { line: 4 }, { line: 4, continues: true }, { line: 4, continues: true }]);
+  assert.deepEqual(numbered, [
+    { line: 1 },
+    { line: 2, continues: true, col: 2 },
+    { line: 2, continues: true, col: 4 },
+    { line: 4 },
+    { line: 4, continues: true, col: 2 },
+    { line: 4, continues: true, col: 4 },
+  ]);
+  // Where a chunk begins in its line counts UTF-16 units, as a page's strings do, whatever the bytes.
+  const wide = ['é ', '🙂 ', 'x'];
+  const cols = [];
+  for (const text of wide) cols.push((fields(await a.numberOutput(output('p', 'w', text))) as { col?: number }).col ?? 0);
+  assert.deepEqual(cols, [0, 'é '.length, 'é 🙂 '.length]);
   const fromA = await a.read('p', 't', { from: 1 });
   assert.deepEqual(await b.read('p', 't', { from: 1 }), fromA);
   assert.deepEqual(texts(fromA), ['1:one', '2:two', '3:three', '4:four', '5:five']);
@@ -65,7 +77,7 @@ test('numbering survives a new store (a restart); the end closes the open line; 
   await first.numberOutput(output('p', 't', 'a\nb\npartial '));
   await first.close();
   const second = await open(t, { url: redis.url });
-  assert.deepEqual(fields(await second.numberOutput(output('p', 't', 'line\nc'))), { line: 3, continues: true });
+  assert.deepEqual(fields(await second.numberOutput(output('p', 't', 'line\nc'))), { line: 3, continues: true, col: 'partial '.length });
   assert.deepEqual(texts(await second.read('p', 't', { limit: 2 })), ['3:partial line', '4:c']);
   await second.numberOutput(ended('p', 't'));
   const read = await second.read('p', 't', { from: -1 });
