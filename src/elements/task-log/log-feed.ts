@@ -40,6 +40,24 @@ export const READ_LIMIT = 500;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isLineNo = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1;
+const isCol = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** A place in the task's output as the store numbers it: a line, and a UTF-16 offset in its raw text. */
+interface Place {
+  line: number;
+  col: number;
+}
+
+/** Where a chunk that begins at `line`/`col` ends. */
+function endOf(line: number, col: number, text: string): Place {
+  const last = text.lastIndexOf('\n');
+  if (last < 0) return { line, col: col + text.length };
+  let breaks = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) breaks++;
+  return { line: line + breaks, col: text.length - last - 1 };
+}
+
+const isAfter = (a: Place, b: Place): boolean => a.line > b.line || (a.line === b.line && a.col > b.col);
 
 /** A read's JSON, checked: lines with bad fields are dropped, a body of the wrong shape is an error. */
 export function parseRange(body: unknown): LogRange {
@@ -99,8 +117,12 @@ export class LogFeed {
   readonly #reading = new Set<number>();
   /** Ranges read or failed (`from-to`): not asked for again (a range that came back short, or a server that failed, would be asked for on every update). */
   readonly #asked = new Set<string>();
-  /** The open line's text as the end read gave it (to recognise a live chunk it already holds). */
-  #openText: string | undefined;
+  /**
+   * How far the log's live end has the store's text (from reads and numbered chunks): a chunk
+   * that ends there or before is had already, one that begins before it is had in part. Unknown
+   * after a chunk that gives no place (an older server's `continues` without `col`).
+   */
+  #have: Place | undefined;
   #started = false;
 
   constructor(model: LogModel, projectId: string, taskId: string, read: BaseReader, host: FeedHost) {
@@ -206,46 +228,21 @@ export class LogFeed {
     }
     if (this.#abort.signal.aborted) return;
     if (range) this.#appendRange(range);
+    this.#release();
+  }
+
+  /** The live events held while a read was under way, after it: what the read had already is left out as they come. */
+  #release(): void {
     const held = this.#held ?? [];
     this.#held = undefined;
-    const inRead = this.#heldInRead(held);
-    for (const event of held) if (!inRead.has(event)) this.#apply(event);
+    for (const event of held) this.#apply(event);
     this.#host.changed();
   }
 
   /**
-   * The held chunks that the read's open line holds already: the chunks of that line heard while
-   * it was read. The one that began the line is in it (the line exists only after it); of those
-   * that go on with it (no newline: one with a newline would have put the read's end past this
-   * line), the longest run from the first whose texts together end the line. A run that only
-   * happens to end it (repeated characters, such as progress dots) cannot be told from one that
-   * is in it.
+   * After a resync: the lines from `after + 1` on, at the live end (the resync's marker closed the
+   * line the log was on); then the live events held meanwhile.
    */
-  #heldInRead(held: readonly ProgressEvent[]): Set<ProgressEvent> {
-    const inRead = new Set<ProgressEvent>();
-    const open = this.#openText;
-    if (open === undefined || this.mode === 'lost') return inRead;
-    const run: ProgressEvent[] = [];
-    let text = '';
-    let longest = 0;
-    for (const event of held) {
-      const chunk = outputOf(event);
-      if (chunk === undefined) continue;
-      const e = event as { line?: unknown; continues?: unknown };
-      if (e.line !== this.lastLine || chunk.includes('\n')) break;
-      if (e.continues !== true) {
-        inRead.add(event);
-        continue;
-      }
-      run.push(event);
-      text += chunk;
-      if (open.endsWith(text)) longest = run.length;
-    }
-    for (const event of run.slice(0, longest)) inRead.add(event);
-    return inRead;
-  }
-
-  /** After a resync: the lines from `after + 1` on, at the live end; then the live events held meanwhile. */
   async #readAfter(after: number): Promise<void> {
     try {
       const range = await this.#get(`/logs?from=${after + 1}&limit=${READ_LIMIT * 10}`);
@@ -259,23 +256,47 @@ export class LogFeed {
     } catch (error) {
       this.#failed(error);
     }
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    const inRead = this.#heldInRead(held);
-    for (const event of held) if (!inRead.has(event)) this.#apply(event);
-    this.#host.changed();
+    this.#release();
   }
 
-  /** Lines read at the live end: given to the model as live chunks (what it has already, it skips). */
+  /** Lines read at the live end: given to the model as live chunks, less what the log has already. */
   #appendRange(range: LogRange): void {
     this.#kept(range.firstKept);
     if (range.complete) this.complete = true;
-    const lines = range.lines.filter((l) => l.n > this.lastLine || (l.n === this.lastLine && this.#openText !== undefined));
+    const lines = range.lines.filter((l) => l.n >= this.lastLine);
     if (lines.length === 0) return;
     const open = range.open && lines[lines.length - 1]!.n === range.total;
-    for (const chunk of chunksOf(lines, open)) this.#model.append(chunk);
-    this.#openText = open ? lines[lines.length - 1]!.text : undefined;
-    this.lastLine = Math.max(this.lastLine, lines[lines.length - 1]!.n);
+    for (const chunk of chunksOf(lines, open)) this.#append(chunk.line, 0, chunk.text, chunk.time, chunk.stepId);
+  }
+
+  /**
+   * Gives the model a numbered chunk that begins at `line`/`col` (`col` undefined: not known),
+   * less what the log has of it already; returns the lines it began.
+   */
+  #append(line: number, col: number | undefined, text: string, time: string | number | undefined, stepId: string | undefined): number {
+    const have = this.#have;
+    if (col !== undefined && have) {
+      const end = endOf(line, col, text);
+      if (!isAfter(end, have)) return 0;
+      // Part of it is had (its line's first characters): the rest goes on with that line.
+      if (line === have.line && col < have.col) {
+        text = text.slice(have.col - col);
+        col = have.col;
+      } else if (line < have.line) return this.#appendTail(line, text, time, stepId, have);
+    }
+    this.#have = col === undefined ? undefined : endOf(line, col, text);
+    const breaks = (text.match(/\n/g) ?? []).length;
+    this.#model.append({ text, line, time, stepId });
+    // The last line the log now has at its live end (an open one included).
+    this.lastLine = Math.max(this.lastLine, line + breaks - (text.endsWith('\n') ? 1 : 0));
+    return breaks;
+  }
+
+  /** A chunk that begins on a line before the one the log is on and ends past what it has: from that line on. */
+  #appendTail(line: number, text: string, time: string | number | undefined, stepId: string | undefined, have: Place): number {
+    let at = 0;
+    for (let n = line; n < have.line; n++) at = text.indexOf('\n', at) + 1;
+    return this.#append(have.line, 0, text.slice(at), time, stepId);
   }
 
   #kept(firstKept: number): void {
@@ -289,23 +310,18 @@ export class LogFeed {
     if (event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') this.complete = true;
     const text = outputOf(event);
     if (text === undefined) return;
-    const e = event as { line?: unknown; continues?: unknown; stepId?: unknown; timestamp?: unknown };
-    let chunk = text;
-    const line = isLineNo(e.line) && this.mode !== 'lost' ? e.line : undefined;
-    // A chunk that begins the open line the log has (from a read) holds that line's start: it
-    // takes the line's place, and the chunks that go on with it follow.
-    if (line !== undefined && e.continues !== true && line === this.lastLine && this.#openText !== undefined) chunk = '\r\x1b[2K' + chunk;
-    const lines = (chunk.match(/\n/g) ?? []).length;
-    this.#model.append({
-      text: chunk,
-      line,
-      time: typeof e.timestamp === 'string' ? e.timestamp : undefined,
-      stepId: typeof e.stepId === 'string' ? e.stepId : undefined,
-    });
-    this.#openText = undefined;
-    // The last line the log now has at its live end (an open one included).
-    if (line !== undefined) this.lastLine = Math.max(this.lastLine, line + lines - (chunk.endsWith('\n') ? 1 : 0));
-    this.liveLines += lines;
+    const e = event as { line?: unknown; continues?: unknown; col?: unknown; stepId?: unknown; timestamp?: unknown };
+    const time = typeof e.timestamp === 'string' ? e.timestamp : undefined;
+    const stepId = typeof e.stepId === 'string' ? e.stepId : undefined;
+    if (isLineNo(e.line) && this.mode !== 'lost') {
+      // Where it begins in its line: 0 when it begins the line, `col` when it goes on with one.
+      const col = e.continues !== true ? 0 : isCol(e.col) ? e.col : undefined;
+      this.liveLines += this.#append(e.line, col, text, time, stepId);
+      return;
+    }
+    this.#have = undefined;
+    this.#model.append({ text, line: undefined, time, stepId });
+    this.liveLines += (text.match(/\n/g) ?? []).length;
   }
 
   #failed(error: unknown): void {
