@@ -55,7 +55,7 @@ const benchmarks: Record<string, () => Promise<ResultRow[]>> = {
   'peer-size': () => runPeerSize(),
   'peer-fanout': () => runPeerFanout(quick ? { ...PEER_FANOUT_DEFAULTS, rounds: 2 } : PEER_FANOUT_DEFAULTS),
   'sse-e2e': () => runSseEndToEnd(quick ? { ...SSE_E2E_DEFAULTS, rounds: 1, loads: 2 } : SSE_E2E_DEFAULTS),
-  'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1 } : { ...PEER_E2E_DEFAULTS, perTask }),
+  'peer-e2e': () => runPeerEndToEnd(quick ? { ...PEER_E2E_DEFAULTS, perTask, rounds: 1, longPerTask: 0 } : { ...PEER_E2E_DEFAULTS, perTask }),
   'task-log': () => runTaskLog(quick ? TASK_LOG_QUICK : TASK_LOG_DEFAULTS),
   'task-log-model': () => runTaskLogModel(quick ? { lines: 100_000 } : TASK_LOG_MODEL_DEFAULTS),
   'output-store': () => runOutputStore(),

@@ -20,9 +20,16 @@ export function formatInteger(value: number, locale: string | undefined): string
   return cached(`i|${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })).format(value);
 }
 
+/** The whole percents 0-100 of each locale, formatted once (a bar's text is formatted on every update). */
+const wholePercents = new Map<string | undefined, string[]>();
+
 /** 42 -> "42%". */
 export function formatPercent(percent: number, locale: string | undefined): string {
-  return cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(percent / 100);
+  const format = () => cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(percent / 100);
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) return format();
+  let known = wholePercents.get(locale);
+  if (!known) wholePercents.set(locale, (known = []));
+  return (known[percent] ??= format());
 }
 
 const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;

@@ -107,7 +107,7 @@ export function stageList(part: 'step' | 'phase', label: string, stages: readonl
         <span class="icon" aria-hidden="true"></span>
         <span class="stage-name">${plainText(s.name)}</span>
         <span class="stage-status">${s.statusText}</span>
-        ${s.detail ? html`<span class="stage-detail">${plainText(s.detail)}</span>` : nothing}
+        <span class="stage-detail" ?hidden=${!s.detail}>${s.detail ? plainText(s.detail) : ''}</span>
       </li>`,
     )}
   </ol>`;
