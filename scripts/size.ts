@@ -98,8 +98,8 @@ export const APPS: App[] = [
     gzip: 20 * KB,
   },
   {
-    name: 'three-elements',
-    what: 'the package root (three elements) and configureProgress, Lit included',
+    name: 'package-root',
+    what: 'the package root (the four elements) and configureProgress, Lit included',
     code: `import { configureProgress } from '${PACKAGE}';\nconfigureProgress({ url: 'https://orchestrator.example/api' });`,
     gzip: 28 * KB,
   },
