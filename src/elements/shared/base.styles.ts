@@ -253,7 +253,14 @@ export const baseStyles = css`
   [data-status='failed'] > .icon::before {
     content: '✕';
   }
-  [data-status='skipped'] > .icon::before {
+  [data-status='skipped'] > .icon::before,
+  [data-status='ended'] > .icon::before {
+    content: '–';
+  }
+  [data-status='cancelled'] > .icon {
+    color: var(--_warning);
+  }
+  [data-status='cancelled'] > .icon::before {
     content: '–';
   }
 

@@ -1,7 +1,7 @@
 /**
- * What the three cards say the same way about a run, whatever its kind: the tone of its status,
- * and its time (elapsed or uptime while it runs; how long it took, or when it finished when its
- * start is unknown, once it is over; nothing when it cannot know).
+ * What the cards say the same way about a run, whatever its kind: the tone of its status, its
+ * time (elapsed or uptime while it runs; how long it took, or when it finished when its start is
+ * unknown, once it is over; nothing when it cannot know), and the status a step or phase shows.
  */
 import { formatClock, formatDuration, msBetween } from './format.js';
 import type { ProgressStrings } from './strings.js';
@@ -20,6 +20,18 @@ const TONES: Readonly<Record<string, Tone>> = {
   paused: 'warning',
   cancelled: 'warning',
 };
+
+/**
+ * What a step or phase that the server last said was running shows once its run is over: it
+ * runs no more, whatever its last event said. `cancelled` when the run was, else `ended`.
+ */
+export type StageEnd = 'cancelled' | 'ended';
+
+/** The status a step or phase shows: its own, but never `running` in a run that is over. */
+export function stageStatus<S extends string>(status: S, runStatus: string, runOver: boolean): S | StageEnd {
+  if (status !== 'running' || !runOver) return status;
+  return runStatus === 'cancelled' ? 'cancelled' : 'ended';
+}
 
 /** The tone of a status; neutral for one the kit does not know (set by the page). */
 export const toneOf = (status: string): Tone => (Object.hasOwn(TONES, status) ? TONES[status]! : 'neutral');

@@ -4,6 +4,7 @@
  */
 import type { ConnectionState, ContainerStatus, PhaseStatus, StepStatus, TaskStatus, WorkflowStatus } from '../../client/index.js';
 import type { ActionStrings } from './action-strings.js';
+import type { StageEnd } from './run-facts.js';
 
 export interface ProgressStrings {
   /** BCP 47 locale for numbers, durations and times; default: the page's `lang`, else the browser's. */
@@ -11,8 +12,10 @@ export interface ProgressStrings {
   taskStatus: Record<TaskStatus, string>;
   workflowStatus: Record<WorkflowStatus, string>;
   containerStatus: Record<ContainerStatus, string>;
-  stepStatus: Record<StepStatus, string>;
-  phaseStatus: Record<PhaseStatus, string>;
+  /** A step's status; `cancelled` and `ended` for a step last said running, in a task that is over. */
+  stepStatus: Record<StepStatus, string> & Partial<Record<StageEnd, string>>;
+  /** A phase's status; `cancelled` and `ended` for a phase last said running, in an execution that is over. */
+  phaseStatus: Record<PhaseStatus, string> & Partial<Record<StageEnd, string>>;
   /** Shown instead of a status while no client is configured. */
   unconfigured: string;
   /** The state of the connection when it is not live (`connected` is never shown); also the status of an element that has nothing to show yet. */
@@ -73,8 +76,8 @@ export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<Progress
   taskStatus: { waiting: 'Waiting for events', queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   workflowStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', paused: 'Paused', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   containerStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', stopped: 'Stopped', error: 'Error' },
-  stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },
-  phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped' },
+  stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended' },
+  phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended' },
   unconfigured: 'Waiting for configuration',
   connection: {
     disconnected: 'Not connected',

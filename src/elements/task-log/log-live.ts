@@ -5,7 +5,8 @@
  * New ids or a new client start a new log.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ConnectionState, ProgressClient, ProgressSubscription, TaskState } from '../../client/index.js';
+import { TERMINAL_TASK_STATUSES, type ConnectionState, type ProgressClient, type ProgressSubscription, type TaskState } from '../../client/index.js';
+import { stageStatus } from '../shared/run-facts.js';
 import { getProgressClient, onProgressClientChange } from '../shared/configure.js';
 import { LogFeed, type FeedHost } from './log-feed.js';
 import { LogModel, type StepStatus } from './log-model.js';
@@ -114,16 +115,18 @@ export class LiveLog implements ReactiveController {
 
   /** The steps' names, statuses and durations, from the task's state. */
   #steps(state: TaskState): void {
+    const over = TERMINAL_TASK_STATUSES.has(state.status);
     for (const step of state.steps) {
+      const status = stageStatus(step.status, state.status, over);
       const started = step.startedAt ? Date.parse(step.startedAt) : NaN;
       const ended = step.endedAt ? Date.parse(step.endedAt) : NaN;
       const durationMs = ended - started;
-      const said = `${step.name}\0${step.status}\0${durationMs}`;
+      const said = `${step.name}\0${status}\0${durationMs}`;
       if (this.#told.get(step.id) === said) continue;
       this.#told.set(step.id, said);
       this.model.setStep(step.id, {
         name: step.name,
-        status: step.status as StepStatus,
+        status: status as StepStatus,
         ...(Number.isFinite(durationMs) && durationMs >= 0 ? { durationMs } : {}),
       });
     }

@@ -23,7 +23,8 @@ export interface LogChunk {
   stepId?: string | undefined;
 }
 
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+/** A step's status as the log shows it: the server's, or `cancelled` / `ended` for one last said running in a task that is over. */
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'ended';
 
 export interface StepInfo {
   name?: string | undefined;

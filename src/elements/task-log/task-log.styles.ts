@@ -218,6 +218,9 @@ export const taskLogStyles = css`
   [data-status='failed'] > .group-status {
     color: var(--_danger);
   }
+  [data-status='cancelled'] > .group-status {
+    color: var(--_warning);
+  }
   .group-time {
     color: var(--_muted);
     font-weight: normal;

@@ -9,7 +9,7 @@ import { ProgressElement, type CardContext, type CardView } from '../shared/prog
 import { baseStyles } from '../shared/base.styles.js';
 import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
 import { plainText, terminalLines } from '../shared/terminal-output.js';
-import { runTime, toneOf } from '../shared/run-facts.js';
+import { runTime, stageStatus, toneOf } from '../shared/run-facts.js';
 import { errorText, note, section, stageList } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
@@ -45,7 +45,7 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  *
  * @csspart message - The current step and its message (compact layout).
  * @csspart steps - The list of steps.
- * @csspart step - One step; also `step-{status}` (pending, running, completed, failed, skipped) and `step-current`.
+ * @csspart step - One step; also `step-{status}` (pending, running, completed, failed, skipped; and cancelled or ended for a step last said running in a task that is over) and `step-current`.
  * @csspart heading - The headings of the artifacts and of the output.
  * @csspart artifacts - The list of artifacts.
  * @csspart artifact - One artifact.
@@ -153,15 +153,19 @@ export class TaskProgressElement extends ProgressElement<TaskStateInput> {
 
   private steps(state: TaskState | undefined, strings: CardContext<TaskState>['strings'], locale: string | undefined) {
     if (!state) return nothing;
-    const stages = state.steps.map((step) => ({
+    const over = TERMINAL_TASK_STATUSES.has(state.status);
+    const stages = state.steps.map((step) => {
+      const status = stageStatus(step.status, state.status, over);
+      return {
       id: step.id,
       name: step.name,
-      status: step.status,
-      statusText: strings.stepStatus[step.status] ?? step.status,
+      status,
+      statusText: strings.stepStatus[status] ?? status,
       // The task's error is shown once, under the steps: not again as the failed step's message.
       detail: step.status === 'failed' && step.message === state.error ? undefined : step.message,
       current: state.currentStepId !== undefined && step.id === state.currentStepId,
-    }));
+      };
+    });
     const n = state.droppedSteps;
     return stageList('step', strings.steps, stages, n > 0 ? strings.droppedSteps(formatInteger(n, locale), n) : undefined);
   }

@@ -10,7 +10,7 @@ import { ProgressElement, type CardContext, type CardView } from '../shared/prog
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
 import type { ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
-import { runTime, toneOf } from '../shared/run-facts.js';
+import { runTime, stageStatus, toneOf } from '../shared/run-facts.js';
 import { errorText, stageList, summarise } from '../shared/templates.js';
 import { workflowTrackerStyles } from './workflow-tracker.styles.js';
 
@@ -65,7 +65,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  *
  * @csspart phase-line - The current phase: "Phase 3 of 5: Test" when its place is known, else "Phase Test".
  * @csspart phases - The list of phases.
- * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped) and `phase-current`.
+ * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped; and cancelled or ended for a phase last said running in an execution that is over) and `phase-current`.
  * @csspart output - The output summary of a completed execution.
  * @csspart actions - With `actions`: the bar of the buttons and of a refusal's error.
  * @csspart action - Each action button; also `action-pause`, `action-resume`, `action-cancel`, and `action-keep` for the way out of the confirmation.
@@ -159,7 +159,10 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowStateInput> 
       bar: { percent: state ? workflowPercent(state) : undefined, busy: status === 'running' },
       detail: state && this.position(state, shown, strings, locale),
       announced: shown?.name,
-      ticks: !!state && ((moving && state.startedAt !== undefined) || state.phases.some((p) => p.status === 'running' && p.startedAt !== undefined)),
+      ticks:
+        !!state &&
+        ((moving && state.startedAt !== undefined) ||
+          (!TERMINAL_WORKFLOW_STATUSES.has(state.status) && state.phases.some((p) => p.status === 'running' && p.startedAt !== undefined))),
     };
   }
 
@@ -192,14 +195,17 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowStateInput> 
 
   private phases(state: WorkflowState, strings: ProgressStrings, locale: string | undefined) {
     const now = Date.now();
+    const over = TERMINAL_WORKFLOW_STATUSES.has(state.status);
     const stages = state.phases.map((phase) => {
-      const ms = phase.duration ?? (phase.status === 'running' ? msBetween(phase.startedAt, now) : undefined);
-      const detail = ms === undefined ? undefined : phase.status === 'running' ? strings.elapsed(formatDuration(ms, locale)) : strings.took(formatDuration(ms, locale));
+      const status = stageStatus(phase.status, state.status, over);
+      // A phase's time runs only while it does: one left running in an ended execution has none.
+      const ms = phase.duration ?? (status === 'running' ? msBetween(phase.startedAt, now) : undefined);
+      const detail = ms === undefined ? undefined : status === 'running' ? strings.elapsed(formatDuration(ms, locale)) : strings.took(formatDuration(ms, locale));
       return {
         id: phase.id,
         name: phase.name,
-        status: phase.status,
-        statusText: strings.phaseStatus[phase.status] ?? phase.status,
+        status,
+        statusText: strings.phaseStatus[status] ?? status,
         detail,
         current: state.currentPhaseId !== undefined && phase.id === state.currentPhaseId,
       };
