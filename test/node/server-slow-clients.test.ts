@@ -10,6 +10,7 @@ import {
 import { ProgressClient } from '../../src/client/index.js';
 import { startServer, waitFor } from './helpers/fixtures.js';
 import { delay, once, open, type RawClient } from './helpers/raw-client.js';
+import { quietFor } from '../shared/quiet.js';
 
 const now = () => new Date().toISOString();
 const output = (projectId: string, text: string): ProgressEvent => ({ type: 'output', projectId, taskId: 't1', output: text, timestamp: now() });
@@ -144,7 +145,7 @@ test('the heartbeat drops a client that sends (unsolicited pongs, messages) but 
   const [info] = await once<[ProgressClientInfo]>(server, 'disconnection', 5000);
   clearInterval(chatter);
   assert.equal(info.id, deafId);
-  await delay(400);
+  await quietFor(400, 'no more clients dropped: the healthy one answers every heartbeat');
   assert.equal(server.clientCount, 1, 'the healthy client was kept');
   assert.equal(server.publish(output('p1', 'hello')), 1);
   assert.equal((await healthy.next((f) => f.type === 'output')).output, 'hello');
