@@ -207,9 +207,10 @@ describe('faults: the final rendered state and the events received equal a run w
 
   it('the page is a slow consumer (its main thread busy while events pour in)', async () => {
     check(
-      await run(async ({ publish, rest }) => {
+      await run(async ({ publish, rest, client }) => {
+        const framesBefore = client.getStats().framesReceived;
         const sent = publish(rest);
-        await new Promise((r) => setTimeout(r, 20));
+        await waitFor(() => client.getStats().framesReceived > framesBefore, 'the events starting to pour in', 5000);
         const end = performance.now() + 1000;
         while (performance.now() < end) {
           // busy: no task runs, frames queue up
