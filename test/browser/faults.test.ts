@@ -189,14 +189,15 @@ describe('faults: the final rendered state and the events received equal a run w
 
   it('the browser goes offline and comes back', async () => {
     check(
-      await run(async ({ server, publish, rest }) => {
+      await run(async ({ server, publish, rest, connection }) => {
         const wentOffline = new Promise((r) => window.addEventListener('offline', r, { once: true }));
         await server.setOffline(true);
         try {
           await wentOffline;
           expect(navigator.onLine).to.equal(false);
           await publish(rest.slice(0, 6));
-          await new Promise((r) => setTimeout(r, 1200));
+          // Offline until the client has noticed: its connection is gone, and it is trying again.
+          await waitFor(() => connection.some((e) => e.type === 'disconnected'), 'the connection lost while offline', 10000);
         } finally {
           await server.setOffline(false);
         }
@@ -207,9 +208,10 @@ describe('faults: the final rendered state and the events received equal a run w
 
   it('the page is a slow consumer (its main thread busy while events pour in)', async () => {
     check(
-      await run(async ({ publish, rest }) => {
+      await run(async ({ publish, rest, client }) => {
+        const framesBefore = client.getStats().framesReceived;
         const sent = publish(rest);
-        await new Promise((r) => setTimeout(r, 20));
+        await waitFor(() => client.getStats().framesReceived > framesBefore, 'the events starting to pour in', 5000);
         const end = performance.now() + 1000;
         while (performance.now() < end) {
           // busy: no task runs, frames queue up

@@ -127,7 +127,8 @@ describe('hostile input and secrets', () => {
       await server.setToken('another');
       await server.drop({ code: 4401, reason: 'token expired' });
       await waitFor(() => client.getConnectionState(projectId) !== 'connected', 'the drop', 5000);
-      await new Promise((r) => setTimeout(r, 300));
+      // The drop, then the attempt with the old token refused: both reported.
+      await waitFor(() => connection.filter((e) => e.includes('"type":"disconnected"')).length >= 2, 'the drop and the refused attempt reported', 5000);
       const everything = [shadowHtml(document.documentElement), document.cookie, location.href, logged.join('\n'), connection.join('\n'), pageEvents.join('\n')].join('\n');
       expect(everything.includes(secret), 'the token showed somewhere').to.equal(false);
       expect(connection.length).to.be.greaterThan(2);

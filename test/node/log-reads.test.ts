@@ -12,6 +12,7 @@ import { handleLogRead, type LogReadAuthorisation } from '../../src/server/log-r
 import { MemoryOutputStore } from '../../src/server/memory-output-store.js';
 import type { OutputStore } from '../../src/server/output-store.js';
 import { waitFor } from './helpers/fixtures.js';
+import { quietFor } from '../shared/quiet.js';
 
 const output = (projectId: string, taskId: string, text: string): ProgressEvent =>
   ({ type: 'output', projectId, taskId, timestamp: new Date(0).toISOString(), output: text }) as ProgressEvent;
@@ -119,15 +120,20 @@ test('logs.txt is read from the store as the client reads it: a client that stop
   const line = 'x'.repeat(79) + '\n';
   for (let i = 0; i < 200; i++) store.numberOutput(output('p1', 't', line.repeat(1000)));
   let pages = 0;
+  let released = false;
   const counting: OutputStore = {
     numberOutput: (e) => store.numberOutput(e),
     read: (p, task, o) => store.read(p, task, o),
     async download(p, task) {
       const chunks = await store.download(p, task);
       return chunks && (async function* () {
-        for await (const chunk of chunks) {
-          pages++;
-          yield chunk;
+        try {
+          for await (const chunk of chunks) {
+            pages++;
+            yield chunk;
+          }
+        } finally {
+          released = true;
         }
       })();
     },
@@ -142,12 +148,11 @@ test('logs.txt is read from the store as the client reads it: a client that stop
   assert.equal(response.statusCode, 200);
   response.pause();
   await waitFor(() => pages > 0, 'the first page');
-  // A fixed wait to show nothing more happens: the reading waits for the client.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await quietFor(300, 'the reading waits for the client: no more than a few pages past the first');
   const before = pages;
   assert.ok(before < 100, `the handler waits for the client (${before} of 200 pages read)`);
   response.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor(() => released, 'the handler to let go of the reading');
   assert.ok(pages <= before + 1, `no more pages read once the client is gone (${pages})`);
 
   // A client that reads everything gets every line.

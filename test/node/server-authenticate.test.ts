@@ -12,7 +12,15 @@ import { readAnswer } from '../../src/server/access.js';
 import { TokenCheck } from '../../src/server/token-check.js';
 import { CLOSE_UNAUTHORIZED, type AuthenticateAnswer } from '../../src/server/index.js';
 import { startServer, task, waitFor } from './helpers/fixtures.js';
-import { connect, delay, open, type RawClient } from './helpers/raw-client.js';
+import { connect, open, type RawClient } from './helpers/raw-client.js';
+
+/** How the server closed `client`, once it did; fails when the socket is still open after `ms` (a socket let in). */
+async function closedWithin(client: RawClient, ms: number): Promise<Awaited<RawClient['closed']>> {
+  let closed: Awaited<RawClient['closed']> | undefined;
+  void client.closed.then((c) => (closed = c));
+  await waitFor(() => closed !== undefined, 'the server to close the socket', ms);
+  return closed!;
+}
 
 const httpBase = (server: { port: number }) => `http://127.0.0.1:${server.port}`;
 
@@ -102,8 +110,7 @@ test('property: whatever authenticate does, the socket gets 4401 before any fram
       client.ws.on('error', () => {});
       if (transport === 'message') client.send(JSON.stringify({ type: 'auth', token: 'bad' }));
       // Bounded: a socket let in stays open (the test then fails here rather than hang).
-      const closed = await Promise.race([client.closed, delay(3000).then(() => 'still open after 3 s')]);
-      client.terminate();
+      const closed = await closedWithin(client, 3000).finally(() => client.terminate());
       assert.deepEqual(closed, { code: CLOSE_UNAUTHORIZED, reason: 'unauthorized' }, chosen.name);
       assert.deepEqual(client.frames, [], `no frame before the close (${chosen.name})`);
       const read = await fetch(`${httpBase(server)}/progress/snapshot?kind=task&projectId=p1&taskId=t`, { headers: { authorization: 'Bearer bad' } });
@@ -143,7 +150,7 @@ test('an answer without projects grants nothing: 4401, 401, and a warning withou
   for (const name of ['empty', 'undefinedProjects', 'expiresOnly']) {
     const token = `${name}-SECRET`;
     const client = await open(t, `${server.urlFor()}?token=${token}&resume=1`);
-    assert.deepEqual(await Promise.race([client.closed, delay(3000).then(() => 'still open after 3 s')]), { code: CLOSE_UNAUTHORIZED, reason: 'unauthorized' }, name);
+    assert.deepEqual(await closedWithin(client, 3000), { code: CLOSE_UNAUTHORIZED, reason: 'unauthorized' }, name);
     assert.deepEqual(client.frames, [], name);
     const read = await fetch(`${httpBase(server)}/progress/snapshot?kind=task&projectId=p1&taskId=t`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(read.status, 401, name);

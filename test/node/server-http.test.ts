@@ -63,7 +63,7 @@ test('with an authenticate hook, snapshot and REST reads need a token it accepts
   const server = await startServer(t, {
     authenticate: async (token, request) => {
       calls.push({ token, request });
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setImmediate(r)); // answered later than the call, as a backend would
       if (token === 'boom') throw new Error('auth backend down');
       return token === 'good';
     },

@@ -10,6 +10,7 @@ import {
 import { ProgressClient } from '../../src/client/index.js';
 import { startServer, waitFor } from './helpers/fixtures.js';
 import { delay, once, open, type RawClient } from './helpers/raw-client.js';
+import { ManualClock } from './helpers/manual-clock.js';
 
 const now = () => new Date().toISOString();
 const output = (projectId: string, text: string): ProgressEvent => ({ type: 'output', projectId, taskId: 't1', output: text, timestamp: now() });
@@ -130,10 +131,13 @@ test('a ProgressClient shed for being slow reconnects and resumes: every event o
 });
 
 test('the heartbeat drops a client that sends (unsolicited pongs, messages) but never reads', async (t) => {
-  const server = await startServer(t, { heartbeatInterval: 100 });
+  const clock = new ManualClock();
+  const server = await startServer(t, { heartbeatInterval: 100, clock });
   const healthy = await open(t, server.urlFor('p1'));
   const deaf = await open(t, server.urlFor('p1'));
   const deafId = server.clients()[1]!.id;
+  let fromDeaf = 0;
+  server.on('message', (client) => client.id === deafId && fromDeaf++);
   stopReading(deaf);
   const chatter = setInterval(() => {
     deaf.ws.pong();
@@ -141,10 +145,28 @@ test('the heartbeat drops a client that sends (unsolicited pongs, messages) but 
   }, 20);
   t.after(() => clearInterval(chatter));
 
-  const [info] = await once<[ProgressClientInfo]>(server, 'disconnection', 5000);
+  /** One interval on: the healthy client is pinged and answers; its JSON ping, sent after its pong, comes back once the server read both. */
+  const beat = async (): Promise<void> => {
+    const pinged = once(healthy.ws, 'ping');
+    clock.advance(100);
+    await pinged;
+    healthy.send(JSON.stringify({ type: 'ping' }));
+    await healthy.next((f) => f.type === 'pong');
+  };
+
+  await beat();
+  // The deaf client's unsolicited pongs (each sent before one of its messages) reach the server after that ping.
+  const heard = fromDeaf;
+  await waitFor(() => fromDeaf > heard + 1, 'unsolicited pongs and messages from the deaf client after the ping');
+  assert.equal(server.clientCount, 2, 'not dropped before an interval without an answer');
+  const dropped = once<[ProgressClientInfo]>(server, 'disconnection', 5000);
+  await beat();
+  const [info] = await dropped;
   clearInterval(chatter);
   assert.equal(info.id, deafId);
-  await delay(400);
+  // The healthy client answers the heartbeats that follow and is kept.
+  await beat();
+  await beat();
   assert.equal(server.clientCount, 1, 'the healthy client was kept');
   assert.equal(server.publish(output('p1', 'hello')), 1);
   assert.equal((await healthy.next((f) => f.type === 'output')).output, 'hello');

@@ -12,7 +12,8 @@ import {
 } from '../../src/server/index.js';
 import { startServer } from './helpers/fixtures.js';
 import { ManualClock } from './helpers/manual-clock.js';
-import { connect, connectError, delay, once, open, type RawClient } from './helpers/raw-client.js';
+import { connect, connectError, once, open, type RawClient } from './helpers/raw-client.js';
+import { until } from '../shared/until.js';
 
 const now = () => new Date().toISOString();
 
@@ -340,8 +341,7 @@ test('dropConnections: clean with 1012 by default, with a given code, or abrupt'
   assert.equal(server.dropConnections({ abrupt: true }), 1);
   assert.equal((await d.closed).code, 1006, 'no close frame was sent');
 
-  await delay(50);
-  assert.equal(server.clientCount, 0);
+  await until(() => server.clientCount === 0, 'the server to count the dropped clients out');
   assert.equal(server.dropConnections(), 0);
 });
 
@@ -370,8 +370,7 @@ test('stall(true) makes the server silent and deaf; stall(false) restores it and
   client.send(JSON.stringify({ type: 'ping' }));
   assert.equal((await client.next((f) => f.type === 'pong')).type, 'pong');
   client.ws.ping();
-  await delay(200);
-  assert.ok(protocolPongs >= 1);
+  await until(() => protocolPongs >= 1, 'a protocol pong from the restored server');
   assert.equal(server.publish(taskStarted('p1')), 1);
   assert.equal((await client.next((f) => f.type === 'task_started')).type, 'task_started');
   assert.equal(server.clientCount, 1);
@@ -451,17 +450,22 @@ test('close() closes clients with 1001, frees the port and leaves no timer behin
   });
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 
-  await delay(20);
-  const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  assert.ok(after <= before, `timers left behind: ${after} after, ${before} before`);
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  await until(() => timers() <= before, `no timers left behind (${before} before)`, 2000).catch(() => {
+    assert.fail(`timers left behind: ${timers()} after, ${before} before`);
+  });
   assert.equal(await server.publish(taskStarted('p1')), 1, 'the log outlives the server');
   assert.match((await connectError(server.urlFor('p1'))).message, /ECONNREFUSED/);
 });
 
 test('auth=message: frames sent while an async authenticate runs are handled, in order, once it accepts', async (t) => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = false;
   const server = await startServer(t, {
     authenticate: async (token) => {
-      await delay(100);
+      asked = true;
+      await held;
       return token === 'good';
     },
   });
@@ -473,6 +477,10 @@ test('auth=message: frames sent while an async authenticate runs are handled, in
   client.send('not json');
   client.send(JSON.stringify({ type: 'ping' }));
   client.send(JSON.stringify({ type: 'unsubscribe', taskId: 't1' }));
+  // The token is checked once the server has read the auth frame; the frames after it went out
+  // with it, and the check answers only when the test lets it.
+  await until(() => asked && client.ws.bufferedAmount === 0, 'the token being checked with every frame sent');
+  release();
 
   assert.equal((await client.next()).type, 'session', 'the session frame comes first');
   assert.equal((await client.next()).type, 'pong', 'the early ping is answered');

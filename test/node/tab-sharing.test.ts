@@ -118,12 +118,17 @@ describe('tabs share one socket per URL', { skip, timeout: 240_000 }, () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    await new Promise((r) => setTimeout(r, 100));
+    // Every tab has `past` events of p1 beyond those published when it opened.
+    const receivingPast = (past: number) => async () => {
+      for (const tab of rest) if ((await tab.call<number[]>('received', 'p1')).length < past - tab.base) return false;
+      return true;
+    };
+    await until(receivingPast(published + 10), 'every tab receiving the stream');
     const closedAt = Date.now();
     await closeTab(leader);
     await until(async () => (await holder(rest)) !== undefined, 'a new holder', 5000);
     const tookOver = Date.now() - closedAt;
-    await new Promise((r) => setTimeout(r, 200));
+    await until(receivingPast(published + 10), 'every tab receiving the stream through the new holder');
     publishing = false;
     await stream;
     // Every tab was open before the first event: each has every event published, once, in order.

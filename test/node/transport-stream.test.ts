@@ -11,6 +11,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { nextTransport, type AttemptOutcome } from '../../src/client/connection/transport-fallback.js';
 import { WebSocketManager, type ConnectionEvent, type Transport } from '../../src/client/index.js';
 import { NodeWebSocket, startServer, task, waitFor } from './helpers/fixtures.js';
+import { quietFor } from '../shared/quiet.js';
 
 describe('the transport of the next attempt', () => {
   const both: Transport[] = ['websocket', 'sse'];
@@ -76,7 +77,7 @@ describe('a stream against the reference server', () => {
     const { m, events } = overStreams(t, server.urlFor('p'), { streamTimeout: 300 });
     await m.connect();
     // Proving that nothing happens takes time: 1.2 s, four timeouts, with comments only.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await quietFor(1200, 'no stream timeout while heartbeat comments arrive');
     assert.deepEqual(closes(events), [], 'never timed out');
     const quiet = await startServer(t, { sseHeartbeat: 0 });
     const silent = overStreams(t, quiet.urlFor('p'), { streamTimeout: 300 });

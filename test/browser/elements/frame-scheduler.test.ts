@@ -6,6 +6,7 @@ import { configureProgress, getProgressClient, resetProgress, resetProgressStrin
 import { schedule } from '../../../src/elements/shared/frame-scheduler.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { nextFrame, record, task, text, waitForStatus } from './support.js';
+import { quietFor } from '../../shared/quiet.js';
 
 /** One render of an element: the animation frame it fell in (by count and by timeline time) and what it showed. */
 interface Render {
@@ -204,7 +205,7 @@ describe('the shared frame scheduler', () => {
     await server.publish(...els.map((_, i) => task(projectId, `t${i}`).completed()));
     const kept = els.filter((el) => !removed.includes(el));
     for (const el of kept) await waitForStatus(el, 'Completed', 15000);
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300, 'no render of a removed element after the kept ones rendered');
     await nextFrame();
     expect(waitingWhenRemoved, 'removed while waiting').to.equal(true);
     for (const el of removed) {
@@ -305,7 +306,7 @@ describe('the shared frame scheduler', () => {
     expect([...asked.frames.values()], 'animation frames').to.include('cancelled').and.not.include('open');
     expect([...asked.timeouts.values()], 'timeouts').to.include('cancelled').and.not.include('open');
 
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300, 'no frame or timeout of the removed element runs');
     await nextFrame();
     expect([...asked.frames.values(), ...asked.timeouts.values()]).not.to.include('run');
     expect(renders.get(el)).to.have.length(0);

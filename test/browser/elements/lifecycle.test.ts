@@ -5,6 +5,7 @@ import type { ContainerStatusElement, TaskProgressElement, WorkflowTrackerElemen
 import { configureProgress, getProgressClient, resetProgress } from '../../../src/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { container, record, task, text, ts, waitForStatus, waitForText, workflow } from './support.js';
+import { quietFor } from '../../shared/quiet.js';
 
 describe('element lifecycle and speed', () => {
   const own: TestServer[] = [];
@@ -119,7 +120,7 @@ describe('element lifecycle and speed', () => {
     await server.publish(task(projectId, 't').started());
     await waitForStatus(el, 'Running');
     // Give a duplicate subscription time to show itself.
-    await new Promise((r) => setTimeout(r, 200));
+    await quietFor(200, 'no second change event from a duplicate subscription');
     expect(log.events).to.have.length(1);
     el.remove();
     expect(client.getSubscriptionCount()).to.equal(0);

@@ -3,6 +3,7 @@ import '../../../src/elements/define/task-log.js';
 import type { TaskLogElement } from '../../../src/elements/index.js';
 import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
+import { quietFor } from '../../shared/quiet.js';
 import { CONTROL, MARKUP, part, parts, task, text } from './support.js';
 
 /** The texts of the drawn lines, in order. */
@@ -116,7 +117,7 @@ describe('<task-log> without a log store', () => {
     const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
     await frame();
     await frame();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quietFor(300, 'no render while out of the page');
     expect(renders, 'no render while out of the page').to.equal(0);
     parent.appendChild(el);
     await el.updateComplete;

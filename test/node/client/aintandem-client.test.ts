@@ -82,7 +82,8 @@ describe('AInTandemClient', () => {
     assert.equal(flow!.status, 'running');
     assert.equal(flow!.currentPhaseId, 'plan');
     assert.equal(flow!.totalPhases, 2);
-    await new Promise((r) => setTimeout(r, 5)); // the next event is stamped after the snapshot
+    const snapshotSeen = Date.now();
+    await waitFor(() => Date.now() > snapshotSeen, 'the clock past the snapshot: the next event is stamped after it');
     server.publish(task.completed('p1', 't1'));
     await waitFor(() => taskState?.status === 'completed', 'the live completion');
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProgressClient } from '../../../src/client/index.js';
-import { NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
+import { NodeWebSocket, startServer, task, waitFor } from '../helpers/fixtures.js';
+import { quietFor } from '../../shared/quiet.js';
 
 describe('code a client loads on demand', () => {
   it('a client closed before its snapshot code arrives opens no socket and asks for no snapshot', async (t) => {
@@ -20,7 +21,7 @@ describe('code a client loads on demand', () => {
     assert.equal(client.getConnectionState('p'), 'connecting');
     client.close();
     // Long enough for the code and a connection to arrive, were they still wanted: proves none comes.
-    await sleep(300);
+    await quietFor(300, 'no connection and no snapshot load after close()');
     assert.equal(server.clientCount, 0);
     assert.equal(loads, 0);
     assert.deepEqual(errors, []);

@@ -10,8 +10,9 @@ import {
   type TaskState,
   type WorkflowState,
 } from '../../../src/client/index.js';
-import { activeResources, container, MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
+import { activeResources, container, MemoryStorage, NodeWebSocket, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
 import { drain } from '../helpers/drain.js';
+import { quietFor } from '../../shared/quiet.js';
 
 describe('ProgressClient over the reference server', () => {
   it('routes task events by project and id, and filters by type', async (t) => {
@@ -129,7 +130,7 @@ describe('ProgressClient over the reference server', () => {
     let closed = false;
     const onGone = () => (closed = true);
     server.on('disconnection', onGone);
-    await sleep(100);
+    await quietFor(100, 'no close at the end of the 50 ms linger: the new subscription keeps the socket');
     server.off('disconnection', onGone);
     assert.equal(closed, false);
     await drain(server, client, 'p');
@@ -142,7 +143,7 @@ describe('ProgressClient over the reference server', () => {
 
   it('leaves no timer or socket behind after close()', async (t) => {
     const server = await startServer(t);
-    await sleep(10);
+    await waitFor(() => activeResources().Timeout === undefined, 'the timers of the tests before gone');
     const before = activeResources();
     const client = new ProgressClient({ url: server.urlFor('{projectId}').replace('%7BprojectId%7D', '{projectId}'), WebSocket: NodeWebSocket, heartbeatInterval: 20 });
     const subs = ['a', 'b', 'c'].map((p) => client.subscribeToTask({ projectId: p, taskId: 't' }));

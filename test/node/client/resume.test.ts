@@ -18,7 +18,7 @@ import {
   type WorkflowState,
 } from '../../../src/client/index.js';
 import { createProgressServer, ProgressJournal } from '../../../src/server/index.js';
-import { MemoryStorage, NodeWebSocket, sleep, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
+import { MemoryStorage, NodeWebSocket, startServer, task, waitFor, workflow } from '../helpers/fixtures.js';
 import { drain } from '../helpers/drain.js';
 
 const steps = (projectId: string, taskId: string, from: number, to: number) =>
@@ -491,7 +491,8 @@ describe('batches', () => {
     assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i + 1));
     assert.equal(frames[0], 1, 'the first event after a quiet period goes out alone, at once');
     assert.ok(frames.length <= 3, `batched into few frames: ${frames}`);
-    await sleep(100);
+    // The stream idle: longer than the batch window since the last frame.
+    await waitFor(() => Date.now() - m.getStats().lastFrameAt > 3 * 30, 'the stream idle for three batch windows');
     const before = Date.now();
     server.publish(task.started('p', 'lone'));
     await waitFor(() => got.length === 101, 'a lone event');

@@ -10,6 +10,7 @@ import { LogFeed } from '../../../src/elements/task-log/log-feed.js';
 import { LogModel } from '../../../src/elements/task-log/log-model.js';
 import { MemoryOutputStore } from '../../../src/server/memory-output-store.js';
 import { rows } from './rows.js';
+import { until } from '../../shared/until.js';
 
 const output = (text: string): ProgressEvent => ({ type: 'output', projectId: 'p', taskId: 't', timestamp: '2026-01-01T00:00:00.000Z', output: text }) as ProgressEvent;
 
@@ -19,6 +20,7 @@ async function setUp(before: string[]) {
   for (const text of before) await store.numberOutput(output(text));
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
+  let waiting = false;
   const model = new LogModel();
   const feed = new LogFeed(
     model,
@@ -29,6 +31,7 @@ async function setUp(before: string[]) {
       const from = query.get('from');
       // The read is answered as the store stood when it was asked, after the gate opens.
       const read = await store.read('p', 't', { ...(from === null ? {} : { from: Number(from) }), limit: Number(query.get('limit')) });
+      waiting = true;
       await gate;
       return new Response(JSON.stringify(read), { status: 200 });
     },
@@ -36,10 +39,11 @@ async function setUp(before: string[]) {
   );
   feed.start();
   const live = async (text: string) => feed.event(await store.numberOutput(output(text)));
-  return { model, feed, live, release };
+  return { model, feed, live, release, waiting: () => waiting };
 }
 
-const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** The end read answered and what it gave (with the chunks held meanwhile) in the model. */
+const applied = (feed: LogFeed) => until(() => feed.mode === 'store', 'the end read applied');
 
 /** A feed whose end read is answered (as the store stands then) only when `answer()` is called; live chunks are heard whenever the test says. */
 async function gatedFeed(before: string[]) {
@@ -69,12 +73,12 @@ for (const [name, before, chunk, expected] of [
   ['characters that the open line happens to end with', ['first\ncompil'], 'il\nnext\n', ['1: first', '2: compilil', '3: next', '4: last']],
 ] as const) {
   test(`a chunk held during the end read that ends the read's open line with ${name}: each line once, under its own number`, async () => {
-    const { model, live, release } = await setUp([...before]);
-    await settled();
+    const { model, feed, live, release, waiting } = await setUp([...before]);
+    await until(waiting, 'the end read answered by the store and waiting');
     // Heard while the read waits (numbered after the read was answered).
     await live(chunk);
     release();
-    await settled();
+    await applied(feed);
     await live('last\n');
     assert.deepEqual(rows(model), expected);
   });
@@ -84,7 +88,7 @@ test('a chunk without a newline that the read holds already (numbered before the
   const { store, model, feed, answer } = await gatedFeed(['first\ncompil']);
   feed.event(await store.numberOutput(output('ing')));
   answer();
-  await settled();
+  await applied(feed);
   feed.event(await store.numberOutput(output(' done\n')));
   assert.deepEqual(rows(model), ['1: first', '2: compiling done']);
 });
@@ -95,7 +99,7 @@ test('a held chunk that began the open line the read holds (no newline yet): tha
   // Numbered before the read is answered, heard after it: the read holds it.
   const began = await store.numberOutput(output('line 2 end'));
   answer();
-  await settled();
+  await applied(feed);
   feed.event(began);
   feed.event(await store.numberOutput(output('\nline 3\n')));
   assert.deepEqual(rows(model), ['1: line 1 end', '2: line 2 end', '3: line 3']);
@@ -107,7 +111,7 @@ test('several held chunks of the open line, all in the read: each once, and the 
   const b = await store.numberOutput(output('il'));
   const c = await store.numberOutput(output('ing'));
   answer();
-  await settled();
+  await applied(feed);
   // The read holds a, b and c; d comes after it.
   const d = await store.numberOutput(output(' done\n'));
   for (const event of [a, b, c, d]) feed.event(event);

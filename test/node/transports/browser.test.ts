@@ -15,6 +15,7 @@ import type { ProgressEvent } from '../../../src/protocol/events.js';
 import { hasChromium } from '../helpers/chromium.js';
 import { startBlockingProxy, type ProxyMode } from '../helpers/blocking-proxy.js';
 import { startPlainNginx } from '../helpers/plain-nginx.js';
+import { until as poll } from '../../shared/until.js';
 
 const skip = hasChromium() ? false : 'no Chromium at /usr/bin/chromium';
 /** The bound on a silent socket the page is given, ms. */
@@ -26,13 +27,8 @@ const SILENT_BOUND = FIRST_FRAME_TIMEOUT + 1000;
 const step = (n: number): ProgressEvent =>
   ({ type: 'step_progress', projectId: 'p', taskId: 't1', timestamp: new Date().toISOString(), stepId: `s${n}`, step: `Step ${n}`, status: 'running', progress: n }) as ProgressEvent;
 
-async function until(check: () => Promise<boolean> | boolean, what: string, timeout = 10000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls with the tests' one helper, with this file's bounds. */
+const until = (check: () => Promise<boolean> | boolean, what: string, timeout = 10000): Promise<void> => poll(check, what, timeout, 20);
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

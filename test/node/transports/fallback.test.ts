@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createProgressServer, ProgressJournal, type ProgressServer } from '../../../src/server/index.js';
 import { WebSocketManager, type ConnectionEvent, type ProgressEvent, type WebSocketManagerConfig } from '../../../src/client/index.js';
 import { activeResources, NodeWebSocket, sleep, startServer, task, waitFor } from '../helpers/fixtures.js';
+import { quietFor } from '../../shared/quiet.js';
 import { startBlockingProxy, type BlockingProxy, type ProxyMode } from '../helpers/blocking-proxy.js';
 
 /** The bound on a silent socket used here, ms (the default is 3000). */
@@ -95,8 +96,9 @@ describe('falling back to Server-Sent Events', () => {
     const proxy = await startBlockingProxy(t, server.port, 'pass');
     const { m, events } = follow(t, via(proxy, server.urlFor('p')), { resume: false });
     await m.connect();
+    await waitFor(() => events.some((e) => e.type === 'heartbeat' && e.direction === 'pong'), 'the ping at open answered');
     // Proving that nothing happens takes time: past the bound, with nothing published.
-    await sleep(FIRST_FRAME_TIMEOUT + 500);
+    await quietFor(FIRST_FRAME_TIMEOUT + 500, 'no fallback to a stream and no reconnect once the ping was answered');
     assert.ok(m.isConnected());
     assert.equal(m.getStats().transport, 'websocket');
     assert.equal(proxy.requests, 0, 'no stream opened');
