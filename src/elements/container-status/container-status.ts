@@ -62,8 +62,7 @@ export class ContainerStatusElement extends ProgressElement<ContainerStateInput>
   });
 
   protected override willUpdate(): void {
-    const news = this.takeLive(this.#live);
-    if (news) this.#changed(news.state, news.previous);
+    this.takeLive(this.#live, (state, previous) => this.#changed(state, previous));
     const context = this.cardContext(this.state && wholeContainer(this.state));
     const { state } = context;
     const view = this.#describe(context);

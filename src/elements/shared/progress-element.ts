@@ -176,16 +176,18 @@ export abstract class ProgressElement<I extends object> extends LitElement {
 
   /**
    * Follows the element's live subscription before a render: drops the state shown when it no
-   * longer applies (other ids, another server), and shows the newest state delivered. Returns
-   * that state and the one it replaced, for the element's events, when one came.
+   * longer applies (other ids, another server), and shows the newest state delivered, calling
+   * `fire` with it and the one it replaced (the element's events). A listener may change the
+   * element's ids at once: the subscription follows them before this update goes on.
    */
-  protected takeLive<S extends EntityState>(live: LiveSubscription<S>): { state: S; previous: I | undefined } | undefined {
+  protected takeLive<S extends EntityState>(live: LiveSubscription<S>, fire: (state: S, previous: I | undefined) => void): void {
     if (live.sync()) this.state = undefined;
     const next = live.take();
-    if (next === undefined || (next as object) === this.state) return undefined;
+    if (next === undefined || (next as object) === this.state) return;
     const previous = this.state;
     this.state = next as unknown as I;
-    return { state: next, previous };
+    fire(next, previous);
+    if (live.sync()) this.state = undefined;
   }
 
   /** What a card is made from: the state shown (made whole by the element), the strings, the locale, the layout. */

@@ -120,8 +120,7 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowStateInput> 
   }
 
   protected override willUpdate(): void {
-    const news = this.takeLive(this.#live);
-    if (news) this.#changed(news.state, news.previous);
+    this.takeLive(this.#live, (state, previous) => this.#changed(state, previous));
     const context = this.cardContext(this.state && wholeWorkflow(this.state));
     const { state } = context;
     this.#actions.sync(this.actions, () => state && this.#offer(state));

@@ -165,6 +165,26 @@ describe('element lifecycle and speed', () => {
     expect(client.getSubscriptionCount()).to.equal(0);
   });
 
+  it('a listener that points the element at the next task when one completes: it follows that task at once', async () => {
+    const server = await TestServer.shared();
+    const client = configureProgress({ url: server.projectUrl, lingerTime: 50 });
+    const projectId = uniqueId('p');
+    const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="first"></task-progress>`);
+    el.addEventListener('task-complete', () => {
+      el.taskId = 'second';
+    });
+    await waitFor(() => client.isConnected(projectId), 'the socket', 10000);
+    await server.publish(task(projectId, 'first').started(), task(projectId, 'first').completed(1000));
+    await waitFor(() => el.taskId === 'second', 'the listener to move the element');
+    await el.updateComplete;
+    expect(text(el, '[part~="label"]')).to.equal('Task second');
+    expect(text(el, '[part~="status"]')).to.equal('Waiting for events');
+    expect(client.getSubscriptionCount()).to.equal(1);
+    // The first task is quiet from now on: nothing but the move itself brings the next task's events.
+    await server.publish(task(projectId, 'second').started());
+    await waitForStatus(el, 'Running');
+  });
+
   it('renders at most once per animation frame under an event flood', async () => {
     const server = await TestServer.shared();
     configureProgress({ url: server.projectUrl, lingerTime: 50 });
