@@ -146,3 +146,16 @@ export function onProgressStringsChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/**
+ * A step's or phase's status in words: the page's strings; for `cancelled` (a stage cut by its
+ * run's cancel) left out of a table the page gave whole, the run's own `cancelled`; else the
+ * English words; else the status as it is (one the kit does not know, set by the page).
+ */
+export function stageStatusText(strings: ProgressStrings, kind: 'step' | 'phase', status: string): string {
+  const table: Readonly<Record<string, string>> = kind === 'step' ? strings.stepStatus : strings.phaseStatus;
+  if (Object.hasOwn(table, status)) return table[status]!;
+  if (status === 'cancelled') return kind === 'step' ? strings.taskStatus.cancelled : strings.workflowStatus.cancelled;
+  const english: Readonly<Record<string, string>> = kind === 'step' ? DEFAULT_STRINGS.stepStatus : DEFAULT_STRINGS.phaseStatus;
+  return Object.hasOwn(english, status) ? english[status]! : status;
+}

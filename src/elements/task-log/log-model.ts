@@ -61,7 +61,8 @@ interface StepState extends StepInfo {
   nodes: GroupNode[];
 }
 
-const FINISHED = new Set(['completed', 'skipped', 'cancelled']);
+/** Statuses whose groups start collapsed: a step that ran to its end or never ran. One cut by a cancel stays open, at what it was doing. */
+const FINISHED = new Set(['completed', 'skipped']);
 const CONTROLS = /[\x00-\x1f\x7f-\x9f]/;
 
 function toMs(time: string | number | undefined): number {

@@ -2,7 +2,7 @@ import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValu
 import { Announcer } from '../shared/announcer.js';
 import { schedule, unschedule } from '../shared/frame-scheduler.js';
 import { formatDuration, resolveLocale } from '../shared/format.js';
-import { onProgressStringsChange, resolveStrings, type ProgressStrings } from '../shared/strings.js';
+import { onProgressStringsChange, resolveStrings, stageStatusText, type ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import type { LogRow } from './log-model.js';
 import { SearchField } from './log-search-field.js';
@@ -273,7 +273,7 @@ export class TaskLogElement extends LitElement {
       time: (ms) => (this.timestamps && Number.isFinite(ms) ? { short: time.format(ms), full: new Date(ms).toISOString() } : undefined),
       selected: (n) => sel !== undefined && n >= sel.from && n <= sel.to,
       hits: (n) => find?.hits(n),
-      stepStatus: (s) => strings.stepStatus[s as keyof ProgressStrings['stepStatus']] ?? s,
+      stepStatus: (s) => stageStatusText(strings, 'step', s),
       duration: (ms) => formatDuration(ms, this.#locale),
       gapText: (reason, from, to) => {
         if (reason === 'expired') return strings.expired(from, to);

@@ -10,6 +10,7 @@ import { baseStyles } from '../shared/base.styles.js';
 import { wholeTask, type TaskStateInput } from '../shared/state-input.js';
 import { plainText, terminalLines } from '../shared/terminal-output.js';
 import { runTime, stageStatus, toneOf } from '../shared/run-facts.js';
+import { stageStatusText } from '../shared/strings.js';
 import { errorText, note, section, stageList } from '../shared/templates.js';
 import { taskProgressStyles } from './task-progress.styles.js';
 
@@ -159,7 +160,7 @@ export class TaskProgressElement extends ProgressElement<TaskStateInput> {
       id: step.id,
       name: step.name,
       status,
-      statusText: strings.stepStatus[status] ?? status,
+      statusText: stageStatusText(strings, 'step', status),
       // The task's error is shown once, under the steps: not again as the failed step's message.
       detail: step.status === 'failed' && step.message === state.error ? undefined : step.message,
       current: state.currentStepId !== undefined && step.id === state.currentStepId,

@@ -8,7 +8,7 @@ import { LiveSubscription } from '../shared/live-subscription.js';
 import type { ActionOffer } from '../shared/progress-action.js';
 import { ProgressElement, type CardContext, type CardView } from '../shared/progress-element.js';
 import { wholeWorkflow, type WorkflowStateInput } from '../shared/state-input.js';
-import type { ProgressStrings } from '../shared/strings.js';
+import { stageStatusText, type ProgressStrings } from '../shared/strings.js';
 import { plainText } from '../shared/terminal-output.js';
 import { runTime, stageStatus, toneOf } from '../shared/run-facts.js';
 import { errorText, stageList, summarise } from '../shared/templates.js';
@@ -204,7 +204,7 @@ export class WorkflowTrackerElement extends ProgressElement<WorkflowStateInput> 
         id: phase.id,
         name: phase.name,
         status,
-        statusText: strings.phaseStatus[status] ?? status,
+        statusText: stageStatusText(strings, 'phase', status),
         detail,
         current: state.currentPhaseId !== undefined && phase.id === state.currentPhaseId,
       };

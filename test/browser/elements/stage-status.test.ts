@@ -7,7 +7,7 @@ import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-progress.js';
 import '../../../src/elements/define/workflow-tracker.js';
 import type { TaskProgressElement, WorkflowTrackerElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
+import { configureProgress, DEFAULT_STRINGS, getProgressClient, resetProgress } from '../../../src/elements/index.js';
 import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
 import { nextFrame, parts, task, ts, waitForStatus, workflow } from './support.js';
 
@@ -49,6 +49,17 @@ describe('steps and phases of a run that is over', () => {
     ]);
     expect(parts(el, 'step-cancelled')).to.have.length(1);
     expect(parts(el, 'step-running')).to.have.length(0);
+  });
+
+  it("a page's translated steps, given whole before these words existed: a cut step says the run's own word for cancelled", async () => {
+    const el = await fixture<TaskProgressElement>(html`<task-progress></task-progress>`);
+    el.strings = {
+      stepStatus: { pending: 'Ausstehend', running: 'Läuft', completed: 'Fertig', failed: 'Fehlgeschlagen', skipped: 'Übersprungen' },
+      taskStatus: { ...DEFAULT_STRINGS.taskStatus, cancelled: 'Abgebrochen' },
+    };
+    el.state = { taskId: 't', status: 'cancelled', steps: [{ id: 'a', name: 'Fetch', status: 'running' }] };
+    await nextFrame(el);
+    expect(statuses(el, 'step')).to.deep.equal([['cancelled', 'Abgebrochen']]);
   });
 
   it('a task that failed or completed with a step left running: that step shows Ended', async () => {

@@ -31,6 +31,17 @@ describe('task log: groups', () => {
     assert.ok(header.kind === 'group' && header.step?.durationMs === 1200 && header.type === 'step');
   });
 
+  it('a step cut by its task\'s cancel, or left running when the task ended otherwise, stays open at what it was doing', () => {
+    const m = new LogModel();
+    m.append({ text: 'fetch\n', stepId: 'a' });
+    m.append({ text: 'compile\n', stepId: 'b' });
+    m.setStep('a', { name: 'Fetch', status: 'completed' });
+    m.setStep('b', { name: 'Compile', status: 'cancelled' });
+    assert.deepEqual(rows(m), ['[+] Fetch', '[-] Compile', '  2: compile']);
+    m.setStep('b', { status: 'ended' });
+    assert.deepEqual(rows(m), ['[+] Fetch', '[-] Compile', '  2: compile']);
+  });
+
   it('lines of a step sent again make no new group; a step going on after another of no new line goes on in its group', () => {
     const m = new LogModel();
     m.append({ text: 'a1\na2\n', line: 1, stepId: 'a' });
