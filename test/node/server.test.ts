@@ -12,6 +12,7 @@ import {
 } from '../../src/server/index.js';
 import { startServer } from './helpers/fixtures.js';
 import { ManualClock } from './helpers/manual-clock.js';
+import { beat as beatOnce } from './helpers/heartbeat-beat.js';
 import { connect, connectError, once, open, type RawClient } from './helpers/raw-client.js';
 import { until } from '../shared/until.js';
 
@@ -297,14 +298,8 @@ test('the heartbeat terminates a client that stops answering and keeps a healthy
   server.on('disconnection', (info) => gone.push(info));
   silent.ws.pause();
 
-  /** One interval on: the healthy client is pinged and answers; its JSON ping, sent after its pong, comes back once the server read both. */
-  const beat = async (): Promise<void> => {
-    const pinged = once(healthy.ws, 'ping');
-    clock.advance(100);
-    await pinged;
-    healthy.send(JSON.stringify({ type: 'ping' }));
-    await healthy.next((f) => f.type === 'pong');
-  };
+  /** One interval on, as the healthy client lives it. */
+  const beat = () => beatOnce(clock, healthy, 100);
 
   await beat();
   assert.equal(clock.nextIn, 100, 'the next heartbeat is one interval away');
