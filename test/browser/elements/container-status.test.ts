@@ -1,23 +1,13 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../../../src/elements/define/container-status.js';
 import { initialContainerState, type ContainerState } from '../../../src/client/index.js';
 import type { ContainerStatusElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
-import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { container, liveText, MARKUP, part, record, text, ts, waitForStatus } from './support.js';
+import { getProgressClient } from '../../../src/elements/index.js';
+import { uniqueId, waitFor } from '../helpers/progress-server.js';
+import { container, liveText, onSharedServer, MARKUP, part, record, text, ts, waitForStatus } from './support.js';
 
 describe('<container-status>', () => {
-  let server: TestServer;
-
-  beforeEach(async () => {
-    server = await TestServer.shared();
-    configureProgress({ url: server.projectUrl, lingerTime: 50 });
-  });
-
-  afterEach(() => {
-    fixtureCleanup();
-    resetProgress();
-  });
+  const shared = onSharedServer();
 
   it('follows a container through created, running, stopped, a failed stop and an error', async () => {
     const projectId = uniqueId('p');
@@ -30,7 +20,7 @@ describe('<container-status>', () => {
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
     await waitForStatus(el, 'Waiting for events');
 
-    await server.publish(c.created('node:20-alpine'));
+    await shared().publish(c.created('node:20-alpine'));
     await waitForStatus(el, 'Created');
     // The image names the container.
     expect(text(el, '[part~="label"]')).to.equal('node:20-alpine');
@@ -38,14 +28,14 @@ describe('<container-status>', () => {
     expect(liveText(el)).to.equal('node:20-alpine: Created');
     await expect(el).to.be.accessible();
 
-    await server.publish(c.started(ts(-3000)));
+    await shared().publish(c.started(ts(-3000)));
     await waitForStatus(el, 'Running');
     expect(text(el, '[part~="time"]')).to.match(/^Up [3-9] sec$/);
     const first = text(el, '[part~="time"]');
     await waitFor(() => text(el, '[part~="time"]') !== first, 'the uptime to move', 4000);
     await expect(el).to.be.accessible();
 
-    await server.publish(c.stopped(0));
+    await shared().publish(c.stopped(0));
     await waitForStatus(el, 'Stopped');
     expect(text(el, '[part~="time"]')).to.match(/^Took [3-9] sec$/);
     expect(text(el, '[part~="exit-code"]')).to.equal('Exit code 0');
@@ -54,9 +44,9 @@ describe('<container-status>', () => {
     await expect(el).to.be.accessible();
 
     // Started again, then stopped by a signal: a failure. The orchestrator's sandbox_* spelling is the same event.
-    await server.publish(c.started());
+    await shared().publish(c.started());
     await waitForStatus(el, 'Running');
-    await server.sendRaw(JSON.stringify({ type: 'sandbox_stopped', projectId, sandboxId: 'sbx-1', timestamp: ts(), exitCode: 137 }));
+    await shared().sendRaw(JSON.stringify({ type: 'sandbox_stopped', projectId, sandboxId: 'sbx-1', timestamp: ts(), exitCode: 137 }));
     await waitForStatus(el, 'Stopped');
     expect(text(el, '[part~="exit-code"]')).to.equal('Exit code 137');
     expect(part(el, 'exit-code')!.dataset.tone).to.equal('danger');
@@ -64,7 +54,7 @@ describe('<container-status>', () => {
     expect(liveText(el)).to.equal('node:20-alpine: Stopped, Exit code 137');
     await expect(el).to.be.accessible();
 
-    await server.publish(c.error(MARKUP));
+    await shared().publish(c.error(MARKUP));
     await waitForStatus(el, 'Error');
     expect(el.shadowRoot!.querySelectorAll('img, b')).to.have.length(0);
     expect(text(el, '[part~="error"]')).to.equal(`Error: ${MARKUP}`);

@@ -3,28 +3,18 @@
  * cards never show it as running (nor its time as still counting). They say what they know: the
  * run was cancelled, or it ended.
  */
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-progress.js';
 import '../../../src/elements/define/workflow-tracker.js';
 import type { TaskProgressElement, WorkflowTrackerElement } from '../../../src/elements/index.js';
-import { configureProgress, DEFAULT_STRINGS, getProgressClient, resetProgress } from '../../../src/elements/index.js';
-import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { nextFrame, parts, task, ts, waitForStatus, workflow } from './support.js';
+import { DEFAULT_STRINGS, getProgressClient } from '../../../src/elements/index.js';
+import { uniqueId, waitFor } from '../helpers/progress-server.js';
+import { nextFrame, onSharedServer, parts, task, ts, waitForStatus, workflow } from './support.js';
 
 const statuses = (el: Element, name: string) => parts(el, name).map((p) => [p.dataset.status, p.querySelector('.stage-status')?.textContent?.trim()]);
 
 describe('steps and phases of a run that is over', () => {
-  let server: TestServer;
-
-  beforeEach(async () => {
-    server = await TestServer.shared();
-    configureProgress({ url: server.projectUrl, lingerTime: 50 });
-  });
-
-  afterEach(() => {
-    fixtureCleanup();
-    resetProgress();
-  });
+  const shared = onSharedServer();
 
   /** Events are published once the element's socket is there to hear them. */
   const connected = (projectId: string) => waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
@@ -35,13 +25,13 @@ describe('steps and phases of a run that is over', () => {
     const t = task(projectId, taskId);
     const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id=${taskId}></task-progress>`);
     await connected(projectId);
-    await server.publish(t.started(), t.step('build', 'completed'), t.step('test', 'running', { message: 'suite 3 of 9' }));
+    await shared().publish(t.started(), t.step('build', 'completed'), t.step('test', 'running', { message: 'suite 3 of 9' }));
     await waitFor(() => parts(el, 'step').length === 2 && parts(el, 'step-running').length === 1, 'the step running');
     expect(statuses(el, 'step')).to.deep.equal([
       ['completed', 'Completed'],
       ['running', 'Running'],
     ]);
-    await server.publish(t.cancelled());
+    await shared().publish(t.cancelled());
     await waitForStatus(el, 'Cancelled');
     expect(statuses(el, 'step')).to.deep.equal([
       ['completed', 'Completed'],
@@ -77,10 +67,10 @@ describe('steps and phases of a run that is over', () => {
     const w = workflow(projectId, 'release', executionId, 2);
     const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id=${executionId}></workflow-tracker>`);
     await connected(projectId);
-    await server.publish(w.started(), w.phaseStarted('a', 'Plan'));
+    await shared().publish(w.started(), w.phaseStarted('a', 'Plan'));
     await waitFor(() => parts(el, 'phase-running').length === 1, 'the phase running');
     expect(statuses(el, 'phase')).to.deep.equal([['running', 'Running']]);
-    await server.publish(w.completed());
+    await shared().publish(w.completed());
     await waitForStatus(el, 'Completed');
     expect(statuses(el, 'phase')).to.deep.equal([['ended', 'Ended']]);
     expect(parts(el, 'phase')[0]!.querySelector('.stage-detail')?.textContent?.trim(), 'no elapsed time').to.equal('');

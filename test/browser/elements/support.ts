@@ -1,7 +1,26 @@
 /** What the element tests share: reading what a user sees, waiting for it, and building wire events. */
+import { fixtureCleanup } from '@open-wc/testing';
 import type { LitElement } from 'lit';
 import type { ContainerEvent, TaskEvent, WorkflowEvent } from '../../../src/client/index.js';
-import { waitFor } from '../helpers/progress-server.js';
+import { configureProgress, resetProgress } from '../../../src/elements/index.js';
+import { TestServer, waitFor } from '../helpers/progress-server.js';
+
+/**
+ * For a `describe` block: before each test, the page's client on the shared test server; after
+ * it, the fixtures gone and the client reset. Returns the server (of the test under way).
+ */
+export function onSharedServer(): () => TestServer {
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    server = await TestServer.shared();
+    configureProgress({ url: server.projectUrl, lingerTime: 50 });
+  });
+  afterEach(() => {
+    fixtureCleanup();
+    resetProgress();
+  });
+  return () => server!;
+}
 
 export const ts = (offsetMs = 0): string => new Date(Date.now() + offsetMs).toISOString();
 

@@ -1,23 +1,13 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../../../src/elements/define/workflow-tracker.js';
 import { aintandemSnapshotLoader, initialWorkflowState, type WorkflowState } from '../../../src/client/index.js';
 import type { WorkflowTrackerElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress } from '../../../src/elements/index.js';
-import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { liveText, MARKUP, part, parts, progressbar, record, text, ts, waitForStatus, waitForText, workflow } from './support.js';
+import { configureProgress, getProgressClient } from '../../../src/elements/index.js';
+import { uniqueId, waitFor } from '../helpers/progress-server.js';
+import { liveText, MARKUP, onSharedServer, part, parts, progressbar, record, text, ts, waitForStatus, waitForText, workflow } from './support.js';
 
 describe('<workflow-tracker>', () => {
-  let server: TestServer;
-
-  beforeEach(async () => {
-    server = await TestServer.shared();
-    configureProgress({ url: server.projectUrl, lingerTime: 50 });
-  });
-
-  afterEach(() => {
-    fixtureCleanup();
-    resetProgress();
-  });
+  const shared = onSharedServer();
 
   async function connected(projectId: string): Promise<void> {
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
@@ -30,7 +20,7 @@ describe('<workflow-tracker>', () => {
   function withRestExecution(executionId: string, body: object): void {
     const rest = (async (input: string | URL | Request) =>
       String(input).endsWith(`/workflows/executions/${executionId}`) ? new Response(JSON.stringify(body)) : new Response('', { status: 404 })) as typeof fetch;
-    configureProgress({ url: server.projectUrl, lingerTime: 50, snapshotLoader: aintandemSnapshotLoader('http://orchestrator.invalid/api', { fetch: rest }) });
+    configureProgress({ url: shared().projectUrl, lingerTime: 50, snapshotLoader: aintandemSnapshotLoader('http://orchestrator.invalid/api', { fetch: rest }) });
   }
 
   it('follows an execution through created, running, paused, resumed and completed', async () => {
@@ -44,13 +34,13 @@ describe('<workflow-tracker>', () => {
     await expect(el).to.be.accessible();
     await connected(projectId);
 
-    await server.publish(w.created());
+    await shared().publish(w.created());
     await waitForStatus(el, 'Created');
     // The workflow's id, once known, names the element.
     expect(text(el, '[part~="label"]')).to.equal('Workflow release');
     await expect(el).to.be.accessible();
 
-    await server.publish(w.started(), w.phaseStarted('plan', 'Plan the release'));
+    await shared().publish(w.started(), w.phaseStarted('plan', 'Plan the release'));
     await waitForStatus(el, 'Running');
     await waitForText(el, 'Plan the release');
     expect(text(el, '[part~="phase-line"]')).to.equal('Phase 1 of 3: Plan the release');
@@ -61,7 +51,7 @@ describe('<workflow-tracker>', () => {
     await waitFor(() => liveText(el) === 'Workflow release: Running, Plan the release', 'the phase announced', 5000);
     await expect(el).to.be.accessible();
 
-    await server.publish(w.phaseCompleted('plan', 'Plan the release', { tickets: 4 }), w.phaseStarted('build', 'Build'));
+    await shared().publish(w.phaseCompleted('plan', 'Plan the release', { tickets: 4 }), w.phaseStarted('build', 'Build'));
     await waitFor(() => text(el, '[part~="phase-line"]') === 'Phase 2 of 3: Build', 'phase 2');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('33');
     const phases = parts(el, 'phase');
@@ -70,17 +60,17 @@ describe('<workflow-tracker>', () => {
     expect(text(phases[1]!)).to.match(/^Build Running Elapsed \d+ sec$/);
     expect(phases.map((p) => p.getAttribute('aria-current'))).to.deep.equal([null, 'step']);
 
-    await server.publish(w.paused());
+    await shared().publish(w.paused());
     await waitForStatus(el, 'Paused');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('33');
     expect(progressbar(el).hasAttribute('data-busy')).to.equal(false);
     await waitFor(() => liveText(el) === 'Workflow release: Paused, Build', 'paused announced', 5000);
     await expect(el).to.be.accessible();
 
-    await server.publish(w.resumed());
+    await shared().publish(w.resumed());
     await waitForStatus(el, 'Running');
 
-    await server.publish(w.phaseCompleted('build', 'Build'), w.phaseStarted('ship', 'Ship'), w.phaseCompleted('ship', 'Ship'), w.completed({ version: '1.4.0' }));
+    await shared().publish(w.phaseCompleted('build', 'Build'), w.phaseStarted('ship', 'Ship'), w.phaseCompleted('ship', 'Ship'), w.completed({ version: '1.4.0' }));
     await waitForStatus(el, 'Completed');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('100');
     expect(text(el, '[part~="phase-line"]')).to.equal('Phase 3 of 3');
@@ -103,14 +93,14 @@ describe('<workflow-tracker>', () => {
     const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} execution-id="exec-f"></workflow-tracker>`);
     const log = record<CustomEvent<{ error?: string }>>(el, 'workflow-fail', 'workflow-complete');
     await connected(projectId);
-    await server.publish(w.created(), w.started(), w.phaseStarted('p1', MARKUP));
+    await shared().publish(w.created(), w.started(), w.phaseStarted('p1', MARKUP));
     await waitForStatus(el, 'Running');
     // Without a known number of phases the bar is indeterminate.
     expect(progressbar(el).hasAttribute('aria-valuenow')).to.equal(false);
     expect(text(el, '[part~="phase-line"]')).to.equal(`Phase 1: ${MARKUP}`);
     await expect(el).to.be.accessible();
 
-    await server.publish(w.failed(MARKUP));
+    await shared().publish(w.failed(MARKUP));
     await waitForStatus(el, 'Failed');
     expect(el.shadowRoot!.querySelectorAll('img, b')).to.have.length(0);
     expect(text(el, '[part~="error"]')).to.equal(`Error: ${MARKUP}`);
@@ -130,17 +120,17 @@ describe('<workflow-tracker>', () => {
     const other = workflow(projectId, 'weekly', 'run-x');
     const el = await fixture<WorkflowTrackerElement>(html`<workflow-tracker project-id=${projectId} workflow-id="nightly"></workflow-tracker>`);
     await connected(projectId);
-    await server.publish(first.created(ts(-1000)), first.started(), other.created(), other.started(), other.failed('not mine'));
+    await shared().publish(first.created(ts(-1000)), first.started(), other.created(), other.started(), other.failed('not mine'));
     await waitForStatus(el, 'Running');
     expect(el.state?.executionId).to.equal('run-1');
     expect(text(el, '[part~="label"]')).to.equal('Workflow nightly');
 
-    await server.publish(second.created(), second.started(), second.phaseStarted('a', 'Second run phase'));
+    await shared().publish(second.created(), second.started(), second.phaseStarted('a', 'Second run phase'));
     await waitForText(el, 'Second run phase');
     expect(el.state?.executionId).to.equal('run-2');
 
     // A late event of the older execution does not take the view back.
-    await server.publish(first.completed(), second.phaseCompleted('a', 'Second run phase'), second.completed());
+    await shared().publish(first.completed(), second.phaseCompleted('a', 'Second run phase'), second.completed());
     await waitForStatus(el, 'Completed');
     expect(el.state?.executionId).to.equal('run-2');
   });
@@ -167,7 +157,7 @@ describe('<workflow-tracker>', () => {
 
     await connected(projectId);
     const w = workflow(projectId, 'release', executionId, 3);
-    await server.publish(w.phaseCompleted('b', 'Build'), w.phaseStarted('c', 'Ship'));
+    await shared().publish(w.phaseCompleted('b', 'Build'), w.phaseStarted('c', 'Ship'));
     await waitFor(() => text(el, '[part~="phase-line"]') === 'Phase 3 of 3: Ship', 'the live phase over the REST ones');
     expect(text(el, '[part~="label"]')).to.equal('Workflow release');
     expect(el.state?.workflowId).to.equal('release');
