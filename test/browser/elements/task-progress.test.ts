@@ -1,24 +1,15 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-progress.js';
 import { initialTaskState, type TaskState } from '../../../src/client/index.js';
 import type { TaskProgressElement } from '../../../src/elements/index.js';
-import { configureProgress, getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
-import { TestServer, uniqueId, waitFor } from '../helpers/progress-server.js';
-import { liveText, MARKUP, part, parts, progressbar, record, task, text, ts, waitForStatus, waitForText } from './support.js';
+import { getProgressClient, resetProgress, resetProgressStrings, setProgressStrings } from '../../../src/elements/index.js';
+import { uniqueId, waitFor } from '../helpers/progress-server.js';
+import { liveText, MARKUP, onSharedServer, part, parts, progressbar, record, task, text, ts, waitForStatus, waitForText } from './support.js';
 
 describe('<task-progress>', () => {
-  let server: TestServer;
+  const shared = onSharedServer();
 
-  beforeEach(async () => {
-    server = await TestServer.shared();
-    configureProgress({ url: server.projectUrl, lingerTime: 50 });
-  });
-
-  afterEach(() => {
-    fixtureCleanup();
-    resetProgress();
-    resetProgressStrings();
-  });
+  afterEach(() => resetProgressStrings());
 
   async function follow(projectId: string, taskId: string, extra = html``) {
     const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id=${taskId} output-lines="5">${extra}</task-progress>`);
@@ -46,19 +37,19 @@ describe('<task-progress>', () => {
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
     await waitForStatus(el, 'Waiting for events');
 
-    await server.publish(t.queued());
+    await shared().publish(t.queued());
     await waitForStatus(el, 'Queued');
     expect(liveText(el)).to.equal('Task build-42: Queued');
 
     // Running without a percent: indeterminate.
-    await server.publish(t.started());
+    await shared().publish(t.started());
     await waitForStatus(el, 'Running');
     expect(progressbar(el).hasAttribute('aria-valuenow')).to.equal(false);
     expect(progressbar(el).getAttribute('aria-valuetext')).to.equal('Running');
     expect(progressbar(el).hasAttribute('data-busy')).to.equal(true);
     await expect(el).to.be.accessible();
 
-    await server.publish(
+    await shared().publish(
       t.step('checkout', 'completed', { progress: 10, message: 'cloned repository' }),
       t.step('build', 'running', { progress: 40, message: 'compiling 12 files' }),
       t.step('lint', 'pending'),
@@ -82,11 +73,11 @@ describe('<task-progress>', () => {
 
     // A new percent alone is not announced.
     await waitFor(() => liveText(el) === 'Task build-42: Running, build', 'the step to be announced', 5000);
-    await server.publish(t.step('build', 'running', { progress: 55 }));
+    await shared().publish(t.step('build', 'running', { progress: 55 }));
     await waitFor(() => progressbar(el).getAttribute('aria-valuenow') === '55', 'percent 55');
     expect(liveText(el)).to.equal('Task build-42: Running, build');
 
-    await server.publish(
+    await shared().publish(
       t.step('build', 'completed', { progress: 70 }),
       t.step('lint', 'skipped', { message: 'no linter configured' }),
       t.step('test', 'failed', { message: '1 test failed, retrying' }),
@@ -98,7 +89,7 @@ describe('<task-progress>', () => {
     expect(parts(el, 'step-skipped')).to.have.length(1);
     await waitFor(() => liveText(el) === 'Task build-42: Running, test', 'the new step to be announced', 5000);
 
-    await server.publish(t.step('test', 'completed', { progress: 100 }), t.completed(61500));
+    await shared().publish(t.step('test', 'completed', { progress: 100 }), t.completed(61500));
     await waitForStatus(el, 'Completed');
     expect(text(el, '[part~="status"]')).to.equal('Completed');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('100');
@@ -125,7 +116,7 @@ describe('<task-progress>', () => {
     const t = task(projectId, 't');
     const el = await follow(projectId, 't');
     const log = record<CustomEvent<{ error?: string }>>(el, 'task-fail', 'task-complete');
-    await server.publish(t.started(), t.step('deploy', 'running', { progress: 30 }), t.step('deploy', 'failed', { message: 'permission denied' }), t.failed('exit status 2'));
+    await shared().publish(t.started(), t.step('deploy', 'running', { progress: 30 }), t.step('deploy', 'failed', { message: 'permission denied' }), t.failed('exit status 2'));
     await waitForStatus(el, 'Failed');
     expect(text(el, '[part~="error"]')).to.equal('Error: exit status 2');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('30');
@@ -142,9 +133,9 @@ describe('<task-progress>', () => {
     const t = task(projectId, 't');
     const el = await follow(projectId, 't');
     const log = record(el, 'task-complete');
-    await server.publish(t.started());
+    await shared().publish(t.started());
     await waitForStatus(el, 'Running');
-    await server.publish(t.completed(1e19));
+    await shared().publish(t.completed(1e19));
     await waitForStatus(el, 'Completed');
     expect(text(el, '[part~="time"]')).to.match(/^Took 2,777,777,777,777\s*hr/);
     expect(log.names()).to.deep.equal(['task-complete']);
@@ -155,7 +146,7 @@ describe('<task-progress>', () => {
     const t = task(projectId, 't');
     const el = await follow(projectId, 't');
     const log = record(el, 'task-cancel', 'task-complete', 'task-fail');
-    await server.publish(t.queued(), t.cancelled());
+    await shared().publish(t.queued(), t.cancelled());
     await waitForStatus(el, 'Cancelled');
     expect(progressbar(el).hasAttribute('aria-valuenow')).to.equal(false);
     expect(progressbar(el).hasAttribute('data-busy')).to.equal(false);
@@ -167,7 +158,7 @@ describe('<task-progress>', () => {
     const projectId = uniqueId('p');
     const t = task(projectId, 't');
     const el = await follow(projectId, 't');
-    await server.publish(
+    await shared().publish(
       t.started(),
       t.step(MARKUP, 'running', { message: MARKUP, progress: 5 }),
       t.output(`${MARKUP}\n`),
@@ -189,11 +180,11 @@ describe('<task-progress>', () => {
     const t = task(projectId, 't');
     const el = await fixture<TaskProgressElement>(html`<task-progress project-id=${projectId} task-id="t" output-lines="3"></task-progress>`);
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
-    await server.publish(t.started(), t.output(Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'));
+    await shared().publish(t.started(), t.output(Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'));
     await waitForText(el, 'line 10');
     expect(el.shadowRoot!.querySelector('[part~="output"]')!.textContent).to.equal('line 8\nline 9\nline 10');
     expect(text(el)).to.contain('7 earlier lines not shown');
-    await server.publish(t.output('line 11\n'));
+    await shared().publish(t.output('line 11\n'));
     await waitForText(el, 'line 11');
     expect(text(el)).to.contain('8 earlier lines not shown');
     el.outputLines = 10;
@@ -247,7 +238,7 @@ describe('<task-progress>', () => {
     await el.updateComplete;
     expect(text(el, '[part~="status"]')).to.equal('Queued');
     await waitFor(() => getProgressClient()!.isConnected(projectId), 'the project socket', 10000);
-    await server.publish(t.started(), t.step('compile', 'running', { progress: 20 }));
+    await shared().publish(t.started(), t.step('compile', 'running', { progress: 20 }));
     await waitForText(el, 'compile');
     expect(text(el, '[part~="status"]')).to.equal('Running');
     expect(progressbar(el).getAttribute('aria-valuenow')).to.equal('20');
@@ -258,7 +249,7 @@ describe('<task-progress>', () => {
     const t = task(projectId, 't');
     const el = await follow(projectId, 't');
     el.layout = 'compact';
-    await server.publish(t.started(), t.step('a', 'completed'), t.step('compile', 'running', { progress: 50, message: 'half way' }), t.artifact('x.bin', 'file'));
+    await shared().publish(t.started(), t.step('a', 'completed'), t.step('compile', 'running', { progress: 50, message: 'half way' }), t.artifact('x.bin', 'file'));
     await waitForText(el, 'half way');
     expect(el.getAttribute('layout')).to.equal('compact');
     expect(text(el, '[part~="message"]')).to.equal('compile: half way');
