@@ -46,7 +46,8 @@ const STEP_PLAN = fieldType('a list of {stepId?, step?}', (v) => Array.isArray(v
 const PHASE_PLAN = fieldType('a list of {phaseId, phase?}', (v) => Array.isArray(v) && v.length > 0 && v.every((p) => shape(p, { phaseId: ID }, { phase: ID })));
 const TRUE = fieldType('true', (v) => v === true);
 /** The line numbers the output store gives output (docs/task-log-protocol.md). */
-const LINES = { line: COUNT, continues: TRUE };
+const COL = fieldType('an integer from 0', (v) => Number.isInteger(v) && (v as number) >= 0);
+const LINES = { line: COUNT, continues: TRUE, col: COL };
 const CANCELLED = fieldType('"cancelled"', (v) => v === 'cancelled');
 
 interface Row {
