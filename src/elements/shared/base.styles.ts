@@ -254,7 +254,8 @@ export const baseStyles = css`
     content: '✕';
   }
   [data-status='skipped'] > .icon::before,
-  [data-status='ended'] > .icon::before {
+  [data-status='ended'] > .icon::before,
+  [data-status='not-run'] > .icon::before {
     content: '–';
   }
   [data-status='cancelled'] > .icon {

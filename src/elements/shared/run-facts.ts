@@ -22,14 +22,17 @@ const TONES: Readonly<Record<string, Tone>> = {
 };
 
 /**
- * What a step or phase that the server last said was running shows once its run is over: it
- * runs no more, whatever its last event said. `cancelled` when the run was, else `ended`.
+ * What a step or phase shows once its run is over, when its own status speaks of a time to come:
+ * one last said running runs no more (`cancelled` when the run was, else `ended`); one still
+ * pending will not start (`not-run`).
  */
-export type StageEnd = 'cancelled' | 'ended';
+export type StageEnd = 'cancelled' | 'ended' | 'not-run';
 
-/** The status a step or phase shows: its own, but never `running` in a run that is over. */
+/** The status a step or phase shows: its own, but never `running` or `pending` in a run that is over. */
 export function stageStatus<S extends string>(status: S, runStatus: string, runOver: boolean): S | StageEnd {
-  if (status !== 'running' || !runOver) return status;
+  if (!runOver) return status;
+  if (status === 'pending') return 'not-run';
+  if (status !== 'running') return status;
   return runStatus === 'cancelled' ? 'cancelled' : 'ended';
 }
 

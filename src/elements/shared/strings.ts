@@ -12,9 +12,9 @@ export interface ProgressStrings {
   taskStatus: Record<TaskStatus, string>;
   workflowStatus: Record<WorkflowStatus, string>;
   containerStatus: Record<ContainerStatus, string>;
-  /** A step's status; `cancelled` and `ended` for a step last said running, in a task that is over. */
+  /** A step's status; in a task that is over, `cancelled` and `ended` for a step last said running, `not-run` for one still pending. */
   stepStatus: Record<StepStatus, string> & Partial<Record<StageEnd, string>>;
-  /** A phase's status; `cancelled` and `ended` for a phase last said running, in an execution that is over. */
+  /** A phase's status; in an execution that is over, `cancelled` and `ended` for a phase last said running, `not-run` for one still pending. */
   phaseStatus: Record<PhaseStatus, string> & Partial<Record<StageEnd, string>>;
   /** Shown instead of a status while no client is configured. */
   unconfigured: string;
@@ -76,8 +76,8 @@ export const DEFAULT_STRINGS: Readonly<ProgressStrings> = Object.freeze<Progress
   taskStatus: { waiting: 'Waiting for events', queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   workflowStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', paused: 'Paused', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   containerStatus: { waiting: 'Waiting for events', created: 'Created', running: 'Running', stopped: 'Stopped', error: 'Error' },
-  stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended' },
-  phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended' },
+  stepStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended', 'not-run': 'Not run' },
+  phaseStatus: { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', ended: 'Ended', 'not-run': 'Not run' },
   unconfigured: 'Waiting for configuration',
   connection: {
     disconnected: 'Not connected',

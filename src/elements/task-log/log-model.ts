@@ -23,8 +23,8 @@ export interface LogChunk {
   stepId?: string | undefined;
 }
 
-/** A step's status as the log shows it: the server's, or `cancelled` / `ended` for one last said running in a task that is over. */
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'ended';
+/** A step's status as the log shows it: the server's; in a task that is over, `cancelled` / `ended` for one last said running, `not-run` for one still pending. */
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'ended' | 'not-run';
 
 export interface StepInfo {
   name?: string | undefined;
@@ -62,7 +62,7 @@ interface StepState extends StepInfo {
 }
 
 /** Statuses whose groups start collapsed: a step that ran to its end or never ran. One cut by a cancel stays open, at what it was doing. */
-const FINISHED = new Set(['completed', 'skipped']);
+const FINISHED = new Set(['completed', 'skipped', 'not-run']);
 const CONTROLS = /[\x00-\x1f\x7f-\x9f]/;
 
 function toMs(time: string | number | undefined): number {

@@ -46,7 +46,7 @@ const currentStep = (state: TaskState | undefined) => (state?.currentStepId === 
  *
  * @csspart message - The current step and its message (compact layout).
  * @csspart steps - The list of steps.
- * @csspart step - One step; also `step-{status}` (pending, running, completed, failed, skipped; and cancelled or ended for a step last said running in a task that is over) and `step-current`.
+ * @csspart step - One step; also `step-{status}` (pending, running, completed, failed, skipped; in a task that is over, cancelled or ended for a step last said running, not-run for one still pending) and `step-current`.
  * @csspart heading - The headings of the artifacts and of the output.
  * @csspart artifacts - The list of artifacts.
  * @csspart artifact - One artifact.

@@ -65,7 +65,7 @@ function shownPhase(state: WorkflowState): PhaseState | undefined {
  *
  * @csspart phase-line - The current phase: "Phase 3 of 5: Test" when its place is known, else "Phase Test".
  * @csspart phases - The list of phases.
- * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped; and cancelled or ended for a phase last said running in an execution that is over) and `phase-current`.
+ * @csspart phase - One phase; also `phase-{status}` (pending, running, completed, failed, skipped; in an execution that is over, cancelled or ended for a phase last said running, not-run for one still pending) and `phase-current`.
  * @csspart output - The output summary of a completed execution.
  * @csspart actions - With `actions`: the bar of the buttons and of a refusal's error.
  * @csspart action - Each action button; also `action-pause`, `action-resume`, `action-cancel`, and `action-keep` for the way out of the confirmation.

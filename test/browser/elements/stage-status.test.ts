@@ -1,7 +1,7 @@
 /**
- * A step or phase the server last said was running, in a run that is over, runs no more: the
- * cards never show it as running (nor its time as still counting). They say what they know: the
- * run was cancelled, or it ended.
+ * A step or phase the server last said was running, in a run that is over, runs no more, and one
+ * still pending will not start: the cards never show them as running or pending (nor a time as
+ * still counting). They say what they know: the run was cancelled, or it ended; the stage did not run.
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../../src/elements/define/task-progress.js';
@@ -52,13 +52,23 @@ describe('steps and phases of a run that is over', () => {
     expect(statuses(el, 'step')).to.deep.equal([['cancelled', 'Abgebrochen']]);
   });
 
-  it('a task that failed or completed with a step left running: that step shows Ended', async () => {
+  it('a task that failed or completed with a step left running: that step shows Ended; one still pending: Not run', async () => {
     const el = await fixture<TaskProgressElement>(html`<task-progress></task-progress>`);
     for (const status of ['failed', 'completed'] as const) {
-      el.state = { taskId: 't', status, steps: [{ id: 'a', name: 'Fetch', status: 'running' }] };
+      el.state = { taskId: 't', status, steps: [{ id: 'a', name: 'Fetch', status: 'running' }, { id: 'b', name: 'Build', status: 'pending' }] };
       await nextFrame(el);
-      expect(statuses(el, 'step'), status).to.deep.equal([['ended', 'Ended']]);
+      expect(statuses(el, 'step'), status).to.deep.equal([
+        ['ended', 'Ended'],
+        ['not-run', 'Not run'],
+      ]);
     }
+    // While the task runs, a step to come is pending.
+    el.state = { taskId: 't', status: 'running', steps: [{ id: 'a', name: 'Fetch', status: 'running' }, { id: 'b', name: 'Build', status: 'pending' }] };
+    await nextFrame(el);
+    expect(statuses(el, 'step')).to.deep.equal([
+      ['running', 'Running'],
+      ['pending', 'Pending'],
+    ]);
   });
 
   it('an execution that completed with a phase left running (its end was missed): the phase shows Ended, with no time counting', async () => {
