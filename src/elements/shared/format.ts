@@ -25,11 +25,17 @@ const wholePercents = new Map<string | undefined, string[]>();
 
 /** 42 -> "42%". */
 export function formatPercent(percent: number, locale: string | undefined): string {
-  const format = () => cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(percent / 100);
-  if (!Number.isInteger(percent) || percent < 0 || percent > 100) return format();
-  let known = wholePercents.get(locale);
-  if (!known) wholePercents.set(locale, (known = []));
-  return (known[percent] ??= format());
+  const whole = Number.isInteger(percent) && percent >= 0 && percent <= 100;
+  let known = whole ? wholePercents.get(locale) : undefined;
+  const hit = known?.[percent];
+  if (hit !== undefined) return hit;
+  // `+ 0`: -0 is shown as 0.
+  const text = cached(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format((percent + 0) / 100);
+  if (whole) {
+    if (!known) wholePercents.set(locale, (known = []));
+    known[percent] = text;
+  }
+  return text;
 }
 
 const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
