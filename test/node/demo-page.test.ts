@@ -106,9 +106,15 @@ test('the demo page: the featured task and workflow take Cancel, Pause and Resum
   t.after(() => page.close());
   await page.waitFor(`document.querySelector('#connection-state').textContent === 'connected'`, 'the page to connect');
   const action = (selector: string, name: string) => `document.querySelector('${selector}').shadowRoot.querySelector('[part~=action-${name}]')`;
+  // The simulator's own plan may pause and resume a run at any time: an action that went while the
+  // reader looked at it is pressed once it is offered again, and stays so for the reader's pause.
   const press = async (selector: string, name: string) => {
-    await page.waitFor(`!!${action(selector, name)} && ${action(selector, name)}.getAttribute('aria-disabled') !== 'true'`, `${name} offered in ${selector}`);
-    await readerPause();
+    const offered = `!!${action(selector, name)} && ${action(selector, name)}.getAttribute('aria-disabled') !== 'true'`;
+    for (;;) {
+      await page.waitFor(offered, `${name} offered in ${selector}`, 30000);
+      await readerPause();
+      if (await page.evaluate<boolean>(offered)) break;
+    }
     await page.evaluate(`${action(selector, name)}.click()`);
   };
   const errorOf = (selector: string) => `document.querySelector('${selector}').shadowRoot.querySelector('[part~=action-error]')?.textContent ?? ''`;
